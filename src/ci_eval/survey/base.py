@@ -1,0 +1,402 @@
+"""Estimators shared by every design class.
+
+Every estimator here is a ratio of weighted totals, ``T(num) / T(den)`` (a total when there is no
+denominator), possibly within domains. A design class supplies two things:
+
+* ``_ratio_stat``: the estimates and their variances for such ratios (Taylor linearisation in
+  :class:`~ci_eval.survey.design.SurveyDesign`, replicate weights in a replicate design);
+* ``_degf``: the design degrees of freedom of a set of rows.
+
+Missing values follow R's ``na.rm`` semantics: without ``na_rm`` a column with a missing value in a
+domain gives a missing estimate there; with ``na_rm`` the rows with a missing value in any of the
+call's variables leave the estimate, never the design (their PSUs and strata stay).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, special, stats
+
+from ci_eval.errors import DesignError
+from ci_eval.survey.frames import critical_value, result_frame
+from ci_eval.survey.quantile import weighted_quantile
+from ci_eval.survey.variables import (
+    AnalysisMatrix,
+    Domains,
+    analysis_matrix,
+    as_list,
+    check_columns,
+    domains,
+    is_categorical,
+    numeric_column,
+)
+
+CIPROP_METHODS = ("logit", "xlogit", "mean", "asin", "beta")
+
+
+class DesignBase:
+    """Estimator methods over ``_ratio_stat`` and ``_degf`` (see the module docstring)."""
+
+    data: pd.DataFrame
+    _w: np.ndarray
+
+    # --- what a design class provides ------------------------------------------------------
+
+    def _ratio_stat(
+        self,
+        num: np.ndarray,
+        den: np.ndarray | None,
+        keep: np.ndarray,
+        domain: np.ndarray,
+        n_domains: int,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Estimates and variances, both (n_domains, p), of ``T_d(num) / T_d(den)``.
+
+        ``num`` is (n, p) and ``den`` (n, p) or (n, 1) or None (totals); both are zero where
+        ``keep`` is False. ``domain`` gives each kept row's domain code.
+        """
+        raise NotImplementedError
+
+    def _degf(self, rows: np.ndarray | None = None) -> float:
+        """Design degrees of freedom of the design restricted to ``rows``."""
+        raise NotImplementedError
+
+    # --- public -----------------------------------------------------------------------------
+
+    @property
+    def weights(self) -> pd.Series:
+        """The sampling weights, aligned with the data."""
+        return pd.Series(self._w, index=self.data.index, name="weights")
+
+    @property
+    def degf(self) -> float:
+        """Design degrees of freedom (R's ``degf``)."""
+        return self._degf()
+
+    def mean(
+        self,
+        vars: str | Sequence[str],
+        by: str | Sequence[str] | None = None,
+        na_rm: bool = False,
+        conf_level: float = 0.95,
+        df: float | str | None = None,
+    ) -> pd.DataFrame:
+        """Weighted means (proportions per level for categorical variables), as ``svymean``.
+
+        ``by`` gives domain estimates (as ``svyby``); ``df`` sets the intervals: ``None`` for
+        normal intervals (R's ``confint`` default), ``"design"`` for t with the design degrees of
+        freedom, or a number.
+        """
+        am = analysis_matrix(self.data, vars)
+        return self._linear(am, by, na_rm, conf_level, df, kind="mean")
+
+    def total(
+        self,
+        vars: str | Sequence[str],
+        by: str | Sequence[str] | None = None,
+        na_rm: bool = False,
+        conf_level: float = 0.95,
+        df: float | str | None = None,
+    ) -> pd.DataFrame:
+        """Weighted totals (counts per level for categorical variables), as ``svytotal``."""
+        am = analysis_matrix(self.data, vars)
+        return self._linear(am, by, na_rm, conf_level, df, kind="total")
+
+    def ratio(
+        self,
+        numerator: str | Sequence[str],
+        denominator: str | Sequence[str],
+        by: str | Sequence[str] | None = None,
+        na_rm: bool = False,
+        conf_level: float = 0.95,
+        df: float | str | None = None,
+    ) -> pd.DataFrame:
+        """Ratios of totals ``T(numerator) / T(denominator)`` for every pair, as ``svyratio``.
+
+        The variable is named ``"numerator/denominator"``.
+        """
+        nums, dens = as_list(numerator), as_list(denominator)
+        x = {name: numeric_column(self.data, name) for name in dict.fromkeys(nums + dens)}
+        missing = np.zeros(len(self.data), dtype=bool)
+        for values in x.values():
+            missing |= np.isnan(values)
+        num = np.column_stack([x[a] for a in nums for _ in dens])
+        den = np.column_stack([x[b] for _ in nums for b in dens])
+        names = [f"{a}/{b}" for a in nums for b in dens]
+        dom = domains(self.data, by)
+        keep, bad = self._keep(dom, missing, np.isnan(num) | np.isnan(den), na_rm)
+        est, var = self._ratio_stat(
+            np.where(keep[:, None], np.nan_to_num(num), 0.0),
+            np.where(keep[:, None], np.nan_to_num(den), 0.0),
+            keep, np.maximum(dom.code, 0), dom.count,
+        )
+        return self._frame(names, [None] * len(names), dom, est, var, bad, keep, conf_level, df)
+
+    def var(
+        self,
+        vars: str | Sequence[str],
+        by: str | Sequence[str] | None = None,
+        na_rm: bool = False,
+        conf_level: float = 0.95,
+        df: float | str | None = None,
+    ) -> pd.DataFrame:
+        """Population variance of numeric variables (divisor n - 1), as ``svyvar``.
+
+        The standard error treats the mean as known, as R does (for a weighted mean it makes no
+        difference to first order).
+        """
+        names = as_list(vars)
+        x = np.column_stack([numeric_column(self.data, v) for v in names])
+        dom = domains(self.data, by)
+        keep, bad = self._keep(dom, np.isnan(x).any(axis=1), np.isnan(x), na_rm)
+        code = np.maximum(dom.code, 0)
+        x0 = np.where(keep[:, None], np.nan_to_num(x), 0.0)
+        ones = keep[:, None].astype(float)
+        xbar, _ = self._ratio_stat(x0, ones, keep, code, dom.count)
+        in_dom = (dom.code >= 0) & (self._w != 0)
+        n_d = np.bincount(code[in_dom], minlength=dom.count).astype(float)
+        q = (x0 - xbar[code]) ** 2 * (n_d / (n_d - 1))[code][:, None]
+        q = np.where(keep[:, None], q, 0.0)
+        est, var = self._ratio_stat(q, ones, keep, code, dom.count)
+        return self._frame(names, [None] * len(names), dom, est, var, bad, keep, conf_level, df)
+
+    def quantile(
+        self,
+        vars: str | Sequence[str],
+        q: float | Sequence[float],
+        by: str | Sequence[str] | None = None,
+        na_rm: bool = False,
+        conf_level: float = 0.95,
+        qrule: str = "math",
+        df: float | None = None,
+    ) -> pd.DataFrame:
+        """Quantiles with Woodruff confidence intervals, as R ``survey`` 4.x's ``svyquantile``.
+
+        The quantile follows ``qrule`` (``"math"``, R's default, or ``"school"``); the interval
+        maps the t interval (design degrees of freedom, or ``df``) of the estimated share of
+        values at or below the quantile back through the rule, and the standard error is the
+        interval's width over twice the critical value, as R reports it.
+        """
+        names = as_list(vars)
+        probs = np.atleast_1d(np.asarray(q, dtype=float))
+        if np.any((probs < 0) | (probs > 1)):
+            raise DesignError(f"quantiles must lie in [0, 1], got {probs.tolist()}")
+        x = np.column_stack([numeric_column(self.data, v) for v in names])
+        dom = domains(self.data, by)
+        keep, bad = self._keep(dom, np.isnan(x).any(axis=1), np.isnan(x), na_rm)
+        code = np.maximum(dom.code, 0)
+        n_dom, k = dom.count, probs.size
+        shape = (n_dom, len(names) * k)
+        est, se, lo, hi = (np.full(shape, np.nan) for _ in range(4))
+        ones = keep[:, None].astype(float)
+        for j in range(len(names)):
+            xj = x[:, j]
+            qhat = np.full((n_dom, k), np.nan)
+            rows_of = [np.flatnonzero(keep & (code == d)) for d in range(n_dom)]
+            for d, rows in enumerate(rows_of):
+                for i, p in enumerate(probs):
+                    qhat[d, i] = weighted_quantile(xj[rows], self._w[rows], p, qrule)
+            below = np.where(keep[:, None], xj[:, None] <= qhat[code], False).astype(float)
+            share, share_var = self._ratio_stat(below, ones, keep, code, n_dom)
+            for d, rows in enumerate(rows_of):
+                dfd = self._degf(rows[self._w[rows] != 0]) if df is None else df
+                crit = critical_value(conf_level, dfd)
+                for i, p in enumerate(probs):
+                    half = crit * np.sqrt(share_var[d, i])
+                    p_lo, p_hi = share[d, i] - half, share[d, i] + half
+                    lo_q = (np.nan if not p_lo >= 0
+                            else weighted_quantile(xj[rows], self._w[rows], p_lo, qrule))
+                    hi_q = (np.nan if not p_hi <= 1
+                            else weighted_quantile(xj[rows], self._w[rows], p_hi, qrule))
+                    c = j * k + i
+                    est[d, c], lo[d, c], hi[d, c] = qhat[d, i], lo_q, hi_q
+                    se[d, c] = (hi_q - lo_q) / (2 * crit)
+        variable = [v for v in names for _ in probs]
+        level = [f"{p:g}" for _ in names for p in probs]
+        bad_cols = np.repeat(bad, k, axis=1)
+        for arr in (est, se, lo, hi):
+            arr[bad_cols] = np.nan
+        n = self._counts(dom, keep)
+        return result_frame(variable, level, dom.table if by else None, est, se, lo, hi,
+                            np.repeat(n[:, None], len(variable), axis=1))
+
+    def ciprop(
+        self,
+        var: str,
+        category: object | None = None,
+        method: str = "logit",
+        by: str | Sequence[str] | None = None,
+        na_rm: bool = False,
+        conf_level: float = 0.95,
+        df: float | None = None,
+    ) -> pd.DataFrame:
+        """A proportion with a confidence interval that stays in [0, 1], as ``svyciprop``.
+
+        ``var`` is a 0/1 (or boolean) column, or a categorical column with ``category`` the level
+        whose share is wanted. Methods as R: ``logit`` (Wald interval on the logit scale, the
+        default), ``xlogit`` (the same by the delta method), ``mean`` (Wald on the proportion),
+        ``asin`` (arcsine square root) and ``beta`` (Korn and Graubard 1998, with the effective
+        sample size). Intervals use t with the design degrees of freedom unless ``df`` is given.
+        """
+        if method not in CIPROP_METHODS:
+            raise DesignError(
+                f"ciprop method {method!r} is not supported; use one of {', '.join(CIPROP_METHODS)}"
+            )
+        check_columns(self.data, [var], "variable")
+        col = self.data[var]
+        if category is not None:
+            y = np.where(col.isna(), np.nan, (col.astype(object) == category).astype(float))
+            level = str(category)
+        elif is_categorical(col):
+            raise DesignError(
+                f"ciprop needs category= for the categorical variable {var!r} "
+                "(the level whose proportion is wanted)"
+            )
+        else:
+            y = numeric_column(self.data, var)
+            if np.any((y != 0) & (y != 1) & ~np.isnan(y)):
+                raise DesignError(f"ciprop needs a 0/1 variable, but {var!r} has other values")
+            level = None
+        dom = domains(self.data, by)
+        missing = np.isnan(y)
+        keep, bad = self._keep(dom, missing, missing[:, None], na_rm)
+        code = np.maximum(dom.code, 0)
+        p, v = self._ratio_stat(
+            np.where(keep, np.nan_to_num(y), 0.0)[:, None], keep[:, None].astype(float),
+            keep, code, dom.count,
+        )
+        p, se = p[:, 0], np.sqrt(v[:, 0])
+        lo, hi = np.empty_like(p), np.empty_like(p)
+        for d in range(dom.count):
+            rows = np.flatnonzero(keep & (code == d) & (self._w != 0))
+            dfd = self._degf(rows) if df is None else df
+            in_domain = int(np.sum((dom.code == d)))
+            lo[d], hi[d] = _prop_interval(p[d], se[d], method, conf_level, dfd, in_domain)
+        n = self._counts(dom, keep)[:, None]
+        frame = result_frame([var], [level], dom.table if by else None, p[:, None], se[:, None],
+                             lo[:, None], hi[:, None], n)
+        for name in ("estimate", "se", "ci_low", "ci_high"):
+            frame.loc[bad[:, 0], name] = np.nan
+        return frame
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _keep(
+        self, dom: Domains, missing_row: np.ndarray, missing_cols: np.ndarray, na_rm: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Rows that enter the estimates, and the (domain, column) cells that are missing."""
+        in_dom = dom.code >= 0
+        code = np.maximum(dom.code, 0)
+        if na_rm:
+            keep = in_dom & ~missing_row
+            bad = np.zeros((dom.count, missing_cols.shape[1]), dtype=bool)
+        else:
+            keep = in_dom
+            mc = missing_cols & in_dom[:, None]
+            bad = np.zeros((dom.count, missing_cols.shape[1]), dtype=bool)
+            if mc.any():
+                rows = np.flatnonzero(mc.any(axis=1))
+                for j in range(mc.shape[1]):
+                    bad[:, j] = np.bincount(code[rows], weights=mc[rows, j],
+                                            minlength=dom.count) > 0
+        return keep, bad
+
+    def _counts(self, dom: Domains, keep: np.ndarray) -> np.ndarray:
+        code = np.maximum(dom.code, 0)
+        return np.bincount(code[keep], minlength=dom.count)
+
+    def _linear(
+        self,
+        am: AnalysisMatrix,
+        by: str | Sequence[str] | None,
+        na_rm: bool,
+        conf_level: float,
+        df: float | str | None,
+        kind: str,
+    ) -> pd.DataFrame:
+        dom = domains(self.data, by)
+        keep, bad = self._keep(dom, am.missing, np.isnan(am.values), na_rm)
+        num = np.where(keep[:, None], np.nan_to_num(am.values), 0.0)
+        den = keep[:, None].astype(float) if kind == "mean" else None
+        est, var = self._ratio_stat(num, den, keep, np.maximum(dom.code, 0), dom.count)
+        return self._frame(am.variable, am.level, dom, est, var, bad, keep, conf_level, df)
+
+    def _frame(
+        self,
+        variable: Sequence[str],
+        level: Sequence[str | None],
+        dom: Domains,
+        est: np.ndarray,
+        var: np.ndarray,
+        bad: np.ndarray,
+        keep: np.ndarray,
+        conf_level: float,
+        df: float | str | None,
+    ) -> pd.DataFrame:
+        est = np.where(bad, np.nan, est)
+        se = np.where(bad, np.nan, np.sqrt(np.maximum(var, 0)))
+        crit = self._critical(dom, keep, conf_level, df)
+        n = self._counts(dom, keep)
+        return result_frame(
+            variable, level, dom.table if len(dom.table.columns) else None, est, se,
+            est - crit * se, est + crit * se, np.repeat(n[:, None], len(variable), axis=1),
+        )
+
+    def _critical(
+        self, dom: Domains, keep: np.ndarray, conf_level: float, df: float | str | None
+    ) -> np.ndarray:
+        if df is None or isinstance(df, int | float):
+            return np.full((dom.count, 1), critical_value(conf_level, df))
+        if df != "design":
+            raise DesignError(f"df={df!r}: use None (normal), 'design' or a number")
+        code = np.maximum(dom.code, 0)
+        dfs = [self._degf(np.flatnonzero(keep & (code == d) & (self._w != 0)))
+               for d in range(dom.count)]
+        return np.asarray(critical_value(conf_level, np.asarray(dfs, dtype=float)))[:, None]
+
+
+def _prop_interval(
+    p: float, se: float, method: str, conf_level: float, df: float, n_rows: int
+) -> tuple[float, float]:
+    """Interval for a proportion by one of R ``svyciprop``'s methods."""
+    alpha = 1 - conf_level
+    crit = critical_value(conf_level, df)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method in ("logit", "xlogit"):
+            half = crit * se / (p * (1 - p))
+            eta = special.logit(p)
+            return float(special.expit(eta - half)), float(special.expit(eta + half))
+        if method == "mean":
+            return p - crit * se, p + crit * se
+        if method == "asin":
+            half = crit * se / (2 * np.sqrt(p * (1 - p)))
+            a = np.arcsin(np.sqrt(p))
+            return float(np.sin(a - half) ** 2), float(np.sin(a + half) ** 2)
+        # beta: Korn and Graubard (1998), effective sample size as R scales it
+        n_eff = p * (1 - p) / se**2
+        n_eff *= (stats.t.ppf(alpha / 2, n_rows - 1) / stats.t.ppf(alpha / 2, df)) ** 2
+        lo = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
+        hi = stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
+        return float(lo), float(hi)
+
+
+def domain_totals(
+    values: np.ndarray, weights: np.ndarray, domain: np.ndarray, n_domains: int
+) -> np.ndarray:
+    """Weighted totals (n_domains, p) of the columns of ``values`` within domains.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> domain_totals(np.array([[1.0], [2.0], [3.0]]), np.ones(3), np.array([0, 1, 1]), 2)
+    array([[1.],
+           [5.]])
+    """
+    if n_domains == 1:
+        return (weights @ values)[None, :]
+    n = values.shape[0]
+    spread = sparse.csr_matrix((weights, (domain, np.arange(n))), shape=(n_domains, n))
+    return np.asarray(spread @ values)

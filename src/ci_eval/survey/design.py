@@ -1,0 +1,200 @@
+"""``SurveyDesign``: a probability sample with its weights and sampling structure.
+
+Modelled on R ``survey``'s ``svydesign``: one object carries the data, the weights and the
+structure (stages of clusters, strata, population sizes); every estimator is a method of it and
+returns a tidy frame. Variances are by Taylor linearisation (:mod:`ci_eval.survey.taylor`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ci_eval.errors import DesignError
+from ci_eval.survey.base import DesignBase, domain_totals
+from ci_eval.survey.structure import DesignStructure, build_structure, check_lonely
+from ci_eval.survey.taylor import TaylorVariance
+from ci_eval.survey.variables import as_list, check_columns
+
+WeightsArg = str | Sequence[float] | np.ndarray | pd.Series | None
+
+
+class SurveyDesign(DesignBase):
+    """A complex sample design, as R's ``svydesign``.
+
+    Parameters
+    ----------
+    data : the respondents, one row each.
+    ids : cluster id column per stage (a name, or a list for several stages); ``None`` makes
+        every row its own PSU.
+    strata : stratum column (or one per stage); ``None`` for an unstratified design.
+    weights : sampling weight column (or an array aligned with ``data``).
+    probs : selection probability column(s) (multiplied across stages), or a number for all
+        rows; give ``weights`` or ``probs``, not both. With neither, the weights come from
+        ``fpc`` when it gives population sizes, else every weight is 1 (with a warning, as R).
+    fpc : per stage, the population number of clusters in the stratum (values > 1) or the
+        sampling fraction (values <= 1), as R.
+    nest : cluster ids are only unique within strata (relabel them per stratum).
+    lonely_psu : how a stratum with one PSU enters the variance: ``"fail"`` (the default),
+        ``"remove"``, ``"adjust"``, ``"average"`` or ``"certainty"``, as R's
+        ``options(survey.lonely.psu=)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"h": ["a", "a", "b", "b"], "y": [1.0, 3.0, 2.0, 6.0],
+    ...                    "w": [10.0, 10.0, 20.0, 20.0]})
+    >>> d = SurveyDesign(df, strata="h", weights="w")
+    >>> d.mean("y")[["variable", "estimate"]].round(4).to_dict("records")
+    [{'variable': 'y', 'estimate': 3.5}]
+    """
+
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        ids: str | Sequence[str] | None = None,
+        strata: str | Sequence[str] | None = None,
+        weights: WeightsArg = None,
+        probs: str | Sequence[str] | float | None = None,
+        fpc: str | Sequence[str] | None = None,
+        nest: bool = False,
+        lonely_psu: str = "fail",
+    ) -> None:
+        if not isinstance(data, pd.DataFrame):
+            raise DesignError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+        if len(data) == 0:
+            raise DesignError("data has no rows")
+        self.data = data
+        self.ids = as_list(ids)
+        self.strata = as_list(strata)
+        self.fpc = as_list(fpc)
+        self.nest = nest
+        self.lonely_psu = lonely_psu
+        self.structure: DesignStructure = build_structure(data, ids, strata, fpc, nest)
+        check_lonely(self.structure, lonely_psu)
+        self._w = _sampling_weights(data, weights, probs, self.structure, bool(self.fpc))
+        self._taylor = TaylorVariance(self.structure, lonely_psu)
+
+    # --- variance engine --------------------------------------------------------------------
+
+    def _ratio_stat(
+        self,
+        num: np.ndarray,
+        den: np.ndarray | None,
+        keep: np.ndarray,
+        domain: np.ndarray,
+        n_domains: int,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        wk = self._w * keep
+        t_num = domain_totals(num, wk, domain, n_domains)
+        if den is None:
+            est = t_num
+            u = wk[:, None] * num
+        else:
+            t_den = domain_totals(den, wk, domain, n_domains)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                est = t_num / t_den
+                u = wk[:, None] * (num - est[domain] * den) / t_den[domain]
+        var = self._taylor.var_by_domain(u, domain, n_domains, present=keep)
+        return est, var
+
+    def _degf(self, rows: np.ndarray | None = None) -> float:
+        if rows is None:
+            rows = np.flatnonzero(self._w != 0)
+        return float(self.structure.degf(rows))
+
+    def vcov(self, influence: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Covariance matrix of totals of linearised values ``influence`` (n, m).
+
+        This is R's ``svyrecvar``: give it the influence functions of any statistics (already
+        multiplied by the weights) and it returns their design-based covariance matrix.
+        """
+        present = None
+        if rows is not None:
+            present = np.zeros(len(self.data), dtype=bool)
+            present[rows] = True
+        return self._taylor.vcov(influence, present)
+
+    # --- derived designs ---------------------------------------------------------------------
+
+    def with_weights(self, weights: np.ndarray | pd.Series) -> SurveyDesign:
+        """A copy of this design with other weights (same structure); the input is untouched."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        w = np.asarray(weights, dtype=float)
+        _check_weights(w, "weights")
+        new._w = w
+        return new
+
+    def __repr__(self) -> str:
+        s = self.structure
+        kind = "Stratified " if s.has_strata else ""
+        stages = len(s.stages)
+        n_psu = s.stages[0].n_clusters
+        fpc = "with fpc" if self.fpc else "with replacement"
+        return (
+            f"<{kind}{stages}-stage SurveyDesign: {len(self.data)} rows, {n_psu} PSUs, "
+            f"{s.stages[0].n_strata} strata, {fpc}, lonely_psu={self.lonely_psu!r}>"
+        )
+
+
+def _check_weights(w: np.ndarray, name: str) -> None:
+    if np.any(np.isnan(w)):
+        row = int(np.flatnonzero(np.isnan(w))[0])
+        raise DesignError(f"{name} has missing values (first at row {row})")
+    if np.any(~np.isfinite(w)):
+        row = int(np.flatnonzero(~np.isfinite(w))[0])
+        raise DesignError(f"{name} has an infinite value at row {row}")
+    if np.any(w < 0):
+        row = int(np.flatnonzero(w < 0)[0])
+        raise DesignError(f"{name} has a negative value ({w[row]:g}) at row {row}")
+
+
+def _sampling_weights(
+    data: pd.DataFrame,
+    weights: WeightsArg,
+    probs: str | Sequence[str] | float | None,
+    structure: DesignStructure,
+    has_fpc: bool,
+) -> np.ndarray:
+    n = len(data)
+    if weights is not None and probs is not None:
+        raise DesignError("give weights= or probs=, not both")
+    if weights is not None:
+        if isinstance(weights, str):
+            check_columns(data, [weights], "weights")
+            col = data[weights]
+            if not pd.api.types.is_numeric_dtype(col):
+                raise DesignError(f"weights column {weights!r} must be numeric, not {col.dtype}")
+            w = col.to_numpy(dtype=float, na_value=np.nan)
+            _check_weights(w, f"weights column {weights!r}")
+        else:
+            w = np.asarray(weights, dtype=float).reshape(-1)
+            if w.size != n:
+                raise DesignError(f"weights has {w.size} values for {n} rows")
+            _check_weights(w, "weights")
+        return w
+    if probs is not None:
+        if isinstance(probs, int | float):
+            p = np.full(n, float(probs))
+        else:
+            p = np.ones(n)
+            for name in as_list(probs):
+                check_columns(data, [name], "probs")
+                col = data[name].to_numpy(dtype=float, na_value=np.nan)
+                if np.any(np.isnan(col)):
+                    raise DesignError(f"probs column {name!r} has missing values")
+                p = p * col
+        if np.any((p <= 0) | (p > 1)):
+            row = int(np.flatnonzero((p <= 0) | (p > 1))[0])
+            raise DesignError(f"selection probabilities must lie in (0, 1]; row {row} has {p[row]}")
+        return 1.0 / p
+    if has_fpc:
+        return structure.sampling_weights_from_fpc()
+    warnings.warn("no weights or probabilities supplied, assuming equal probability",
+                  UserWarning, stacklevel=3)
+    return np.ones(n)
+

@@ -1,0 +1,159 @@
+"""Variance by Taylor linearisation for multistage stratified cluster samples.
+
+Given the linearised (influence) values ``u`` of one or more statistics, one row per respondent,
+the variance is computed stage by stage as R ``survey``'s ``svyrecvar`` does (Lumley 2010, §2.2 and
+appendix; R ``survey``, ``multistage.R``):
+
+* sum ``u`` within each cluster of the stage, centre the cluster totals on their stratum mean and
+  add ``f_h n_h / (n_h - 1)`` times their cross-product, where ``n_h`` is the number of clusters
+  sampled in stratum ``h`` and ``f_h = (N_h - n_h) / N_h`` the finite population factor
+  (1 without an fpc; a stratum with ``f_h < 1e-7`` is self-representing and adds nothing);
+* when a stage has population sizes, add the variance of the next stage within each of its
+  clusters, multiplied by the sampling fraction ``n_h / N_h`` of every stage above it;
+* a stratum with a single PSU is handled as R's ``survey.lonely.psu`` option says: ``remove`` and
+  ``certainty`` add nothing; ``adjust`` centres it on zero (the population mean of a linearised
+  value) instead of its own mean; ``average`` leaves it out and scales the sum over the other strata
+  of the same parent up by (strata present) / (strata with more than one PSU).
+
+Domains are handled as ``svyby`` does: each domain's variance uses the full design, with the
+influence values of rows outside the domain set to zero, so every stratum keeps its design number
+of PSUs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from ci_eval.survey.structure import SELF_REPRESENTING, DesignStructure
+
+
+class TaylorVariance:
+    """Linearisation variance for one design structure and lonely-PSU rule.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from ci_eval.survey.structure import build_structure
+    >>> df = pd.DataFrame({"h": [0, 0, 1, 1], "psu": [0, 1, 2, 3]})
+    >>> tv = TaylorVariance(build_structure(df, "psu", "h", None, nest=False), "fail")
+    >>> u = np.array([[1.0], [3.0], [2.0], [2.0]])
+    >>> float(tv.vcov(u)[0, 0])  # stratum 0: (1-2)^2 + (3-2)^2 times 2/1; stratum 1: 0
+    4.0
+    """
+
+    def __init__(self, structure: DesignStructure, lonely_psu: str) -> None:
+        self.structure = structure
+        self.lonely_psu = lonely_psu
+        n = structure.stages[0].cluster.size
+        self._n = n
+        self._plans = []
+        multiplier_of_cluster = np.ones(structure.stages[0].n_clusters)
+        parent_mult = None
+        for s, stage in enumerate(structure.stages):
+            if s > 0:
+                prev = structure.stages[s - 1]
+                if prev.popsize is None:
+                    break
+                # multiplier of a stage-s stratum: fraction and multiplier of its parent cluster
+                parent_mult = multiplier_of_cluster[stage.parent_of_stratum]
+            mult = np.ones(stage.n_strata) if parent_mult is None else parent_mult
+            self._plans.append(_StagePlan(stage, mult, lonely_psu, n))
+            frac = stage.fraction
+            multiplier_of_cluster = (mult * frac)[stage.stratum_of_cluster]
+
+    def vcov(self, u: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
+        """Covariance matrix (m, m) of the totals of the columns of ``u`` (n, m)."""
+        u = np.asarray(u, dtype=float).reshape(self._n, -1)
+        out = np.zeros((u.shape[1], u.shape[1]))
+        for plan in self._plans:
+            centred, weight = plan.centred_totals(u, None, 1, present)
+            out += (centred * weight).T @ centred
+        return out
+
+    def var_by_domain(
+        self, u: np.ndarray, domain: np.ndarray, n_domains: int, present: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Variances (n_domains, m) of the domain totals of the columns of ``u`` (n, m).
+
+        Row ``i`` belongs to domain ``domain[i]``; ``u`` must be zero for rows that are in no
+        domain (or not ``present``).
+        """
+        u = np.asarray(u, dtype=float).reshape(self._n, -1)
+        m = u.shape[1]
+        out = np.zeros((n_domains, m))
+        for plan in self._plans:
+            centred, weight = plan.centred_totals(u, domain, n_domains, present)
+            sq = centred.reshape(-1, n_domains, m) ** 2
+            out += np.einsum("cd,cdm->dm", weight, sq)
+        return out
+
+
+class _StagePlan:
+    """Precomputed cluster and stratum maps of one stage."""
+
+    def __init__(self, stage, multiplier: np.ndarray, lonely_psu: str, n: int) -> None:
+        self.stage = stage
+        self.n = n
+        c = stage.n_clusters
+        self.to_cluster = sparse.csr_matrix(
+            (np.ones(n), (stage.cluster, np.arange(n))), shape=(c, n)
+        )
+        h = stage.stratum_of_cluster
+        self.to_stratum = sparse.csr_matrix(
+            (np.ones(c), (h, np.arange(c))), shape=(stage.n_strata, c)
+        )
+        n_h = stage.n_sampled
+        f = stage.fpc_factor
+        scale = np.where(n_h > 1, f * n_h / np.maximum(n_h - 1, 1), f)
+        scale = np.where(f < SELF_REPRESENTING, 0.0, scale)
+        self.lonely = (n_h == 1) & (f >= SELF_REPRESENTING)
+        self.centre = np.ones(stage.n_strata, dtype=bool)
+        if lonely_psu in ("remove", "certainty", "fail"):
+            scale = np.where(self.lonely, 0.0, scale)
+        elif lonely_psu == "adjust":
+            self.centre = ~self.lonely
+        elif lonely_psu == "average":
+            scale = np.where(self.lonely, 0.0, scale)
+        self.average = lonely_psu == "average" and bool(self.lonely.any())
+        self.stratum_weight = scale * multiplier
+        self.parent = stage.parent_of_stratum
+        self.n_parents = int(self.parent.max()) + 1
+
+    def centred_totals(
+        self, u: np.ndarray, domain: np.ndarray | None, n_domains: int, present: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Cluster totals centred within strata (C, D*m) and the weight of each (C, D)."""
+        m = u.shape[1]
+        if domain is None or n_domains == 1:
+            totals = self.to_cluster @ u
+        else:
+            key = self.stage.cluster * n_domains + domain
+            size = self.stage.n_clusters * n_domains
+            spread = sparse.csr_matrix((np.ones(self.n), (key, np.arange(self.n))),
+                                       shape=(size, self.n))
+            totals = (spread @ u).reshape(self.stage.n_clusters, n_domains * m)
+        means = (self.to_stratum @ totals) / self.stage.n_sampled[:, None]
+        h = self.stage.stratum_of_cluster
+        centred = totals - np.where(self.centre[h][:, None], means[h], 0.0)
+        weight = np.repeat(self.stratum_weight[h][:, None], n_domains, axis=1)
+        if self.average:
+            weight = weight * self._average_factor(domain, n_domains, present)[h]
+        return centred, weight
+
+    def _average_factor(
+        self, domain: np.ndarray | None, n_domains: int, present: np.ndarray | None
+    ) -> np.ndarray:
+        """(strata present) / (non-lonely strata present) per parent group, for each stratum."""
+        rows = np.ones(self.n, dtype=bool) if present is None else present
+        dom = np.zeros(self.n, dtype=np.int64) if domain is None else domain
+        row_stratum = self.stage.stratum_of_cluster[self.stage.cluster]
+        hits = np.zeros((self.stage.n_strata, n_domains), dtype=bool)
+        hits[row_stratum[rows], dom[rows]] = True
+        n_present = np.zeros((self.n_parents, n_domains))
+        n_ok = np.zeros((self.n_parents, n_domains))
+        np.add.at(n_present, self.parent, hits)
+        np.add.at(n_ok, self.parent, hits & ~self.lonely[:, None])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            factor = n_present / n_ok
+        return factor[self.parent]
