@@ -8,7 +8,8 @@ closed-form estimators, looser only where R iterates (raking) and says so in the
 from __future__ import annotations
 
 import pytest
-from reference_runner import NotBuiltYet, compare, load_cases, run_case
+
+from reference_runner import NotBuiltYetError, compare, load_cases, run_case
 
 CASES = load_cases()
 
@@ -22,7 +23,7 @@ def test_reference_cases_are_present() -> None:
 def test_agrees_with_r_survey(case) -> None:
     try:
         design, result = run_case(case)
-    except NotBuiltYet as exc:
+    except NotBuiltYetError as exc:
         pytest.skip(f"{case.id}: {exc}")
     problems = compare(case, design, result)
     assert not problems, f"{case.id} ({case.spec['r']}):\n  " + "\n  ".join(problems)

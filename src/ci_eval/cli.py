@@ -39,7 +39,9 @@ def main(
 
 
 @app.command()
-def run(study: Path = typer.Argument(Path("."), help="The study folder (holds ci-eval.toml).")) -> None:
+def run(
+    study: Path = typer.Argument(Path("."), help="The study folder (holds ci-eval.toml)."),
+) -> None:
     """Run the pipeline on a study: pull, quality, score, weight, estimate, report."""
     console.print(f"[bold]ci-eval run[/bold] {study.resolve()}")
     console.print(

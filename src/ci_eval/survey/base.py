@@ -131,7 +131,9 @@ class DesignBase:
         est, var = self._ratio_stat(
             np.where(keep[:, None], np.nan_to_num(num), 0.0),
             np.where(keep[:, None], np.nan_to_num(den), 0.0),
-            keep, np.maximum(dom.code, 0), dom.count,
+            keep,
+            np.maximum(dom.code, 0),
+            dom.count,
         )
         return self._frame(names, [None] * len(names), dom, est, var, bad, keep, conf_level, df)
 
@@ -204,13 +206,19 @@ class DesignBase:
             for d, rows in enumerate(rows_of):
                 dfd = self._degf(rows[self._w[rows] != 0]) if df is None else df
                 crit = critical_value(conf_level, dfd)
-                for i, p in enumerate(probs):
+                for i in range(k):
                     half = crit * np.sqrt(share_var[d, i])
                     p_lo, p_hi = share[d, i] - half, share[d, i] + half
-                    lo_q = (np.nan if not p_lo >= 0
-                            else weighted_quantile(xj[rows], self._w[rows], p_lo, qrule))
-                    hi_q = (np.nan if not p_hi <= 1
-                            else weighted_quantile(xj[rows], self._w[rows], p_hi, qrule))
+                    lo_q = (
+                        np.nan
+                        if not p_lo >= 0
+                        else weighted_quantile(xj[rows], self._w[rows], p_lo, qrule)
+                    )
+                    hi_q = (
+                        np.nan
+                        if not p_hi <= 1
+                        else weighted_quantile(xj[rows], self._w[rows], p_hi, qrule)
+                    )
                     c = j * k + i
                     est[d, c], lo[d, c], hi[d, c] = qhat[d, i], lo_q, hi_q
                     se[d, c] = (hi_q - lo_q) / (2 * crit)
@@ -220,8 +228,16 @@ class DesignBase:
         for arr in (est, se, lo, hi):
             arr[bad_cols] = np.nan
         n = self._counts(dom, keep)
-        return result_frame(variable, level, dom.table if by else None, est, se, lo, hi,
-                            np.repeat(n[:, None], len(variable), axis=1))
+        return result_frame(
+            variable,
+            level,
+            dom.table if by else None,
+            est,
+            se,
+            lo,
+            hi,
+            np.repeat(n[:, None], len(variable), axis=1),
+        )
 
     def ciprop(
         self,
@@ -265,19 +281,30 @@ class DesignBase:
         keep, bad = self._keep(dom, missing, missing[:, None], na_rm)
         code = np.maximum(dom.code, 0)
         p, v = self._ratio_stat(
-            np.where(keep, np.nan_to_num(y), 0.0)[:, None], keep[:, None].astype(float),
-            keep, code, dom.count,
+            np.where(keep, np.nan_to_num(y), 0.0)[:, None],
+            keep[:, None].astype(float),
+            keep,
+            code,
+            dom.count,
         )
         p, se = p[:, 0], np.sqrt(v[:, 0])
         lo, hi = np.empty_like(p), np.empty_like(p)
         for d in range(dom.count):
             rows = np.flatnonzero(keep & (code == d) & (self._w != 0))
             dfd = self._degf(rows) if df is None else df
-            in_domain = int(np.sum((dom.code == d)))
+            in_domain = int(np.sum(dom.code == d))
             lo[d], hi[d] = _prop_interval(p[d], se[d], method, conf_level, dfd, in_domain)
         n = self._counts(dom, keep)[:, None]
-        frame = result_frame([var], [level], dom.table if by else None, p[:, None], se[:, None],
-                             lo[:, None], hi[:, None], n)
+        frame = result_frame(
+            [var],
+            [level],
+            dom.table if by else None,
+            p[:, None],
+            se[:, None],
+            lo[:, None],
+            hi[:, None],
+            n,
+        )
         for name in ("estimate", "se", "ci_low", "ci_high"):
             frame.loc[bad[:, 0], name] = np.nan
         return frame
@@ -300,8 +327,9 @@ class DesignBase:
             if mc.any():
                 rows = np.flatnonzero(mc.any(axis=1))
                 for j in range(mc.shape[1]):
-                    bad[:, j] = np.bincount(code[rows], weights=mc[rows, j],
-                                            minlength=dom.count) > 0
+                    bad[:, j] = (
+                        np.bincount(code[rows], weights=mc[rows, j], minlength=dom.count) > 0
+                    )
         return keep, bad
 
     def _counts(self, dom: Domains, keep: np.ndarray) -> np.ndarray:
@@ -341,8 +369,14 @@ class DesignBase:
         crit = self._critical(dom, keep, conf_level, df)
         n = self._counts(dom, keep)
         return result_frame(
-            variable, level, dom.table if len(dom.table.columns) else None, est, se,
-            est - crit * se, est + crit * se, np.repeat(n[:, None], len(variable), axis=1),
+            variable,
+            level,
+            dom.table if len(dom.table.columns) else None,
+            est,
+            se,
+            est - crit * se,
+            est + crit * se,
+            np.repeat(n[:, None], len(variable), axis=1),
         )
 
     def _critical(
@@ -353,8 +387,10 @@ class DesignBase:
         if df != "design":
             raise DesignError(f"df={df!r}: use None (normal), 'design' or a number")
         code = np.maximum(dom.code, 0)
-        dfs = [self._degf(np.flatnonzero(keep & (code == d) & (self._w != 0)))
-               for d in range(dom.count)]
+        dfs = [
+            self._degf(np.flatnonzero(keep & (code == d) & (self._w != 0)))
+            for d in range(dom.count)
+        ]
         return np.asarray(critical_value(conf_level, np.asarray(dfs, dtype=float)))[:, None]
 
 

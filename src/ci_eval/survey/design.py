@@ -194,7 +194,9 @@ def _sampling_weights(
         return 1.0 / p
     if has_fpc:
         return structure.sampling_weights_from_fpc()
-    warnings.warn("no weights or probabilities supplied, assuming equal probability",
-                  UserWarning, stacklevel=3)
+    warnings.warn(
+        "no weights or probabilities supplied, assuming equal probability",
+        UserWarning,
+        stacklevel=3,
+    )
     return np.ones(n)
-

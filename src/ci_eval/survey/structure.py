@@ -1,7 +1,8 @@
 """The sampling structure of a design: stages of clusters, strata and population sizes.
 
-This module turns the column names a user gives (``ids``, ``strata``, ``fpc``) into integer codes per
-stage, the way R's ``svydesign`` does (Lumley 2010, ch. 2; R ``survey``'s ``svydesign`` and ``as.fpc``):
+This module turns the column names a user gives (``ids``, ``strata``, ``fpc``) into integer codes
+per stage, the way R's ``svydesign`` does (Lumley 2010, ch. 2; R ``survey``'s ``svydesign`` and
+``as.fpc``):
 
 * clusters at stage *s* are nested in the clusters of stage *s - 1* (an id is only unique within
   its parent);
@@ -173,9 +174,7 @@ def build_structure(
     if len(fpc_cols) > n_stages:
         raise DesignError(f"{len(fpc_cols)} fpc columns given for {n_stages} stage(s)")
 
-    raw_ids = (
-        [_codes(_column(df, c, "ids"))[0] for c in id_cols] if id_cols else [np.arange(n)]
-    )
+    raw_ids = [_codes(_column(df, c, "ids"))[0] for c in id_cols] if id_cols else [np.arange(n)]
     raw_strata = [_codes(_column(df, c, "strata")) for c in strata_cols]
     stage_strata_codes = [s[0] for s in raw_strata]
 
@@ -191,8 +190,9 @@ def build_structure(
                 code = _combine(stage_strata_codes[k], code)
             clusters[s] = code
     elif strata_cols and id_cols:
-        _check_nested(clusters[0], stage_strata_codes[0], id_cols[0], strata_cols[0], raw_ids[0],
-                      df)
+        _check_nested(
+            clusters[0], stage_strata_codes[0], id_cols[0], strata_cols[0], raw_ids[0], df
+        )
 
     fpc_values = [_fpc_column(df, c) for c in fpc_cols]
     if fpc_values:
@@ -216,9 +216,13 @@ def build_structure(
             given = stage_strata_codes[k] if strata_cols else np.zeros(n, dtype=np.int64)
             row_stratum = _combine(clusters[s - 1], given)
         stage = _make_stage(
-            clusters[s], row_stratum, clusters[s - 1] if s > 0 else None,
-            fpc_values[s] if s < len(fpc_values) else None, is_popsize,
-            fpc_cols[s] if s < len(fpc_cols) else None, s + 1,
+            clusters[s],
+            row_stratum,
+            clusters[s - 1] if s > 0 else None,
+            fpc_values[s] if s < len(fpc_values) else None,
+            is_popsize,
+            fpc_cols[s] if s < len(fpc_cols) else None,
+            s + 1,
             _stratum_labels(df, strata_cols, id_cols, s, row_stratum),
         )
         stages.append(stage)
@@ -237,7 +241,11 @@ def _fpc_column(df: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def _check_nested(
-    psu: np.ndarray, stratum: np.ndarray, id_col: str, strata_col: str, raw: np.ndarray,
+    psu: np.ndarray,
+    stratum: np.ndarray,
+    id_col: str,
+    strata_col: str,
+    raw: np.ndarray,
     df: pd.DataFrame,
 ) -> None:
     pairs = pd.DataFrame({"psu": psu, "stratum": stratum}).drop_duplicates()

@@ -130,8 +130,9 @@ class _StagePlan:
         else:
             key = self.stage.cluster * n_domains + domain
             size = self.stage.n_clusters * n_domains
-            spread = sparse.csr_matrix((np.ones(self.n), (key, np.arange(self.n))),
-                                       shape=(size, self.n))
+            spread = sparse.csr_matrix(
+                (np.ones(self.n), (key, np.arange(self.n))), shape=(size, self.n)
+            )
             totals = (spread @ u).reshape(self.stage.n_clusters, n_domains * m)
         means = (self.to_stratum @ totals) / self.stage.n_sampled[:, None]
         h = self.stage.stratum_of_cluster

@@ -53,9 +53,11 @@ def check_columns(df: pd.DataFrame, names: Sequence[str], role: str) -> None:
 
 def is_categorical(col: pd.Series) -> bool:
     """True for pandas categoricals and string/object columns."""
-    return isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(
-        col.dtype
-    ) or col.dtype == object
+    return (
+        isinstance(col.dtype, pd.CategoricalDtype)
+        or pd.api.types.is_string_dtype(col.dtype)
+        or col.dtype == object
+    )
 
 
 def levels_of(col: pd.Series) -> list:
