@@ -8,7 +8,7 @@ returns a tidy frame. Variances are by Taylor linearisation (:mod:`ci_eval.surve
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ from ci_eval.survey.structure import DesignStructure, build_structure, check_lon
 from ci_eval.survey.taylor import TaylorVariance
 from ci_eval.survey.variables import as_list, check_columns
 
+InfluenceAdjustment = Callable[[np.ndarray], np.ndarray]
 WeightsArg = str | Sequence[float] | np.ndarray | pd.Series | None
 
 
@@ -77,6 +78,10 @@ class SurveyDesign(DesignBase):
         check_lonely(self.structure, lonely_psu)
         self._w = _sampling_weights(data, weights, probs, self.structure, bool(self.fpc))
         self._taylor = TaylorVariance(self.structure, lonely_psu)
+        # Calibration steps (post-stratification, raking, calibration) replace the influence
+        # values by their residuals from the calibration model before the variance is taken, as
+        # R's svyrecvar does with a design's postStrata. Each maps (n, m) -> (n, m).
+        self._calibration: tuple[InfluenceAdjustment, ...] = ()
 
     # --- variance engine --------------------------------------------------------------------
 
@@ -98,8 +103,26 @@ class SurveyDesign(DesignBase):
             with np.errstate(divide="ignore", invalid="ignore"):
                 est = t_num / t_den
                 u = wk[:, None] * (num - est[domain] * den) / t_den[domain]
-        var = self._taylor.var_by_domain(u, domain, n_domains, present=keep)
-        return est, var
+        return est, self._influence_variance(u, keep, domain, n_domains)
+
+    def _influence_variance(
+        self, u: np.ndarray, keep: np.ndarray, domain: np.ndarray, n_domains: int
+    ) -> np.ndarray:
+        """Variances (n_domains, m) of domain totals of influence values ``u`` (n, m)."""
+        if not self._calibration:
+            return self._taylor.var_by_domain(u, domain, n_domains, present=keep)
+        n, m = u.shape
+        if n_domains == 1:
+            full = u
+        else:  # calibration residuals mix rows of different domains: one column per domain
+            full = np.zeros((n, n_domains * m))
+            for d in range(n_domains):
+                rows = domain == d
+                full[rows, d * m : (d + 1) * m] = u[rows]
+        for adjust in self._calibration:
+            full = adjust(full)
+        var = self._taylor.var_by_domain(full, np.zeros(n, dtype=np.int64), 1, present=keep)
+        return var.reshape(n_domains, m)
 
     def _degf(self, rows: np.ndarray | None = None) -> float:
         if rows is None:
@@ -116,17 +139,30 @@ class SurveyDesign(DesignBase):
         if rows is not None:
             present = np.zeros(len(self.data), dtype=bool)
             present[rows] = True
-        return self._taylor.vcov(influence, present)
+        u = np.asarray(influence, dtype=float).reshape(len(self.data), -1)
+        for adjust in self._calibration:
+            u = adjust(u)
+        return self._taylor.vcov(u, present)
 
     # --- derived designs ---------------------------------------------------------------------
 
-    def with_weights(self, weights: np.ndarray | pd.Series) -> SurveyDesign:
-        """A copy of this design with other weights (same structure); the input is untouched."""
+    def with_weights(
+        self, weights: np.ndarray | pd.Series, adjustment: InfluenceAdjustment | None = None
+    ) -> SurveyDesign:
+        """A copy of this design with other weights (same structure); the input is untouched.
+
+        ``adjustment``, from a calibration step, is appended to the design's calibration
+        adjustments of the influence values (see ``_influence_variance``).
+        """
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
-        w = np.asarray(weights, dtype=float)
+        w = np.asarray(weights, dtype=float).reshape(-1)
+        if w.size != len(self.data):
+            raise DesignError(f"weights has {w.size} values for {len(self.data)} rows")
         _check_weights(w, "weights")
         new._w = w
+        if adjustment is not None:
+            new._calibration = (*self._calibration, adjustment)
         return new
 
     def __repr__(self) -> str:
