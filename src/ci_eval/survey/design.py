@@ -50,7 +50,7 @@ class SurveyDesign(DesignBase):
     ...                    "w": [10.0, 10.0, 20.0, 20.0]})
     >>> d = SurveyDesign(df, strata="h", weights="w")
     >>> d.mean("y")[["variable", "estimate"]].round(4).to_dict("records")
-    [{'variable': 'y', 'estimate': 3.5}]
+    [{'variable': 'y', 'estimate': 3.3333}]
     """
 
     def __init__(
