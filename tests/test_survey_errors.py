@@ -35,7 +35,7 @@ def test_missing_design_column_is_named(df):
 )
 def test_bad_weights_are_refused_with_the_row(df, value, message):
     df.loc[2, "w"] = value
-    with pytest.raises(DesignError, match=f"weights column 'w' has .*{message}.*row 2"):
+    with pytest.raises(DesignError, match=rf"weights column .w. has .*{message}.*row 2"):
         SurveyDesign(df, weights="w")
 
 
@@ -49,7 +49,7 @@ def test_a_lonely_psu_fails_by_default_and_names_the_stratum(df):
 
 def test_psus_not_nested_in_strata_need_nest(df):
     df = df.assign(psu=[1, 2, 1, 2, 1, 2])
-    with pytest.raises(DesignError, match="not nested in strata.*nest=True"):
+    with pytest.raises(DesignError, match=r"not nested in strata.*nest=True"):
         SurveyDesign(df, ids="psu", strata="h", weights="w")
     d = SurveyDesign(df, ids="psu", strata="h", weights="w", nest=True)
     assert d.structure.stages[0].n_clusters == 6
