@@ -89,7 +89,7 @@ level_table <- function(obj, rvar) {
 domain_table <- function(obj, byvars, vars, levels = NULL, variable = NULL) {
   frame <- as.data.frame(obj)
   est_cols <- if (is.null(levels)) vars else paste0(vars, levels)
-  se_cols <- if (length(est_cols) == 1) "se" else paste0("se.", est_cols)
+  se_cols <- ifelse(paste0("se.", est_cols) %in% names(frame), paste0("se.", est_cols), "se")
   out <- list()
   for (k in seq_along(est_cols)) {
     for (i in seq_len(nrow(frame))) {
@@ -105,12 +105,13 @@ domain_table <- function(obj, byvars, vars, levels = NULL, variable = NULL) {
   out
 }
 
-# Rows of a survey 4.x svyquantile result for one variable.
+# Rows of a survey 4.x svyquantile result for one variable. Its matrix has the columns quantile,
+# lower and upper limit, se (R names the last one "se" for Taylor designs, "se.97.5" for replicate ones).
 quantile_table <- function(obj, rvar, probs) {
   m <- obj[[rvar]]
   lapply(seq_along(probs), function(i) {
-    list(variable = snake(rvar), level = as.character(probs[i]), estimate = num(m[i, "quantile"]),
-         se = num(m[i, "se"]), ci_low = num(m[i, 2]), ci_high = num(m[i, 3]))
+    list(variable = snake(rvar), level = as.character(probs[i]), estimate = num(m[i, 1]),
+         se = num(m[i, 4]), ci_low = num(m[i, 2]), ci_high = num(m[i, 3]))
   })
 }
 
@@ -331,6 +332,160 @@ record("api_more", "dstrat_poststratify_trim",
 # ================================================================================================
 # extra.json
 # ================================================================================================
+
+# Designs built on derived data files are built in R from the CSV as written, so R sees exactly the
+# numbers a reader of the file sees (fractions and probabilities are written with 15 digits).
+reload <- function(name) read.csv(file.path("data", paste0(name, ".csv")), stringsAsFactors = TRUE)
+
+# A numeric-variable mean and total, the two calls most extra designs get.
+basic_cases <- function(prefix, rname, des, sp, note = NULL, ...) {
+  record("extra", paste0(prefix, "_mean_api00"), sprintf("svymean(~api00, %s)", rname), sp,
+         fn_call("mean", vars = "api00"), stat_table(svymean(~api00, des), "api00"), note = note, ...)
+  record("extra", paste0(prefix, "_total_enroll"), sprintf("svytotal(~enroll, %s, na.rm=TRUE)", rname), sp,
+         fn_call("total", vars = "enroll", na_rm = TRUE),
+         stat_table(svytotal(~enroll, des, na.rm = TRUE), "enroll"), note = note, ...)
+}
+
+# ---- lonely PSUs --------------------------------------------------------------------------------
+# lonely.csv: apistrat, with the high schools (stype H) cut down to those of one school district (the
+# district with most H schools, smallest dnum on ties). With strata = stype and PSUs = districts the H
+# stratum then holds a single PSU. fpc_psu is the number of districts in the population (apipop) that
+# have a school of that type; fpc_cert is the same except 1 for H, so that the lone H PSU is a
+# certainty PSU (sampled with probability 1) and not a lonely one.
+h_rows <- apistrat$stype == "H"
+h_count <- table(apistrat$dnum[h_rows])
+lone_district <- as.integer(names(h_count)[which.max(h_count)])
+lonely_frame <- apistrat[!h_rows | apistrat$dnum == lone_district, ]
+districts_by_type <- tapply(apipop$dnum, apipop$stype, function(x) length(unique(x)))
+lonely_frame$fpc_psu <- as.numeric(districts_by_type[as.character(lonely_frame$stype)])
+lonely_frame$fpc_cert <- ifelse(lonely_frame$stype == "H", 1, lonely_frame$fpc_psu)
+save_csv(lonely_frame, "lonely")
+lonely <- reload("lonely")
+
+lonely_note <- paste0("stratum H has a single PSU (district ", lone_district, "); R option ",
+                      "survey.lonely.psu set as in design.lonely_psu while the design is built and estimated")
+for (fpc_col in c("none", "fpc_psu")) {
+  des_fpc <- if (fpc_col == "none") NULL else fpc_col
+  for (rule in c("remove", "adjust", "average", "certainty")) {
+    old <- options(survey.lonely.psu = rule)
+    des <- if (is.null(des_fpc)) {
+      svydesign(id = ~dnum, strata = ~stype, weights = ~pw, nest = TRUE, data = lonely)
+    } else {
+      svydesign(id = ~dnum, strata = ~stype, weights = ~pw, fpc = ~fpc_psu, nest = TRUE, data = lonely)
+    }
+    sp <- describe("lonely", ids = "dnum", strata = "stype", weights = "pw", fpc = des_fpc, nest = TRUE,
+                   lonely_psu = rule)
+    rname <- sprintf("svydesign(id=~dnum, strata=~stype, weights=~pw%s, nest=TRUE, data=lonely) with options(survey.lonely.psu='%s')",
+                     if (is.null(des_fpc)) "" else paste0(", fpc=~", des_fpc), rule)
+    prefix <- paste0("lonely_", if (is.null(des_fpc)) "nofpc" else "fpc", "_", rule)
+    record("extra", paste0(prefix, "_mean_api00"), paste0("svymean(~api00, ", rname, ")"), sp,
+           fn_call("mean", vars = "api00"), stat_table(svymean(~api00, des), "api00"), note = lonely_note)
+    record("extra", paste0(prefix, "_total_enroll"), paste0("svytotal(~enroll, ", rname, ")"), sp,
+           fn_call("total", vars = "enroll"), stat_table(svytotal(~enroll, des), "enroll"), note = lonely_note)
+    record("extra", paste0(prefix, "_mean_sch_wide"), paste0("svymean(~sch_wide, ", rname, ")"), sp,
+           fn_call("mean", vars = "sch_wide"), level_table(svymean(~sch_wide, des), "sch_wide"),
+           note = lonely_note)
+    options(old)
+  }
+}
+# The lone H PSU is the whole H population (fpc 1): a certainty PSU, fine under R's default "fail".
+lonely_cert <- svydesign(id = ~dnum, strata = ~stype, weights = ~pw, fpc = ~fpc_cert, nest = TRUE, data = lonely)
+basic_cases("lonely_certainty_fpc", "svydesign(id=~dnum, strata=~stype, weights=~pw, fpc=~fpc_cert, nest=TRUE, data=lonely)",
+            lonely_cert, describe("lonely", ids = "dnum", strata = "stype", weights = "pw", fpc = "fpc_cert", nest = TRUE),
+            note = "the H stratum's one PSU has population size 1 (sampled with certainty): it adds no variance, and R's default lonely.psu='fail' does not object")
+
+# ---- multistage ---------------------------------------------------------------------------------
+# apiclus2_frac.csv: apiclus2 with the fpc given as sampling fractions (frac1 = districts sampled /
+# districts in the population, frac2 = schools sampled in the district / schools in the district) and
+# the overall selection probability prob = frac1 * frac2.
+frac_frame <- apiclus2
+n_districts <- length(unique(frac_frame$dnum))
+frac_frame$frac1 <- n_districts / frac_frame$fpc1
+schools_sampled <- table(frac_frame$dnum)
+frac_frame$frac2 <- as.numeric(schools_sampled[as.character(frac_frame$dnum)]) / frac_frame$fpc2
+frac_frame$prob <- frac_frame$frac1 * frac_frame$frac2
+save_csv(frac_frame, "apiclus2_frac")
+apiclus2_frac <- reload("apiclus2_frac")
+
+dclus2_frac <- svydesign(id = ~dnum + snum, fpc = ~frac1 + frac2, data = apiclus2_frac)
+sp_frac <- describe("apiclus2_frac", ids = c("dnum", "snum"), fpc = c("frac1", "frac2"))
+frac_r <- "svydesign(id=~dnum+snum, fpc=~frac1+frac2, data=apiclus2_frac)"
+frac_note <- "same design as dclus2 with the fpc given as sampling fractions; R reads fpc values <= 1 as fractions"
+basic_cases("dclus2_frac", frac_r, dclus2_frac, sp_frac, note = frac_note)
+record("extra", "dclus2_frac_mean_stype", sprintf("svymean(~stype, %s)", frac_r), sp_frac,
+       fn_call("mean", vars = "stype"), level_table(svymean(~stype, dclus2_frac), "stype"), note = frac_note)
+record("extra", "dclus2_frac_total_stype", sprintf("svytotal(~stype, %s)", frac_r), sp_frac,
+       fn_call("total", vars = "stype"), level_table(svytotal(~stype, dclus2_frac), "stype"), note = frac_note)
+
+# Two stages given by probabilities only: no fpc, so the first stage is taken as with replacement and
+# R uses only the variation between PSUs.
+dclus2_probs <- svydesign(id = ~dnum + snum, probs = ~prob, data = apiclus2_frac)
+sp_probs2 <- describe("apiclus2_frac", ids = c("dnum", "snum"), probs = "prob")
+basic_cases("dclus2_probs", "svydesign(id=~dnum+snum, probs=~prob, data=apiclus2_frac)", dclus2_probs, sp_probs2,
+            note = "weights are 1/prob; without fpc the PSUs are taken as drawn with replacement and later stages add nothing")
+
+# apipop_strat2.csv: a stratified two-stage sample drawn here from apipop. Strata are school types;
+# PSUs are the districts that have a school of that type (10 for E, 6 for H, 6 for M, by simple random
+# sampling); within each sampled district, up to 3 of its schools of that type (all if it has 3 or
+# fewer). fpc1 = districts in the stratum, fpc2 = schools of the type in the district.
+set.seed(20261125)
+psu_take <- c(E = 10, H = 6, M = 6)
+parts <- list()
+for (h in names(psu_take)) {
+  pop_h <- apipop[apipop$stype == h, ]
+  frame_districts <- sort(unique(pop_h$dnum))
+  chosen <- sort(sample(frame_districts, psu_take[[h]]))
+  for (dn in chosen) {
+    schools <- pop_h[pop_h$dnum == dn, ]
+    schools <- schools[order(schools$snum), ]
+    pick <- if (nrow(schools) <= 3) seq_len(nrow(schools)) else sort(sample(nrow(schools), 3))
+    part <- schools[pick, ]
+    part$fpc1 <- length(frame_districts)
+    part$fpc2 <- nrow(schools)
+    parts[[length(parts) + 1]] <- part
+  }
+}
+strat2_frame <- do.call(rbind, parts)
+save_csv(strat2_frame, "apipop_strat2")
+apipop_strat2 <- reload("apipop_strat2")
+dstrat2 <- svydesign(id = ~dnum + snum, strata = ~stype, fpc = ~fpc1 + fpc2, nest = TRUE, data = apipop_strat2)
+sp_strat2 <- describe("apipop_strat2", ids = c("dnum", "snum"), strata = "stype", fpc = c("fpc1", "fpc2"), nest = TRUE)
+s2_r <- "svydesign(id=~dnum+snum, strata=~stype, fpc=~fpc1+fpc2, nest=TRUE, data=apipop_strat2)"
+s2_note <- "stratified two-stage design; weights come from the fpc; districts with a single school of the type are second-stage certainty units"
+basic_cases("dstrat2", s2_r, dstrat2, sp_strat2, note = s2_note)
+record("extra", "dstrat2_mean_sch_wide", sprintf("svymean(~sch_wide, %s)", s2_r), sp_strat2,
+       fn_call("mean", vars = "sch_wide"), level_table(svymean(~sch_wide, dstrat2), "sch_wide"), note = s2_note)
+record("extra", "dstrat2_total_sch_wide", sprintf("svytotal(~sch_wide, %s)", s2_r), sp_strat2,
+       fn_call("total", vars = "sch_wide"), level_table(svytotal(~sch_wide, dstrat2), "sch_wide"), note = s2_note)
+record("extra", "dstrat2_ratio", sprintf("svyratio(~api_stu, ~enroll, %s, na.rm=TRUE)", s2_r), sp_strat2,
+       fn_call("ratio", numerator = "api_stu", denominator = "enroll", na_rm = TRUE),
+       stat_table(svyratio(~api_stu, ~enroll, dstrat2, na.rm = TRUE), "api_stu/enroll"), note = s2_note)
+record("extra", "dstrat2_by_sch_wide", sprintf("svyby(~api00, ~sch_wide, %s, svymean)", s2_r), sp_strat2,
+       fn_call("mean", vars = "api00", by = "sch_wide"),
+       domain_table(svyby(~api00, ~sch_wide, dstrat2, svymean), "sch_wide", "api00"), note = s2_note)
+
+# ---- probabilities instead of weights; SRS variants --------------------------------------------
+# apistrat_probs.csv: apistrat with prob = n_h / N_h (stratum sample size over fpc).
+probs_frame <- apistrat
+n_in_stratum <- table(probs_frame$stype)
+probs_frame$prob <- as.numeric(n_in_stratum[as.character(probs_frame$stype)]) / probs_frame$fpc
+save_csv(probs_frame, "apistrat_probs")
+apistrat_probs <- reload("apistrat_probs")
+dstrat_probs <- svydesign(id = ~1, strata = ~stype, probs = ~prob, fpc = ~fpc, data = apistrat_probs)
+basic_cases("dstrat_probs", "svydesign(id=~1, strata=~stype, probs=~prob, fpc=~fpc, data=apistrat_probs)",
+            dstrat_probs, describe("apistrat_probs", strata = "stype", fpc = "fpc", probs = "prob"),
+            note = "weights are 1/prob")
+dstrat_probs_nofpc <- svydesign(id = ~1, strata = ~stype, probs = ~prob, data = apistrat_probs)
+basic_cases("dstrat_probs_nofpc", "svydesign(id=~1, strata=~stype, probs=~prob, data=apistrat_probs)",
+            dstrat_probs_nofpc, describe("apistrat_probs", strata = "stype", probs = "prob"),
+            note = "weights are 1/prob; no fpc")
+
+dsrs_fpconly <- svydesign(id = ~1, fpc = ~fpc, data = apisrs)
+basic_cases("dsrs_fpconly", "svydesign(id=~1, fpc=~fpc, data=apisrs)", dsrs_fpconly,
+            describe("apisrs", fpc = "fpc"), note = "no weights: R takes them from the fpc (N/n)")
+dsrs_nofpc <- svydesign(id = ~1, weights = ~pw, data = apisrs)
+sp_srs_nofpc <- describe("apisrs", weights = "pw")
+basic_cases("dsrs_nofpc", "svydesign(id=~1, weights=~pw, data=apisrs)", dsrs_nofpc, sp_srs_nofpc)
 source_line <- paste0(R.version.string, "; survey ", packageVersion("survey"))
 
 write_book <- function(book, file) {
@@ -344,3 +499,4 @@ write_book <- function(book, file) {
 
 write_book("api", "api.json")
 write_book("api_more", "api_more.json")
+write_book("extra", "extra.json")
