@@ -694,6 +694,159 @@ chisq_case("dclus1_chisq_adjwald", "dclus1", "adjWald")
 chisq_case("dstrat_chisq_adjwald", "dstrat", "adjWald")
 chisq_case("dclus1_chisq_wald", "dclus1", "Wald")
 
+# ---- replicate designs ---------------------------------------------------------------------------
+# JKn on the stratified design: as.svrepdesign carries the fpc into the replicate scales,
+# rscales_h = (1 - n_h/N_h) (n_h - 1)/n_h.
+dstrat_jkn <- as.svrepdesign(dstrat, type = "JKn")
+n_h <- table(apistrat$stype)
+N_h <- tapply(apistrat$fpc, apistrat$stype, function(x) x[1])
+stopifnot(isTRUE(all.equal(sort(unique(dstrat_jkn$rscales)), sort(num((1 - n_h / N_h) * (n_h - 1) / n_h)))))
+jkn_note <- "as.svrepdesign(type='JKn') uses the design's fpc: rscales = (1 - n_h/N_h) * (n_h - 1)/n_h, scale 1"
+jkn_spec <- list(type = "JKn")
+record("extra", "dstrat_jkn_mean_api00", "svymean(~api00, as.svrepdesign(dstrat, type='JKn'))", spec$dstrat,
+       fn_call("mean", vars = "api00"), stat_table(svymean(~api00, dstrat_jkn), "api00"),
+       replicate = jkn_spec, note = jkn_note)
+record("extra", "dstrat_jkn_total_enroll", "svytotal(~enroll, as.svrepdesign(dstrat, type='JKn'), na.rm=TRUE)",
+       spec$dstrat, fn_call("total", vars = "enroll", na_rm = TRUE),
+       stat_table(svytotal(~enroll, dstrat_jkn, na.rm = TRUE), "enroll"), replicate = jkn_spec, note = jkn_note)
+record("extra", "dstrat_jkn_mean_sch_wide", "svymean(~sch.wide, as.svrepdesign(dstrat, type='JKn'))", spec$dstrat,
+       fn_call("mean", vars = "sch_wide"), level_table(svymean(~sch.wide, dstrat_jkn), "sch.wide"),
+       replicate = jkn_spec, note = jkn_note)
+record("extra", "dstrat_jkn_ratio", "svyratio(~api.stu, ~enroll, as.svrepdesign(dstrat, type='JKn'))", spec$dstrat,
+       fn_call("ratio", numerator = "api_stu", denominator = "enroll"),
+       stat_table(svyratio(~api.stu, ~enroll, dstrat_jkn), "api_stu/enroll"), replicate = jkn_spec, note = jkn_note)
+
+# Fay's method on scd (BRR with the half-samples perturbed by rho = 0.3).
+scd_fay <- as.svrepdesign(scdnofpc, type = "Fay", fay.rho = 0.3)
+fay_spec <- list(type = "Fay", fay_rho = 0.3)
+fay_note <- "Fay's BRR: replicate weights 2 - rho and rho instead of 2 and 0; scale 1/(R (1 - rho)^2)"
+for (v in c("arrests", "alive")) {
+  record("extra", paste0("scd_fay_mean_", v), sprintf("svymean(~%s, as.svrepdesign(scdnofpc, type='Fay', fay.rho=0.3))", v),
+         spec$scd, fn_call("mean", vars = v), stat_table(svymean(formula_of(v), scd_fay), v),
+         replicate = fay_spec, note = fay_note)
+}
+record("extra", "scd_fay_total_alive", "svytotal(~alive, as.svrepdesign(scdnofpc, type='Fay', fay.rho=0.3))",
+       spec$scd, fn_call("total", vars = "alive"), stat_table(svytotal(~alive, scd_fay), "alive"),
+       replicate = fay_spec, note = fay_note)
+record("extra", "scd_fay_ratio", "svyratio(~alive, ~arrests, as.svrepdesign(scdnofpc, type='Fay', fay.rho=0.3))",
+       spec$scd, fn_call("ratio", numerator = "alive", denominator = "arrests"),
+       stat_table(svyratio(~alive, ~arrests, scd_fay), "alive/arrests"), replicate = fay_spec, note = fay_note)
+
+# JK1 on a simple random sample without fpc: for a total the jackknife variance equals the Taylor one.
+dsrs_jk <- as.svrepdesign(dsrs_nofpc, type = "JK1")
+jk_total <- svytotal(~enroll, dsrs_jk)
+stopifnot(isTRUE(all.equal(num(SE(jk_total)), num(SE(svytotal(~enroll, dsrs_nofpc))), tolerance = 1e-12)))
+record("extra", "dsrs_nofpc_jk1_total_enroll", "svytotal(~enroll, as.svrepdesign(dsrs_nofpc, type='JK1'))",
+       sp_srs_nofpc, fn_call("total", vars = "enroll"), stat_table(jk_total, "enroll"), replicate = jk1,
+       note = "200 delete-one replicates, scale (n-1)/n; the se equals the Taylor se of dsrs_nofpc_total_enroll")
+record("extra", "dsrs_nofpc_jk1_mean_api00", "svymean(~api00, as.svrepdesign(dsrs_nofpc, type='JK1'))",
+       sp_srs_nofpc, fn_call("mean", vars = "api00"), stat_table(svymean(~api00, dsrs_jk), "api00"), replicate = jk1,
+       note = "for a mean (a ratio) the jackknife se is close to, not equal to, the Taylor se of dsrs_nofpc_mean_api00")
+
+# More on JK1 for dclus1 (the fpc enters the replicate scale: (1 - n/N) (n - 1)/n).
+jk_r <- "as.svrepdesign(dclus1, type='JK1')"
+record("extra", "dclus1_jk1_total_enroll", sprintf("svytotal(~enroll, %s)", jk_r), spec$dclus1,
+       fn_call("total", vars = "enroll"), stat_table(svytotal(~enroll, dclus1_jk), "enroll"), replicate = jk1)
+record("extra", "dclus1_jk1_mean_stype", sprintf("svymean(~stype, %s)", jk_r), spec$dclus1,
+       fn_call("mean", vars = "stype"), level_table(svymean(~stype, dclus1_jk), "stype"), replicate = jk1)
+record("extra", "dclus1_jk1_ratio", sprintf("svyratio(~api.stu, ~enroll, %s)", jk_r), spec$dclus1,
+       fn_call("ratio", numerator = "api_stu", denominator = "enroll"),
+       stat_table(svyratio(~api.stu, ~enroll, dclus1_jk), "api_stu/enroll"), replicate = jk1)
+record("extra", "dclus1_jk1_by_stype", sprintf("svyby(~api00, ~stype, %s, svymean)", jk_r), spec$dclus1,
+       fn_call("mean", vars = "api00", by = "stype"),
+       domain_table(svyby(~api00, ~stype, dclus1_jk, svymean), "stype", "api00"), replicate = jk1)
+record("extra", "dclus1_jk1_quantile_api00", sprintf("svyquantile(~api00, %s, quantiles=c(.25,.5,.75))", jk_r),
+       spec$dclus1, fn_call("quantile", vars = "api00", q = quartiles),
+       quantile_table(svyquantile(~api00, dclus1_jk, quantiles = quartiles), "api00", quartiles), replicate = jk1,
+       note = "interval.type='mean' (default): Woodruff interval with the replicate variance of the estimated CDF at the quantile, t on degf(design); se = width / (2 t)")
+record("extra", "dclus1_jk1_subset_e_mean_api00", sprintf("svymean(~api00, subset(%s, stype=='E'))", jk_r),
+       spec$dclus1, fn_call("mean", vars = "api00"),
+       stat_table(svymean(~api00, subset(dclus1_jk, stype == "E")), "api00"), replicate = jk1,
+       subset = "stype == 'E'", note = "subset applied after the conversion to replicate weights")
+dclus1_jk_mse <- as.svrepdesign(dclus1, type = "JK1", mse = TRUE)
+record("extra", "dclus1_jk1_mse_mean_api00", "svymean(~api00, as.svrepdesign(dclus1, type='JK1', mse=TRUE))",
+       spec$dclus1, fn_call("mean", vars = "api00"), stat_table(svymean(~api00, dclus1_jk_mse), "api00"),
+       replicate = list(type = "JK1", mse = TRUE),
+       note = "mse=TRUE: replicate deviations are taken from the full-sample estimate, not the replicate mean")
+dclus2_jk <- suppressWarnings(as.svrepdesign(dclus2, type = "JK1"))
+record("extra", "dclus2_jk1_mean_api00", "svymean(~api00, as.svrepdesign(dclus2, type='JK1'))", spec$dclus2,
+       fn_call("mean", vars = "api00"), stat_table(svymean(~api00, dclus2_jk), "api00"), replicate = jk1,
+       note = "one replicate per first-stage PSU; R keeps the first-stage fpc and drops the second-stage one (with a warning)")
+
+# The bootstrap replicate weights of api.json, for a total, a ratio, and with mse = TRUE.
+record("extra", "dclus1_boot50_total_enroll",
+       "svytotal(~enroll, bs) with the replicate weights in data/apiclus1_bootstrap50.csv", spec$dclus1,
+       fn_call("total", vars = "enroll"), stat_table(svytotal(~enroll, dclus1_boot), "enroll"), replicate = boot_spec)
+record("extra", "dclus1_boot50_ratio",
+       "svyratio(~api.stu, ~enroll, bs) with the replicate weights in data/apiclus1_bootstrap50.csv", spec$dclus1,
+       fn_call("ratio", numerator = "api_stu", denominator = "enroll"),
+       stat_table(svyratio(~api.stu, ~enroll, dclus1_boot), "api_stu/enroll"), replicate = boot_spec)
+boot_mse <- svrepdesign(data = apiclus1, repweights = boot_w, weights = ~pw, type = "bootstrap",
+                        scale = dclus1_boot$scale, rscales = dclus1_boot$rscales, mse = TRUE,
+                        combined.weights = TRUE)
+boot_mse_spec <- boot_spec
+boot_mse_spec$mse <- TRUE
+record("extra", "dclus1_boot50_mse_mean_api00",
+       "svymean(~api00, svrepdesign(data=apiclus1, repweights=<apiclus1_bootstrap50.csv>, weights=~pw, type='bootstrap', scale=bs$scale, rscales=bs$rscales, mse=TRUE, combined.weights=TRUE))",
+       spec$dclus1, fn_call("mean", vars = "api00"), stat_table(svymean(~api00, boot_mse), "api00"),
+       replicate = boot_mse_spec, note = "mse=TRUE: deviations from the full-sample estimate")
+
+# ---- weighting, also on replicate designs --------------------------------------------------------
+# When a case has both "replicate" and "weighting", the design is converted first and the weighting is
+# then applied to it (every replicate is re-weighted), as rake(as.svrepdesign(...)) does in R.
+rake_spec <- list(method = "rake", margins = list(stype = pop_stype, sch_wide = pop_schwide))
+rake_margins <- list(~stype, ~sch.wide)
+rake_pops <- list(pop.types, pop.schwide)
+tight_rake <- list(maxit = 200, epsilon = 1e-12)
+rake_tight_note <- paste("rake iterated to convergence (control=list(maxit=200, epsilon=1e-12): epsilon < 1 is",
+                         "relative to the sum of weights); a fully converged raking matches at 1e-8")
+rake_default_note <- paste("R's default rake stops when no cell of the stype x sch.wide table of weighted counts",
+                           "moves by 1 or more in a sweep (epsilon=1, absolute); weights are then up to ~3e-5",
+                           "from the converged ones, so compare at", "%s", "or see the _converged case")
+record("extra", "dclus1_rake_converged",
+       "rake(dclus1, list(~stype, ~sch.wide), list(pop.types, pop.schwide), control=list(maxit=200, epsilon=1e-12)); svymean(~api00)",
+       spec$dclus1, mean_api00, weighted_result(rake(dclus1, rake_margins, rake_pops, control = tight_rake)),
+       weighting = rake_spec, note = rake_tight_note)
+record("extra", "dclus1_jk1_rake",
+       "rake(as.svrepdesign(dclus1, type='JK1'), list(~stype, ~sch.wide), list(pop.types, pop.schwide)); svymean(~api00)",
+       spec$dclus1, mean_api00, weighted_result(rake(dclus1_jk, rake_margins, rake_pops)),
+       replicate = jk1, weighting = rake_spec, tol = 1e-4, note = sprintf(rake_default_note, "1e-4"))
+record("extra", "dclus1_jk1_rake_converged",
+       "rake(as.svrepdesign(dclus1, type='JK1'), list(~stype, ~sch.wide), list(pop.types, pop.schwide), control=list(maxit=200, epsilon=1e-12)); svymean(~api00)",
+       spec$dclus1, mean_api00, weighted_result(rake(dclus1_jk, rake_margins, rake_pops, control = tight_rake)),
+       replicate = jk1, weighting = rake_spec, note = rake_tight_note)
+record("extra", "dclus1_jk1_poststratify", "postStratify(as.svrepdesign(dclus1, type='JK1'), ~stype, pop.types); svymean(~api00)",
+       spec$dclus1, mean_api00, weighted_result(postStratify(dclus1_jk, ~stype, pop.types)),
+       replicate = jk1, weighting = list(method = "poststratify", var = "stype", totals = pop_stype))
+record("extra", "dstrat_poststratify", "postStratify(dstrat, ~sch.wide, pop.schwide); svymean(~api00)", spec$dstrat,
+       mean_api00, weighted_result(postStratify(dstrat, ~sch.wide, pop.schwide)),
+       weighting = list(method = "poststratify", var = "sch_wide", totals = pop_schwide))
+record("extra", "dclus1_jk1_calibrate_linear",
+       "calibrate(as.svrepdesign(dclus1, type='JK1'), ~stype+api99, pop.totals); svymean(~api00)", spec$dclus1,
+       mean_api00, weighted_result(calibrate(dclus1_jk, ~stype + api99, cal_totals)),
+       replicate = jk1, weighting = cal_spec("linear"))
+record("extra", "dclus1_calibrate_raking_converged",
+       "calibrate(dclus1, ~stype+api99, pop.totals, calfun='raking', epsilon=1e-13, maxit=500); svymean(~api00)",
+       spec$dclus1, mean_api00,
+       weighted_result(calibrate(dclus1, ~stype + api99, cal_totals, calfun = "raking", epsilon = 1e-13, maxit = 500)),
+       weighting = cal_spec("raking"), note = "calibration iterated to convergence; a converged solution matches at 1e-8")
+bounded_spec <- c(cal_spec("linear"), list(bounds = c(0.5, 2)))
+bounded_fit <- calibrate(dclus1, ~stype + api99, cal_totals, bounds = c(0.5, 2))
+stopifnot(min(weights(bounded_fit) / weights(dclus1)) == 0.5)  # the lower bound binds
+record("extra", "dclus1_calibrate_bounded",
+       "calibrate(dclus1, ~stype+api99, pop.totals, bounds=c(0.5, 2)); svymean(~api00)", spec$dclus1,
+       mean_api00, weighted_result(bounded_fit), weighting = bounded_spec, tol = 1e-7,
+       note = "bounds on the ratio of calibrated to design weights; unbounded, the smallest ratio is 0.42, so the lower bound binds; R iterates to epsilon=1e-7, which leaves the weights ~1.5e-9 from the fixed point")
+record("extra", "dclus1_calibrate_bounded_converged",
+       "calibrate(dclus1, ~stype+api99, pop.totals, bounds=c(0.5, 2), epsilon=1e-13, maxit=500); svymean(~api00)",
+       spec$dclus1, mean_api00,
+       weighted_result(calibrate(dclus1, ~stype + api99, cal_totals, bounds = c(0.5, 2), epsilon = 1e-13, maxit = 500)),
+       weighting = bounded_spec, note = "bounded linear calibration iterated to convergence")
+record("extra", "dstrat_trim", "trimWeights(dstrat, upper=40, lower=18); svymean(~api00)", spec$dstrat, mean_api00,
+       weighted_result(trimWeights(dstrat, upper = 40, lower = 18)),
+       weighting = list(method = "trim", lower = 18, upper = 40),
+       note = "E weights (44.21) are cut to 40 and H weights (15.1) raised to 18; with strict=FALSE the net amount trimmed is then added in equal parts to the untrimmed weights (here the M schools: 20.36 -> 25.88), once, keeping the total")
+
 source_line <- paste0(R.version.string, "; survey ", packageVersion("survey"))
 
 all_finite <- function(x) {
