@@ -12,14 +12,16 @@ from ci_eval.survey import SurveyDesign
 
 @pytest.fixture
 def df() -> pd.DataFrame:
-    return pd.DataFrame({
-        "h": ["a", "a", "b", "b", "c", "c"],
-        "psu": [1, 2, 3, 4, 5, 6],
-        "w": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
-        "y": [1.0, 2.0, 3.0, np.nan, 5.0, 6.0],
-        "when": pd.to_datetime(["2024-01-01"] * 6),
-        "g": ["x", "y", "x", "y", "x", "y"],
-    })
+    return pd.DataFrame(
+        {
+            "h": ["a", "a", "b", "b", "c", "c"],
+            "psu": [1, 2, 3, 4, 5, 6],
+            "w": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            "y": [1.0, 2.0, 3.0, np.nan, 5.0, 6.0],
+            "when": pd.to_datetime(["2024-01-01"] * 6),
+            "g": ["x", "y", "x", "y", "x", "y"],
+        }
+    )
 
 
 def test_missing_design_column_is_named(df):

@@ -45,9 +45,7 @@ def test_scaling_weights_leaves_means_ratios_and_proportions_unchanged(df, c):
         np.testing.assert_allclose(a["estimate"], b["estimate"], rtol=1e-10)
         np.testing.assert_allclose(a["se"], b["se"], rtol=1e-8, atol=1e-12)
     # totals scale with the weights
-    np.testing.assert_allclose(
-        d2.total("y")["estimate"], c * d1.total("y")["estimate"], rtol=1e-10
-    )
+    np.testing.assert_allclose(d2.total("y")["estimate"], c * d1.total("y")["estimate"], rtol=1e-10)
 
 
 @settings(max_examples=40, deadline=None)
@@ -112,10 +110,12 @@ def test_taylor_intervals_cover_about_95_percent_in_a_two_stage_sample():
     rng = np.random.default_rng(20261125)
     strata, clusters, size = 6, 40, 25
     effect = rng.normal(0, 2, (strata, clusters))
-    pop = pd.DataFrame({
-        "h": np.repeat(np.arange(strata), clusters * size),
-        "c": np.repeat(np.arange(strata * clusters), size),
-    })
+    pop = pd.DataFrame(
+        {
+            "h": np.repeat(np.arange(strata), clusters * size),
+            "c": np.repeat(np.arange(strata * clusters), size),
+        }
+    )
     pop["y"] = 10 + pop["h"] + effect.reshape(-1)[pop["c"]] + rng.normal(0, 3, len(pop))
     truth = pop["y"].mean()
     grouped = pop.groupby("h")["c"].unique()
@@ -124,9 +124,11 @@ def test_taylor_intervals_cover_about_95_percent_in_a_two_stage_sample():
     for _ in range(draws):
         chosen = np.concatenate([rng.choice(grouped[h], 5, replace=False) for h in range(strata)])
         s = pop[pop["c"].isin(chosen)].assign(w=clusters / 5, N=float(clusters))
-        row = SurveyDesign(s, ids="c", strata="h", weights="w", fpc="N").mean(
-            "y", df="design"
-        ).iloc[0]
+        row = (
+            SurveyDesign(s, ids="c", strata="h", weights="w", fpc="N")
+            .mean("y", df="design")
+            .iloc[0]
+        )
         covered += row["ci_low"] <= truth <= row["ci_high"]
     rate = covered / draws
     assert 0.91 <= rate <= 0.99, rate

@@ -42,6 +42,7 @@ class DesignBase:
 
     data: pd.DataFrame
     _w: np.ndarray
+    _subset: np.ndarray | None = None
 
     # --- what a design class provides ------------------------------------------------------
 
@@ -126,7 +127,7 @@ class DesignBase:
         num = np.column_stack([x[a] for a in nums for _ in dens])
         den = np.column_stack([x[b] for _ in nums for b in dens])
         names = [f"{a}/{b}" for a in nums for b in dens]
-        dom = domains(self.data, by)
+        dom = self._domains(by)
         keep, bad = self._keep(dom, missing, np.isnan(num) | np.isnan(den), na_rm)
         est, var = self._ratio_stat(
             np.where(keep[:, None], np.nan_to_num(num), 0.0),
@@ -152,7 +153,7 @@ class DesignBase:
         """
         names = as_list(vars)
         x = np.column_stack([numeric_column(self.data, v) for v in names])
-        dom = domains(self.data, by)
+        dom = self._domains(by)
         keep, bad = self._keep(dom, np.isnan(x).any(axis=1), np.isnan(x), na_rm)
         code = np.maximum(dom.code, 0)
         x0 = np.where(keep[:, None], np.nan_to_num(x), 0.0)
@@ -187,7 +188,7 @@ class DesignBase:
         if np.any((probs < 0) | (probs > 1)):
             raise DesignError(f"quantiles must lie in [0, 1], got {probs.tolist()}")
         x = np.column_stack([numeric_column(self.data, v) for v in names])
-        dom = domains(self.data, by)
+        dom = self._domains(by)
         keep, bad = self._keep(dom, np.isnan(x).any(axis=1), np.isnan(x), na_rm)
         code = np.maximum(dom.code, 0)
         n_dom, k = dom.count, probs.size
@@ -276,7 +277,7 @@ class DesignBase:
             if np.any((y != 0) & (y != 1) & ~np.isnan(y)):
                 raise DesignError(f"ciprop needs a 0/1 variable, but {var!r} has other values")
             level = None
-        dom = domains(self.data, by)
+        dom = self._domains(by)
         missing = np.isnan(y)
         keep, bad = self._keep(dom, missing, missing[:, None], na_rm)
         code = np.maximum(dom.code, 0)
@@ -309,7 +310,52 @@ class DesignBase:
             frame.loc[bad[:, 0], name] = np.nan
         return frame
 
+    def subset(self, condition: str | np.ndarray | pd.Series) -> DesignBase:
+        """The design restricted to a subpopulation, as R's ``subset(design, ...)``.
+
+        Estimates on the result are domain estimates: rows outside the subpopulation leave every
+        estimate but stay in the design, so strata and PSUs keep their sample sizes and the
+        standard errors are the correct domain SEs. ``condition`` is a boolean array aligned with
+        the data or a ``DataFrame.eval`` expression such as ``"stype == 'E'"``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ci_eval.survey import SurveyDesign
+        >>> df = pd.DataFrame({"g": ["a", "b", "a", "b"], "y": [1.0, 2.0, 3.0, 4.0]})
+        >>> d = SurveyDesign(df, weights=[1.0, 1.0, 1.0, 1.0]).subset("g == 'a'")
+        >>> float(d.mean("y")["estimate"].iloc[0])
+        2.0
+        """
+        if isinstance(condition, str):
+            try:
+                mask = self.data.eval(condition)
+            except Exception as exc:
+                raise DesignError(f"subset condition {condition!r} failed: {exc}") from exc
+        else:
+            mask = condition
+        mask = np.asarray(mask)
+        if mask.dtype != bool or mask.shape != (len(self.data),):
+            raise DesignError(
+                f"a subset condition must give one True/False per row ({len(self.data)} rows)"
+            )
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new._subset = mask if self._subset is None else (self._subset & mask)
+        return new
+
     # --- helpers ----------------------------------------------------------------------------
+
+    def _domains(self, by: str | Sequence[str] | None) -> Domains:
+        """Domains of ``by``, with rows outside the subpopulation (see :meth:`subset`) in none."""
+        dom = domains(self.data, by)
+        if self._subset is None:
+            return dom
+        code = np.where(self._subset, dom.code, -1)
+        used, dense = np.unique(code[code >= 0], return_inverse=True)
+        code[code >= 0] = dense
+        table = dom.table.iloc[used].reset_index(drop=True) if len(dom.table.columns) else dom.table
+        return Domains(code=code, table=table)
 
     def _keep(
         self, dom: Domains, missing_row: np.ndarray, missing_cols: np.ndarray, na_rm: bool
@@ -345,7 +391,7 @@ class DesignBase:
         df: float | str | None,
         kind: str,
     ) -> pd.DataFrame:
-        dom = domains(self.data, by)
+        dom = self._domains(by)
         keep, bad = self._keep(dom, am.missing, np.isnan(am.values), na_rm)
         num = np.where(keep[:, None], np.nan_to_num(am.values), 0.0)
         den = keep[:, None].astype(float) if kind == "mean" else None
