@@ -638,7 +638,7 @@ for (d in c("dclus1", "dstrat")) {
                note = paste("sch_yes is 1 where sch_wide is 'Yes', else 0; binomial and quasibinomial give",
                             "the same numbers in svyglm (R warns about non-integer successes);", glm_note))
 }
-glm_variants("dclus1_glm_quasibinomial",
+glm_variants("dclus1_glm_quasibinomial_full",
              "svyglm(I(sch.wide=='Yes')~ell+meals, dclus1, family=quasibinomial())", spec$dclus1,
              svyglm(sch_yes ~ ell + meals, design = dclus1y, family = quasibinomial()),
              fn_call("glm", formula = "sch_yes ~ ell + meals", family = "quasibinomial", derive = yes_derive),
@@ -847,6 +847,80 @@ record("extra", "dstrat_trim", "trimWeights(dstrat, upper=40, lower=18); svymean
        weighting = list(method = "trim", lower = 18, upper = 40),
        note = "E weights (44.21) are cut to 40 and H weights (15.1) raised to 18; with strict=FALSE the net amount trimmed is then added in equal parts to the untrimmed weights (here the M schools: 20.36 -> 25.88), once, keeping the total")
 
+# ---- confidence intervals of means, totals and ratios --------------------------------------------
+# R's confint() on svymean/svytotal/svyratio uses the normal quantile unless df= is given.
+ci_rows <- function(obj, variables, categories = NULL, conf = 0.95, df = Inf) {
+  rows <- stat_table(obj, variables, categories)
+  ci <- confint(obj, level = conf, df = df)
+  for (k in seq_along(rows)) {
+    rows[[k]]$ci_low <- num(ci[k, 1])
+    rows[[k]]$ci_high <- num(ci[k, 2])
+  }
+  rows
+}
+record("extra", "dclus1_mean_api00_ci95", "confint(svymean(~api00, dclus1))", spec$dclus1,
+       fn_call("mean", vars = "api00"), ci_rows(svymean(~api00, dclus1), "api00"),
+       note = "95% Wald interval with the normal quantile (R's confint default, df=Inf)")
+record("extra", "dclus1_mean_api00_ci90", "confint(svymean(~api00, dclus1), level=0.9)", spec$dclus1,
+       fn_call("mean", vars = "api00", conf_level = 0.9), ci_rows(svymean(~api00, dclus1), "api00", conf = 0.9),
+       note = "90% Wald interval with the normal quantile")
+record("extra", "dclus1_mean_api00_ci_t", "confint(svymean(~api00, dclus1), df=degf(dclus1))", spec$dclus1,
+       fn_call("mean", vars = "api00", df = degf(dclus1)),
+       ci_rows(svymean(~api00, dclus1), "api00", df = degf(dclus1)),
+       note = "95% interval with the t quantile on df = degf(dclus1) = 14 (extension argument df)")
+record("extra", "dstrat_mean_sch_wide_ci95", "confint(svymean(~sch.wide, dstrat))", spec$dstrat,
+       fn_call("mean", vars = "sch_wide"), ci_rows(svymean(~sch.wide, dstrat), "sch_wide", c("No", "Yes")),
+       note = "95% Wald intervals (normal quantile) for each level's proportion")
+record("extra", "dclus2_total_enroll_ci95", "confint(svytotal(~enroll, dclus2, na.rm=TRUE))", spec$dclus2,
+       fn_call("total", vars = "enroll", na_rm = TRUE), ci_rows(svytotal(~enroll, dclus2, na.rm = TRUE), "enroll"),
+       note = "95% Wald interval with the normal quantile")
+record("extra", "dclus1_ratio_ci95", "confint(svyratio(~api.stu, ~enroll, dclus1))", spec$dclus1,
+       fn_call("ratio", numerator = "api_stu", denominator = "enroll"),
+       ci_rows(svyratio(~api.stu, ~enroll, dclus1), "api_stu/enroll"),
+       note = "95% Wald interval with the normal quantile")
+record("extra", "dclus1_ciprop_logit_90", "svyciprop(~I(sch.wide=='Yes'), dclus1, method='logit', level=0.9)",
+       spec$dclus1, fn_call("ciprop", var = "sch_wide", category = "Yes", method = "logit", conf_level = 0.9),
+       ciprop_row(svyciprop(~I(sch.wide == "Yes"), dclus1, method = "logit", level = 0.9), "sch_wide", "Yes"))
+
+# ---- tests, proportions and models on a replicate design ----------------------------------------
+tt <- svyttest(api00 ~ sch.wide, dclus1_jk)
+record("extra", "dclus1_jk1_ttest", "svyttest(api00~sch.wide, as.svrepdesign(dclus1, type='JK1'))", spec$dclus1,
+       fn_call("ttest", var = "api00", by = "sch_wide"),
+       list(list(estimate = num(tt$estimate), statistic = num(tt$statistic), df = num(tt$parameter),
+                 p_value = num(tt$p.value))),
+       replicate = jk1, note = "estimate is mean(Yes) - mean(No); df = degf(design) - 1")
+chi <- svychisq(~sch.wide + stype, dclus1_jk)
+record("extra", "dclus1_jk1_chisq_rao_scott", "svychisq(~sch.wide+stype, as.svrepdesign(dclus1, type='JK1'))",
+       spec$dclus1, fn_call("chisq", a = "sch_wide", b = "stype", statistic = "F"),
+       list(list(statistic = num(chi$statistic), ndf = num(chi$parameter[1]), ddf = num(chi$parameter[2]),
+                 p_value = num(chi$p.value))),
+       replicate = jk1, note = "second-order Rao-Scott with the replicate covariance of the cell proportions")
+for (method in c("xlogit", "mean", "beta")) {
+  record("extra", paste0("dclus1_jk1_ciprop_", method),
+         sprintf("svyciprop(~I(sch.wide=='Yes'), as.svrepdesign(dclus1, type='JK1'), method='%s')", method),
+         spec$dclus1, fn_call("ciprop", var = "sch_wide", category = "Yes", method = method),
+         ciprop_row(svyciprop(~I(sch.wide == "Yes"), dclus1_jk, method = method), "sch_wide", "Yes"),
+         replicate = jk1)
+}
+dclus1y_jk <- as.svrepdesign(dclus1y, type = "JK1")
+glm_variants("dclus1_jk1_glm_quasibinomial",
+             "svyglm(I(sch.wide=='Yes')~ell+meals, as.svrepdesign(dclus1, type='JK1'), family=quasibinomial())",
+             spec$dclus1, svyglm(sch_yes ~ ell + meals, design = dclus1y_jk, family = quasibinomial()),
+             fn_call("glm", formula = "sch_yes ~ ell + meals", family = "quasibinomial", derive = yes_derive),
+             replicate = jk1,
+             note = "each replicate is refitted by IRLS; df is the residual df of the model, degf(design) + 1 - number of coefficients")
+glm_variants("dstrat_jkn_glm_gaussian", "svyglm(api00~ell+meals+mobility, as.svrepdesign(dstrat, type='JKn'))",
+             spec$dstrat, svyglm(api00 ~ ell + meals + mobility, design = dstrat_jkn),
+             fn_call("glm", formula = "api00 ~ ell + meals + mobility", family = "gaussian"),
+             replicate = jkn_spec, note = paste(jkn_note, "; df is the residual df of the model"))
+
+# ---- more on scd (Taylor) -----------------------------------------------------------------------
+record("extra", "scd_taylor_ratio", "svyratio(~alive, ~arrests, scdnofpc)", spec$scd,
+       fn_call("ratio", numerator = "alive", denominator = "arrests"),
+       stat_table(svyratio(~alive, ~arrests, scdnofpc), "alive/arrests"))
+record("extra", "scd_taylor_total_alive", "svytotal(~alive, scdnofpc)", spec$scd,
+       fn_call("total", vars = "alive"), stat_table(svytotal(~alive, scdnofpc), "alive"))
+
 source_line <- paste0(R.version.string, "; survey ", packageVersion("survey"))
 
 all_finite <- function(x) {
@@ -856,12 +930,15 @@ all_finite <- function(x) {
 }
 
 
+written_ids <- character(0)
 write_book <- function(book, file) {
   ids <- vapply(books[[book]], function(x) x$id, "")
   for (case in books[[book]]) {
     if (!all_finite(case$expected)) stop("case ", case$id, " has a missing or non-finite expected number")
   }
-  if (anyDuplicated(ids)) stop("duplicate case ids in ", book, ": ", paste(ids[duplicated(ids)], collapse = ", "))
+  clash <- c(ids[duplicated(ids)], intersect(ids, written_ids))
+  if (length(clash)) stop("case ids used twice: ", paste(unique(clash), collapse = ", "))
+  written_ids <<- c(written_ids, ids)
   out <- list(source = source_line, data_dir = "data", cases = books[[book]])
   writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE),
              file.path("expected", file))
