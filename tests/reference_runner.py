@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 REFERENCE = Path(__file__).parent / "reference"
+#: R's rake() defaults, used unless a case gives "control" in its weighting step
+R_RAKE_CONTROL = {"epsilon": 1.0, "maxit": 10}
 
 
 class NotBuiltYetError(Exception):
@@ -116,7 +118,10 @@ def _weighting(case: Case, design):
     if method == "rake":
         rake = _feature(survey, "rake", "rake")
         margins = {k: pd.Series(v, dtype=float) for k, v in spec["margins"].items()}
-        return rake(design, margins)
+        # the case's R call ran rake() with its control (default: epsilon = 1, maxit = 10);
+        # ci_eval reproduces R's stopping rule when given them
+        control = {**R_RAKE_CONTROL, **(spec.get("control") or {})}
+        return rake(design, margins, max_iter=control["maxit"], epsilon=control["epsilon"])
     if method == "calibrate":
         calibrate = _feature(survey, "calibrate", "calibrate")
         margins = calibration_margins(spec, design.data)
