@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, special, stats
+from scipy import special, stats
 
 from ci_eval.errors import DesignError
 from ci_eval.survey.frames import critical_value, result_frame
@@ -492,6 +492,7 @@ def domain_totals(
     """
     if n_domains == 1:
         return (weights @ values)[None, :]
-    n = values.shape[0]
-    spread = sparse.csr_matrix((weights, (domain, np.arange(n))), shape=(n_domains, n))
-    return np.asarray(spread @ values)
+    out = np.empty((n_domains, values.shape[1]))
+    for j in range(values.shape[1]):
+        out[:, j] = np.bincount(domain, weights=values[:, j] * weights, minlength=n_domains)
+    return out

@@ -179,7 +179,15 @@ def domains(df: pd.DataFrame, by: str | Sequence[str] | None) -> Domains:
         missing |= miss
         codes = codes * len(levs) + c
         level_lists.append(levs)
-    used, dense = np.unique(codes[~missing], return_inverse=True)
+    size = int(np.prod([len(levs) for levs in level_lists], dtype=float))
+    present = codes[~missing]
+    if size <= 4 * n + 1024:  # dense lookup: one pass, no sort
+        used = np.flatnonzero(np.bincount(present, minlength=size))
+        lookup = np.full(size, -1, dtype=np.int64)
+        lookup[used] = np.arange(used.size)
+        dense = lookup[present]
+    else:
+        used, dense = np.unique(present, return_inverse=True)
     code = np.full(n, -1, dtype=np.int64)
     code[~missing] = dense
     table = {}
