@@ -243,3 +243,9 @@ def test_yaml_round_trip_property(tmp_path_factory, value_labels, name):
     path = tmp_path_factory.mktemp("cb") / "cb.yaml"
     cb.to_yaml(path)
     assert Codebook.from_yaml(path) == cb
+
+
+def test_empty_yaml_fields_mean_none_given(tmp_path):
+    path = tmp_path / "cb.yaml"
+    path.write_text("survey: s\nvariables:\n  - name: a\n    type: text\n    waves:\n")
+    assert Codebook.from_yaml(path).variables["a"].waves == {}
