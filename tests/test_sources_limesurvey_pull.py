@@ -7,13 +7,20 @@ import hashlib
 import json
 import logging
 
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 from ci_eval.errors import SourceError
 from ci_eval.sources.credentials import credentials_from_env
 from ci_eval.sources.limesurvey import LimeSurveyConnection
-from ci_eval.sources.pull import load_responses, pull, snapshot_store, wave_codebook
+from ci_eval.sources.pull import (
+    load_responses,
+    pull,
+    snapshot_store,
+    type_responses,
+    wave_codebook,
+)
 from ci_eval.study import load_study
 from limesurvey_server import SURVEY_ID, FakeLimeSurvey, real_responses
 
@@ -333,3 +340,29 @@ def test_the_password_never_appears(tmp_path, server, caplog):
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert PASSWORD.encode() not in path.read_bytes(), path
+
+
+def test_raw_limesurvey_text_gets_the_codebook_types(tmp_path, server):
+    study = make_study(tmp_path, server)
+    run_pull(study)
+    raw = load_responses(study, "youth", "2025")
+    typed = type_responses(raw, wave_codebook(study, "youth", "2025"))
+    row = typed.set_index("id").loc[1]
+    assert row["age"] == 24 and row["belong_B1"] == 5
+    assert row["submitdate"] == pd.Timestamp("2025-09-01 16:28:00")
+    assert row["gender"] == "F" and row["mentortype_SQ004"] == "Y"
+    assert pd.isna(typed.set_index("id").loc[52, "belong_B3"])  # "" skipped item -> missing
+    assert typed.set_index("id").loc[1, "comments"] == ""  # text stays as answered
+
+
+def test_keyring_is_used_when_present(monkeypatch):
+    import sys
+    import types
+
+    fake = types.ModuleType("keyring")
+    fake.get_password = lambda service, user: "from-keyring" if service == "KR" else None
+    monkeypatch.setitem(sys.modules, "keyring", fake)
+    creds = credentials_from_env("KR", {"KR_USER": "analyst"})
+    assert (creds.user, creds.password) == ("analyst", "from-keyring")
+    with pytest.raises(SourceError, match="KR2_PASSWORD"):
+        credentials_from_env("KR2", {"KR2_USER": "analyst"})
