@@ -24,7 +24,7 @@ The data-generating process (all effects are written down in :data:`EFFECTS`):
 
 >>> import numpy as np
 >>> people = draw_people(np.random.default_rng(1), 1000, "2021")
->>> 0.50 < people["mentored"].mean() < 0.62
+>>> bool(0.50 < people["mentored"].mean() < 0.62)
 True
 """
 
