@@ -127,6 +127,13 @@ def test_schema_errors_name_the_field():
     assert found[1] == "indicators[0] (x).colour: unknown field; check its spelling"
 
 
+def test_schema_errors_keep_field_names_that_look_like_scoring_methods():
+    bad = indicator("x", {"method": "mean", "min_answered": 0}, ["q1"], baseline={"value": "high"})
+    found = problems_of(model_data(bad))
+    assert found[0].startswith("indicators[0] (x).scoring.min_answered: Input should be greater")
+    assert found[1].startswith("indicators[0] (x).baseline.value: Input should be a valid number")
+
+
 def test_universe_names_must_be_items_or_indicators():
     found = problems_of(
         model_data(indicator("x", {"method": "value"}, ["hours"], universe="zz == 1"))

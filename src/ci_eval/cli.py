@@ -165,8 +165,9 @@ def model_check(
     except CiEvalError as error:
         raise _toc_fail(error) from None
     console.print(
-        f"[green]ok[/green] {path}: {len(model.outcomes)} outcomes, "
-        f"{len(model.indicators)} indicators, {len(model.contributions)} contributions"
+        f"[green]ok[/green] {escape(str(path))}: {len(model.outcomes)} outcomes, "
+        f"{len(model.indicators)} indicators, {len(model.contributions)} contributions",
+        soft_wrap=True,
     )
 
 
@@ -199,7 +200,7 @@ def model_show(
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {output}")
+        console.print(f"wrote {escape(str(output))}", soft_wrap=True)
 
 
 @demo_app.command("generate")
@@ -211,7 +212,10 @@ def demo_generate(
     from ci_eval.demo import generate_study
 
     files = generate_study(out, seed=seed)
-    console.print(f"wrote {len(files)} files of the demo study into {out} (seed {seed})")
+    console.print(
+        f"wrote {len(files)} files of the demo study into {escape(str(out))} (seed {seed})",
+        soft_wrap=True,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pingouin
 
 from ci_eval.codebook import Codebook
 from ci_eval.toc.schema import ToCModel
@@ -78,5 +77,7 @@ def scale_reliability(
 def _alpha(items: pd.DataFrame, conf_level: float) -> tuple[float, float, float]:
     if len(items) < 3 or (items.var(axis=0) == 0).all():
         return (np.nan, np.nan, np.nan)
+    import pingouin  # imported here: it takes seconds, and only reliability needs it
+
     alpha, (low, high) = pingouin.cronbach_alpha(data=items, ci=conf_level)
     return (float(alpha), float(low), float(high))

@@ -101,8 +101,8 @@ def _line_map(node: yaml.Node | None, loc: Loc = ()) -> dict[Loc, int]:
     lines[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            lines[(*loc, key.value)] = key.start_mark.line + 1
-            lines.update({k: v for k, v in _line_map(value, (*loc, key.value)).items() if k != ()})
+            lines.update(_line_map(value, (*loc, key.value)))
+            # A key's own line (not its value's, which may start on the next line).
             lines[(*loc, key.value)] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
@@ -511,8 +511,12 @@ def _few(names: Any) -> str:
 
 
 def _schema_loc(loc: tuple[Any, ...]) -> Loc:
-    # pydantic puts the discriminator tag (e.g. 'mean') into the location; drop it.
-    return tuple(p for p in loc if not (isinstance(p, str) and p in _SCORING_TAGS))
+    # pydantic puts the discriminator tag into the location (scoring.mean.min_answered); drop it.
+    return tuple(
+        p
+        for i, p in enumerate(loc)
+        if not (i > 0 and loc[i - 1] == "scoring" and p in _SCORING_TAGS)
+    )
 
 
 _SCORING_TAGS = {"value", "recode", "mean", "sum", "threshold", "any_of", "all_of", "derived"}
