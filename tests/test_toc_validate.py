@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -205,6 +206,8 @@ def test_every_problem_is_reported_at_once_with_lines(tmp_path: Path):
     assert "line 8, outcomes[1] (o2).label: missing French label" in message
     assert "line 6, outcomes[0] (o1).leads_to: cycle in leads_to: o1 -> o2 -> o1" in message
     assert "line 16, indicators[0] (s).items[1]: unknown item 'q_typo'" in message
+    lines = [int(m) for m in re.findall(r"^- line (\d+),", message, flags=re.MULTILINE)]
+    assert lines == [6, 8, 16]  # in file order
 
 
 def test_missing_model_file_and_bad_yaml(tmp_path: Path):

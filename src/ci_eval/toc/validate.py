@@ -90,7 +90,10 @@ def check_model(
     if not isinstance(data, Mapping):
         checker.add((), "the model must be a mapping with name, outcomes, indicators")
         return None, checker.problems
-    return checker.run(), checker.problems
+    model = checker.run()
+    # In file order when lines are known (the sort is stable: same line, check order).
+    problems = sorted(checker.problems, key=lambda p: p.line if p.line is not None else 0)
+    return model, problems
 
 
 def _line_map(node: yaml.Node | None, loc: Loc = ()) -> dict[Loc, int]:
@@ -123,7 +126,7 @@ class _Checker:
     def add(self, loc: Loc, message: str) -> None:
         line = None
         for end in range(len(loc), -1, -1):
-            line = self.lines.get(tuple(str(p) if isinstance(p, str) else p for p in loc[:end]))
+            line = self.lines.get(loc[:end])
             if line is not None:
                 break
         self.problems.append(Problem(self._path(loc), message, line))
