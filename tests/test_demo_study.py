@@ -153,7 +153,8 @@ def clean_scores(wave: str) -> pd.DataFrame:
     clean = check_quality(responses, QUALITY["youth"]).clean
     model, _ = load_study_model(ROOT)
     scores = score_indicators(model, clean, codebook, id_column="respondent_id")
-    covariates = codebook.apply_missing(clean)[["family_income", "region", "design_weight"]]
+    columns = ["family_income", "region", "design_weight", "relationship_length"]
+    covariates = codebook.apply_missing(clean)[columns]
     return covariates.join(scores.drop(columns="respondent_id"))
 
 
@@ -200,6 +201,28 @@ def test_planted_effects_are_recovered_by_a_weighted_regression(scores, wave: st
     estimate, se = fit.params["mentored_6_18"], fit.bse["mentored_6_18"]
     assert abs(estimate - truth) < 3 * se, (estimate, se, truth)
     assert truth > 2 * se  # the effect is there to find
+
+
+@pytest.mark.parametrize("outcome", ["belonging_score", "swemwbs_score"])
+def test_dose_response_by_relationship_length_is_recovered(scores, outcome: str):
+    frames = []
+    for wave in WAVES:
+        frame = scores[wave].dropna(subset=[outcome, "mentored_6_18", "family_income"]).copy()
+        frame["dose"] = frame["relationship_length"].where(frame["mentored_6_18"] == 1, 0)
+        frames.append(frame.dropna(subset=["dose"]).assign(wave=wave))
+    data = pd.concat(frames)
+    fit = smf.wls(
+        f"{outcome} ~ C(dose) + C(family_income) + C(region) + C(wave)",
+        data=data,
+        weights=data["design_weight"],
+    ).fit(cov_type="HC1")
+    for length in (1, 2, 3):
+        truth = np.mean(
+            [TRUTH["waves"][w]["effect_by_relationship_length"][outcome][length] for w in WAVES]
+        )
+        term = f"C(dose)[T.{float(length)}]"
+        assert abs(fit.params[term] - truth) < 3 * fit.bse[term], (length, fit.params[term], truth)
+    assert fit.params["C(dose)[T.3.0]"] > fit.params["C(dose)[T.1.0]"]
 
 
 def test_truth_documents_confounding():
