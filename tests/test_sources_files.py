@@ -205,6 +205,15 @@ def test_empty_truncated_corrupt_and_misnamed_files(tmp_path):
     ):
         read_survey_file(misnamed)
 
+    sas = tmp_path / "youth.sas7bdat"
+    sas.write_bytes(good.read_bytes())
+    with pytest.raises(SourceError, match=r"rename it to youth\.sav"):
+        read_survey_file(sas)
+    fake_sas = tmp_path / "fake.sas7bdat"
+    fake_sas.write_bytes(b"\0" * 2048)
+    with pytest.raises(SourceError, match=r"fake\.sas7bdat: not a SAS \.sas7bdat file"):
+        read_survey_file(fake_sas)
+
     with pytest.raises(SourceError, match=r"unsupported file type '\.xlsx'"):
         read_survey_file(tmp_path / "youth.xlsx")
     with pytest.raises(SourceError, match="file not found"):

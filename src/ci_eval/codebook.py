@@ -108,6 +108,15 @@ class Variable(BaseModel):
     measure: Measure | None = None
     waves: dict[str, WaveMapping] = {}
 
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_default(cls, data: Any) -> Any:
+        # A hand-edited `waves:` or `value_labels:` with nothing under it is YAML null.
+        if isinstance(data, Mapping):
+            empty = ("label", "value_labels", "missing_codes", "waves")
+            data = {k: v for k, v in data.items() if not (k in empty and v is None)}
+        return data
+
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
