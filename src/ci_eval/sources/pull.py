@@ -174,7 +174,7 @@ def pull_file(
     digest = sha256_file(path)
     previous = store.latest()
     if previous is not None and previous.meta.get("file_sha256") == digest:
-        codebook = Codebook.from_dict(previous.structure(), source=str(previous.path))
+        codebook = _file_codebook(previous)
         return PullReport(
             survey,
             wave,
@@ -205,11 +205,11 @@ def pull_file(
     )
     changes = []
     if previous is not None:
-        old = Codebook.from_dict(previous.structure(), source=str(previous.path))
-        changes = old.diff(got.codebook)
+        changes = _file_codebook(previous).diff(got.codebook)
     with store.writer(when or _utc_now()) as writer:
         writer.write(got.data)
-        writer.write_structure(got.codebook.to_dict())
+        # YAML keeps the codes' types (1 vs "1"); JSON object keys would not
+        writer.write_structure({"codebook_yaml": got.codebook.to_yaml_text()})
         snap = writer.finish(
             {
                 "source": "file",
@@ -483,7 +483,13 @@ def wave_codebook(study: Study, survey: str, wave: str) -> Codebook:
         )
     if latest.meta.get("source") == "limesurvey":
         return _structure_codebook(latest, survey)
-    return Codebook.from_dict(latest.structure(), source=str(latest.path))
+    return _file_codebook(latest)
+
+
+def _file_codebook(snap: Snapshot) -> Codebook:
+    return Codebook.from_yaml_text(
+        snap.structure()["codebook_yaml"], source=str(snap.path / "structure.json")
+    )
 
 
 def type_responses(data: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
