@@ -79,7 +79,8 @@ _FIXED_LABELS: dict[str, dict[str, dict[str, str]]] = {
     "A": {i: {"en": str(i), "fr": str(i)} for i in range(1, 6)},
     "B": {i: {"en": str(i), "fr": str(i)} for i in range(1, 11)},
 }
-_TICKED = {"Y": {"en": "Yes", "fr": "Oui"}}
+# A multiple-choice box: "Y" ticked, "" shown but not ticked (null: never shown).
+_TICKED = {"Y": {"en": "Yes", "fr": "Oui"}, "": {"en": "Not selected", "fr": "Non sélectionné"}}
 _MULTIPLE = {"M", "P"}
 _OTHER = {"en": "Other", "fr": "Autre"}
 

@@ -496,8 +496,9 @@ def type_responses(data: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """Give raw (text) responses the codebook's types.
 
     Numeric variables and categorical variables whose codes are all numbers
-    become numbers, date and datetime variables become timestamps; an empty
-    string in any of them is missing. Text stays text.
+    become numbers, date and datetime variables become timestamps. An empty
+    string is missing, unless the variable's value labels give it a meaning
+    (an unticked LimeSurvey multiple-choice box). Text stays text.
 
     >>> from ci_eval.codebook import Variable
     >>> cb = Codebook("s", [Variable(name="age", type="numeric")])
@@ -509,7 +510,8 @@ def type_responses(data: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
         if name not in out.columns or var.type == "text":
             continue
         col = out[name]
-        if col.dtype == object or pd.api.types.is_string_dtype(col):
+        is_text = col.dtype == object or pd.api.types.is_string_dtype(col)
+        if is_text and "" not in var.value_labels:
             col = col.mask(col == "")
         codes = [*var.value_labels, *var.missing_codes]
         numeric = var.type == "numeric" or (
