@@ -375,3 +375,19 @@ def test_keyring_is_used_when_present(monkeypatch):
     assert (creds.user, creds.password) == ("analyst", "from-keyring")
     with pytest.raises(SourceError, match="KR2_PASSWORD"):
         credentials_from_env("KR2", {"KR2_USER": "analyst"})
+
+
+def test_status_strings_become_clear_errors_or_values(server):
+    creds = credentials_from_env("TEST_LS", ENV)
+    with LimeSurveyConnection(server.url, creds, timeout=5) as conn:
+        assert conn.server_version() == "6.14.0"
+        got = conn.rpc("list questions", "list_questions", 999999, None, "en")
+        assert got == {"status": "Error: Invalid survey ID"}
+        with pytest.raises(SourceError, match="read a setting failed: Invalid setting"):
+            conn.call("read a setting", lambda c: c.session.get_site_settings("nope"))
+        assert conn.summary(SURVEY_ID) == {
+            "completed_responses": 47,
+            "incomplete_responses": 5,
+            "full_responses": 52,
+        }
+    assert server.sessions == set()
