@@ -15,6 +15,31 @@
 
 :func:`load_responses` assembles a wave from its snapshots, and
 :func:`wave_codebook` gives the codebook the latest snapshot describes.
+
+>>> import tempfile, pathlib, pandas as pd
+>>> from ci_eval.study import load_study
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "ci-eval.toml").write_text('''
+... [study]
+... name = "Demo"
+... edition = "2024"
+... [waves]
+... baseline = "2024"
+... all = ["2024"]
+... [surveys.youth.sources.2024]
+... type = "file"
+... path = "youth_2024.parquet"
+... ''', encoding="utf-8")
+>>> pd.DataFrame({"age": [19, 24]}).to_parquet(folder / "youth_2024.parquet")
+>>> study = load_study(folder)
+>>> [(r.wave, r.rows) for r in pull(study, when="2026-01-01T00:00:00Z")]
+[('2024', 2)]
+>>> load_responses(study, "youth", "2024")["age"].tolist()
+[19, 24]
+>>> wave_codebook(study, "youth", "2024").variables["age"].type
+'numeric'
+>>> pull(study)[0].up_to_date
+True
 """
 
 from __future__ import annotations
