@@ -149,6 +149,7 @@ def pull(
         The pull's UTC time, ``YYYY-MM-DDTHH:MM:SSZ`` (default: now).
     """
     names = [survey] if survey is not None else list(study.surveys)
+    stamp = when or _utc_now()  # one time for every snapshot of this pull
     reports = []
     for name in names:
         config = study.survey(name)
@@ -156,7 +157,6 @@ def pull(
         for w in waves:
             source = study.source(name, w)
             store = snapshot_store(study, name, w)
-            stamp = when or _utc_now()
             if isinstance(source, LimeSurveySource):
                 report = pull_limesurvey(
                     source,
