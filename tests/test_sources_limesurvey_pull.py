@@ -124,6 +124,7 @@ def test_codebook_comes_from_the_server_in_both_languages(tmp_path, server):
         "": {"en": "Not selected", "fr": "Non sélectionné"},
     }
     assert cb.variables["mentortype_other"].type == "text"
+    assert cb.variables["startlanguage"].value_labels["fr"] == {"en": "French", "fr": "Français"}
     assert cb.variables["province"].value_labels["QC"]["fr"] == "Québec"
     # every response column is described, in export order
     assert list(cb.variables) == list(load_responses(study, "youth", "2025").columns)
