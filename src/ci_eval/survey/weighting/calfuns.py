@@ -1,4 +1,4 @@
-"""Calibration functions (distance measures) of Deville and Särndal (1992), as R ``survey`` has them.
+"""Calibration functions (distance measures) of Deville and Särndal (1992), as in R ``survey``.
 
 A calibration function gives the calibrated weight ratio ``g = 1 + F(u)`` for a linear predictor
 ``u = x'λ`` and its derivative ``F'(u)``, given bounds ``(L, U)`` on ``g``. These follow R
@@ -58,9 +58,10 @@ class Calfun:
             a = (hi - lo) / ((hi - 1) * (1 - lo))
             e = np.exp(a * u)
             den = hi - 1 + (1 - lo) * e
-            return hi * (1 - lo) * e * a / den - (lo * (hi - 1) + hi * (1 - lo) * e) * (
-                (1 - lo) * e * a
-            ) / den**2
+            return (
+                hi * (1 - lo) * e * a / den
+                - (lo * (hi - 1) + hi * (1 - lo) * e) * ((1 - lo) * e * a) / den**2
+            )
 
     def ratio(self, u: np.ndarray) -> np.ndarray:
         """``g = 1 + F(u)``."""

@@ -103,7 +103,7 @@ def calibrate(
     ...                    "w": [10.0, 10.0, 10.0, 10.0]})
     >>> d = calibrate(SurveyDesign(df, weights="w"), {"g": pd.Series({"a": 20, "b": 30}), "x": 120})
     >>> d.weights.round(4).tolist()
-    [12.0, 8.0, 12.0, 18.0]
+    [17.5, 2.5, 22.5, 7.5]
     """
     cal = make_calfun(calfun, bounds)
     if max_iter < 1 or tol <= 0:
