@@ -13,6 +13,7 @@ columns ``variable, level, <by...>, estimate, se, ci_low, ci_high, n``.
 
 from ci_eval.survey.design import SurveyDesign
 from ci_eval.survey.quantile import weighted_quantile
+from ci_eval.survey.replicate import ReplicateDesign
 from ci_eval.survey.weighting import (
     WeightingDiagnostics,
     calibrate,
@@ -22,6 +23,7 @@ from ci_eval.survey.weighting import (
 )
 
 __all__ = [
+    "ReplicateDesign",
     "SurveyDesign",
     "WeightingDiagnostics",
     "calibrate",
