@@ -118,10 +118,22 @@ def _weighting(case: Case, design):
     if method == "rake":
         rake = _feature(survey, "rake", "rake")
         margins = {k: pd.Series(v, dtype=float) for k, v in spec["margins"].items()}
-        # the case's R call ran rake() with its control (default: epsilon = 1, maxit = 10);
-        # ci_eval reproduces R's stopping rule when given them
-        control = {**R_RAKE_CONTROL, **(spec.get("control") or {})}
+        # A case's R call ran rake() with R's stopping rule (default control: epsilon = 1,
+        # maxit = 10), which ci_eval reproduces when given it; a `_converged` case (README)
+        # was iterated to convergence, which is ci_eval's default.
+        control = spec.get("control")
+        if control is None and case.id.endswith("_converged"):
+            return rake(design, margins)
+        control = {**R_RAKE_CONTROL, **(control or {})}
         return rake(design, margins, max_iter=control["maxit"], epsilon=control["epsilon"])
+    if method == "trim":
+        trim = _feature(survey, "trim_weights", "trim_weights")
+        return trim(
+            design,
+            lower=spec.get("lower"),
+            upper=spec.get("upper"),
+            strict=spec.get("strict", False),
+        )
     if method == "calibrate":
         calibrate = _feature(survey, "calibrate", "calibrate")
         margins = calibration_margins(spec, design.data)
