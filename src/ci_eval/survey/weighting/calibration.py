@@ -91,7 +91,7 @@ def calibrate(
     ------
     WeightingError : a margin that does not fit the data, categorical margins (or ``population``)
         that disagree on the population size, collinear calibration variables, bounds that no
-        weights can meet.
+        weights can meet, negative weights (R allows them; bound the ratios instead).
     ConvergenceError : Newton's method does not meet ``tol`` in ``max_iter`` iterations (for
         bounded calibration: the bounds are probably too tight).
 
@@ -121,6 +121,7 @@ def calibrate(
             g, used = _newton_ratios(model, W[:, j], cal, max_iter, tol, j)
             iterations = used if j == 0 else iterations
         new[:, j] = W[:, j] * g
+        _check_positive(new[:, j], g, j)
     adjustment = regression_residuals(model.x, before, new[:, 0])
     diagnostics = diagnose("calibrate", before, new[:, 0], model.margins, iterations)
     return rebuild(design, new, adjustment, diagnostics)
@@ -257,6 +258,17 @@ def _newton_ratios(
                 f"{max_iter} iterations: {model.names[worst]!r} is still off its total "
                 f"{totals[worst]:.10g} by a relative {rel[worst]:.3g}{hint}"
             )
+
+
+def _check_positive(w: np.ndarray, g: np.ndarray, j: int) -> None:
+    """Negative weights (unbounded linear calibration can give them) are refused."""
+    negative = np.flatnonzero(w < 0)
+    if negative.size:
+        raise WeightingError(
+            f"calibration gives {negative.size} negative weights in {column_name(j)} (first at "
+            f"row {int(negative[0])}, weight ratio g = {g[negative[0]]:.4g}); bound the ratios, "
+            "e.g. bounds=(0, 10), or use calfun='raking', which keeps weights positive"
+        )
 
 
 def _check_reachable(model: CalibrationModel, w: np.ndarray, cal: Calfun, j: int) -> None:
