@@ -159,9 +159,12 @@ def test_trim_bounds_that_cannot_be_met(design) -> None:
         trim_weights(design, lower=20, upper=10)
     with pytest.raises(WeightingError, match=r"mean weight 17.5 must lie within them"):
         trim_weights(design, upper=15)
-    df = pd.DataFrame({"w": [1.0, 10.0]})
-    with pytest.raises(WeightingError, match=r"every weight .* lies outside"):
-        trim_weights(SurveyDesign(df, weights="w"), lower=2, upper=9)
+    # six weights raised by 1 each take 3 from each of the two inside: 2 would become -1
+    uneven = SurveyDesign(pd.DataFrame({"w": [1.0] * 6 + [2.0, 100.0]}), weights="w")
+    with pytest.raises(WeightingError, match=r"some become negative\); use strict=True"):
+        trim_weights(uneven, lower=2)
+    strict = trim_weights(uneven, lower=2, strict=True).weights
+    assert strict.min() >= 2 - 1e-12 and strict.sum() == pytest.approx(108.0, rel=1e-12)
 
 
 def test_rake_needs_margins_and_positive_tolerances(design) -> None:
