@@ -638,7 +638,7 @@ for (d in c("dclus1", "dstrat")) {
                note = paste("sch_yes is 1 where sch_wide is 'Yes', else 0; binomial and quasibinomial give",
                             "the same numbers in svyglm (R warns about non-integer successes);", glm_note))
 }
-glm_variants("dclus1_glm_quasibinomial",
+glm_variants("dclus1_glm_quasibinomial_full",
              "svyglm(I(sch.wide=='Yes')~ell+meals, dclus1, family=quasibinomial())", spec$dclus1,
              svyglm(sch_yes ~ ell + meals, design = dclus1y, family = quasibinomial()),
              fn_call("glm", formula = "sch_yes ~ ell + meals", family = "quasibinomial", derive = yes_derive),
@@ -694,6 +694,232 @@ chisq_case("dclus1_chisq_adjwald", "dclus1", "adjWald")
 chisq_case("dstrat_chisq_adjwald", "dstrat", "adjWald")
 chisq_case("dclus1_chisq_wald", "dclus1", "Wald")
 
+# ---- replicate designs ---------------------------------------------------------------------------
+# JKn on the stratified design: as.svrepdesign carries the fpc into the replicate scales,
+# rscales_h = (1 - n_h/N_h) (n_h - 1)/n_h.
+dstrat_jkn <- as.svrepdesign(dstrat, type = "JKn")
+n_h <- table(apistrat$stype)
+N_h <- tapply(apistrat$fpc, apistrat$stype, function(x) x[1])
+stopifnot(isTRUE(all.equal(sort(unique(dstrat_jkn$rscales)), sort(num((1 - n_h / N_h) * (n_h - 1) / n_h)))))
+jkn_note <- "as.svrepdesign(type='JKn') uses the design's fpc: rscales = (1 - n_h/N_h) * (n_h - 1)/n_h, scale 1"
+jkn_spec <- list(type = "JKn")
+record("extra", "dstrat_jkn_mean_api00", "svymean(~api00, as.svrepdesign(dstrat, type='JKn'))", spec$dstrat,
+       fn_call("mean", vars = "api00"), stat_table(svymean(~api00, dstrat_jkn), "api00"),
+       replicate = jkn_spec, note = jkn_note)
+record("extra", "dstrat_jkn_total_enroll", "svytotal(~enroll, as.svrepdesign(dstrat, type='JKn'), na.rm=TRUE)",
+       spec$dstrat, fn_call("total", vars = "enroll", na_rm = TRUE),
+       stat_table(svytotal(~enroll, dstrat_jkn, na.rm = TRUE), "enroll"), replicate = jkn_spec, note = jkn_note)
+record("extra", "dstrat_jkn_mean_sch_wide", "svymean(~sch.wide, as.svrepdesign(dstrat, type='JKn'))", spec$dstrat,
+       fn_call("mean", vars = "sch_wide"), level_table(svymean(~sch.wide, dstrat_jkn), "sch.wide"),
+       replicate = jkn_spec, note = jkn_note)
+record("extra", "dstrat_jkn_ratio", "svyratio(~api.stu, ~enroll, as.svrepdesign(dstrat, type='JKn'))", spec$dstrat,
+       fn_call("ratio", numerator = "api_stu", denominator = "enroll"),
+       stat_table(svyratio(~api.stu, ~enroll, dstrat_jkn), "api_stu/enroll"), replicate = jkn_spec, note = jkn_note)
+
+# Fay's method on scd (BRR with the half-samples perturbed by rho = 0.3).
+scd_fay <- as.svrepdesign(scdnofpc, type = "Fay", fay.rho = 0.3)
+fay_spec <- list(type = "Fay", fay_rho = 0.3)
+fay_note <- "Fay's BRR: replicate weights 2 - rho and rho instead of 2 and 0; scale 1/(R (1 - rho)^2)"
+for (v in c("arrests", "alive")) {
+  record("extra", paste0("scd_fay_mean_", v), sprintf("svymean(~%s, as.svrepdesign(scdnofpc, type='Fay', fay.rho=0.3))", v),
+         spec$scd, fn_call("mean", vars = v), stat_table(svymean(formula_of(v), scd_fay), v),
+         replicate = fay_spec, note = fay_note)
+}
+record("extra", "scd_fay_total_alive", "svytotal(~alive, as.svrepdesign(scdnofpc, type='Fay', fay.rho=0.3))",
+       spec$scd, fn_call("total", vars = "alive"), stat_table(svytotal(~alive, scd_fay), "alive"),
+       replicate = fay_spec, note = fay_note)
+record("extra", "scd_fay_ratio", "svyratio(~alive, ~arrests, as.svrepdesign(scdnofpc, type='Fay', fay.rho=0.3))",
+       spec$scd, fn_call("ratio", numerator = "alive", denominator = "arrests"),
+       stat_table(svyratio(~alive, ~arrests, scd_fay), "alive/arrests"), replicate = fay_spec, note = fay_note)
+
+# JK1 on a simple random sample without fpc: for a total the jackknife variance equals the Taylor one.
+dsrs_jk <- as.svrepdesign(dsrs_nofpc, type = "JK1")
+jk_total <- svytotal(~enroll, dsrs_jk)
+stopifnot(isTRUE(all.equal(num(SE(jk_total)), num(SE(svytotal(~enroll, dsrs_nofpc))), tolerance = 1e-12)))
+record("extra", "dsrs_nofpc_jk1_total_enroll", "svytotal(~enroll, as.svrepdesign(dsrs_nofpc, type='JK1'))",
+       sp_srs_nofpc, fn_call("total", vars = "enroll"), stat_table(jk_total, "enroll"), replicate = jk1,
+       note = "200 delete-one replicates, scale (n-1)/n; the se equals the Taylor se of dsrs_nofpc_total_enroll")
+record("extra", "dsrs_nofpc_jk1_mean_api00", "svymean(~api00, as.svrepdesign(dsrs_nofpc, type='JK1'))",
+       sp_srs_nofpc, fn_call("mean", vars = "api00"), stat_table(svymean(~api00, dsrs_jk), "api00"), replicate = jk1,
+       note = "for a mean (a ratio) the jackknife se is close to, not equal to, the Taylor se of dsrs_nofpc_mean_api00")
+
+# More on JK1 for dclus1 (the fpc enters the replicate scale: (1 - n/N) (n - 1)/n).
+jk_r <- "as.svrepdesign(dclus1, type='JK1')"
+record("extra", "dclus1_jk1_total_enroll", sprintf("svytotal(~enroll, %s)", jk_r), spec$dclus1,
+       fn_call("total", vars = "enroll"), stat_table(svytotal(~enroll, dclus1_jk), "enroll"), replicate = jk1)
+record("extra", "dclus1_jk1_mean_stype", sprintf("svymean(~stype, %s)", jk_r), spec$dclus1,
+       fn_call("mean", vars = "stype"), level_table(svymean(~stype, dclus1_jk), "stype"), replicate = jk1)
+record("extra", "dclus1_jk1_ratio", sprintf("svyratio(~api.stu, ~enroll, %s)", jk_r), spec$dclus1,
+       fn_call("ratio", numerator = "api_stu", denominator = "enroll"),
+       stat_table(svyratio(~api.stu, ~enroll, dclus1_jk), "api_stu/enroll"), replicate = jk1)
+record("extra", "dclus1_jk1_by_stype", sprintf("svyby(~api00, ~stype, %s, svymean)", jk_r), spec$dclus1,
+       fn_call("mean", vars = "api00", by = "stype"),
+       domain_table(svyby(~api00, ~stype, dclus1_jk, svymean), "stype", "api00"), replicate = jk1)
+record("extra", "dclus1_jk1_quantile_api00", sprintf("svyquantile(~api00, %s, quantiles=c(.25,.5,.75))", jk_r),
+       spec$dclus1, fn_call("quantile", vars = "api00", q = quartiles),
+       quantile_table(svyquantile(~api00, dclus1_jk, quantiles = quartiles), "api00", quartiles), replicate = jk1,
+       note = "interval.type='mean' (default): Woodruff interval with the replicate variance of the estimated CDF at the quantile, t on degf(design); se = width / (2 t)")
+record("extra", "dclus1_jk1_subset_e_mean_api00", sprintf("svymean(~api00, subset(%s, stype=='E'))", jk_r),
+       spec$dclus1, fn_call("mean", vars = "api00"),
+       stat_table(svymean(~api00, subset(dclus1_jk, stype == "E")), "api00"), replicate = jk1,
+       subset = "stype == 'E'", note = "subset applied after the conversion to replicate weights")
+dclus1_jk_mse <- as.svrepdesign(dclus1, type = "JK1", mse = TRUE)
+record("extra", "dclus1_jk1_mse_mean_api00", "svymean(~api00, as.svrepdesign(dclus1, type='JK1', mse=TRUE))",
+       spec$dclus1, fn_call("mean", vars = "api00"), stat_table(svymean(~api00, dclus1_jk_mse), "api00"),
+       replicate = list(type = "JK1", mse = TRUE),
+       note = "mse=TRUE: replicate deviations are taken from the full-sample estimate, not the replicate mean")
+dclus2_jk <- suppressWarnings(as.svrepdesign(dclus2, type = "JK1"))
+record("extra", "dclus2_jk1_mean_api00", "svymean(~api00, as.svrepdesign(dclus2, type='JK1'))", spec$dclus2,
+       fn_call("mean", vars = "api00"), stat_table(svymean(~api00, dclus2_jk), "api00"), replicate = jk1,
+       note = "one replicate per first-stage PSU; R keeps the first-stage fpc and drops the second-stage one (with a warning)")
+
+# The bootstrap replicate weights of api.json, for a total, a ratio, and with mse = TRUE.
+record("extra", "dclus1_boot50_total_enroll",
+       "svytotal(~enroll, bs) with the replicate weights in data/apiclus1_bootstrap50.csv", spec$dclus1,
+       fn_call("total", vars = "enroll"), stat_table(svytotal(~enroll, dclus1_boot), "enroll"), replicate = boot_spec)
+record("extra", "dclus1_boot50_ratio",
+       "svyratio(~api.stu, ~enroll, bs) with the replicate weights in data/apiclus1_bootstrap50.csv", spec$dclus1,
+       fn_call("ratio", numerator = "api_stu", denominator = "enroll"),
+       stat_table(svyratio(~api.stu, ~enroll, dclus1_boot), "api_stu/enroll"), replicate = boot_spec)
+boot_mse <- svrepdesign(data = apiclus1, repweights = boot_w, weights = ~pw, type = "bootstrap",
+                        scale = dclus1_boot$scale, rscales = dclus1_boot$rscales, mse = TRUE,
+                        combined.weights = TRUE)
+boot_mse_spec <- boot_spec
+boot_mse_spec$mse <- TRUE
+record("extra", "dclus1_boot50_mse_mean_api00",
+       "svymean(~api00, svrepdesign(data=apiclus1, repweights=<apiclus1_bootstrap50.csv>, weights=~pw, type='bootstrap', scale=bs$scale, rscales=bs$rscales, mse=TRUE, combined.weights=TRUE))",
+       spec$dclus1, fn_call("mean", vars = "api00"), stat_table(svymean(~api00, boot_mse), "api00"),
+       replicate = boot_mse_spec, note = "mse=TRUE: deviations from the full-sample estimate")
+
+# ---- weighting, also on replicate designs --------------------------------------------------------
+# When a case has both "replicate" and "weighting", the design is converted first and the weighting is
+# then applied to it (every replicate is re-weighted), as rake(as.svrepdesign(...)) does in R.
+rake_spec <- list(method = "rake", margins = list(stype = pop_stype, sch_wide = pop_schwide))
+rake_margins <- list(~stype, ~sch.wide)
+rake_pops <- list(pop.types, pop.schwide)
+tight_rake <- list(maxit = 200, epsilon = 1e-12)
+rake_tight_note <- paste("rake iterated to convergence (control=list(maxit=200, epsilon=1e-12): epsilon < 1 is",
+                         "relative to the sum of weights); a fully converged raking matches at 1e-8")
+rake_default_note <- paste("R's default rake stops when no cell of the stype x sch.wide table of weighted counts",
+                           "moves by 1 or more in a sweep (epsilon=1, absolute); weights are then up to ~3e-5",
+                           "from the converged ones, so compare at", "%s", "or see the _converged case")
+record("extra", "dclus1_rake_converged",
+       "rake(dclus1, list(~stype, ~sch.wide), list(pop.types, pop.schwide), control=list(maxit=200, epsilon=1e-12)); svymean(~api00)",
+       spec$dclus1, mean_api00, weighted_result(rake(dclus1, rake_margins, rake_pops, control = tight_rake)),
+       weighting = rake_spec, note = rake_tight_note)
+record("extra", "dclus1_jk1_rake",
+       "rake(as.svrepdesign(dclus1, type='JK1'), list(~stype, ~sch.wide), list(pop.types, pop.schwide)); svymean(~api00)",
+       spec$dclus1, mean_api00, weighted_result(rake(dclus1_jk, rake_margins, rake_pops)),
+       replicate = jk1, weighting = rake_spec, tol = 1e-4, note = sprintf(rake_default_note, "1e-4"))
+record("extra", "dclus1_jk1_rake_converged",
+       "rake(as.svrepdesign(dclus1, type='JK1'), list(~stype, ~sch.wide), list(pop.types, pop.schwide), control=list(maxit=200, epsilon=1e-12)); svymean(~api00)",
+       spec$dclus1, mean_api00, weighted_result(rake(dclus1_jk, rake_margins, rake_pops, control = tight_rake)),
+       replicate = jk1, weighting = rake_spec, note = rake_tight_note)
+record("extra", "dclus1_jk1_poststratify", "postStratify(as.svrepdesign(dclus1, type='JK1'), ~stype, pop.types); svymean(~api00)",
+       spec$dclus1, mean_api00, weighted_result(postStratify(dclus1_jk, ~stype, pop.types)),
+       replicate = jk1, weighting = list(method = "poststratify", var = "stype", totals = pop_stype))
+record("extra", "dstrat_poststratify", "postStratify(dstrat, ~sch.wide, pop.schwide); svymean(~api00)", spec$dstrat,
+       mean_api00, weighted_result(postStratify(dstrat, ~sch.wide, pop.schwide)),
+       weighting = list(method = "poststratify", var = "sch_wide", totals = pop_schwide))
+record("extra", "dclus1_jk1_calibrate_linear",
+       "calibrate(as.svrepdesign(dclus1, type='JK1'), ~stype+api99, pop.totals); svymean(~api00)", spec$dclus1,
+       mean_api00, weighted_result(calibrate(dclus1_jk, ~stype + api99, cal_totals)),
+       replicate = jk1, weighting = cal_spec("linear"))
+record("extra", "dclus1_calibrate_raking_converged",
+       "calibrate(dclus1, ~stype+api99, pop.totals, calfun='raking', epsilon=1e-13, maxit=500); svymean(~api00)",
+       spec$dclus1, mean_api00,
+       weighted_result(calibrate(dclus1, ~stype + api99, cal_totals, calfun = "raking", epsilon = 1e-13, maxit = 500)),
+       weighting = cal_spec("raking"), note = "calibration iterated to convergence; a converged solution matches at 1e-8")
+bounded_spec <- c(cal_spec("linear"), list(bounds = c(0.5, 2)))
+bounded_fit <- calibrate(dclus1, ~stype + api99, cal_totals, bounds = c(0.5, 2))
+stopifnot(min(weights(bounded_fit) / weights(dclus1)) == 0.5)  # the lower bound binds
+bounded_tight <- calibrate(dclus1, ~stype + api99, cal_totals, bounds = c(0.5, 2), epsilon = 1e-13, maxit = 500)
+bounded_gap <- max(abs(weights(bounded_fit) / weights(bounded_tight) - 1))
+if (bounded_gap > 1e-10) stop("bounded calibration: R's default stopping is ", bounded_gap, " from convergence")
+record("extra", "dclus1_calibrate_bounded",
+       "calibrate(dclus1, ~stype+api99, pop.totals, bounds=c(0.5, 2)); svymean(~api00)", spec$dclus1,
+       mean_api00, weighted_result(bounded_fit), weighting = bounded_spec,
+       note = paste("bounds on the ratio of calibrated to design weights (g); unbounded, the smallest g is 0.42, so the",
+                    "lower bound binds; R's iterations end on the fixed point here (same weights with epsilon=1e-13)"))
+record("extra", "dstrat_trim", "trimWeights(dstrat, upper=40, lower=18); svymean(~api00)", spec$dstrat, mean_api00,
+       weighted_result(trimWeights(dstrat, upper = 40, lower = 18)),
+       weighting = list(method = "trim", lower = 18, upper = 40),
+       note = "E weights (44.21) are cut to 40 and H weights (15.1) raised to 18; with strict=FALSE the net amount trimmed is then added in equal parts to the untrimmed weights (here the M schools: 20.36 -> 25.88), once, keeping the total")
+
+# ---- confidence intervals of means, totals and ratios --------------------------------------------
+# R's confint() on svymean/svytotal/svyratio uses the normal quantile unless df= is given.
+ci_rows <- function(obj, variables, categories = NULL, conf = 0.95, df = Inf) {
+  rows <- stat_table(obj, variables, categories)
+  ci <- confint(obj, level = conf, df = df)
+  for (k in seq_along(rows)) {
+    rows[[k]]$ci_low <- num(ci[k, 1])
+    rows[[k]]$ci_high <- num(ci[k, 2])
+  }
+  rows
+}
+record("extra", "dclus1_mean_api00_ci95", "confint(svymean(~api00, dclus1))", spec$dclus1,
+       fn_call("mean", vars = "api00"), ci_rows(svymean(~api00, dclus1), "api00"),
+       note = "95% Wald interval with the normal quantile (R's confint default, df=Inf)")
+record("extra", "dclus1_mean_api00_ci90", "confint(svymean(~api00, dclus1), level=0.9)", spec$dclus1,
+       fn_call("mean", vars = "api00", conf_level = 0.9), ci_rows(svymean(~api00, dclus1), "api00", conf = 0.9),
+       note = "90% Wald interval with the normal quantile")
+record("extra", "dclus1_mean_api00_ci_t", "confint(svymean(~api00, dclus1), df=degf(dclus1))", spec$dclus1,
+       fn_call("mean", vars = "api00", df = degf(dclus1)),
+       ci_rows(svymean(~api00, dclus1), "api00", df = degf(dclus1)),
+       note = "95% interval with the t quantile on df = degf(dclus1) = 14 (extension argument df)")
+record("extra", "dstrat_mean_sch_wide_ci95", "confint(svymean(~sch.wide, dstrat))", spec$dstrat,
+       fn_call("mean", vars = "sch_wide"), ci_rows(svymean(~sch.wide, dstrat), "sch_wide", c("No", "Yes")),
+       note = "95% Wald intervals (normal quantile) for each level's proportion")
+record("extra", "dclus2_total_enroll_ci95", "confint(svytotal(~enroll, dclus2, na.rm=TRUE))", spec$dclus2,
+       fn_call("total", vars = "enroll", na_rm = TRUE), ci_rows(svytotal(~enroll, dclus2, na.rm = TRUE), "enroll"),
+       note = "95% Wald interval with the normal quantile")
+record("extra", "dclus1_ratio_ci95", "confint(svyratio(~api.stu, ~enroll, dclus1))", spec$dclus1,
+       fn_call("ratio", numerator = "api_stu", denominator = "enroll"),
+       ci_rows(svyratio(~api.stu, ~enroll, dclus1), "api_stu/enroll"),
+       note = "95% Wald interval with the normal quantile")
+record("extra", "dclus1_ciprop_logit_90", "svyciprop(~I(sch.wide=='Yes'), dclus1, method='logit', level=0.9)",
+       spec$dclus1, fn_call("ciprop", var = "sch_wide", category = "Yes", method = "logit", conf_level = 0.9),
+       ciprop_row(svyciprop(~I(sch.wide == "Yes"), dclus1, method = "logit", level = 0.9), "sch_wide", "Yes"))
+
+# ---- tests, proportions and models on a replicate design ----------------------------------------
+tt <- svyttest(api00 ~ sch.wide, dclus1_jk)
+record("extra", "dclus1_jk1_ttest", "svyttest(api00~sch.wide, as.svrepdesign(dclus1, type='JK1'))", spec$dclus1,
+       fn_call("ttest", var = "api00", by = "sch_wide"),
+       list(list(estimate = num(tt$estimate), statistic = num(tt$statistic), df = num(tt$parameter),
+                 p_value = num(tt$p.value))),
+       replicate = jk1, note = "estimate is mean(Yes) - mean(No); df = degf(design) - 1")
+chi <- svychisq(~sch.wide + stype, dclus1_jk)
+record("extra", "dclus1_jk1_chisq_rao_scott", "svychisq(~sch.wide+stype, as.svrepdesign(dclus1, type='JK1'))",
+       spec$dclus1, fn_call("chisq", a = "sch_wide", b = "stype", statistic = "F"),
+       list(list(statistic = num(chi$statistic), ndf = num(chi$parameter[1]), ddf = num(chi$parameter[2]),
+                 p_value = num(chi$p.value))),
+       replicate = jk1, note = "second-order Rao-Scott with the replicate covariance of the cell proportions")
+for (method in c("xlogit", "mean", "beta")) {
+  record("extra", paste0("dclus1_jk1_ciprop_", method),
+         sprintf("svyciprop(~I(sch.wide=='Yes'), as.svrepdesign(dclus1, type='JK1'), method='%s')", method),
+         spec$dclus1, fn_call("ciprop", var = "sch_wide", category = "Yes", method = method),
+         ciprop_row(svyciprop(~I(sch.wide == "Yes"), dclus1_jk, method = method), "sch_wide", "Yes"),
+         replicate = jk1)
+}
+dclus1y_jk <- as.svrepdesign(dclus1y, type = "JK1")
+glm_variants("dclus1_jk1_glm_quasibinomial",
+             "svyglm(I(sch.wide=='Yes')~ell+meals, as.svrepdesign(dclus1, type='JK1'), family=quasibinomial())",
+             spec$dclus1, svyglm(sch_yes ~ ell + meals, design = dclus1y_jk, family = quasibinomial()),
+             fn_call("glm", formula = "sch_yes ~ ell + meals", family = "quasibinomial", derive = yes_derive),
+             replicate = jk1,
+             note = "each replicate is refitted by IRLS; df is the residual df of the model, degf(design) + 1 - number of coefficients")
+glm_variants("dstrat_jkn_glm_gaussian", "svyglm(api00~ell+meals+mobility, as.svrepdesign(dstrat, type='JKn'))",
+             spec$dstrat, svyglm(api00 ~ ell + meals + mobility, design = dstrat_jkn),
+             fn_call("glm", formula = "api00 ~ ell + meals + mobility", family = "gaussian"),
+             replicate = jkn_spec, note = paste(jkn_note, "; df is the residual df of the model"))
+
+# ---- more on scd (Taylor) -----------------------------------------------------------------------
+record("extra", "scd_taylor_ratio", "svyratio(~alive, ~arrests, scdnofpc)", spec$scd,
+       fn_call("ratio", numerator = "alive", denominator = "arrests"),
+       stat_table(svyratio(~alive, ~arrests, scdnofpc), "alive/arrests"))
+record("extra", "scd_taylor_total_alive", "svytotal(~alive, scdnofpc)", spec$scd,
+       fn_call("total", vars = "alive"), stat_table(svytotal(~alive, scdnofpc), "alive"))
+
 source_line <- paste0(R.version.string, "; survey ", packageVersion("survey"))
 
 all_finite <- function(x) {
@@ -703,12 +929,15 @@ all_finite <- function(x) {
 }
 
 
+written_ids <- character(0)
 write_book <- function(book, file) {
   ids <- vapply(books[[book]], function(x) x$id, "")
   for (case in books[[book]]) {
     if (!all_finite(case$expected)) stop("case ", case$id, " has a missing or non-finite expected number")
   }
-  if (anyDuplicated(ids)) stop("duplicate case ids in ", book, ": ", paste(ids[duplicated(ids)], collapse = ", "))
+  clash <- c(ids[duplicated(ids)], intersect(ids, written_ids))
+  if (length(clash)) stop("case ids used twice: ", paste(unique(clash), collapse = ", "))
+  written_ids <<- c(written_ids, ids)
   out <- list(source = source_line, data_dir = "data", cases = books[[book]])
   writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE),
              file.path("expected", file))
