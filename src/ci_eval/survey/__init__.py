@@ -13,5 +13,6 @@ columns ``variable, level, <by...>, estimate, se, ci_low, ci_high, n``.
 
 from ci_eval.survey.design import SurveyDesign
 from ci_eval.survey.quantile import weighted_quantile
+from ci_eval.survey.replicate import ReplicateDesign
 
-__all__ = ["SurveyDesign", "weighted_quantile"]
+__all__ = ["ReplicateDesign", "SurveyDesign", "weighted_quantile"]
