@@ -224,3 +224,38 @@ def test_bad_models_get_clear_errors(formula: str, family: str, fragment: str) -
     with pytest.raises(ModelError) as err:
         d.glm(formula, family=family)
     assert fragment in str(err.value)
+
+
+def test_replicate_design_refits_the_model_under_every_replicate() -> None:
+    """JK1 by hand: drop one PSU at a time, reweight the others by m/(m-1), refit by weighted
+    least squares; variance (m-1)/m sum (b_j - mean b)^2 (R's svrVar for JK1 without fpc)."""
+    d = _random_design(11, 48, 8, False)
+    res = d.as_replicate("JK1").glm("y ~ x")
+    df = d.data
+    X = np.column_stack([np.ones(len(df)), df["x"]])
+    y, w, psu = df["y"].to_numpy(), df["w"].to_numpy(), df["psu"].to_numpy()
+
+    def wls(weights: np.ndarray) -> np.ndarray:
+        return np.linalg.solve(X.T @ (weights[:, None] * X), X.T @ (weights * y))
+
+    m = 8
+    betas = np.array([wls(np.where(psu == j, 0.0, w * m / (m - 1))) for j in range(m)])
+    dev = betas - betas.mean(axis=0)
+    vcov = (m - 1) / m * dev.T @ dev
+    np.testing.assert_allclose(res["estimate"], wls(w), rtol=1e-10)
+    np.testing.assert_allclose(res["se"], np.sqrt(np.diag(vcov)), rtol=1e-8)
+    assert (res["df"] == (m - 1) + 1 - 2).all()
+
+
+def test_replicate_glm_with_missing_values_keeps_the_replicates() -> None:
+    d = _random_design(12, 48, 8, False)
+    data = d.data.copy()
+    data.loc[[1, 9, 30], "y"] = np.nan
+    full = SurveyDesign(data, ids="psu", weights="w").as_replicate("JK1")
+    res = full.glm("y ~ x + g")
+    assert (res["n"] == 45).all()
+    assert res["se"].notna().all()
+    complete = SurveyDesign(data.dropna(subset=["y"]), ids="psu", weights="w")
+    expected = complete.as_replicate("JK1").glm("y ~ x + g")
+    np.testing.assert_allclose(res["estimate"], expected["estimate"], rtol=1e-10)
+    np.testing.assert_allclose(res["se"], expected["se"], rtol=1e-8)
