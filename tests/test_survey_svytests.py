@@ -171,3 +171,68 @@ def test_chisq_errors() -> None:
         d.chisq("a", "b", statistic="lrt")
     with pytest.raises(DesignError, match="at least two categories in 'one'"):
         SurveyDesign(d.data.assign(one="x"), ids="psu", weights="w").chisq("a", "one")
+
+
+@pytest.mark.parametrize(
+    ("data", "a", "b", "replicate", "statistic", "p_value"),
+    [
+        ("apiclus1", "sch_wide", "stype", False, 11.9408920807453391, 0.0264411277096375),
+        ("apistrat", "sch_wide", "stype", False, 26.7535340358908, 7.47316330786537e-07),
+        ("apiclus1", "sch_wide", "stype", True, 11.9408920807453391, 0.0236525648397439),
+        ("apistrat", "stype", "awards", False, 19.4796564209589, 4.85473291356357e-06),
+        ("apiclus1", "stype", "both", False, 9.013873684210527, 0.061074537181396),
+    ],
+)
+def test_saddlepoint_matches_r(
+    data: str, a: str, b: str, replicate: bool, statistic: float, p_value: float
+) -> None:
+    """R survey 4.1.1: ``svychisq(~a+b, design, statistic="saddlepoint")`` with dclus1
+    (``id=~dnum, fpc=~fpc``), dstrat (``strata=~stype, fpc=~fpc``) and
+    ``as.svrepdesign(dclus1, type="JK1")``; R's root finder stops at 1e-8, hence 1e-6."""
+    df = pd.read_csv(DATA / f"{data}.csv")
+    if data == "apiclus1":
+        d = SurveyDesign(df, ids="dnum", weights="pw", fpc="fpc")
+    else:
+        d = SurveyDesign(df, strata="stype", weights="pw", fpc="fpc")
+    if replicate:
+        d = d.as_replicate("JK1")
+    res = d.chisq(a, b, statistic="saddlepoint").iloc[0]
+    assert res["statistic"] == pytest.approx(statistic, rel=1e-10)
+    assert res["p_value"] == pytest.approx(p_value, rel=1e-6)
+
+
+def test_lincom_is_the_f_test_when_the_design_effects_are_equal() -> None:
+    """With equal design effects the mixture is a scaled F: lincom gives the Rao-Scott p-value."""
+    d = _random_design(10, 60, 10, False)
+    equal = SurveyDesign(d.data, weights=np.ones(len(d.data)))
+    lincom = equal.chisq("a", "b", statistic="lincom")["p_value"].iloc[0]
+    rao_scott = equal.chisq("a", "b")["p_value"].iloc[0]
+    assert lincom == pytest.approx(rao_scott, rel=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("weights", "x"),
+    [((1.8, 0.6), 11.94), ((2.5, 0.3), 4.0), ((1.0, 0.01), 30.0), ((5.0, 4.9), 0.2)],
+)
+def test_mixture_tail_against_direct_integration(weights: tuple, x: float) -> None:
+    from scipy import integrate
+
+    from ci_eval.survey.chisq_mixtures import imhof_upper
+
+    l1, l2 = weights
+
+    def cond(t: float) -> float:  # P(l1 Z1^2 > x - l2 t) times the chi^2_1 density of t
+        return stats.chi2.sf(max(x - l2 * t, 0.0) / l1, 1) * stats.chi2.pdf(t, 1)
+
+    direct = integrate.quad(cond, 0, x / l2, epsabs=1e-14, epsrel=1e-13, limit=500)[0]
+    direct += stats.chi2.sf(x / l2, 1)
+    assert imhof_upper(x, np.array(weights), np.ones(2)) == pytest.approx(direct, rel=1e-7)
+
+
+@pytest.mark.parametrize("k", [1, 2, 4])
+@pytest.mark.parametrize("x", [0.5, 3.0, 12.0])
+def test_mixture_tail_of_equal_weights_is_chi_squared(k: int, x: float) -> None:
+    from ci_eval.survey.chisq_mixtures import imhof_upper
+
+    got = imhof_upper(x, np.full(k, 2.0), np.ones(k))
+    assert got == pytest.approx(stats.chi2.sf(x / 2.0, k), rel=1e-9)

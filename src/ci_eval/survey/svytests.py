@@ -10,7 +10,10 @@
   freedom (Thomas and Rao 1987); ``"Chisq"``: first-order, ``X^2 / mean(eigenvalues)`` on
   ``(r-1)(c-1)`` df, reporting X^2 as R does; ``"Wald"`` and ``"adjWald"``: Wald tests of the
   interaction contrasts of the cell totals (Koch et al. 1975; the adjusted form rescales by
-  ``(nu - k + 1) / (k nu)``). ``nu`` is the design degrees of freedom.
+  ``(nu - k + 1) / (k nu)``); ``"lincom"`` and ``"saddlepoint"``: X^2 referred to its asymptotic
+  distribution, a linear combination of chi-squares weighted by the design effects, exactly
+  (Imhof's inversion, where R uses Davies' algorithm) or by R's saddlepoint approximation
+  (:mod:`ci_eval.survey.chisq_mixtures`). ``nu`` is the design degrees of freedom.
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ import pandas as pd
 from scipy import stats
 
 from ci_eval.errors import DesignError
-from ci_eval.survey.design_covariance import mean_covariance, total_covariance
+from ci_eval.survey.chisq_mixtures import lincom_upper, saddlepoint_mixture_upper
+from ci_eval.survey.design_covariance import is_replicate, mean_covariance, total_covariance
 from ci_eval.survey.glm import fit_model_frame
 from ci_eval.survey.model_frame import ModelFrame
 from ci_eval.survey.variables import check_columns, numeric_column
 
-CHISQ_STATISTICS = ("F", "Chisq", "Wald", "adjWald")
+CHISQ_STATISTICS = ("F", "Chisq", "Wald", "adjWald", "lincom", "saddlepoint")
 
 
 def svyttest(design: Any, var: str, by: str, conf_level: float = 0.95) -> pd.DataFrame:
@@ -136,6 +140,18 @@ def svychisq(design: Any, a: str, b: str, statistic: str = "F") -> pd.DataFrame:
         f_stat = pearson / trace
         p = float(stats.f.sf(f_stat, ndf, ndf * nu))
         return _chisq_frame("Rao-Scott F", f_stat, ndf, ndf * nu, np.nan, p, rows.size)
+    if statistic in ("lincom", "saddlepoint"):
+        # Taylor designs refer X^2 to the mixture with an F-type denominator on d0 * nu df (R's
+        # pFsum); replicate designs to the chi-squared mixture itself (R's pchisqsum)
+        ndf = trace**2 / float(np.trace(delta @ delta))
+        ddf = np.inf if is_replicate(design) else ndf * nu
+        effects = np.sort(np.linalg.eigvals(delta).real)[::-1]
+        tail = lincom_upper if statistic == "lincom" else saddlepoint_mixture_upper
+        p = tail(pearson, effects, ddf)
+        method = "Pearson X^2, " + (
+            "exact mixture of chi-squares" if statistic == "lincom" else "saddlepoint"
+        )
+        return _chisq_frame(method, pearson, np.nan, np.nan, np.nan, p, rows.size)
     df = float(delta.shape[0])
     p = float(stats.chi2.sf(pearson / (trace / df), df))
     return _chisq_frame("Rao-Scott chi-squared", pearson, np.nan, np.nan, df, p, rows.size)
