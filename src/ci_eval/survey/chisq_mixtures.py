@@ -85,7 +85,7 @@ def saddlepoint_upper(x: float, lam: np.ndarray) -> float | None:
     --------
     >>> import numpy as np
     >>> round(saddlepoint_upper(6.0, np.ones(2)), 4)  # chi^2_2 tail is exp(-3) = 0.0498
-    0.0505
+    0.0506
     """
     scale = float(np.max(lam))
     lam = np.asarray(lam, dtype=float) / scale
