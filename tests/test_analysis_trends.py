@@ -115,6 +115,8 @@ def test_direction_aware_trends_and_suppressed_changes():
 
 def test_scorecard_counts_overall_rows_in_every_category():
     card = scorecard(change_since_baseline(_indicators(), _model(), "2021"))
+    assert card.loc[card["survey"] == "all", "count"].tolist() == [1, 1, 1, 2]
+    card = card[card["survey"] == "s"]
     counts = dict(zip(card["trend"], card["count"], strict=True))
     assert counts == {"improved": 1, "steady": 1, "worsened": 1, "not_assessed": 2}
     assert (card["total"] == 5).all()
@@ -170,3 +172,5 @@ def test_demo_trends_and_scorecard():
     assert (trends["q_value"].dropna() >= trends.loc[trends["q_value"].notna(), "p_value"]).all()
     youth = card[card["survey"] == "youth"]
     assert youth["count"].sum() == youth["total"].iloc[0] == 17
+    everything = card[card["survey"] == "all"]
+    assert everything["total"].iloc[0] == 32 == everything["count"].sum()
