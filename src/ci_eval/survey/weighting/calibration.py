@@ -22,6 +22,7 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+from scipy import linalg
 
 from ci_eval.errors import ConvergenceError, WeightingError
 from ci_eval.survey.weighting.calfuns import Calfun, make_calfun
@@ -159,9 +160,8 @@ def calibration_model(
         if not cats:
             shown.append(NumericMargin("(population)", np.ones(n), size))
     for m in cats:
-        ind = m.indicator()
         for k in range(1, len(m.levels)):
-            columns.append(ind[:, k])
+            columns.append((m.code == k).astype(float))
             totals.append(float(m.targets[k]))
             names.append(f"{m.variable}={m.levels[k]}")
         shown.append(m)
@@ -273,11 +273,14 @@ def _check_positive(w: np.ndarray, g: np.ndarray, j: int) -> None:
 
 def _check_reachable(model: CalibrationModel, w: np.ndarray, cal: Calfun, j: int) -> None:
     """Bounds no weights can meet: a non-negative variable's total outside its reachable range."""
+    if np.any(w < 0):
+        return
+    nonnegative = np.all(model.x >= 0, axis=0)
+    bases = model.x.T @ w
     for k, name in enumerate(model.names):
-        xk = model.x[:, k]
-        if np.any(xk < 0) or np.any(w < 0):
+        if not nonnegative[k]:
             continue
-        base = float(xk @ w)
+        base = float(bases[k])
         low = cal.lower * base if np.isfinite(cal.lower) else -np.inf
         high = cal.upper * base if np.isfinite(cal.upper) else np.inf
         target = model.totals[k]
@@ -298,8 +301,7 @@ def regression_residuals(x: np.ndarray, old: np.ndarray, new: np.ndarray):
     """
     root = np.sqrt(np.maximum(old, 0.0))
     scaled = np.where(root > 0, new / np.where(root > 0, root, 1.0), 0.0)
-    left, sing, _ = np.linalg.svd(x * root[:, None], full_matrices=False)
-    basis = left[:, sing > RANK_TOL * sing[0]]
+    basis = _orthonormal_basis(x * root[:, None])
     positive = scaled != 0
     safe = np.where(positive, scaled, 1.0)
 
@@ -308,3 +310,26 @@ def regression_residuals(x: np.ndarray, old: np.ndarray, new: np.ndarray):
         return (y - basis @ (basis.T @ y)) * scaled[:, None]
 
     return adjust
+
+
+def _orthonormal_basis(a: np.ndarray) -> np.ndarray:
+    """Orthonormal basis (n, r) of the column space of ``a``, r its rank (R's qr tolerance).
+
+    Cholesky QR applied twice to the column-scaled matrix (Fukaya et al. 2014: orthogonal to
+    machine precision when the condition number is below ~1e8; many times faster than Householder
+    QR for tall matrices); the SVD where the columns are (nearly) collinear.
+    """
+    norms = np.sqrt(np.einsum("ij,ij->j", a, a))
+    if norms.size and norms.min() > RANK_TOL * norms.max():
+        q = a / norms
+        try:
+            for _ in range(2):
+                chol = linalg.cholesky(q.T @ q, lower=True)
+                q = linalg.solve_triangular(chol, q.T, lower=True).T
+            gram = q.T @ q
+            if np.abs(gram - np.eye(gram.shape[0])).max() < 1e-10:
+                return q
+        except linalg.LinAlgError:
+            pass
+    left, sing, _ = np.linalg.svd(a, full_matrices=False)
+    return left[:, sing > RANK_TOL * sing[0]]
