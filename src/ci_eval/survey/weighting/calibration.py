@@ -26,7 +26,7 @@ from scipy import linalg
 
 from ci_eval.errors import ConvergenceError, WeightingError
 from ci_eval.survey.weighting.calfuns import Calfun, make_calfun
-from ci_eval.survey.weighting.designs import column_name, rebuild, weight_matrix
+from ci_eval.survey.weighting.designs import column_name, is_replicate, rebuild, weight_matrix
 from ci_eval.survey.weighting.diagnostics import Margin, NumericMargin, diagnose
 from ci_eval.survey.weighting.margins import (
     CategoricalMargin,
@@ -123,7 +123,8 @@ def calibrate(
             iterations = used if j == 0 else iterations
         new[:, j] = W[:, j] * g
         _check_positive(new[:, j], g, j)
-    adjustment = regression_residuals(model.x, before, new[:, 0])
+    # a replicate design's variance comes from its re-weighted replicates
+    adjustment = None if is_replicate(design) else regression_residuals(model.x, before, new[:, 0])
     diagnostics = diagnose("calibrate", before, new[:, 0], model.margins, iterations)
     return rebuild(design, new, adjustment, diagnostics)
 
