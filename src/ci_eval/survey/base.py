@@ -66,6 +66,23 @@ class DesignBase:
         """Design degrees of freedom of the design restricted to ``rows``."""
         raise NotImplementedError
 
+    def _logit_var(
+        self,
+        num: np.ndarray,
+        den: np.ndarray,
+        keep: np.ndarray,
+        domain: np.ndarray,
+        n_domains: int,
+        est: np.ndarray,
+        var: np.ndarray,
+    ) -> np.ndarray:
+        """Variance of ``logit(T(num) / T(den))`` for ``ciprop(method="logit")``.
+
+        R fits an intercept-only quasibinomial ``svyglm``; under linearisation its variance is
+        the delta method's, ``var / (p (1 - p))^2``. Replicate designs refit per replicate.
+        """
+        return var / (est * (1 - est)) ** 2
+
     # --- public -----------------------------------------------------------------------------
 
     @property
@@ -282,20 +299,21 @@ class DesignBase:
         missing = np.isnan(y)
         keep, bad = self._keep(dom, missing, missing[:, None], na_rm)
         code = np.maximum(dom.code, 0)
-        p, v = self._ratio_stat(
-            np.where(keep, np.nan_to_num(y), 0.0)[:, None],
-            keep[:, None].astype(float),
-            keep,
-            code,
-            dom.count,
-        )
+        num = np.where(keep, np.nan_to_num(y), 0.0)[:, None]
+        den = keep[:, None].astype(float)
+        p, v = self._ratio_stat(num, den, keep, code, dom.count)
+        if method == "logit":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                v_link = self._logit_var(num, den, keep, code, dom.count, p, v)
         p, se = p[:, 0], np.sqrt(v[:, 0])
         lo, hi = np.empty_like(p), np.empty_like(p)
         for d in range(dom.count):
             rows = np.flatnonzero(keep & (code == d) & (self._w != 0))
             dfd = self._degf(rows) if df is None else df
             in_domain = int(np.sum(dom.code == d))
-            lo[d], hi[d] = _prop_interval(p[d], se[d], method, conf_level, dfd, in_domain)
+            # logit: the interval is Wald on the logit scale, with that scale's own variance
+            se_d = np.sqrt(v_link[d, 0]) * p[d] * (1 - p[d]) if method == "logit" else se[d]
+            lo[d], hi[d] = _prop_interval(p[d], se_d, method, conf_level, dfd, in_domain)
         n = self._counts(dom, keep)[:, None]
         frame = result_frame(
             [var],

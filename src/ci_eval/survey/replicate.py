@@ -26,10 +26,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from ci_eval.errors import DesignError
 from ci_eval.survey.base import DesignBase, domain_totals
-from ci_eval.survey.variables import check_columns
+from ci_eval.survey.variables import as_list, check_columns, domains, numeric_column
 
 REPLICATE_TYPES = ("JK1", "JKn", "bootstrap", "BRR", "Fay", "other")
 RANK_TOL = 1e-5  # R: degf.svyrep.design uses qr(weights, tol = 1e-5)$rank - 1
@@ -219,12 +220,74 @@ class ReplicateDesign(DesignBase):
         new._full_degf = None
         return new
 
+    def subset(self, rows: np.ndarray | pd.Series | Sequence[bool]) -> ReplicateDesign:
+        """The design restricted to ``rows`` (a boolean mask), as R's ``subset`` of a replicate
+        design: the other rows leave the data and every replicate (missing counts as False).
+
+        Unlike a linearisation design, a replicate design carries its sampling structure in the
+        replicate weights, so dropping rows gives the domain estimates R gives.
+        """
+        mask = np.asarray(pd.Series(rows).fillna(False), dtype=bool).reshape(-1)
+        if mask.size != len(self.data):
+            raise DesignError(f"subset has {mask.size} values for {len(self.data)} rows")
+        if not mask.any():
+            raise DesignError("subset keeps no row")
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.data = self.data[mask]
+        new._w = self._w[mask]
+        if self._unit_of_row is None:
+            new._units = self._units[mask]
+        else:
+            new._unit_of_row = self._unit_of_row[mask]
+        new._full_degf = None
+        return new
+
     def __repr__(self) -> str:
         form = "compressed" if self._unit_of_row is not None else "dense"
         return (
             f"<ReplicateDesign ({self.type}): {len(self.data)} rows, {self.n_replicates} "
             f"replicates ({form}), scale={self.scale:.6g}, mse={self.mse}>"
         )
+
+    def var(
+        self,
+        vars: str | Sequence[str],
+        by: str | Sequence[str] | None = None,
+        na_rm: bool = False,
+        conf_level: float = 0.95,
+        df: float | str | None = None,
+    ) -> pd.DataFrame:
+        """Population variance of numeric variables, as R's ``svyvar`` on a replicate design.
+
+        Each replicate recomputes the mean and the variance ``n / (n - 1) * sum w (x - xbar)^2 /
+        sum w`` (n the rows of the domain), and the replicates give the standard error.
+        """
+        names = as_list(vars)
+        x = np.column_stack([numeric_column(self.data, v) for v in names])
+        dom = domains(self.data, by)
+        keep, bad = self._keep(dom, np.isnan(x).any(axis=1), np.isnan(x), na_rm)
+        code = np.maximum(dom.code, 0)
+        x0 = np.where(keep[:, None], np.nan_to_num(x), 0.0)
+        ones = keep[:, None].astype(float)
+        p = x.shape[1]
+        full, _ = self._totals(np.hstack([x0, ones]), keep, code, dom.count)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shift = full[:, :p] / full[:, p:]
+        # centre on the full-sample mean first: same variances, no cancellation
+        xc = np.where(keep[:, None], x0 - shift[code], 0.0)
+        full, reps = self._totals(np.hstack([xc, xc * xc, ones]), keep, code, dom.count)
+        n_d = np.bincount(code[keep], minlength=dom.count).astype(float)
+        factor = (n_d / (n_d - 1))[:, None]
+
+        def variance(t: np.ndarray) -> np.ndarray:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                m1 = t[..., :p] / t[..., 2 * p :]
+                return factor * (t[..., p : 2 * p] / t[..., 2 * p :] - m1 * m1)
+
+        est = variance(full)
+        v = self._cell_variance(est, variance(reps))
+        return self._frame(names, [None] * p, dom, est, v, bad, keep, conf_level, df)
 
     # --- variance engine ---------------------------------------------------------------------
 
@@ -246,6 +309,25 @@ class ReplicateDesign(DesignBase):
                 est = full[:, :p] / full[:, p:]
                 theta = reps[:, :, :p] / reps[:, :, p:]
         return est, self._cell_variance(est, theta)
+
+    def _logit_var(
+        self,
+        num: np.ndarray,
+        den: np.ndarray,
+        keep: np.ndarray,
+        domain: np.ndarray,
+        n_domains: int,
+        est: np.ndarray,
+        var: np.ndarray,
+    ) -> np.ndarray:
+        """Replicate variance of the logit of the share: R's intercept-only ``svyglm`` per
+        replicate, whose coefficient is the logit of the replicate's weighted share."""
+        full, reps = self._totals(np.hstack([num, den]), keep, domain, n_domains)
+        p = num.shape[1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            eta = special.logit(full[:, :p] / full[:, p:])
+            theta = special.logit(reps[:, :, :p] / reps[:, :, p:])
+        return self._cell_variance(eta, theta)
 
     def _totals(
         self, values: np.ndarray, keep: np.ndarray, domain: np.ndarray, n_domains: int
@@ -471,7 +553,7 @@ def _default_scales(
     else:
         rs = None
     if type == "BRR":
-        if scale is not None:
+        if scale is not None and not np.isclose(scale, 1.0 / n_rep):
             warnings.warn(
                 "type='BRR' sets scale = 1/R; the given scale is ignored (as R)",
                 UserWarning,
