@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from ci_eval.codebook import Codebook
 from ci_eval.errors import SourceError
 from ci_eval.sources.credentials import credentials_from_env
 from ci_eval.sources.limesurvey import LimeSurveyConnection
@@ -118,11 +119,18 @@ def test_codebook_comes_from_the_server_in_both_languages(tmp_path, server):
     assert belong.question == "belong[B2]"
     assert belong.value_labels[5]["fr"] == "Tout à fait d’accord"
     assert "’" in belong.label["fr"] or "'" in belong.label["fr"]
-    assert cb.variables["mentortype_SQ001"].value_labels == {"Y": {"en": "Yes", "fr": "Oui"}}
+    assert cb.variables["mentortype_SQ001"].value_labels == {
+        "Y": {"en": "Yes", "fr": "Oui"},
+        "": {"en": "Not selected", "fr": "Non sélectionné"},
+    }
     assert cb.variables["mentortype_other"].type == "text"
+    assert cb.variables["startlanguage"].value_labels["fr"] == {"en": "French", "fr": "Français"}
     assert cb.variables["province"].value_labels["QC"]["fr"] == "Québec"
     # every response column is described, in export order
     assert list(cb.variables) == list(load_responses(study, "youth", "2025").columns)
+    # and it can be saved as YAML, edited, and read back
+    cb.to_yaml(tmp_path / "surveys/youth/codebook.yaml")
+    assert Codebook.from_yaml(tmp_path / "surveys/youth/codebook.yaml") == cb
 
 
 def test_second_pull_is_incremental(tmp_path, server):
@@ -351,6 +359,8 @@ def test_raw_limesurvey_text_gets_the_codebook_types(tmp_path, server):
     assert row["age"] == 24 and row["belong_B1"] == 5
     assert row["submitdate"] == pd.Timestamp("2025-09-01 16:28:00")
     assert row["gender"] == "F" and row["mentortype_SQ004"] == "Y"
+    assert row["mentortype_SQ001"] == ""  # shown, not ticked
+    assert pd.isna(typed.set_index("id").loc[4, "mentortype_SQ001"])  # never shown
     assert pd.isna(typed.set_index("id").loc[52, "belong_B3"])  # "" skipped item -> missing
     assert typed.set_index("id").loc[1, "comments"] == ""  # text stays as answered
 
@@ -366,3 +376,19 @@ def test_keyring_is_used_when_present(monkeypatch):
     assert (creds.user, creds.password) == ("analyst", "from-keyring")
     with pytest.raises(SourceError, match="KR2_PASSWORD"):
         credentials_from_env("KR2", {"KR2_USER": "analyst"})
+
+
+def test_status_strings_become_clear_errors_or_values(server):
+    creds = credentials_from_env("TEST_LS", ENV)
+    with LimeSurveyConnection(server.url, creds, timeout=5) as conn:
+        assert conn.server_version() == "6.14.0"
+        got = conn.rpc("list questions", "list_questions", 999999, None, "en")
+        assert got == {"status": "Error: Invalid survey ID"}
+        with pytest.raises(SourceError, match="read a setting failed: Invalid setting"):
+            conn.call("read a setting", lambda c: c.session.get_site_settings("nope"))
+        assert conn.summary(SURVEY_ID) == {
+            "completed_responses": 47,
+            "incomplete_responses": 5,
+            "full_responses": 52,
+        }
+    assert server.sessions == set()

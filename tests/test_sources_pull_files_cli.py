@@ -116,7 +116,9 @@ def test_waves_line_up_through_the_codebook(study):
     pull(study)
     raw_2021 = load_responses(study, "youth", "2021")
     assert raw_2021["mentor"].isna().tolist() == [False, False, True]  # 9 is user-missing
-    assert wave_codebook(study, "youth", "2021").variables["mentor"].missing_codes == [9]
+    mentor = wave_codebook(study, "youth", "2021").variables["mentor"]
+    assert mentor.missing_codes == [9]
+    assert list(mentor.value_labels) == [1, 0, 9]  # codes keep their type through the snapshot
     codebook = Codebook.from_yaml(study.path("surveys/youth/codebook.yaml"))
     y2021 = codebook.harmonise(raw_2021, wave="2021")
     y2024 = codebook.harmonise(load_responses(study, "youth", "2024"), wave="2024")

@@ -15,6 +15,31 @@
 
 :func:`load_responses` assembles a wave from its snapshots, and
 :func:`wave_codebook` gives the codebook the latest snapshot describes.
+
+>>> import tempfile, pathlib, pandas as pd
+>>> from ci_eval.study import load_study
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "ci-eval.toml").write_text('''
+... [study]
+... name = "Demo"
+... edition = "2024"
+... [waves]
+... baseline = "2024"
+... all = ["2024"]
+... [surveys.youth.sources.2024]
+... type = "file"
+... path = "youth_2024.parquet"
+... ''', encoding="utf-8")
+>>> pd.DataFrame({"age": [19, 24]}).to_parquet(folder / "youth_2024.parquet")
+>>> study = load_study(folder)
+>>> [(r.wave, r.rows) for r in pull(study, when="2026-01-01T00:00:00Z")]
+[('2024', 2)]
+>>> load_responses(study, "youth", "2024")["age"].tolist()
+[19, 24]
+>>> wave_codebook(study, "youth", "2024").variables["age"].type
+'numeric'
+>>> pull(study)[0].up_to_date
+True
 """
 
 from __future__ import annotations
@@ -124,6 +149,7 @@ def pull(
         The pull's UTC time, ``YYYY-MM-DDTHH:MM:SSZ`` (default: now).
     """
     names = [survey] if survey is not None else list(study.surveys)
+    stamp = when or _utc_now()  # one time for every snapshot of this pull
     reports = []
     for name in names:
         config = study.survey(name)
@@ -131,7 +157,6 @@ def pull(
         for w in waves:
             source = study.source(name, w)
             store = snapshot_store(study, name, w)
-            stamp = when or _utc_now()
             if isinstance(source, LimeSurveySource):
                 report = pull_limesurvey(
                     source,
@@ -174,7 +199,7 @@ def pull_file(
     digest = sha256_file(path)
     previous = store.latest()
     if previous is not None and previous.meta.get("file_sha256") == digest:
-        codebook = Codebook.from_dict(previous.structure(), source=str(previous.path))
+        codebook = _file_codebook(previous)
         return PullReport(
             survey,
             wave,
@@ -205,11 +230,11 @@ def pull_file(
     )
     changes = []
     if previous is not None:
-        old = Codebook.from_dict(previous.structure(), source=str(previous.path))
-        changes = old.diff(got.codebook)
+        changes = _file_codebook(previous).diff(got.codebook)
     with store.writer(when or _utc_now()) as writer:
         writer.write(got.data)
-        writer.write_structure(got.codebook.to_dict())
+        # YAML keeps the codes' types (1 vs "1"); JSON object keys would not
+        writer.write_structure({"codebook_yaml": got.codebook.to_yaml_text()})
         snap = writer.finish(
             {
                 "source": "file",
@@ -483,15 +508,22 @@ def wave_codebook(study: Study, survey: str, wave: str) -> Codebook:
         )
     if latest.meta.get("source") == "limesurvey":
         return _structure_codebook(latest, survey)
-    return Codebook.from_dict(latest.structure(), source=str(latest.path))
+    return _file_codebook(latest)
+
+
+def _file_codebook(snap: Snapshot) -> Codebook:
+    return Codebook.from_yaml_text(
+        snap.structure()["codebook_yaml"], source=str(snap.path / "structure.json")
+    )
 
 
 def type_responses(data: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """Give raw (text) responses the codebook's types.
 
     Numeric variables and categorical variables whose codes are all numbers
-    become numbers, date and datetime variables become timestamps; an empty
-    string in any of them is missing. Text stays text.
+    become numbers, date and datetime variables become timestamps. An empty
+    string is missing, unless the variable's value labels give it a meaning
+    (an unticked LimeSurvey multiple-choice box). Text stays text.
 
     >>> from ci_eval.codebook import Variable
     >>> cb = Codebook("s", [Variable(name="age", type="numeric")])
@@ -503,7 +535,8 @@ def type_responses(data: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
         if name not in out.columns or var.type == "text":
             continue
         col = out[name]
-        if col.dtype == object or pd.api.types.is_string_dtype(col):
+        is_text = col.dtype == object or pd.api.types.is_string_dtype(col)
+        if is_text and "" not in var.value_labels:
             col = col.mask(col == "")
         codes = [*var.value_labels, *var.missing_codes]
         numeric = var.type == "numeric" or (

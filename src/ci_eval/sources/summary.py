@@ -34,11 +34,14 @@ def _ids(ids: Sequence[int], limit: int = 8) -> str:
 
 
 def pull_table(reports: Sequence[PullReport]) -> Table:
-    """One row per pulled wave: snapshot, new rows, total rows, variables."""
+    """One row per pulled wave: snapshot, new rows, rows held, variables."""
     table = Table(title="ci-eval pull")
-    for column in ("survey", "wave", "source", "snapshot", "new rows", "rows held", "variables"):
-        numeric = "rows" in column or column == "variables"
-        table.add_column(column, justify="right" if numeric else "left", no_wrap=True)
+    table.add_column("survey", overflow="fold")
+    table.add_column("wave", no_wrap=True)
+    table.add_column("source", overflow="fold")
+    table.add_column("snapshot", no_wrap=True)
+    for column in ("new", "held", "vars"):
+        table.add_column(column, justify="right", no_wrap=True)
     for r in reports:
         table.add_row(
             r.survey,
