@@ -172,3 +172,8 @@ def test_rake_needs_margins_and_positive_tolerances(design) -> None:
         rake(design, {})
     with pytest.raises(WeightingError, match=r"must be positive"):
         rake(design, {"province": PROVINCES}, tol=0)
+
+
+def test_weighting_a_subpopulation_is_refused(design) -> None:
+    with pytest.raises(WeightingError, match=r"weight the full design, then take the subset"):
+        rake(design.subset("sex == 'f'"), {"province": PROVINCES})
