@@ -199,17 +199,34 @@ def _numeric_margin(data: pd.DataFrame, var: str, total: object) -> NumericMargi
 
 
 def _linear_ratios(model: CalibrationModel, w: np.ndarray, j: int) -> np.ndarray:
-    """Closed-form linear calibration ratios (R's ``regcalibrate``)."""
+    """Closed-form linear calibration ratios (R's ``regcalibrate``).
+
+    Where margins are redundant (one is determined by the others, e.g. nested categories) the
+    normal equations are singular, and R stops; their least-norm solution (pseudo-inverse) gives
+    the same weights whenever the totals are consistent, which is checked.
+    """
     x = model.x
     tmat = (x * w[:, None]).T @ x
+    gap = model.totals - x.T @ w
     try:
-        lam = np.linalg.solve(tmat, model.totals - x.T @ w)
-    except np.linalg.LinAlgError as exc:
-        raise WeightingError(
-            f"the calibration variables ({', '.join(model.names)}) are collinear in "
-            f"{column_name(j)}: drop a margin that the others determine"
-        ) from exc
-    return 1 + x @ lam
+        g = 1 + x @ np.linalg.solve(tmat, gap)
+    except np.linalg.LinAlgError:
+        g = None
+    if g is None or not _meets(model, w * g):
+        g = 1 + x @ (np.linalg.pinv(tmat, rcond=256 * np.finfo(float).eps) @ gap)
+        if not _meets(model, w * g):
+            raise WeightingError(
+                f"the calibration variables ({', '.join(model.names)}) are collinear in "
+                f"{column_name(j)} and their totals contradict each other: check the margins "
+                "of variables that determine one another, or drop one of them"
+            )
+    return g
+
+
+def _meets(model: CalibrationModel, weights: np.ndarray, tol: float = 1e-7) -> bool:
+    """Whether ``weights`` reproduce the totals (R's grake criterion)."""
+    misfit = model.totals - model.x.T @ weights
+    return bool(np.all(np.abs(misfit) / (1 + np.abs(model.totals)) < tol))
 
 
 def _newton_ratios(
