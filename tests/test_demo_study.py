@@ -125,6 +125,21 @@ def test_population_targets_are_consistent_margins():
 
 
 @pytest.mark.parametrize("wave", WAVES)
+def test_design_weights_add_up_by_stratum_and_nonresponse_makes_raking_matter(wave: str):
+    youth, _ = read("youth", wave)
+    population = pd.read_csv(ROOT / "surveys/youth/population.csv")
+    population = population[population["wave"] == int(wave)]
+    by_province = youth.groupby("province")["design_weight"].sum()
+    target = population.groupby("province")["population"].sum()
+    np.testing.assert_allclose(by_province.sort_index(), target.sort_index(), rtol=1e-5)
+    women = youth["gender_plus"] == 1
+    weighted = youth.loc[women, "design_weight"].sum() / youth["design_weight"].sum()
+    true_share = population.loc[population["gender_plus"] == 1, "population"].sum() / target.sum()
+    assert weighted - true_share > 0.04  # women respond more: the design weight alone is off
+    assert youth["province"].value_counts().min() >= 25
+
+
+@pytest.mark.parametrize("wave", WAVES)
 def test_territories_have_only_one_or_two_programs(wave: str):
     programs, _ = read("organisations", wave)
     counts = programs["province"].value_counts()

@@ -226,3 +226,11 @@ credentials = "CLI_LS"
         assert "s3cret-pw" not in result.output
     finally:
         server.stop()
+
+
+def test_two_pulls_of_one_wave_never_run_at_once(study):
+    store = snapshot_store(study, "youth", "2021")
+    with store.locked(), pytest.raises(SourceError, match="another pull of this wave is running"):
+        pull(study, survey="youth", wave="2021")
+    (report,) = pull(study, survey="youth", wave="2021")  # the lock is released
+    assert report.rows == 3

@@ -119,7 +119,10 @@ def expit(x: np.ndarray) -> np.ndarray:
 
 
 def _lookup(table: dict[int, float], codes: np.ndarray) -> np.ndarray:
-    return np.vectorize(table.__getitem__, otypes=[float])(codes)
+    """``table[code]`` for every code (every code must be a key)."""
+    keys = np.array(sorted(table))
+    values = np.array([table[k] for k in keys], dtype=float)
+    return values[np.searchsorted(keys, codes)]
 
 
 def mentoring_intercept(wave: str) -> float:
@@ -173,8 +176,7 @@ def draw_people(
         }
     )
     _add_mentoring(rng, people, wave)
-    _add_outcomes(rng, people)
-    return people
+    return _add_outcomes(rng, people)
 
 
 def _add_mentoring(rng: np.random.Generator, people: pd.DataFrame, wave: str) -> None:
@@ -215,7 +217,7 @@ def _likert(rng: np.random.Generator, latent: np.ndarray, centre: float, k: int)
     return np.clip(np.rint(centre + 0.8 * latent[:, None] + 0.6 * noise), 1, 5).astype(int)
 
 
-def _add_outcomes(rng: np.random.Generator, people: pd.DataFrame) -> None:
+def _add_outcomes(rng: np.random.Generator, people: pd.DataFrame) -> pd.DataFrame:
     n = len(people)
     inc, reg = people["income"].to_numpy(), people["region"].to_numpy()
     dose = _lookup(EFFECTS["dose_by_length"], people["length"].to_numpy())
@@ -224,6 +226,7 @@ def _add_outcomes(rng: np.random.Generator, people: pd.DataFrame) -> None:
     mh_noise = rng.standard_normal(n)
     uniforms = {k: rng.random(n) for k in ("es", "hs", "ps", "vol", "mentor", "split")}
     b, w = EFFECTS["belonging"], EFFECTS["wellbeing"]
+    out: dict[str, np.ndarray] = {}
     for m in (0, 1):
         latent_b = m * b["tau"] * dose + _lookup(b["income"], inc) + _lookup(b["region"], reg) + e_b
         latent_w = (
@@ -236,32 +239,33 @@ def _add_outcomes(rng: np.random.Generator, people: pd.DataFrame) -> None:
         belong = np.clip(np.rint(3.3 + 0.8 * latent_b[:, None] + 0.6 * item_noise["b"]), 1, 5)
         swem = np.clip(np.rint(3.1 + 0.75 * latent_w[:, None] + 0.6 * item_noise["w"]), 1, 5)
         for j in range(4):
-            people[f"belong_{j + 1}_{m}"] = belong[:, j].astype(int)
+            out[f"belong_{j + 1}_{m}"] = belong[:, j].astype(int)
         for j in range(7):
-            people[f"swemwbs_{j + 1}_{m}"] = swem[:, j].astype(int)
-        people[f"belonging_score_{m}"] = belong.mean(axis=1)
-        people[f"swemwbs_score_{m}"] = swem.sum(axis=1)
-        people[f"strong_belonging_{m}"] = (belong.mean(axis=1) >= 4).astype(int)
+            out[f"swemwbs_{j + 1}_{m}"] = swem[:, j].astype(int)
+        out[f"belonging_score_{m}"] = belong.mean(axis=1)
+        out[f"swemwbs_score_{m}"] = swem.sum(axis=1)
+        out[f"strong_belonging_{m}"] = (belong.mean(axis=1) >= 4).astype(int)
         mh = 0.85 * latent_w + 0.55 * mh_noise
-        people[f"mental_health_{m}"] = np.digitize(mh, [-1.3, -0.3, 1.1]) + 1
-        people[f"good_mental_health_{m}"] = (people[f"mental_health_{m}"] >= 3).astype(int)
-        people[f"employed_or_studying_{m}"] = _binary(
+        out[f"mental_health_{m}"] = np.digitize(mh, [-1.3, -0.3, 1.1]) + 1
+        out[f"good_mental_health_{m}"] = (out[f"mental_health_{m}"] >= 3).astype(int)
+        out[f"employed_or_studying_{m}"] = _binary(
             uniforms["es"], EFFECTS["employed_or_studying_logit"], m, dose, inc, reg
         )
-        people[f"hs_completed_{m}"] = _binary(
+        out[f"hs_completed_{m}"] = _binary(
             uniforms["hs"], EFFECTS["hs_completed_logit"], m, dose, inc, reg
         )
-        people[f"ps_enrolled_{m}"] = (
+        out[f"ps_enrolled_{m}"] = (
             _binary(uniforms["ps"], EFFECTS["ps_enrolled_logit"], m, dose, inc, reg)
-            * people[f"hs_completed_{m}"]
+            * out[f"hs_completed_{m}"]
         )
-        people[f"volunteered_{m}"] = _binary(
+        out[f"volunteered_{m}"] = _binary(
             uniforms["vol"], EFFECTS["volunteered_logit"], m, dose, inc, reg, latent_b
         )
-        people[f"is_mentor_{m}"] = _binary(
+        out[f"is_mentor_{m}"] = _binary(
             uniforms["mentor"], EFFECTS["is_mentor_logit"], m, dose, inc, reg, latent_b
         )
-    people["activity_split"] = uniforms["split"]
+    out["activity_split"] = uniforms["split"]
+    return pd.concat([people, pd.DataFrame(out, index=people.index)], axis=1)
 
 
 def _binary(

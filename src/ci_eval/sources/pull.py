@@ -157,23 +157,24 @@ def pull(
         for w in waves:
             source = study.source(name, w)
             store = snapshot_store(study, name, w)
-            if isinstance(source, LimeSurveySource):
-                report = pull_limesurvey(
-                    source,
-                    store,
-                    survey=name,
-                    wave=w,
-                    languages=source.languages or study.study.languages,
-                    accept_changes=accept_changes,
-                    progress=progress,
-                    environ=environ,
-                    sleep=sleep,
-                    when=stamp,
-                )
-            else:
-                report = pull_file(
-                    study, source, store, survey=name, wave=w, progress=progress, when=stamp
-                )
+            with store.locked():
+                if isinstance(source, LimeSurveySource):
+                    report = pull_limesurvey(
+                        source,
+                        store,
+                        survey=name,
+                        wave=w,
+                        languages=source.languages or study.study.languages,
+                        accept_changes=accept_changes,
+                        progress=progress,
+                        environ=environ,
+                        sleep=sleep,
+                        when=stamp,
+                    )
+                else:
+                    report = pull_file(
+                        study, source, store, survey=name, wave=w, progress=progress, when=stamp
+                    )
             reports.append(report)
     return reports
 
