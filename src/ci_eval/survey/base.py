@@ -18,10 +18,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, special, stats
+from scipy import special, stats
 
 from ci_eval.errors import DesignError
 from ci_eval.survey.frames import critical_value, result_frame
+from ci_eval.survey.grouped import grouped_sums
 from ci_eval.survey.quantile import weighted_quantile
 from ci_eval.survey.variables import (
     AnalysisMatrix,
@@ -367,7 +368,12 @@ class DesignBase:
     ) -> pd.DataFrame:
         dom = domains(self.data, by)
         keep, bad = self._keep(dom, am.missing, np.isnan(am.values), na_rm)
-        num = np.where(keep[:, None], np.nan_to_num(am.values), 0.0)
+        # the analysis matrix is this call's own: zero its dropped rows and missing cells in place
+        num = am.values
+        if not np.isfinite(num).all():
+            np.nan_to_num(num, copy=False)
+        if not keep.all():
+            num[~keep] = 0.0
         den = keep[:, None].astype(float) if kind == "mean" else None
         est, var = self._ratio_stat(num, den, keep, np.maximum(dom.code, 0), dom.count)
         return self._frame(am.variable, am.level, dom, est, var, bad, keep, conf_level, df)
@@ -453,6 +459,4 @@ def domain_totals(
     """
     if n_domains == 1:
         return (weights @ values)[None, :]
-    n = values.shape[0]
-    spread = sparse.csr_matrix((weights, (domain, np.arange(n))), shape=(n_domains, n))
-    return np.asarray(spread @ values)
+    return grouped_sums(values, domain, weights, n_domains)

@@ -30,6 +30,7 @@ from scipy import special
 
 from ci_eval.errors import DesignError
 from ci_eval.survey.base import DesignBase, domain_totals
+from ci_eval.survey.grouped import grouped_sums
 from ci_eval.survey.variables import as_list, check_columns, domains, numeric_column
 
 REPLICATE_TYPES = ("JK1", "JKn", "bootstrap", "BRR", "Fay", "other")
@@ -299,15 +300,12 @@ class ReplicateDesign(DesignBase):
         domain: np.ndarray,
         n_domains: int,
     ) -> tuple[np.ndarray, np.ndarray]:
-        p = num.shape[1]
-        values = num if den is None else np.hstack([num, den])
-        full, reps = self._totals(values, keep, domain, n_domains)
-        if den is None:
-            est, theta = full[:, :p], reps[:, :, :p]
-        else:
+        est, theta = self._totals(num, keep, domain, n_domains)
+        if den is not None:
+            full_den, reps_den = self._totals(den, keep, domain, n_domains)
             with np.errstate(divide="ignore", invalid="ignore"):
-                est = full[:, :p] / full[:, p:]
-                theta = reps[:, :, :p] / reps[:, :, p:]
+                est = est / full_den
+                theta = theta / reps_den
         return est, self._cell_variance(est, theta)
 
     def _logit_var(
@@ -339,7 +337,7 @@ class ReplicateDesign(DesignBase):
         if self._unit_of_row is not None:
             n_units = self._units.shape[0]
             key = self._unit_of_row if n_domains == 1 else self._unit_of_row * n_domains + domain
-            grouped = domain_totals(values, w, key, n_units * n_domains)
+            grouped = grouped_sums(values, key, w, n_units * n_domains)
             grouped = grouped.reshape(n_units, n_domains * q)
             full = grouped.sum(axis=0).reshape(n_domains, q)
             reps = (self._units.T @ grouped).reshape(n_rep, n_domains, q)
@@ -347,7 +345,7 @@ class ReplicateDesign(DesignBase):
         full = domain_totals(values, w, domain, n_domains)
         a = self._units
         if n_domains == 1:
-            reps = (a.T @ np.where(keep[:, None], values, 0.0))[:, None, :]
+            reps = (a.T @ values)[:, None, :]  # values are zero outside keep
             return full, reps
         reps = np.zeros((n_rep, n_domains, q))
         order = np.argsort(domain, kind="stable")

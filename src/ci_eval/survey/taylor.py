@@ -25,21 +25,23 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from ci_eval.survey.grouped import grouped_sums
 from ci_eval.survey.structure import SELF_REPRESENTING, DesignStructure
 
 
 class TaylorVariance:
     """Linearisation variance for one design structure and lonely-PSU rule.
 
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> from ci_eval.survey.structure import build_structure
-    >>> df = pd.DataFrame({"h": [0, 0, 1, 1], "psu": [0, 1, 2, 3]})
-    >>> tv = TaylorVariance(build_structure(df, "psu", "h", None, nest=False), "fail")
-    >>> u = np.array([[1.0], [3.0], [2.0], [2.0]])
-    >>> float(tv.vcov(u)[0, 0])  # stratum 0: (1-2)^2 + (3-2)^2 times 2/1; stratum 1: 0
-    4.0
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from ci_eval.survey.grouped import grouped_sums
+    from ci_eval.survey.structure import build_structure
+        >>> df = pd.DataFrame({"h": [0, 0, 1, 1], "psu": [0, 1, 2, 3]})
+        >>> tv = TaylorVariance(build_structure(df, "psu", "h", None, nest=False), "fail")
+        >>> u = np.array([[1.0], [3.0], [2.0], [2.0]])
+        >>> float(tv.vcov(u)[0, 0])  # stratum 0: (1-2)^2 + (3-2)^2 times 2/1; stratum 1: 0
+        4.0
     """
 
     def __init__(self, structure: DesignStructure, lonely_psu: str) -> None:
@@ -69,6 +71,33 @@ class TaylorVariance:
         for plan in self._plans:
             centred, weight = plan.centred_totals(u, None, 1, present)
             out += (centred * weight).T @ centred
+        return out
+
+    def ratio_var_by_domain(
+        self,
+        num: np.ndarray,
+        den: np.ndarray | None,
+        weights: np.ndarray,
+        est: np.ndarray,
+        t_den: np.ndarray | None,
+        domain: np.ndarray,
+        n_domains: int,
+        present: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Variances (n_domains, m) of domain ratios ``T_d(num) / T_d(den)`` (totals: no ``den``).
+
+        The same as :meth:`var_by_domain` of the influence values
+        ``weights * (num - est[d] * den) / t_den[d]``, but their cluster totals are taken from the
+        weighted cluster totals of ``num`` and ``den`` (the map is linear and ``est[d]``,
+        ``t_den[d]`` are constant within a domain), so no (n, m) influence matrix is formed.
+        """
+        m = num.shape[1]
+        out = np.zeros((n_domains, m))
+        for plan in self._plans:
+            totals = plan.ratio_cluster_totals(num, den, weights, est, t_den, domain, n_domains)
+            centred, weight = plan.centred(totals, domain, n_domains, present)
+            sq = centred.reshape(-1, n_domains, m) ** 2
+            out += np.einsum("cd,cdm->dm", weight, sq)
         return out
 
     def var_by_domain(
@@ -134,6 +163,36 @@ class _StagePlan:
                 (np.ones(self.n), (key, np.arange(self.n))), shape=(size, self.n)
             )
             totals = (spread @ u).reshape(self.stage.n_clusters, n_domains * m)
+        return self.centred(totals, domain, n_domains, present)
+
+    def ratio_cluster_totals(
+        self,
+        num: np.ndarray,
+        den: np.ndarray | None,
+        weights: np.ndarray,
+        est: np.ndarray,
+        t_den: np.ndarray | None,
+        domain: np.ndarray,
+        n_domains: int,
+    ) -> np.ndarray:
+        """Cluster totals (C, D*m) of ratio influence values, from weighted cluster totals."""
+        c, m = self.stage.n_clusters, num.shape[1]
+        key = self.stage.cluster if n_domains == 1 else self.stage.cluster * n_domains + domain
+        totals = grouped_sums(num, key, weights, c * n_domains).reshape(c, n_domains, m)
+        if den is not None:
+            den_totals = grouped_sums(den, key, weights, c * n_domains)
+            totals -= est[None] * den_totals.reshape(c, n_domains, -1)
+            totals /= t_den[None]
+        return totals.reshape(c, n_domains * m)
+
+    def centred(
+        self,
+        totals: np.ndarray,
+        domain: np.ndarray | None,
+        n_domains: int,
+        present: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Cluster totals (C, D*m) centred within strata, and the weight of each (C, D)."""
         means = (self.to_stratum @ totals) / self.stage.n_sampled[:, None]
         h = self.stage.stratum_of_cluster
         centred = totals - np.where(self.centre[h][:, None], means[h], 0.0)

@@ -100,24 +100,30 @@ def analysis_matrix(df: pd.DataFrame, names: str | Sequence[str]) -> AnalysisMat
     if not names:
         raise DesignError("no analysis variable was given")
     check_columns(df, names, "analysis variable")
-    blocks, variable, level = [], [], []
+    variable, level = [], []
+    fills = []  # (first column, width, how to fill those columns)
     for name in names:
         col = df[name]
         if is_categorical(col):
             levs = levels_of(col)
             if not levs:
                 raise DesignError(f"categorical variable {name!r} has no non-missing value")
-            codes = pd.Categorical(col, categories=levs).codes
-            ind = (codes[:, None] == np.arange(len(levs))[None, :]).astype(float)
-            ind[codes < 0, :] = np.nan
-            blocks.append(ind)
+            fills.append((len(variable), len(levs), pd.Categorical(col, categories=levs).codes))
             variable += [name] * len(levs)
             level += [str(lev) for lev in levs]
         else:
-            blocks.append(numeric_column(df, name)[:, None])
+            fills.append((len(variable), 1, numeric_column(df, name)))
             variable.append(name)
             level.append(None)
-    values = np.hstack(blocks)
+    # one buffer, each column written in place (no per-variable blocks to stack)
+    values = np.empty((len(df), len(variable)))
+    for start, width, source in fills:
+        if width == 1 and source.dtype.kind == "f":
+            values[:, start] = source
+            continue
+        for k in range(width):
+            np.equal(source, k, out=values[:, start + k], casting="unsafe")
+        values[source < 0, start : start + width] = np.nan
     return AnalysisMatrix(
         values=values,
         variable=tuple(variable),
