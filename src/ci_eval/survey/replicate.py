@@ -416,18 +416,20 @@ def qr_rank(x: np.ndarray, tol: float = RANK_TOL) -> int:
     if x.shape[0] > x.shape[1]:
         x = np.linalg.qr(x, mode="r")
     norms = np.linalg.norm(x, axis=0)
-    basis: list[np.ndarray] = []
+    basis = np.zeros((x.shape[0], min(x.shape)))  # orthonormal columns accepted so far
+    rank = 0
     for j in range(x.shape[1]):
-        if norms[j] == 0 or len(basis) == x.shape[0]:
+        if norms[j] == 0 or rank == basis.shape[1]:
             continue
         col = x[:, j].copy()
-        for _ in range(2):  # twice: Gram-Schmidt with reorthogonalisation
-            for b in basis:
-                col -= (b @ col) * b
+        for _ in range(2):  # Gram-Schmidt, twice for orthogonality in floating point
+            q = basis[:, :rank]
+            col -= q @ (q.T @ col)
         resid = np.linalg.norm(col)
         if resid >= tol * norms[j]:
-            basis.append(col / resid)
-    return len(basis)
+            basis[:, rank] = col / resid
+            rank += 1
+    return rank
 
 
 def _distinct_rows(x: np.ndarray) -> np.ndarray:
