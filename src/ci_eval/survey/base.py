@@ -343,8 +343,10 @@ class DesignBase:
             bad = np.zeros((dom.count, missing_cols.shape[1]), dtype=bool)
         else:
             keep = in_dom
-            mc = missing_cols & in_dom[:, None]
             bad = np.zeros((dom.count, missing_cols.shape[1]), dtype=bool)
+            if not missing_row.any():  # no missing cell anywhere (missing_row covers the cells)
+                return keep, bad
+            mc = missing_cols & in_dom[:, None]
             if mc.any():
                 rows = np.flatnonzero(mc.any(axis=1))
                 for j in range(mc.shape[1]):

@@ -2,8 +2,8 @@
 
 Every estimator reduces its data to such sums (domain totals, cluster totals for the Taylor
 variance, PSU-by-domain totals for replicate weights). A row-major matrix (an analysis matrix)
-goes through one sparse product; a column-major one, or a single column, is summed column by
-column with ``np.bincount``. Either way the sums run over the rows in their order.
+goes through one sparse product; a column-major one, or one of a few columns, is summed column
+by column with ``np.bincount``. Either way the sums run over the rows in their order.
 
 The sparse product streams through a row-major matrix and is fastest when the rows of a group
 lie together (data sorted by PSU, as survey files usually are); ``np.bincount`` per column does
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import sparse
+
+FEW_COLUMNS = 8  # up to this many columns, per-column counting passes beat the sparse product
 
 
 def grouped_sums(
@@ -29,7 +31,7 @@ def grouped_sums(
            [5.]])
     """
     n, p = values.shape
-    if p == 1 or (values.flags.f_contiguous and not values.flags.c_contiguous):
+    if p <= FEW_COLUMNS or (values.flags.f_contiguous and not values.flags.c_contiguous):
         out = np.empty((size, p))
         for j in range(p):
             col = values[:, j] if weights is None else values[:, j] * weights

@@ -131,11 +131,14 @@ def analysis_matrix(df: pd.DataFrame, names: str | Sequence[str]) -> AnalysisMat
             for k in range(width):
                 np.equal(part, k, out=block[:, start + k], casting="unsafe")
             block[part < 0, start : start + width] = np.nan
+    missing = np.zeros(len(df), dtype=bool)  # from the source columns: one pass each
+    for _, width, source in fills:
+        missing |= np.isnan(source) if width == 1 and source.dtype.kind == "f" else source < 0
     return AnalysisMatrix(
         values=values,
         variable=tuple(variable),
         level=tuple(level),
-        missing=np.isnan(values).any(axis=1),
+        missing=missing,
     )
 
 
@@ -185,10 +188,15 @@ def domains(df: pd.DataFrame, by: str | Sequence[str] | None) -> Domains:
     size = int(np.prod([len(levs) for levs in level_lists], dtype=np.float64))
     code = np.full(n, -1, dtype=np.int64)
     if size <= max(n, 1 << 20):  # small code space: one counting pass instead of a sort
-        observed = codes[~missing]
+        any_missing = bool(missing.any())
+        observed = codes[~missing] if any_missing else codes
         present = np.bincount(observed, minlength=size) > 0
         used = np.flatnonzero(present)
-        code[~missing] = (np.cumsum(present) - 1)[observed]
+        dense = (np.cumsum(present) - 1)[observed]
+        if any_missing:
+            code[~missing] = dense
+        else:
+            code = dense
     else:
         used, dense = np.unique(codes[~missing], return_inverse=True)
         code[~missing] = dense
