@@ -297,3 +297,12 @@ def test_subset_matches_the_domain_estimate() -> None:
     assert sub["se"] == pytest.approx(row["se"], rel=1e-10)
     with pytest.raises(DesignError, match="keeps no row"):
         r.subset(np.zeros(len(df), dtype=bool))
+
+
+def test_hadamard_where_r_uses_a_stored_matrix_warns() -> None:
+    # R's hadamard(24) is its stored matrix of order 28; ci_eval uses Sylvester's of order 32
+    with pytest.warns(UserWarning, match="order 28"):
+        h = hadamard(24)
+    assert h.shape == (32, 32)
+    s = 2 * h - 1
+    assert np.array_equal(s @ s.T, 32 * np.eye(32, dtype=int))
