@@ -241,7 +241,9 @@ def test_design_from_replicate_weights_gives_identical_results(seed: int, kind: 
         lambda r: r.var("y", by="g"),
         lambda r: r.quantile("y", [0.5]),
     ):
-        a, b = call(built), call(again)
+        with warnings.catch_warnings():  # a bootstrap replicate may miss a small domain
+            warnings.simplefilter("ignore", UserWarning)
+            a, b = call(built), call(again)
         pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-10)
     assert again.degf == built.degf
 
