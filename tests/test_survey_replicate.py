@@ -308,3 +308,12 @@ def test_hadamard_where_r_uses_a_stored_matrix_warns() -> None:
     assert h.shape == (32, 32)
     s = 2 * h - 1
     assert np.array_equal(s @ s.T, 32 * np.eye(32, dtype=int))
+
+
+def test_a_census_has_no_replicates_and_no_variance() -> None:
+    df = pd.DataFrame({"psu": [1, 2, 3], "y": [1.0, 2.0, 4.0], "N": [3, 3, 3]})
+    r = SurveyDesign(df, ids="psu", fpc="N").as_replicate("JK1")  # all 3 of 3 PSUs sampled
+    assert r.n_replicates == 0
+    row = r.mean("y").iloc[0]
+    assert row["estimate"] == pytest.approx(7 / 3)
+    assert row["se"] == 0.0

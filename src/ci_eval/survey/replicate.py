@@ -186,6 +186,8 @@ class ReplicateDesign(DesignBase):
         """
         est = np.atleast_1d(np.asarray(est, dtype=float))
         reps = np.asarray(reps, dtype=float).reshape(self.n_replicates, est.size)
+        if self.n_replicates == 0:  # a census: no variance
+            return np.zeros((est.size, est.size))
         ok = ~np.isnan(reps).any(axis=1)
         _warn_dropped(ok)
         rs = self.rscales * ok
@@ -358,6 +360,8 @@ class ReplicateDesign(DesignBase):
 
     def _cell_variance(self, est: np.ndarray, theta: np.ndarray) -> np.ndarray:
         """svrVar for every domain (row of ``est``) and column at once: (D, p)."""
+        if theta.shape[0] == 0:  # a census (every PSU sampled): no replicates, no variance
+            return np.zeros(est.shape)
         ok = ~np.isnan(theta).any(axis=2)  # (R, D): replicate usable for the domain
         _warn_dropped(ok)
         if self.mse:
