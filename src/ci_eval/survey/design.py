@@ -52,7 +52,7 @@ class SurveyDesign(DesignBase):
     ...                    "w": [10.0, 10.0, 20.0, 20.0]})
     >>> d = SurveyDesign(df, strata="h", weights="w")
     >>> d.mean("y")[["variable", "estimate"]].round(4).to_dict("records")
-    [{'variable': 'y', 'estimate': 3.5}]
+    [{'variable': 'y', 'estimate': 3.3333}]
     """
 
     def __init__(
@@ -99,9 +99,9 @@ class SurveyDesign(DesignBase):
         t_num = domain_totals(num, wk, domain, n_domains)
         t_den = None if den is None else domain_totals(den, wk, domain, n_domains)
         with np.errstate(divide="ignore", invalid="ignore"):
-            est = t_num if den is None else t_num / t_den
-            if not self._calibration:  # cluster totals straight from weighted totals
-                var = self._taylor.ratio_var_by_domain(
+            est = t_num if t_den is None else t_num / t_den
+            if not self._calibration:
+                var = self._taylor.var_of_ratios(
                     num, den, wk, est, t_den, domain, n_domains, present=keep
                 )
                 return est, var

@@ -31,7 +31,7 @@ from scipy import special
 from ci_eval.errors import DesignError
 from ci_eval.survey.base import DesignBase, domain_totals
 from ci_eval.survey.grouped import grouped_sums
-from ci_eval.survey.variables import as_list, check_columns, domains, numeric_column
+from ci_eval.survey.variables import as_list, check_columns, numeric_column
 
 REPLICATE_TYPES = ("JK1", "JKn", "bootstrap", "BRR", "Fay", "other")
 RANK_TOL = 1e-5  # R: degf.svyrep.design uses qr(weights, tol = 1e-5)$rank - 1
@@ -268,7 +268,7 @@ class ReplicateDesign(DesignBase):
         """
         names = as_list(vars)
         x = np.column_stack([numeric_column(self.data, v) for v in names])
-        dom = domains(self.data, by)
+        dom = self._domains(by)
         keep, bad = self._keep(dom, np.isnan(x).any(axis=1), np.isnan(x), na_rm)
         code = np.maximum(dom.code, 0)
         x0 = np.where(keep[:, None], np.nan_to_num(x), 0.0)

@@ -15,8 +15,6 @@ import pandas as pd
 
 from ci_eval.errors import DesignError
 
-FILL_BLOCK_BYTES = 1 << 20  # rows of the analysis matrix written together
-
 
 @dataclass(frozen=True)
 class AnalysisMatrix:
@@ -77,6 +75,8 @@ def numeric_column(df: pd.DataFrame, name: str, role: str = "analysis variable")
     """A numeric (or boolean) column as floats with ``NaN`` for missing values."""
     check_columns(df, [name], role)
     col = df[name]
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biuf":
+        return col.to_numpy(dtype=float)  # plain numpy column: no missing-value mask to map
     if pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype):
         return col.to_numpy(dtype=float, na_value=np.nan)
     raise DesignError(
@@ -102,38 +102,32 @@ def analysis_matrix(df: pd.DataFrame, names: str | Sequence[str]) -> AnalysisMat
     if not names:
         raise DesignError("no analysis variable was given")
     check_columns(df, names, "analysis variable")
-    variable, level = [], []
-    fills = []  # (first column, width, how to fill those columns)
+    blocks: list[np.ndarray] = []
+    variable: list[str] = []
+    level: list[str | None] = []
     for name in names:
         col = df[name]
         if is_categorical(col):
             levs = levels_of(col)
             if not levs:
                 raise DesignError(f"categorical variable {name!r} has no non-missing value")
-            fills.append((len(variable), len(levs), pd.Categorical(col, categories=levs).codes))
+            codes = pd.Categorical(col, categories=levs).codes
+            for j in range(len(levs)):
+                ind = (codes == j).astype(float)
+                ind[codes < 0] = np.nan
+                blocks.append(ind)
             variable += [name] * len(levs)
             level += [str(lev) for lev in levs]
         else:
-            fills.append((len(variable), 1, numeric_column(df, name)))
+            blocks.append(numeric_column(df, name))
             variable.append(name)
             level.append(None)
-    values = np.empty((len(df), len(variable)))
-    # written in blocks of rows that stay in cache: a whole column at a time strides through
-    # the full matrix, which is several times slower on large data
-    step = max(256, FILL_BLOCK_BYTES // (8 * len(variable)))
-    for r0 in range(0, len(df), step):
-        block = values[r0 : r0 + step]
-        for start, width, source in fills:
-            part = source[r0 : r0 + step]
-            if width == 1 and part.dtype.kind == "f":
-                block[:, start] = part
-                continue
-            for k in range(width):
-                np.equal(part, k, out=block[:, start + k], casting="unsafe")
-            block[part < 0, start : start + width] = np.nan
-    missing = np.zeros(len(df), dtype=bool)  # from the source columns: one pass each
-    for _, width, source in fills:
-        missing |= np.isnan(source) if width == 1 and source.dtype.kind == "f" else source < 0
+    # Fortran order: every estimator works column by column, and columns are contiguous
+    values = np.empty((len(df), len(blocks)), order="F")
+    missing = np.zeros(len(df), dtype=bool)
+    for j, block in enumerate(blocks):
+        values[:, j] = block
+        missing |= np.isnan(block)
     return AnalysisMatrix(
         values=values,
         variable=tuple(variable),
@@ -185,21 +179,17 @@ def domains(df: pd.DataFrame, by: str | Sequence[str] | None) -> Domains:
         missing |= miss
         codes = codes * len(levs) + c
         level_lists.append(levs)
-    size = int(np.prod([len(levs) for levs in level_lists], dtype=np.float64))
-    code = np.full(n, -1, dtype=np.int64)
-    if size <= max(n, 1 << 20):  # small code space: one counting pass instead of a sort
-        any_missing = bool(missing.any())
-        observed = codes[~missing] if any_missing else codes
-        present = np.bincount(observed, minlength=size) > 0
-        used = np.flatnonzero(present)
-        dense = (np.cumsum(present) - 1)[observed]
-        if any_missing:
-            code[~missing] = dense
-        else:
-            code = dense
+    size = int(np.prod([len(levs) for levs in level_lists], dtype=float))
+    present = codes[~missing]
+    if size <= 4 * n + 1024:  # dense lookup: one pass, no sort
+        used = np.flatnonzero(np.bincount(present, minlength=size))
+        lookup = np.full(size, -1, dtype=np.int64)
+        lookup[used] = np.arange(used.size)
+        dense = lookup[present]
     else:
-        used, dense = np.unique(codes[~missing], return_inverse=True)
-        code[~missing] = dense
+        used, dense = np.unique(present, return_inverse=True)
+    code = np.full(n, -1, dtype=np.int64)
+    code[~missing] = dense
     table = {}
     rem = used.copy()
     for name, levs in zip(reversed(names), reversed(level_lists), strict=True):
