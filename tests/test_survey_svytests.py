@@ -236,3 +236,15 @@ def test_mixture_tail_of_equal_weights_is_chi_squared(k: int, x: float) -> None:
 
     got = imhof_upper(x, np.full(k, 2.0), np.ones(k))
     assert got == pytest.approx(stats.chi2.sf(x / 2.0, k), rel=1e-9)
+
+
+def test_rows_with_zero_weight_bring_no_categories() -> None:
+    """A category held only by rows of weight zero (outside a subset) is not a category of the
+    analysis: R's subset drops those rows before counting categories."""
+    d = _random_design(13, 40, 8, False)
+    data = pd.concat([d.data, d.data.iloc[:2].assign(a="s", g="maybe", w=0.0)], ignore_index=True)
+    zeroed = SurveyDesign(data, ids="psu", weights="w")
+    pd.testing.assert_frame_equal(zeroed.chisq("a", "b"), d.chisq("a", "b"))
+    got, want = zeroed.ttest("y", by="g"), d.ttest("y", by="g")
+    assert got["estimate"].iloc[0] == pytest.approx(want["estimate"].iloc[0], rel=1e-12)
+    assert got["se"].iloc[0] == pytest.approx(want["se"].iloc[0], rel=1e-10)

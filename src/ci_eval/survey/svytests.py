@@ -56,13 +56,14 @@ def svyttest(design: Any, var: str, by: str, conf_level: float = 0.95) -> pd.Dat
     check_columns(design.data, [by], "by variable")
     group = design.data[by].reset_index(drop=True)
     rows = np.flatnonzero(~np.isnan(y) & group.notna().to_numpy())
-    levels = _observed_levels(group, rows)
+    levels = _observed_levels(group, rows[np.asarray(design._w)[rows] != 0])
     if len(levels) != 2:
         shown = ", ".join(map(str, levels[:6]))
         raise DesignError(
             f"ttest needs a by variable with exactly two groups, but {by!r} has {len(levels)} "
             f"among the rows with {var!r}: {shown}; recode it or choose two groups first"
         )
+    rows = rows[group.iloc[rows].isin(levels).to_numpy()]
     second = (group.iloc[rows] == levels[1]).to_numpy(dtype=float)
     term = f"{by}[T.{levels[1]}]"
     mf = ModelFrame(
@@ -111,14 +112,20 @@ def svychisq(design: Any, a: str, b: str, statistic: str = "F") -> pd.DataFrame:
     check_columns(design.data, [a, b], "chisq variable")
     col_a = design.data[a].reset_index(drop=True)
     col_b = design.data[b].reset_index(drop=True)
-    every = np.arange(len(col_a))
-    lev_a, lev_b = _observed_levels(col_a, every), _observed_levels(col_b, every)
+    # categories of the respondents in the analysis (a positive weight and both values): an
+    # empty row or column would make Pearson's X^2 undefined (R then returns NaN)
+    both = np.flatnonzero(col_a.notna().to_numpy() & col_b.notna().to_numpy())
+    both = both[np.asarray(design._w)[both] != 0]
+    lev_a, lev_b = _observed_levels(col_a, both), _observed_levels(col_b, both)
     for name, levs in ((a, lev_a), (b, lev_b)):
         if len(levs) < 2:
-            raise DesignError(f"chisq needs at least two categories in {name!r}, found {len(levs)}")
+            raise DesignError(
+                f"chisq needs at least two categories in {name!r} among the respondents with "
+                f"both {a!r} and {b!r}, found {len(levs)}"
+            )
     nr, nc = len(lev_a), len(lev_b)
-    code_a = pd.Categorical(col_a, categories=lev_a).codes
-    code_b = pd.Categorical(col_b, categories=lev_b).codes
+    code_a = _codes(col_a, lev_a)
+    code_b = _codes(col_b, lev_b)
     rows = np.flatnonzero((code_a >= 0) & (code_b >= 0))
     cell = code_a.astype(np.int64) + nr * code_b.astype(np.int64)
     cells = np.zeros((len(col_a), nr * nc))
@@ -155,6 +162,11 @@ def svychisq(design: Any, a: str, b: str, statistic: str = "F") -> pd.DataFrame:
     df = float(delta.shape[0])
     p = float(stats.chi2.sf(pearson / (trace / df), df))
     return _chisq_frame("Rao-Scott chi-squared", pearson, np.nan, np.nan, df, p, rows.size)
+
+
+def _codes(col: pd.Series, levels: list) -> np.ndarray:
+    """Position of each value in ``levels`` (-1 for missing values and other categories)."""
+    return pd.Categorical(col.where(col.isin(levels)), categories=levels).codes
 
 
 def _observed_levels(col: pd.Series, rows: np.ndarray) -> list:
