@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, special, stats
+from scipy import special, stats
 
 from ci_eval.errors import DesignError
 from ci_eval.survey.frames import critical_value, result_frame
@@ -42,6 +42,7 @@ class DesignBase:
 
     data: pd.DataFrame
     _w: np.ndarray
+    _subset: np.ndarray | None = None
 
     # --- what a design class provides ------------------------------------------------------
 
@@ -143,7 +144,7 @@ class DesignBase:
         num = np.column_stack([x[a] for a in nums for _ in dens])
         den = np.column_stack([x[b] for _ in nums for b in dens])
         names = [f"{a}/{b}" for a in nums for b in dens]
-        dom = domains(self.data, by)
+        dom = self._domains(by)
         keep, bad = self._keep(dom, missing, np.isnan(num) | np.isnan(den), na_rm)
         est, var = self._ratio_stat(
             np.where(keep[:, None], np.nan_to_num(num), 0.0),
@@ -169,7 +170,7 @@ class DesignBase:
         """
         names = as_list(vars)
         x = np.column_stack([numeric_column(self.data, v) for v in names])
-        dom = domains(self.data, by)
+        dom = self._domains(by)
         keep, bad = self._keep(dom, np.isnan(x).any(axis=1), np.isnan(x), na_rm)
         code = np.maximum(dom.code, 0)
         x0 = np.where(keep[:, None], np.nan_to_num(x), 0.0)
@@ -204,7 +205,7 @@ class DesignBase:
         if np.any((probs < 0) | (probs > 1)):
             raise DesignError(f"quantiles must lie in [0, 1], got {probs.tolist()}")
         x = np.column_stack([numeric_column(self.data, v) for v in names])
-        dom = domains(self.data, by)
+        dom = self._domains(by)
         keep, bad = self._keep(dom, np.isnan(x).any(axis=1), np.isnan(x), na_rm)
         code = np.maximum(dom.code, 0)
         n_dom, k = dom.count, probs.size
@@ -293,7 +294,7 @@ class DesignBase:
             if np.any((y != 0) & (y != 1) & ~np.isnan(y)):
                 raise DesignError(f"ciprop needs a 0/1 variable, but {var!r} has other values")
             level = None
-        dom = domains(self.data, by)
+        dom = self._domains(by)
         missing = np.isnan(y)
         keep, bad = self._keep(dom, missing, missing[:, None], na_rm)
         code = np.maximum(dom.code, 0)
@@ -326,6 +327,40 @@ class DesignBase:
         for name in ("estimate", "se", "ci_low", "ci_high"):
             frame.loc[bad[:, 0], name] = np.nan
         return frame
+
+    def subset(self, condition: str | np.ndarray | pd.Series) -> DesignBase:
+        """The design restricted to a subpopulation, as R's ``subset(design, ...)``.
+
+        Estimates on the result are domain estimates: rows outside the subpopulation leave every
+        estimate but stay in the design, so strata and PSUs keep their sample sizes and the
+        standard errors are the correct domain SEs. ``condition`` is a boolean array aligned with
+        the data or a ``DataFrame.eval`` expression such as ``"stype == 'E'"``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ci_eval.survey import SurveyDesign
+        >>> df = pd.DataFrame({"g": ["a", "b", "a", "b"], "y": [1.0, 2.0, 3.0, 4.0]})
+        >>> d = SurveyDesign(df, weights=[1.0, 1.0, 1.0, 1.0]).subset("g == 'a'")
+        >>> float(d.mean("y")["estimate"].iloc[0])
+        2.0
+        """
+        if isinstance(condition, str):
+            try:
+                mask = self.data.eval(condition)
+            except Exception as exc:
+                raise DesignError(f"subset condition {condition!r} failed: {exc}") from exc
+        else:
+            mask = condition
+        mask = np.asarray(mask)
+        if mask.dtype != bool or mask.shape != (len(self.data),):
+            raise DesignError(
+                f"a subset condition must give one True/False per row ({len(self.data)} rows)"
+            )
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new._subset = mask if self._subset is None else (self._subset & mask)
+        return new
 
     # --- regression and design-based tests (ci_eval.survey.glm, ci_eval.survey.svytests) ------
 
@@ -362,26 +397,36 @@ class DesignBase:
 
     # --- helpers ----------------------------------------------------------------------------
 
+    def _domains(self, by: str | Sequence[str] | None) -> Domains:
+        """Domains of ``by``, with rows outside the subpopulation (see :meth:`subset`) in none."""
+        dom = domains(self.data, by)
+        if self._subset is None:
+            return dom
+        code = np.where(self._subset, dom.code, -1)
+        used, dense = np.unique(code[code >= 0], return_inverse=True)
+        code[code >= 0] = dense
+        table = dom.table.iloc[used].reset_index(drop=True) if len(dom.table.columns) else dom.table
+        return Domains(code=code, table=table)
+
     def _keep(
-        self, dom: Domains, missing_row: np.ndarray, missing_cols: np.ndarray, na_rm: bool
+        self, dom: Domains, missing_row: np.ndarray, values: np.ndarray, na_rm: bool
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Rows that enter the estimates, and the (domain, column) cells that are missing."""
+        """Rows that enter the estimates, and the (domain, column) cells that are missing.
+
+        ``values`` is the (n, p) matrix (``NaN`` where missing) or its missing-value mask.
+        """
         in_dom = dom.code >= 0
         code = np.maximum(dom.code, 0)
+        bad = np.zeros((dom.count, values.shape[1]), dtype=bool)
         if na_rm:
-            keep = in_dom & ~missing_row
-            bad = np.zeros((dom.count, missing_cols.shape[1]), dtype=bool)
-        else:
-            keep = in_dom
-            mc = missing_cols & in_dom[:, None]
-            bad = np.zeros((dom.count, missing_cols.shape[1]), dtype=bool)
-            if mc.any():
-                rows = np.flatnonzero(mc.any(axis=1))
-                for j in range(mc.shape[1]):
-                    bad[:, j] = (
-                        np.bincount(code[rows], weights=mc[rows, j], minlength=dom.count) > 0
-                    )
-        return keep, bad
+            return in_dom & ~missing_row, bad
+        rows = np.flatnonzero(missing_row & in_dom)
+        if rows.size:
+            sub = values[rows]
+            mc = sub if sub.dtype == bool else np.isnan(sub)
+            for j in range(mc.shape[1]):
+                bad[:, j] = np.bincount(code[rows], weights=mc[:, j], minlength=dom.count) > 0
+        return in_dom, bad
 
     def _counts(self, dom: Domains, keep: np.ndarray) -> np.ndarray:
         code = np.maximum(dom.code, 0)
@@ -396,9 +441,9 @@ class DesignBase:
         df: float | str | None,
         kind: str,
     ) -> pd.DataFrame:
-        dom = domains(self.data, by)
-        keep, bad = self._keep(dom, am.missing, np.isnan(am.values), na_rm)
-        num = np.where(keep[:, None], np.nan_to_num(am.values), 0.0)
+        dom = self._domains(by)
+        keep, bad = self._keep(dom, am.missing, am.values, na_rm)
+        num = _zero_outside(am.values, keep, am.missing)
         den = keep[:, None].astype(float) if kind == "mean" else None
         est, var = self._ratio_stat(num, den, keep, np.maximum(dom.code, 0), dom.count)
         return self._frame(am.variable, am.level, dom, est, var, bad, keep, conf_level, df)
@@ -470,6 +515,20 @@ def _prop_interval(
         return float(lo), float(hi)
 
 
+def _zero_outside(values: np.ndarray, keep: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """``values`` with rows outside ``keep`` and missing cells set to 0 (no copy if none)."""
+    if keep.all() and not missing.any():
+        return values
+    out = np.array(values, order="F")
+    out[~keep] = 0.0
+    rows = np.flatnonzero(missing & keep)
+    if rows.size:
+        sub = out[rows]
+        sub[np.isnan(sub)] = 0.0
+        out[rows] = sub
+    return out
+
+
 def domain_totals(
     values: np.ndarray, weights: np.ndarray, domain: np.ndarray, n_domains: int
 ) -> np.ndarray:
@@ -484,6 +543,7 @@ def domain_totals(
     """
     if n_domains == 1:
         return (weights @ values)[None, :]
-    n = values.shape[0]
-    spread = sparse.csr_matrix((weights, (domain, np.arange(n))), shape=(n_domains, n))
-    return np.asarray(spread @ values)
+    out = np.empty((n_domains, values.shape[1]))
+    for j in range(values.shape[1]):
+        out[:, j] = np.bincount(domain, weights=values[:, j] * weights, minlength=n_domains)
+    return out

@@ -18,6 +18,25 @@ def is_replicate(design: Any) -> bool:
     return getattr(design, "repweights", None) is not None
 
 
+def in_analysis(design: Any) -> np.ndarray:
+    """(n,) True for the rows of the (sub)population analysed: all rows, or the rows of a subset
+    (:meth:`~ci_eval.survey.base.DesignBase.subset`) with a positive weight."""
+    mask = np.asarray(design._w) != 0
+    subset = getattr(design, "_subset", None)
+    return mask if subset is None else mask & np.asarray(subset, dtype=bool)
+
+
+def analysis_degf(design: Any) -> float:
+    """Design degrees of freedom of the analysed rows, as R's ``degf`` of a subset design.
+
+    Taylor designs count the PSUs and strata with analysed rows; replicate designs (whose subsets
+    drop rows from the data and the replicates) take the rank of their replicate weights.
+    """
+    if is_replicate(design):
+        return float(design._degf())
+    return float(design._degf(np.flatnonzero(in_analysis(design))))
+
+
 def total_covariance(
     design: Any, values: np.ndarray, rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:

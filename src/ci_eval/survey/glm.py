@@ -13,12 +13,13 @@ The coefficients solve the sampling-weighted estimating equations ``sum_i w_i x_
 
 Intervals and p-values use Student t with R's residual degrees of freedom, the design degrees of
 freedom + 1 - the number of coefficients; the dispersion does not enter (the variance is already
-design-based). Rows with a missing model variable leave the fit but stay in the design.
+design-based). Rows with a missing model variable, and rows outside a subset, leave the fit but
+stay in the design.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -128,7 +129,14 @@ def fit_glm(
     >>> fit.terms, round(float(fit.coef[1]), 6), fit.df_residual
     (('Intercept', 'x'), 0.820513, 4.0)
     """
-    return fit_model_frame(design, model_frame(design.data, formula), family, epsilon, maxit)
+    subset = getattr(design, "_subset", None)
+    if subset is None:
+        return fit_model_frame(design, model_frame(design.data, formula), family, epsilon, maxit)
+    # a subpopulation: as R, the model frame (and so the categories) is that of its rows
+    positions = np.flatnonzero(subset)
+    mf = model_frame(design.data.iloc[positions], formula)
+    mf = replace(mf, rows=positions[mf.rows])
+    return fit_model_frame(design, mf, family, epsilon, maxit)
 
 
 def fit_model_frame(
@@ -158,10 +166,10 @@ def fit_model_frame(
     p = len(mf.terms)
     if is_replicate(design):
         vcov = _replicate_vcov(design, mf, fam, fit, epsilon, maxit, what)
-        degf = float(design._degf())
+        degf = float(design._degf())  # R: degf of the replicate design, before rows leave
     else:
         vcov = _taylor_vcov(design, mf, fit)
-        degf = float(design._degf(mf.rows[w != 0]))
+        degf = float(design._degf(mf.rows[w != 0]))  # R: degf(design[-nas, ])
     return GlmFit(
         formula=mf.formula,
         family=family,

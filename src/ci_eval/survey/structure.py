@@ -162,7 +162,7 @@ def build_structure(
     >>> df = pd.DataFrame({"s": ["a", "a", "b", "b"], "psu": [1, 2, 1, 2], "N": [10, 10, 20, 20]})
     >>> st = build_structure(df, "psu", "s", "N", nest=True)
     >>> st.stages[0].n_sampled.tolist(), st.stages[0].popsize.tolist(), st.degf()
-    ([2, 2], [10.0, 20.0], 2)
+    ([2.0, 2.0], [10.0, 20.0], 2)
     """
     n = len(df)
     id_cols = _as_list(ids)
