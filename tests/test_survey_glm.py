@@ -259,3 +259,39 @@ def test_replicate_glm_with_missing_values_keeps_the_replicates() -> None:
     expected = complete.as_replicate("JK1").glm("y ~ x + g")
     np.testing.assert_allclose(res["estimate"], expected["estimate"], rtol=1e-10)
     np.testing.assert_allclose(res["se"], expected["se"], rtol=1e-8)
+
+
+def test_subset_designs_match_r() -> None:
+    """R survey 4.1.1, subsets keep the design (domain estimation):
+
+    des <- subset(svydesign(ids=~dnum, weights=~pw, fpc=~fpc, data=apiclus1), stype != "E")
+    svyglm(api00 ~ ell + meals, des)                         # df.residual 9
+    ds <- subset(svydesign(ids=~1, strata=~stype, weights=~pw, fpc=~fpc, data=apistrat),
+                 sch_wide == "Yes")
+    svyglm(api00 ~ ell + stype, ds)                          # df.residual 146
+    """
+    c1 = pd.read_csv(DATA / "apiclus1.csv")
+    d = SurveyDesign(c1, ids="dnum", weights="pw", fpc="fpc").subset("stype != 'E'")
+    res = d.glm("api00 ~ ell + meals")
+    np.testing.assert_allclose(
+        res["estimate"], [788.36441920126140, -0.53181947508528, -3.67248198172672], rtol=1e-9
+    )
+    np.testing.assert_allclose(
+        res["se"], [24.767379800934471, 0.864867723709556, 0.617128780436368], rtol=1e-9
+    )
+    assert (res["df"] == 9).all()
+    st_ = pd.read_csv(DATA / "apistrat.csv")
+    ds = SurveyDesign(st_, strata="stype", weights="pw", fpc="fpc").subset("sch_wide == 'Yes'")
+    res = ds.glm("api00 ~ ell + stype")
+    assert res["term"].tolist() == ["Intercept", "ell", "stype[T.H]", "stype[T.M]"]
+    np.testing.assert_allclose(
+        res["estimate"],
+        [778.80326061488222, -3.98641613888101, -78.30876360108587, -44.20857097293784],
+        rtol=1e-9,
+    )
+    np.testing.assert_allclose(
+        res["se"],
+        [12.972939431082878, 0.341457562678799, 18.184406895100050, 16.650641897720813],
+        rtol=1e-9,
+    )
+    assert (res["df"] == 146).all()

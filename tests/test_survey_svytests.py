@@ -248,3 +248,39 @@ def test_rows_with_zero_weight_bring_no_categories() -> None:
     got, want = zeroed.ttest("y", by="g"), d.ttest("y", by="g")
     assert got["estimate"].iloc[0] == pytest.approx(want["estimate"].iloc[0], rel=1e-12)
     assert got["se"].iloc[0] == pytest.approx(want["se"].iloc[0], rel=1e-10)
+
+
+def test_subset_designs_match_r() -> None:
+    """R survey 4.1.1 on subset designs (rows outside stay in the design):
+
+    des <- subset(svydesign(ids=~dnum, weights=~pw, fpc=~fpc, data=apiclus1), stype != "E")
+    svyttest(api00 ~ sch_wide, des)
+    svychisq(~sch_wide + stype, des, statistic = "F" | "Chisq" | "adjWald")
+    ds <- subset(svydesign(ids=~1, strata=~stype, weights=~pw, fpc=~fpc, data=apistrat),
+                 sch_wide == "Yes")
+    svychisq(~stype + awards, ds)
+    """
+    c1 = pd.read_csv(DATA / "apiclus1.csv")
+    d = SurveyDesign(c1, ids="dnum", weights="pw", fpc="fpc").subset("stype != 'E'")
+    t = d.ttest("api00", by="sch_wide").iloc[0]
+    assert t["estimate"] == pytest.approx(8.360389610389658, rel=1e-9)
+    assert t["statistic"] == pytest.approx(0.177860515345975, rel=1e-9)
+    assert t["df"] == 10
+    assert t["p_value"] == pytest.approx(0.862383791139411, rel=1e-9)
+    expected = {
+        "F": (1.012359190623679, 1.0, 11.0, np.nan, 0.335958612899148),
+        "Chisq": (0.495278293135435, np.nan, np.nan, 1.0, 0.314338312632837),
+        "adjWald": (1.139843872224900, 1.0, 11.0, np.nan, 0.308556030313219),
+    }
+    for statistic, values in expected.items():
+        row = d.chisq("sch_wide", "stype", statistic=statistic).iloc[0]
+        got = row[["statistic", "ndf", "ddf", "df", "p_value"]].to_numpy(dtype=float)
+        np.testing.assert_allclose(got, values, rtol=1e-9)
+    st_ = pd.read_csv(DATA / "apistrat.csv")
+    ds = SurveyDesign(st_, strata="stype", weights="pw", fpc="fpc").subset("sch_wide == 'Yes'")
+    row = ds.chisq("stype", "awards").iloc[0]
+    np.testing.assert_allclose(
+        row[["statistic", "ndf", "ddf", "p_value"]].to_numpy(dtype=float),
+        [2.5530304567625794, 1.8974628611010933, 282.7219663040629030, 0.0825878584480304],
+        rtol=1e-9,
+    )
