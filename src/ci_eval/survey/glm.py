@@ -157,8 +157,10 @@ def fit_model_frame(
     w_all = np.asarray(design._w, dtype=float)
     w = w_all[mf.rows]
     _check_rank(mf, w)
-    # R rescales the weights to mean one before fitting; it changes nothing but the deviance
-    scale = float(np.mean(w_all))
+    # R rescales the weights to mean one over the design's rows (a subset's rows) before fitting;
+    # it changes only the deviance, and so, slightly, where IRLS stops
+    subset = getattr(design, "_subset", None)
+    scale = float(np.mean(w_all if subset is None else w_all[np.asarray(subset, dtype=bool)]))
     what = f"formula {mf.formula!r}"
     if not (epsilon > 0 and maxit >= 1):
         raise ModelError(f"glm needs epsilon > 0 and maxit >= 1, got {epsilon!r} and {maxit!r}")
