@@ -295,3 +295,17 @@ def test_subset_designs_match_r() -> None:
         rtol=1e-9,
     )
     assert (res["df"] == 146).all()
+
+
+@settings(max_examples=10, deadline=None)
+@given(design=designs, kind=st.sampled_from(["JK1", "bootstrap"]))
+def test_intercept_only_gaussian_on_replicates_is_the_replicate_mean(
+    design: SurveyDesign, kind: str
+) -> None:
+    if kind == "JK1":  # JK1 is for unstratified designs
+        rep = SurveyDesign(design.data, ids="psu", weights="w").as_replicate("JK1")
+    else:
+        rep = design.as_replicate("bootstrap", replicates=20, seed=1)
+    fit, mean = rep.glm("y ~ 1"), rep.mean("y")
+    assert fit["estimate"].iloc[0] == pytest.approx(mean["estimate"].iloc[0], rel=1e-10)
+    assert fit["se"].iloc[0] == pytest.approx(mean["se"].iloc[0], rel=1e-8)
