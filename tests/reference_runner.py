@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 REFERENCE = Path(__file__).parent / "reference"
+#: R's rake() defaults, used unless a case gives "control" in its weighting step
+R_RAKE_CONTROL = {"epsilon": 1.0, "maxit": 10}
 
 
 class NotBuiltYetError(Exception):
@@ -100,16 +102,21 @@ def _replicate(case: Case, design, df: pd.DataFrame):
     return as_replicate(kind, **extra)
 
 
-def _weighting(case: Case, design):
-    spec = case.spec.get("weighting")
+def _weighting(case: Case, design, spec: dict[str, Any] | None = None):
+    spec = spec or case.spec.get("weighting")
     if not spec:
         return design
     import ci_eval.survey as survey
 
     method = spec["method"]
+    if method == "chain":
+        for step in spec["steps"]:
+            design = _weighting(case, design, step)
+        return design
     if method in ("poststratify", "poststratify_trim"):
         poststratify = _feature(survey, "poststratify", "poststratify")
-        design = poststratify(design, spec["var"], pd.Series(spec["totals"], dtype=float))
+        totals = pd.Series(spec["totals"], dtype=float)
+        design = poststratify(design, spec["var"], totals, partial=spec.get("partial", False))
         if method == "poststratify_trim":
             trim = _feature(survey, "trim_weights", "trim_weights")
             design = trim(design, lower=spec["trim"]["lower"], upper=spec["trim"]["upper"])
@@ -117,22 +124,45 @@ def _weighting(case: Case, design):
     if method == "rake":
         rake = _feature(survey, "rake", "rake")
         margins = {k: pd.Series(v, dtype=float) for k, v in spec["margins"].items()}
-        return rake(design, margins)
+        # A case's R call ran rake() with R's stopping rule (default control: epsilon = 1,
+        # maxit = 10), which ci_eval reproduces when given it; a `_converged` case (README)
+        # was iterated to convergence, which is ci_eval's default.
+        control = spec.get("control")
+        if control is None and case.id.endswith("_converged"):
+            return rake(design, margins)
+        control = {**R_RAKE_CONTROL, **(control or {})}
+        return rake(design, margins, max_iter=control["maxit"], epsilon=control["epsilon"])
+    if method == "trim":
+        trim = _feature(survey, "trim_weights", "trim_weights")
+        return trim(
+            design,
+            lower=spec.get("lower"),
+            upper=spec.get("upper"),
+            strict=spec.get("strict", False),
+        )
     if method == "calibrate":
         calibrate = _feature(survey, "calibrate", "calibrate")
-        margins = calibration_margins(spec, design.data)
-        kwargs = {"calfun": spec.get("calfun", "linear")}
+        margins, population = calibration_margins(spec, design.data)
+        kwargs = {"calfun": spec.get("calfun", "linear"), "population": population}
         if spec.get("bounds") is not None:
             kwargs["bounds"] = tuple(spec["bounds"])
         return calibrate(design, margins, **kwargs)
     raise NotBuiltYetError(f"weighting method {method!r}")
 
 
-def calibration_margins(spec: dict[str, Any], df: pd.DataFrame) -> dict[str, Any]:
-    """R's calibration totals (``(Intercept)``, ``stypeH``, ``api99``) as ci_eval margins."""
-    terms = [t.strip() for t in spec["formula"].lstrip("~").split("+")]
+def calibration_margins(
+    spec: dict[str, Any], df: pd.DataFrame
+) -> tuple[dict[str, Any], float | None]:
+    """R's calibration totals (``(Intercept)``, ``stypeH``, ``api99``) as ci_eval margins.
+
+    Returns the margins and the population size for ``calibrate(population=)``: the intercept's
+    total when no term is categorical (R's ``~api99``), None for a formula ``~ ... - 1``.
+    """
+    formula = spec["formula"].lstrip("~").strip()
+    intercept = not formula.replace(" ", "").endswith("-1")
+    terms = [t.strip() for t in formula.removesuffix("- 1").split("+")]
     totals = dict(spec["totals"])
-    population = totals.pop("(Intercept)")
+    population = totals.pop("(Intercept)") if intercept else None
     margins: dict[str, Any] = {}
     for term in terms:
         col = df[term]
@@ -143,7 +173,8 @@ def calibration_margins(spec: dict[str, Any], df: pd.DataFrame) -> dict[str, Any
         given = {lev: float(totals[f"{term}{lev}"]) for lev in levels[1:]}
         first = population - sum(given.values())
         margins[term] = pd.Series({levels[0]: first, **given}, dtype=float)
-    return margins
+    categorical = any(isinstance(m, pd.Series) for m in margins.values())
+    return margins, None if categorical else population
 
 
 GLM_CONTROL = re.compile(r"glm\.control\(([^)]*)\)")

@@ -285,3 +285,15 @@ def test_na_rm_gives_zero_weight_in_every_replicate() -> None:
     assert got["estimate"] == pytest.approx(est, rel=1e-12)
     assert got["se"] == pytest.approx(np.sqrt(var), rel=1e-10)
     assert np.isnan(r.mean("y").iloc[0]["estimate"])
+
+
+def test_subset_matches_the_domain_estimate() -> None:
+    df = _cluster_sample(9)
+    r = SurveyDesign(df, ids="psu", strata="h", weights="w").as_replicate("JKn")
+    by = r.mean("y", by="g")
+    sub = r.subset(df["g"].to_numpy() == "b").mean("y").iloc[0]
+    row = by[by["g"] == "b"].iloc[0]
+    assert sub["estimate"] == pytest.approx(row["estimate"], rel=1e-12)
+    assert sub["se"] == pytest.approx(row["se"], rel=1e-10)
+    with pytest.raises(DesignError, match="keeps no row"):
+        r.subset(np.zeros(len(df), dtype=bool))

@@ -43,6 +43,8 @@ class DesignBase:
     data: pd.DataFrame
     _w: np.ndarray
     _subset: np.ndarray | None = None
+    #: what the last weighting step did (set by ``ci_eval.survey.weighting``), else None
+    weighting_diagnostics = None
 
     # --- what a design class provides ------------------------------------------------------
 

@@ -220,6 +220,29 @@ class ReplicateDesign(DesignBase):
         new._full_degf = None
         return new
 
+    def subset(self, rows: np.ndarray | pd.Series | Sequence[bool]) -> ReplicateDesign:
+        """The design restricted to ``rows`` (a boolean mask), as R's ``subset`` of a replicate
+        design: the other rows leave the data and every replicate (missing counts as False).
+
+        Unlike a linearisation design, a replicate design carries its sampling structure in the
+        replicate weights, so dropping rows gives the domain estimates R gives.
+        """
+        mask = np.asarray(pd.Series(rows).fillna(False), dtype=bool).reshape(-1)
+        if mask.size != len(self.data):
+            raise DesignError(f"subset has {mask.size} values for {len(self.data)} rows")
+        if not mask.any():
+            raise DesignError("subset keeps no row")
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.data = self.data[mask]
+        new._w = self._w[mask]
+        if self._unit_of_row is None:
+            new._units = self._units[mask]
+        else:
+            new._unit_of_row = self._unit_of_row[mask]
+        new._full_degf = None
+        return new
+
     def __repr__(self) -> str:
         form = "compressed" if self._unit_of_row is not None else "dense"
         return (
