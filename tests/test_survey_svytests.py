@@ -284,3 +284,26 @@ def test_subset_designs_match_r() -> None:
         [2.5530304567625794, 1.8974628611010933, 282.7219663040629030, 0.0825878584480304],
         rtol=1e-9,
     )
+
+
+def test_replicate_subset_matches_r() -> None:
+    """R survey 4.1.1: ``jk <- subset(as.svrepdesign(dclus1, type="JK1"), stype != "E")``;
+    ``svyglm(api00 ~ ell + meals, jk)``, ``svyttest(api00 ~ sch_wide, jk)``,
+    ``svychisq(~sch_wide + stype, jk)``."""
+    c1 = pd.read_csv(DATA / "apiclus1.csv")
+    jk = SurveyDesign(c1, ids="dnum", weights="pw", fpc="fpc").as_replicate("JK1")
+    sub = jk.subset((c1["stype"] != "E").to_numpy())
+    fit = sub.glm("api00 ~ ell + meals")
+    np.testing.assert_allclose(
+        fit["se"], [30.905018806552619, 1.311879157040292, 0.727936006963548], rtol=1e-9
+    )
+    assert (fit["df"] == 9).all()
+    t = sub.ttest("api00", by="sch_wide").iloc[0]
+    assert t["statistic"] == pytest.approx(0.155128010502734, rel=1e-9)
+    assert t["p_value"] == pytest.approx(0.879806906528876, rel=1e-9)
+    row = sub.chisq("sch_wide", "stype").iloc[0]
+    np.testing.assert_allclose(
+        row[["statistic", "ndf", "ddf", "p_value"]].to_numpy(dtype=float),
+        [0.982265007249898, 1.0, 11.0, 0.342940903973221],
+        rtol=1e-9,
+    )
