@@ -309,3 +309,41 @@ def test_intercept_only_gaussian_on_replicates_is_the_replicate_mean(
     fit, mean = rep.glm("y ~ 1"), rep.mean("y")
     assert fit["estimate"].iloc[0] == pytest.approx(mean["estimate"].iloc[0], rel=1e-10)
     assert fit["se"].iloc[0] == pytest.approx(mean["se"].iloc[0], rel=1e-8)
+
+
+@pytest.mark.parametrize("family", ["gaussian", "binomial", "poisson"])
+def test_batched_replicate_refits_equal_one_fit_per_replicate(family: str) -> None:
+    from ci_eval.survey.glm_family import get_family
+    from ci_eval.survey.irls import irls
+    from ci_eval.survey.irls_replicates import refit_replicates
+
+    rng = np.random.default_rng(21)
+    k = 80
+    X = np.column_stack([np.ones(k), rng.normal(size=k), rng.integers(0, 2, size=k)])
+    eta = 0.3 + 0.8 * X[:, 1] - 0.5 * X[:, 2]
+    y = {
+        "gaussian": eta + rng.normal(size=k),
+        "binomial": (rng.random(k) < 1 / (1 + np.exp(-eta))).astype(float),
+        "poisson": rng.poisson(np.exp(eta)).astype(float),
+    }[family]
+    fam = get_family(family)
+    weights = rng.exponential(size=(k, 37)) * (rng.random((k, 37)) < 0.9)
+    start = irls(X, y, np.ones(k), fam).coef
+    batched = refit_replicates(X, y, weights, fam, start, 1e-8, 25)
+    for r in range(weights.shape[1]):
+        one = irls(X, y, weights[:, r] / weights[:, r].sum(), fam, start).coef
+        np.testing.assert_allclose(batched[r], one, rtol=1e-9, atol=1e-12)
+
+
+def test_replicates_that_cannot_be_refitted_give_nan() -> None:
+    from ci_eval.survey.glm_family import get_family
+    from ci_eval.survey.irls_replicates import refit_replicates
+
+    X = np.column_stack([np.ones(6), [0.0, 0.0, 0.0, 1.0, 1.0, 1.0]])
+    y = np.array([1.0, 2.0, 3.0, 5.0, 6.0, 7.0])
+    weights = np.ones((6, 3))
+    weights[3:, 1] = 0.0  # no row with x = 1: slope not identified
+    weights[:, 2] = 0.0  # no weight at all
+    got = refit_replicates(X, y, weights, get_family("gaussian"), np.zeros(2), 1e-8, 25)
+    np.testing.assert_allclose(got[0], [2.0, 4.0])
+    assert np.isnan(got[1:]).all()

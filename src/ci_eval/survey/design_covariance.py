@@ -14,8 +14,13 @@ import numpy as np
 
 
 def is_replicate(design: Any) -> bool:
-    """True for a replicate-weight design (it carries ``repweights``)."""
-    return getattr(design, "repweights", None) is not None
+    """True for a replicate-weight design (it has ``repweights`` and ``replicate_variance``).
+
+    The class is asked, not the object: ``repweights`` may be a property that expands an (n, R)
+    matrix.
+    """
+    kind = type(design)
+    return hasattr(kind, "repweights") and hasattr(kind, "replicate_variance")
 
 
 def in_analysis(design: Any) -> np.ndarray:

@@ -31,6 +31,7 @@ from ci_eval.survey.design_covariance import is_replicate
 from ci_eval.survey.frames import critical_value
 from ci_eval.survey.glm_family import Family, get_family
 from ci_eval.survey.irls import EPSILON, MAXIT, IrlsFit, irls
+from ci_eval.survey.irls_replicates import refit_replicates
 from ci_eval.survey.model_frame import ModelFrame, model_frame
 
 GLM_COLUMNS = (
@@ -210,25 +211,7 @@ def _replicate_vcov(
 ) -> np.ndarray:
     """Refit under every replicate weight column (from the full-sample fit), then ``svrVar``."""
     repweights = np.asarray(design.repweights, dtype=float)[mf.rows]
-    betas = np.empty((repweights.shape[1], mf.X.shape[1]))
-    for r in range(repweights.shape[1]):
-        wr = repweights[:, r]
-        total = wr.sum()
-        if not total > 0:
-            raise ModelError(
-                f"{what}: replicate {r + 1} gives every row of the fit weight zero, so the "
-                "model cannot be refitted; use fewer predictors or another replicate method"
-            )
-        betas[r] = irls(
-            mf.X,
-            mf.y,
-            wr / total,
-            fam,
-            start=fit.coef,
-            epsilon=epsilon,
-            maxit=maxit,
-            what=f"{what} (replicate {r + 1})",
-        ).coef
+    betas = refit_replicates(mf.X, mf.y, repweights, fam, fit.coef, epsilon, maxit, what)
     return np.asarray(design.replicate_variance(fit.coef, betas), dtype=float)
 
 
