@@ -347,3 +347,9 @@ def test_replicates_that_cannot_be_refitted_give_nan() -> None:
     got = refit_replicates(X, y, weights, get_family("gaussian"), np.zeros(2), 1e-8, 25)
     np.testing.assert_allclose(got[0], [2.0, 4.0])
     assert np.isnan(got[1:]).all()
+
+
+def test_conf_level_must_be_a_probability() -> None:
+    d = _random_design(14, 30, 6, False)
+    with pytest.raises(ModelError, match="conf_level"):
+        d.glm("y ~ x", conf_level=95)

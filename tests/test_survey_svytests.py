@@ -307,3 +307,11 @@ def test_replicate_subset_matches_r() -> None:
         [0.982265007249898, 1.0, 11.0, 0.342940903973221],
         rtol=1e-9,
     )
+
+
+@settings(max_examples=10, deadline=None)
+@given(design=designs, statistic=st.sampled_from(["F", "Chisq", "Wald", "adjWald"]))
+def test_chisq_is_symmetric_in_its_two_variables(design: SurveyDesign, statistic: str) -> None:
+    ab = design.chisq("a", "b", statistic=statistic)
+    ba = design.chisq("b", "a", statistic=statistic)
+    pd.testing.assert_frame_equal(ab, ba, rtol=1e-8)

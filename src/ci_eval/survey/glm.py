@@ -83,6 +83,8 @@ class GlmFit:
         """The coefficient table: ``term, estimate, se, ci_low, ci_high, statistic, df,
         p_value, n`` (t intervals and tests on ``df_residual``; NaN when it is not positive).
         """
+        if not 0 < conf_level < 1:
+            raise ModelError(f"conf_level must lie between 0 and 1 (e.g. 0.95), got {conf_level!r}")
         se = self.se
         df = self.df_residual
         with np.errstate(divide="ignore", invalid="ignore"):
