@@ -357,3 +357,20 @@ def test_conf_level_must_be_a_probability() -> None:
     d = _random_design(14, 30, 6, False)
     with pytest.raises(ModelError, match="conf_level"):
         d.glm("y ~ x", conf_level=95)
+
+
+@settings(max_examples=10, deadline=None)
+@given(design=designs, family=st.sampled_from(["binomial", "poisson"]))
+def test_coefficients_agree_with_statsmodels(design: SurveyDesign, family: str) -> None:
+    """The point estimates are weighted maximum likelihood (statsmodels GLM, var_weights)."""
+    import statsmodels.api as sm
+
+    formula, col = ("z ~ x + g", "z") if family == "binomial" else ("k ~ x + g", "k")
+    ours = design.glm(formula, family=family, epsilon=1e-14, maxit=100)
+    data = design.data
+    X = np.column_stack([np.ones(len(data)), data["x"], data["g"] == "b", data["g"] == "c"]).astype(
+        float
+    )
+    fam = sm.families.Binomial() if family == "binomial" else sm.families.Poisson()
+    ref = sm.GLM(data[col].to_numpy(), X, family=fam, var_weights=design._w).fit(tol=1e-14)
+    np.testing.assert_allclose(ours["estimate"], ref.params, rtol=1e-7, atol=1e-10)
