@@ -374,3 +374,23 @@ def test_coefficients_agree_with_statsmodels(design: SurveyDesign, family: str) 
     fam = sm.families.Binomial() if family == "binomial" else sm.families.Poisson()
     ref = sm.GLM(data[col].to_numpy(), X, family=fam, var_weights=design._w).fit(tol=1e-14)
     np.testing.assert_allclose(ours["estimate"], ref.params, rtol=1e-7, atol=1e-10)
+
+
+def test_nullable_columns_are_read_like_their_numpy_counterparts() -> None:
+    base = pd.DataFrame(
+        {
+            "y": [1.0, 2.0, np.nan, 4.0, 5.0, 7.0, 8.0, 9.0],
+            "x": [0.5, 1.0, 2.0, np.nan, 3.0, 4.0, 5.0, 6.5],
+            "g": ["a", "b", "a", "b", None, "a", "b", "a"],
+            "w": [1.0, 2.0, 1.0, 2.0, 1.0, 2.0, 1.0, 2.0],
+        }
+    )
+    nullable = base.assign(
+        y=pd.array([1, 2, None, 4, 5, 7, 8, 9], dtype="Int64"),
+        x=base["x"].astype("Float64"),
+        g=base["g"].astype("string"),
+    )
+    want = SurveyDesign(base, weights="w").glm("y ~ x + g")
+    got = SurveyDesign(nullable, weights="w").glm("y ~ x + g")
+    pd.testing.assert_frame_equal(got, want)
+    assert got["term"].tolist() == ["Intercept", "x", "g[T.b]"]
