@@ -293,3 +293,14 @@ def test_demo_contributions_recover_the_planted_effects():
     assert (gap.loc[gap["scenario"] == "if_mentored", "change"] > 0).all()
     dose = tables["dose_response"]
     assert dose.groupby("wave")["exposure_level"].apply(list).tolist() == [["1", "2", "3"]] * 2
+
+
+def test_an_exposure_group_under_the_minimum_is_suppressed_not_estimated():
+    df = simulate(np.random.default_rng(12), 300)
+    df.loc[df.index[8:], "a"] = 0.0  # at most 8 exposed
+    model = _model(False)
+    result = contribution_tables(_design(df), model.contributions[0], model, "2024")
+    row = result.contributions.iloc[0]
+    assert len(result.contributions) == 1 and row["suppressed"]
+    assert row["reason"] == "an exposure group has n < 10" and np.isnan(row["estimate"])
+    assert result.balance.empty and result.gap_projection.empty

@@ -4,6 +4,7 @@ and the ``ci-eval benchmark`` command."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from typer.testing import CliRunner
 
 from analysis_fixtures import ROOT, demo_inputs, demo_tables
@@ -210,3 +211,25 @@ def test_benchmark_command_for_one_program(tmp_path):
     assert table.splitlines()[0].startswith("indicator,wave,value,peer_group,peer_n")
     bad = runner.invoke(app, ["benchmark", str(ROOT), "--program", "P9999"])
     assert bad.exit_code == 2 and "P9999" in bad.output
+
+
+def test_benchmark_command_with_the_programs_own_youth_data(tmp_path):
+    _, _, _, _, raw, _ = demo_inputs()
+    own = raw["youth"]["2024"].head(60).drop(columns=["design_weight"])
+    path = tmp_path / "own.csv"
+    own.to_csv(path, index=False)
+    result = CliRunner().invoke(
+        app,
+        ["benchmark", str(ROOT), "--program", "P0003", "--data", str(path), "--out", str(tmp_path)],
+    )
+    assert result.exit_code == 0, result.output
+    youth = pd.read_csv(tmp_path / "benchmark_P0003_youth.csv")
+    mentored = youth.set_index("indicator").loc["mentored_6_18"]
+    expected = demo_tables()["indicators"]
+    national = expected[
+        (expected["indicator"] == "mentored_6_18")
+        & (expected["domain"] == "overall")
+        & (expected["wave"] == "2024")
+    ]
+    assert mentored["national"] == national["estimate"].item()
+    assert 0 <= mentored["value"] <= 1 and mentored["n"] <= 60
