@@ -19,10 +19,10 @@ def _sample(seed: int = 1, n: int = 400) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     return pd.DataFrame(
         {
-            "age": rng.choice([1.0, 2.0], n, p=[0.7, 0.3]),
+            "age": rng.choice([1.0, 2.0], n, p=[0.6, 0.4]),
             "sex": rng.choice([1.0, 2.0], n),
-            "prov": rng.choice([10.0, 24.0, 35.0], n),
-            "dw": rng.uniform(50, 150, n),
+            "prov": rng.choice([10.0, 24.0, 35.0], n, p=[0.2, 0.3, 0.5]),
+            "dw": rng.uniform(5, 17, n),
         }
     )
 
@@ -79,12 +79,34 @@ def test_margin_totals_sum_other_columns_of_the_wave():
 
 
 def test_trimming_bounds_relative_to_the_mean_weight():
-    settings = dict(SETTINGS, trim={"lower": 0.8, "upper": 1.2})
+    settings = dict(SETTINGS, trim={"lower": 0.8, "upper": 1.2, "rerake": False})
     ww = weight_wave(_sample(), "youth", "2024", settings, _targets())
     w = ww.design.weights.to_numpy()
     assert ww.diagnostics["trimmed"]
     assert w.max() <= 1.2 * w.mean() * (1 + 1e-6)
     assert w.min() >= 0.8 * w.mean() * (1 - 1e-6)
+
+
+def test_trimming_then_raking_again_keeps_the_margins():
+    settings = dict(SETTINGS, trim={"lower": 0.8, "upper": 1.2})
+    trimmed = weight_wave(_sample(), "youth", "2024", settings, _targets())
+    raked = weight_wave(_sample(), "youth", "2024", SETTINGS, _targets())
+    m = trimmed.margins
+    assert m["after"].to_numpy() == pytest.approx(m["target"].to_numpy(), rel=1e-8)
+    assert trimmed.diagnostics["trimmed"]
+    assert trimmed.diagnostics["ratio"] < raked.diagnostics["ratio"]
+
+
+def test_bounds_relative_to_the_design_weight_by_bounded_raking():
+    settings = dict(SETTINGS, trim={"lower": 0.5, "upper": 2.0, "relative_to": "design"})
+    data = _sample()
+    ww = weight_wave(data, "youth", "2024", settings, _targets())
+    g = ww.design.weights.to_numpy() / data["dw"].to_numpy()
+    assert g.min() >= 0.5 - 1e-8 and g.max() <= 2.0 + 1e-8
+    m = ww.margins
+    assert m["after"].to_numpy() == pytest.approx(m["target"].to_numpy(), rel=1e-6)
+    with pytest.raises(AnalysisError, match="relative_to"):
+        weight_wave(data, "youth", "2024", dict(SETTINGS, trim={"relative_to": "x"}), _targets())
 
 
 def test_a_survey_without_weighting_gets_unit_weights():

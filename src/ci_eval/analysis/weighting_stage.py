@@ -7,8 +7,10 @@ The study's ``[weighting.<survey>]`` table says how::
     ids = "school"                             # optional cluster ids
     design_weight = "design_weight"            # optional; default every weight 1
     margins = [["age_band", "gender_plus"], ["province"]]   # a list crosses variables
-    trim = { lower = 0.3, upper = 3.0 }        # bounds relative to the mean weight; strict
-                                               # (default true): repeat until all are inside
+    trim = { lower = 0.3, upper = 3.0 }        # bounds relative to the mean weight
+    # trim options: strict (default true) repeats until every weight is inside; rerake (default
+    # true) rakes again after trimming so the margins hold; relative_to = "design" instead
+    # bounds final / design weight by bounded raking (calibrate, calfun="raking", bounds=)
     max_iter = 100
     tolerance = 1e-8
 
@@ -32,7 +34,7 @@ import pandas as pd
 
 from ci_eval.analysis.codes import codes_text
 from ci_eval.errors import AnalysisError
-from ci_eval.survey import SurveyDesign, rake, trim_weights
+from ci_eval.survey import SurveyDesign, calibrate, rake, trim_weights
 
 WEIGHTING_COLUMNS = [
     "survey",
@@ -169,18 +171,31 @@ def weight_wave(
     before = design.weights.to_numpy()
     iterations, trimmed = 0, False
     margin_frame = pd.DataFrame(columns=["margin", "level", "target", "before", "after"])
-    if totals:
-        design = rake(
-            design,
-            totals,
-            max_iter=int(settings.get("max_iter", 100)),
-            tol=float(settings.get("tolerance", 1e-8)),
+    trim = dict(settings.get("trim") or {})
+    relative_to = trim.get("relative_to", "mean")
+    if relative_to not in ("mean", "design"):
+        raise AnalysisError(
+            f"{where} trim.relative_to = {relative_to!r}: use 'mean' (bounds on the weights "
+            "relative to their mean) or 'design' (bounds on final / design weight)"
         )
+    max_iter = int(settings.get("max_iter", 100))
+    tol = float(settings.get("tolerance", 1e-8))
+    if totals and trim and relative_to == "design":
+        bounds = (float(trim.get("lower", 0.0)), float(trim.get("upper", np.inf)))
+        design = calibrate(design, totals, calfun="raking", bounds=bounds, max_iter=max_iter)
+        iterations, trimmed = design.weighting_diagnostics.iterations, True
+        margin_frame = design.weighting_diagnostics.margins.copy()
+    elif totals:
+        design = rake(design, totals, max_iter=max_iter, tol=tol)
         iterations = design.weighting_diagnostics.iterations
         margin_frame = design.weighting_diagnostics.margins.copy()
-    trim = settings.get("trim")
-    if trim:
+    if trim and relative_to == "mean":
         design, trimmed = _trim(design, trim, where)
+        if trimmed and totals and trim.get("rerake", True):
+            # trimming moves the margins; raking again restores them (rake-trim-rake,
+            # Battaglia, Izrael, Hoaglin & Frankel 2009, "Practical considerations in raking")
+            design = rake(design, totals, max_iter=max_iter, tol=tol)
+            iterations += design.weighting_diagnostics.iterations
     w = design.weights.to_numpy()
     if len(margin_frame):
         margin_frame["after"] = _recount(design.data, margin_frame, w)
