@@ -165,6 +165,11 @@ def test_every_shown_code_has_a_label_in_both_languages():
         assert ("level", value, domain) in known, (domain, value)
     for universe in ind["universe"].unique():
         assert ("universe", universe, "") in known
+    contributions = tables["contributions"][["contribution", "outcome"]].drop_duplicates()
+    for contribution, outcome in contributions.itertuples(index=False):
+        assert ("contribution", contribution, outcome) in known
+    spec = labels[labels["id"] == "belonging_score__mentored_6_18"].iloc[0]
+    assert spec["en"] == "Had a mentor at ages 6-18 → Sense of belonging (1-5)"
 
 
 def test_suppressed_values_never_reach_a_published_table():

@@ -232,7 +232,7 @@ def contribution_tables(
             in_gap = wanted & data.keep & (data.exposure == levels[0])
             if in_gap.sum() >= min_cell:
                 gap = gap_projection(design, data, adjusted, wanted, conf_level)
-    else:
+    elif _ordered(spec.exposure, codebook):
         dose = dose_response(design, data, adjusted, conf_level)
         small = dose["n"] < min_cell
         dose["suppressed"] = small
@@ -255,6 +255,13 @@ def contribution_tables(
         dose_response=_front(dose, head),
         gap_projection=_front(gap, head) if len(gap) else gap,
     )
+
+
+def _ordered(exposure: str, codebook: Codebook | None) -> bool:
+    """An exposure is ordered unless its codebook entry says it is nominal."""
+    if codebook is None or exposure not in codebook.variables:
+        return True
+    return codebook.variables[exposure].measure != "nominal"
 
 
 def _suppressed(
