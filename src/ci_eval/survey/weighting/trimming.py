@@ -20,6 +20,8 @@ D = TypeVar("D")
 
 #: passes of strict trimming before giving up (each pass shrinks the overshoot geometrically)
 MAX_PASSES = 10_000
+#: weights within this relative distance of a bound count as on it when strict trimming settles
+SETTLED = 1e-12
 
 
 def trim_weights(
@@ -36,7 +38,11 @@ def trim_weights(
 
     Returns
     -------
-    A new design with ``weighting_diagnostics`` (``iterations`` = passes). The variance keeps the
+    A new design with ``weighting_diagnostics`` (``iterations`` = passes). When every weight is
+    outside the bounds, the amount is shared among all units (R would drop it and change the
+    total). Strict trimming stops when what is left outside is rounding (relative 1e-12), and
+    when the mean weight sits on a bound it sets every weight to the mean (the only solution,
+    which R's passes approach without end). The variance keeps the
     adjustments of earlier post-stratification or calibration, computed with the weights of that
     step, as R does (trimming itself adds none). Units with a weight of 0 are neither trimmed nor
     given a share (R would raise them to ``lower``). A replicate design has every replicate's
@@ -86,21 +92,35 @@ def _trim_column(
             "bounds"
         )
     w = w.copy()
+    slack = SETTLED * max(abs(mean), *(abs(b) for b in (lo, hi) if np.isfinite(b)))
+    if strict and min(mean - lo, hi - mean) <= slack:
+        # the mean sits on a bound: the only weights within the bounds with this total are all
+        # equal to it (R's passes approach them without end)
+        w[active] = mean
+        return w, 1
     for passes in range(1, MAX_PASSES + 1):
         outside = active & ((w < lo) | (w > hi))
         if not outside.any():
             return w, passes - 1
+        rounding = np.all((w[outside] >= lo - slack) & (w[outside] <= hi + slack))
+        if strict and passes > 1 and rounding:
+            # what is left outside is rounding: a further pass would only move it back and forth
+            w[outside] = np.clip(w[outside], lo, hi)
+            return w, passes - 1
+        # with every weight outside, the amount is shared by all (R would lose it)
         inside = active & ~outside
-        if not inside.any():
-            raise WeightingError(
-                f"every weight of {column_name(j)} lies outside [{lo:g}, {hi:g}], so the trimmed "
-                "amount has no unit to go to; widen the bounds"
-            )
+        inside = inside if inside.any() else active
         cut = np.clip(w[outside], lo, hi)
         share = float((w[outside] - cut).sum()) / int(inside.sum())
         w[outside] = cut
         w[inside] += share
         if not strict:
+            if np.any(w < 0):
+                raise WeightingError(
+                    f"one pass of trimming to [{lo:g}, {hi:g}] takes more from the weights of "
+                    f"{column_name(j)} inside the bounds than they have (some become negative); "
+                    "use strict=True, or a lower bound closer to the smallest weights"
+                )
             return w, passes
     raise ConvergenceError(
         f"strict trimming of {column_name(j)} to [{lo:g}, {hi:g}] did not settle in {MAX_PASSES} "
