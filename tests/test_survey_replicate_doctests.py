@@ -11,6 +11,7 @@ MODULES = [
     "ci_eval.survey.grouped",
     "ci_eval.survey.hadamard",
     "ci_eval.survey.replicate",
+    "ci_eval.survey.replicate_weights",
 ]
 
 
