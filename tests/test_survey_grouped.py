@@ -67,3 +67,29 @@ def test_domain_codes_are_dense_and_sorted(with_missing: bool) -> None:
         else:
             assert table[d.code[i]] == (row["a"], row["b"])
     assert d.count == len(set(table))
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**16))
+def test_taylor_results_do_not_depend_on_row_order(seed: int) -> None:
+    # rows sorted by PSU take the run-sum path of the cluster totals; shuffled rows do not
+    from ci_eval.survey import SurveyDesign
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    df = pd.DataFrame(
+        {
+            "h": np.repeat([0, 1, 2], 20),
+            "psu": np.repeat(np.arange(12), 5),
+            "w": rng.uniform(1, 5, n),
+            "y": rng.normal(size=n),
+            "g": rng.choice(["a", "b", "c"], n),
+        }
+    )
+    shuffled = df.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    results = []
+    for data in (df, shuffled):
+        d = SurveyDesign(data, ids="psu", strata="h", weights="w")
+        results.append((d.mean(["y", "g"]), d.total("y", by="g"), d.ratio("y", "w")))
+    for a, b in zip(*results, strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-10)
