@@ -22,15 +22,16 @@ from ci_eval.survey.variables import analysis_matrix, domains
 def test_grouped_sums_agree_in_every_layout(n: int, p: int, size: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     values = rng.normal(size=(n, p))
-    key = rng.integers(0, size, n)
     weights = rng.uniform(0, 3, n)
-    expected = np.zeros((size, p))
-    for i in range(n):
-        expected[key[i]] += weights[i] * values[i]
-    for layout in (np.ascontiguousarray(values), np.asfortranarray(values)):
-        got = grouped_sums(layout, key, weights, size)
-        assert got.shape == (size, p)
-        assert np.allclose(got, expected, rtol=1e-12, atol=1e-12)
+    for key in (rng.integers(0, size, n), np.sort(rng.integers(0, size, n))):
+        expected = np.zeros((size, p))
+        for i in range(n):
+            expected[key[i]] += weights[i] * values[i]
+        for layout in (np.ascontiguousarray(values), np.asfortranarray(values)):
+            got = grouped_sums(layout, key, weights, size)
+            assert got.shape == (size, p)
+            assert np.allclose(got, expected, rtol=1e-12, atol=1e-12)
+    key = rng.integers(0, size, n)
     assert np.allclose(
         grouped_sums(values, key, None, size), grouped_sums(values, key, np.ones(n), size)
     )
