@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -176,6 +177,27 @@ def calibration_margins(
     return margins, None if categorical else population
 
 
+GLM_CONTROL = re.compile(r"glm\.control\(([^)]*)\)")
+
+
+def glm_control(r_call: str) -> dict[str, Any]:
+    """``glm.control(epsilon=, maxit=)`` of a case's R call as ci_eval's ``glm`` arguments.
+
+    >>> glm_control("svyglm(y~x, d, control=glm.control(epsilon=1e-14, maxit=100))")
+    {'epsilon': 1e-14, 'maxit': 100}
+    """
+    match = GLM_CONTROL.search(r_call)
+    if not match:
+        return {}
+    settings = dict(part.split("=", 1) for part in match.group(1).replace(" ", "").split(","))
+    out: dict[str, Any] = {}
+    if "epsilon" in settings:
+        out["epsilon"] = float(settings["epsilon"])
+    if "maxit" in settings:
+        out["maxit"] = int(settings["maxit"])
+    return out
+
+
 # Features ci_eval leaves out on purpose, with the reason (a case using one is skipped, not passed).
 NOT_SUPPORTED = {
     ("ciprop", "likelihood"): "the profile-likelihood interval of svyciprop (R interpolates MASS's "
@@ -191,6 +213,8 @@ def run_case(case: Case):
     df = _read(case.data_dir, spec["data"])
     call = spec["call"]
     args = dict(call["args"])
+    if call["fn"] == "glm":  # R's IRLS settings, when the case's R call sets them
+        args = {**glm_control(spec["r"]), **args}
     for name, expr in (args.pop("derive", None) or {}).items():
         df[name] = df.eval(expr).astype(float)
     for name in args.pop("categorical", None) or []:

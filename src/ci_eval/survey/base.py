@@ -364,6 +364,39 @@ class DesignBase:
         new._subset = mask if self._subset is None else (self._subset & mask)
         return new
 
+    # --- regression and design-based tests (ci_eval.survey.glm, ci_eval.survey.svytests) ------
+
+    def glm(
+        self,
+        formula: str,
+        family: str = "gaussian",
+        conf_level: float = 0.95,
+        epsilon: float = 1e-8,
+        maxit: int = 25,
+    ) -> pd.DataFrame:
+        """Survey-weighted GLM with design-based standard errors, as ``svyglm``.
+
+        ``family`` is ``"gaussian"``, ``"binomial"``, ``"quasibinomial"``, ``"poisson"`` or
+        ``"quasipoisson"`` (canonical links); ``epsilon``/``maxit`` are R's ``glm.control``.
+        Returns ``term, estimate, se, ci_low, ci_high, statistic, df, p_value, n``; see
+        :func:`ci_eval.survey.glm.fit_glm` for the fit object.
+        """
+        from ci_eval.survey.glm import fit_glm
+
+        return fit_glm(self, formula, family, epsilon, maxit).frame(conf_level)
+
+    def ttest(self, var: str, by: str, conf_level: float = 0.95) -> pd.DataFrame:
+        """Difference of the means of ``var`` between the two groups of ``by``, as ``svyttest``."""
+        from ci_eval.survey.svytests import svyttest
+
+        return svyttest(self, var, by, conf_level)
+
+    def chisq(self, a: str, b: str, statistic: str = "F") -> pd.DataFrame:
+        """Design-based test of association of ``a`` and ``b`` (Rao-Scott F), as ``svychisq``."""
+        from ci_eval.survey.svytests import svychisq
+
+        return svychisq(self, a, b, statistic)
+
     # --- helpers ----------------------------------------------------------------------------
 
     def _domains(self, by: str | Sequence[str] | None) -> Domains:
