@@ -215,6 +215,16 @@ def estimate_indicators(
     ``designs`` maps ``(survey, wave)`` to the weighted design whose data holds the scored
     indicators and the disaggregation columns. Rows: model order of indicators, then waves in
     sorted order, then overall, then domains in ``disaggregate_by`` order, categories by code.
+
+    >>> from ci_eval.toc.schema import ToCModel
+    >>> model = ToCModel.model_validate({"name": {"en": "M"}, "outcomes": [], "indicators": [
+    ...     {"id": "x", "label": {"en": "X"}, "survey": "s", "items": ["q"],
+    ...      "scoring": {"method": "value"}}]})
+    >>> df = pd.DataFrame({"x": [1.0, 2.0, 3.0] * 5, "w": 1.0})
+    >>> t = estimate_indicators({("s", "1"): SurveyDesign(df, weights="w")}, model,
+    ...                         DisclosureRules())
+    >>> t[["indicator", "wave", "estimate", "n"]].values.tolist()
+    [['x', '1', 2.0, 15]]
     """
     codebooks = codebooks or {}
     frames = []

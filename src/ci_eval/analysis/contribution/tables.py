@@ -151,6 +151,20 @@ def contribution_tables(
 
     The gap projection is made for the spec whose exposure is ``gap_exposure``, with the 0/1
     column ``gap_indicator`` marking who wanted the exposure and had none.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame({"a": rng.integers(0, 2, 200), "w": 1.0})
+    >>> df["y"] = (rng.random(200) < 0.3 + 0.3 * df["a"]).astype(float)
+    >>> model = ToCModel.model_validate({"name": {"en": "M"}, "outcomes": [], "indicators": [
+    ...     {"id": "y", "label": {"en": "Y"}, "survey": "s", "items": ["q"],
+    ...      "scoring": {"method": "threshold", "values": [1]}}],
+    ...     "contributions": [{"indicator": "y", "exposure": "a"}]})
+    >>> t = contribution_tables(SurveyDesign(df, weights="w"), model.contributions[0], model,
+    ...                         "2024").contributions
+    >>> sorted(set(t["model"])), "odds_ratio" in set(t["measure"])
+    (['aipw', 'gcomp', 'raw', 'regression'], True)
     """
     outcome = model.indicator(spec.indicator)
     if spec.indicator not in design.data.columns:
