@@ -20,6 +20,7 @@ from ci_eval.analysis.codes import code_sort_key, code_text, codes_text
 from ci_eval.analysis.disclosure_rules import (
     blank_suppressed,
     coefficient_of_variation,
+    complementary_suppression,
     quality_flag,
 )
 from ci_eval.analysis.settings import DisclosureRules
@@ -246,4 +247,4 @@ def estimate_indicators(
     out = pd.concat(frames, ignore_index=True)
     out["n"] = out["n"].astype(np.int64)
     out["suppressed"] = out["suppressed"].astype(bool)
-    return out
+    return complementary_suppression(out, rules.min_cell)
