@@ -34,7 +34,7 @@ from ci_eval.survey.variables import (
     numeric_column,
 )
 
-CIPROP_METHODS = ("logit", "xlogit", "mean", "asin", "beta")
+CIPROP_METHODS = ("logit", "likelihood", "xlogit", "mean", "asin", "beta")
 
 
 class DesignBase:
@@ -273,9 +273,11 @@ class DesignBase:
 
         ``var`` is a 0/1 (or boolean) column, or a categorical column with ``category`` the level
         whose share is wanted. Methods as R: ``logit`` (Wald interval on the logit scale, the
-        default), ``xlogit`` (the same by the delta method), ``mean`` (Wald on the proportion),
-        ``asin`` (arcsine square root) and ``beta`` (Korn and Graubard 1998, with the effective
-        sample size). Intervals use t with the design degrees of freedom unless ``df`` is given.
+        default), ``likelihood`` (profile likelihood of the quasi-binomial fit, adjusted to the
+        design effect; :mod:`ci_eval.survey.profile_ci`), ``xlogit`` (the same by the delta
+        method), ``mean`` (Wald on the proportion), ``asin`` (arcsine square root) and ``beta``
+        (Korn and Graubard 1998, with the effective sample size). Intervals use t with the
+        design degrees of freedom unless ``df`` is given.
         """
         if method not in CIPROP_METHODS:
             raise DesignError(
@@ -314,6 +316,16 @@ class DesignBase:
             in_domain = int(np.sum(dom.code == d))
             # logit: the interval is Wald on the logit scale, with that scale's own variance
             se_d = np.sqrt(v_link[d, 0]) * p[d] * (1 - p[d]) if method == "logit" else se[d]
+            if method == "likelihood":
+                lo[d], hi[d] = np.nan, np.nan
+                if not bad[d, 0]:
+                    from ci_eval.survey.profile_ci import likelihood_interval
+
+                    fit_rows = np.flatnonzero(keep & (code == d) & ~missing)
+                    lo[d], hi[d] = likelihood_interval(
+                        self, y, fit_rows, np.flatnonzero(dom.code == d), conf_level, dfd
+                    )
+                continue
             lo[d], hi[d] = _prop_interval(p[d], se_d, method, conf_level, dfd, in_domain)
         n = self._counts(dom, keep)[:, None]
         frame = result_frame(
