@@ -311,7 +311,8 @@ class DesignBase:
         p, se = p[:, 0], np.sqrt(v[:, 0])
         lo, hi = np.empty_like(p), np.empty_like(p)
         for d in range(dom.count):
-            rows = np.flatnonzero(keep & (code == d) & (self._w != 0))
+            # R: degf of the (domain's) design, rows with a missing value included
+            rows = np.flatnonzero((dom.code == d) & (self._w != 0))
             dfd = self._degf(rows) if df is None else df
             in_domain = int(np.sum(dom.code == d))
             # logit: the interval is Wald on the logit scale, with that scale's own variance
