@@ -24,11 +24,14 @@ as follows, and so does :func:`likelihood_interval`:
    ``z = Phi^-1(2 alpha)`` and ``Phi^-1(1 - 2 alpha)``
    (:mod:`ci_eval.survey.interpolation`), and map back with the inverse logit.
 
-A limit the profile does not reach is missing (NaN), as in R.
+A limit the profile does not reach is missing (NaN), as in R (with a warning): the profile takes
+at most nine steps each way, which can fall short with a design effect far below 1 or very few
+design degrees of freedom.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -114,8 +117,16 @@ def likelihood_interval(
     betas, zs = _profile(yk, prior, b0, se, fit.deviance, dispersion, alpha, len(rows))
     grid, z_grid = spline(betas, zs)
     cutoff = np.array([stats.norm.ppf(2 * alpha), stats.norm.isf(2 * alpha)])
-    lo, hi = approx(z_grid, grid, cutoff)
-    return _expit(lo), _expit(hi)
+    lo, hi = _expit(approx(z_grid, grid, cutoff))
+    if np.isnan(lo) or np.isnan(hi):
+        warnings.warn(
+            "ciprop(method='likelihood'): the likelihood profile does not reach a limit of the "
+            "interval (few design degrees of freedom or a design effect far from 1), so it is "
+            "missing, as in R; consider method='logit' or 'beta'",
+            UserWarning,
+            stacklevel=3,
+        )
+    return float(lo), float(hi)
 
 
 def _profile(
@@ -132,7 +143,9 @@ def _profile(
     ``profile.glm`` for a model whose only coefficient is profiled: each point is the model
     with that coefficient fixed as an offset, so no refit is needed)."""
     family = get_family("quasibinomial")
-    zmax = float(np.sqrt(stats.f.isf(alpha, 1, n - 1)))
+    # R: sqrt(qf(alpha, 1, n - 1, lower.tail = FALSE)); F(1, m) is the square of t(m), and
+    # scipy's t quantile stays accurate far into the tail, where its F quantile overflows
+    zmax = float(stats.t.isf(alpha / 2, n - 1))
     step_size = zmax / 5
     betas, zs = [b0], [0.0]
     for sign in (-1.0, 1.0):
@@ -153,7 +166,9 @@ def _profile(
     return np.asarray(betas)[order], np.asarray(zs)[order]
 
 
-def _expit(eta: float) -> float:
-    """R ``survey``'s ``expit``: ``exp(eta) / (1 + exp(eta))`` (NaN stays NaN)."""
-    e = np.exp(eta)
-    return float(e / (1 + e))
+def _expit(eta: np.ndarray) -> np.ndarray:
+    """R ``survey``'s ``expit``, ``exp(eta) / (1 + exp(eta))``, with its arithmetic: NaN stays
+    NaN, and so does ``eta > 709`` (``Inf / Inf``), where R's result is missing too."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(eta)
+        return e / (1 + e)
