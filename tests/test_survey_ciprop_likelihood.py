@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ci_eval.errors import DesignError
-from ci_eval.survey import SurveyDesign
+from ci_eval.survey import SurveyDesign, poststratify
 from ci_eval.survey.interpolation import approx, fmm_spline, regular_grid, spline
 
 DATA = Path(__file__).parent / "reference" / "data"
@@ -318,6 +318,41 @@ def test_missing_values_as_r() -> None:
         ],
         rtol=1e-10,
     )
+
+
+def test_calibrated_domains_as_r() -> None:
+    # R: ps <- postStratify(dclus1, ~stype, data.frame(stype = c("E", "H", "M"),
+    #                                                  Freq = c(4421, 755, 1018)));
+    # svyciprop(~I(sch_wide == "Yes"), ps, method = "likelihood") and
+    # svyby(~I(sch_wide == "Yes"), ~stype, ps, svyciprop, method = "likelihood", vartype = "ci"):
+    # R's domains of a calibrated design keep every row (weight 0 outside), which changes the
+    # number of rows in the profile's F quantile, so these differ from the uncalibrated domains
+    _, clus = _designs()
+    ps = poststratify(clus, "stype", pd.Series({"E": 4421.0, "H": 755.0, "M": 1018.0}))
+    whole = ps.ciprop("sch_wide", category="Yes", method="likelihood").iloc[0]
+    np.testing.assert_allclose(whole["estimate"], 0.86180781708872845, rtol=1e-10)
+    np.testing.assert_allclose(whole["se"], 0.022231494851971734, rtol=1e-10)
+    np.testing.assert_allclose(
+        [whole["ci_low"], whole["ci_high"]], [0.80951596025216888, 0.90490691755837416], rtol=1e-10
+    )
+    expected = [
+        [0.86416774406976438, 0.95449932335897425],
+        [0.52147550647012408, 0.94603736725136622],
+        [0.41835281382162981, 0.88025340422576681],
+    ]
+    by = ps.ciprop("sch_wide", category="Yes", method="likelihood", by="stype")
+    np.testing.assert_allclose(by[["ci_low", "ci_high"]].to_numpy(), expected, rtol=1e-10)
+    # R: svyciprop(..., subset(ps, stype == "H"), method = "likelihood")
+    sub = ps.subset("stype == 'H'").ciprop("sch_wide", category="Yes", method="likelihood")
+    np.testing.assert_allclose(sub[["ci_low", "ci_high"]].iloc[0], expected[1], rtol=1e-10)
+
+
+def test_a_proportion_of_one_is_refused() -> None:
+    # R: svyciprop(~I(sch_wide == "Yes"), subset(dclus1, both == "Yes"), method = "likelihood")
+    # stops ("profiling has found a better solution"): every school there has sch_wide Yes
+    _, clus = _designs()
+    with pytest.raises(DesignError, match="both 0s and 1s"):
+        clus.subset("both == 'Yes'").ciprop("sch_wide", category="Yes", method="likelihood")
 
 
 def test_a_profile_that_stops_short_as_r() -> None:

@@ -320,12 +320,7 @@ class DesignBase:
             if method == "likelihood":
                 lo[d], hi[d] = np.nan, np.nan
                 if not bad[d, 0]:
-                    from ci_eval.survey.profile_ci import likelihood_interval
-
-                    fit_rows = np.flatnonzero(keep & (code == d) & ~missing)
-                    lo[d], hi[d] = likelihood_interval(
-                        self, y, fit_rows, np.flatnonzero(dom.code == d), conf_level, dfd
-                    )
+                    lo[d], hi[d] = self._likelihood_interval(y, dom.code == d, conf_level, dfd)
                 continue
             lo[d], hi[d] = _prop_interval(p[d], se_d, method, conf_level, dfd, in_domain)
         n = self._counts(dom, keep)[:, None]
@@ -411,6 +406,29 @@ class DesignBase:
         return svychisq(self, a, b, statistic)
 
     # --- helpers ----------------------------------------------------------------------------
+
+    def _likelihood_interval(
+        self, y: np.ndarray, in_domain: np.ndarray, conf_level: float, df: float
+    ) -> tuple[float, float]:
+        """``ciprop(method="likelihood")`` in one domain (``in_domain``: its rows; those with
+        ``y`` missing leave the fit).
+
+        R fits on the domain's design: its rows only, but for a calibrated design every row,
+        with weight 0 outside the domain (R's ``[.survey.design2``).
+        """
+        from ci_eval.survey.profile_ci import likelihood_interval
+
+        has_y = ~np.isnan(y)
+        if getattr(self, "_calibration", ()):
+            everyone = np.flatnonzero(has_y)
+            w = np.where(in_domain, self._w, 0.0)
+            return likelihood_interval(
+                self, y, everyone, np.arange(len(y)), conf_level, df, weights=w
+            )
+        domain_rows = np.flatnonzero(in_domain)
+        return likelihood_interval(
+            self, y, np.flatnonzero(in_domain & has_y), domain_rows, conf_level, df
+        )
 
     def _domains(self, by: str | Sequence[str] | None) -> Domains:
         """Domains of ``by``, with rows outside the subpopulation (see :meth:`subset`) in none."""

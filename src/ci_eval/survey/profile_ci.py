@@ -55,13 +55,17 @@ def likelihood_interval(
     domain_rows: np.ndarray,
     conf_level: float,
     df: float,
+    weights: np.ndarray | None = None,
 ) -> tuple[float, float]:
     """Profile-likelihood interval for the proportion of ``y`` (see the module docstring).
 
     ``y`` is the 0/1 variable aligned with the design's data; ``rows`` are the positions that
     enter the fit (the domain's rows with a value of ``y``) and ``domain_rows`` those of the
     domain (the subset design R fits on: the prior weights are scaled to mean 1 over them).
-    ``df`` is the design degrees of freedom for the level adjustment.
+    ``df`` is the design degrees of freedom for the level adjustment. ``weights`` (aligned with
+    the data; the design's weights if None) replace the sampling weights: R's domain of a
+    calibrated design keeps every row, those outside the domain with weight 0, so that ``rows``
+    and ``domain_rows`` are then all rows and the weights are 0 outside the domain.
 
     Examples
     --------
@@ -87,9 +91,17 @@ def likelihood_interval(
             f"ciprop(method='likelihood') needs positive design degrees of freedom, got {df!r}"
         )
     rows = np.asarray(rows)
-    w_all = np.asarray(design._w, dtype=float)
+    w_all = np.asarray(design._w if weights is None else weights, dtype=float)
     prior = w_all[rows] / float(np.mean(w_all[np.asarray(domain_rows)]))
     yk = np.asarray(y, dtype=float)[rows]
+    observed = yk[prior > 0]
+    if observed.size == 0 or np.all(observed == observed[0]):
+        share = "no rows" if observed.size == 0 else f"all {observed[0]:g}"
+        raise DesignError(
+            f"ciprop(method='likelihood') needs both 0s and 1s in the domain, but it has "
+            f"{share}: the likelihood has no maximum (R stops with an error too); use "
+            "method='beta' for a proportion of 0 or 1"
+        )
     X = np.ones((len(rows), 1))
     family = get_family("quasibinomial")
     fit = irls(X, yk, prior, family, what="the intercept-only model of ciprop")
