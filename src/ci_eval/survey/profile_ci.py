@@ -10,17 +10,18 @@ as follows, and so does :func:`likelihood_interval`:
    (working weights ``W`` of the last IRLS step).
 2. The design effect ``lambda = se^2 / naive`` rescales the tail probability: with ``df`` the
    design degrees of freedom, ``alpha = Phi(t_df((1 - level) / 2) * sqrt(lambda)) / 2``
-   (``Phi`` the normal distribution function; ``df = Inf`` uses the normal quantile). This is
-   the Rao-Scott-type correction of the likelihood-ratio statistic to the design.
+   (``Phi`` the normal distribution function; ``df = Inf`` uses the normal quantile), so the
+   model-based likelihood ratio is read against the design-based sampling variability.
 3. Profile the deviance: at ``b = b0 + s * k * del * se`` (``s = -1, 1``, ``k = 1, 2, ...``
-   while ``k < 10`` and ``|z| < zmax``, with ``zmax = sqrt(F^-1(1 - alpha; 1, n - 1))`` and
+   while ``k < 10`` and ``|z| < zmax``, with ``zmax = sqrt(F^-1(1 - alpha; 1, n - 1))``, ``n``
+   the rows of the fit, and
    ``del = zmax / 5``), the signed root ``z = s * sqrt((D(b) - D(b0)) / phi)`` of the deviance
-   difference, scaled by the dispersion ``phi``: the design-weighted variance (divisor
-   ``n - 1``, R's ``svyvar``) of ``svyglm``'s Pearson residuals, ``(y - mu) / sqrt(mu (1 - mu))``
-   times the square root of prior weight over scaled sampling weight (1 unless rows of the
-   domain miss ``y``).
-4. Interpolate ``z`` as a function of ``b`` by an FMM cubic spline at ``3 m`` points
-   (``m`` profile points, ``b0`` among them), then invert it by linear interpolation at
+   difference, scaled by the dispersion ``phi``: the design-weighted variance (R's ``svyvar``,
+   divisor ``m - 1`` with ``m`` the rows of positive weight) of ``svyglm``'s Pearson
+   residuals, ``(y - mu) / sqrt(mu (1 - mu))`` times the square root of prior weight over
+   scaled sampling weight (1 unless rows of the domain miss ``y``).
+4. Interpolate ``z`` as a function of ``b`` by an FMM cubic spline at three times as many
+   points as the profile has (``b0`` among them), then invert it by linear interpolation at
    ``z = Phi^-1(2 alpha)`` and ``Phi^-1(1 - 2 alpha)``
    (:mod:`ci_eval.survey.interpolation`), and map back with the inverse logit.
 
