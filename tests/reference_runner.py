@@ -199,10 +199,7 @@ def glm_control(r_call: str) -> dict[str, Any]:
 
 
 # Features ci_eval leaves out on purpose, with the reason (a case using one is skipped, not passed).
-NOT_SUPPORTED = {
-    ("ciprop", "likelihood"): "the profile-likelihood interval of svyciprop (R interpolates MASS's "
-    "profile of the quasi-binomial fit with splines) is not implemented; use logit or beta",
-}
+NOT_SUPPORTED: dict[tuple[str, str | None], str] = {}
 
 
 def run_case(case: Case):
