@@ -12,7 +12,7 @@ from ci_eval.survey.grouped import grouped_sums
 from ci_eval.survey.variables import analysis_matrix, domains
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     n=st.integers(1, 60),
     p=st.integers(1, 12),
@@ -70,7 +70,7 @@ def test_domain_codes_are_dense_and_sorted(with_missing: bool) -> None:
     assert d.count == len(set(table))
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 2**16))
 def test_taylor_results_do_not_depend_on_row_order(seed: int) -> None:
     # rows sorted by PSU take the run-sum path of the cluster totals; shuffled rows do not
