@@ -1,0 +1,116 @@
+"""Simulate the demo organisation (program) survey.
+
+A fixed universe of mentoring programs (``P0001`` ...) with stable attributes;
+each wave, most of them answer. Program quality (a latent score) drives how many
+effective-practice standards are fully in place and how many volunteer mentors
+stay for 12 months; collaboration grows between the waves (the "mutually
+reinforcing activities" of collective impact). The territories have one or two
+programs each, so disclosure control has hard cases.
+
+>>> import numpy as np
+>>> programs = program_universe(np.random.default_rng(3))
+>>> len(programs), int((programs["province"] == 61).sum())
+(460, 1)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ci_eval.demo.codebooks import COLLABORATION_ITEMS, PRACTICE_ITEMS
+from ci_eval.demo.population import PROVINCES, population_cells
+from ci_eval.demo.youth import FRENCH_SHARE, REGION_OF, expit
+
+UNIVERSE = 460
+"""Programs ever in the frame; the first 430 existed in 2021."""
+IN_FRAME = {"2021": 430, "2024": 460}
+RESPONDING = {"2021": 400, "2024": 410}
+FIXED_COUNTS = {60: 2, 61: 1, 62: 1, 11: 5}
+"""Programs in the smallest jurisdictions (Yukon, NWT, Nunavut, PEI)."""
+
+COLLABORATION_RATE = {
+    "2021": (0.70, 0.40, 0.25, 0.30, 0.20),
+    "2024": (0.75, 0.48, 0.35, 0.35, 0.32),
+}
+MODEL_RATE = {"one_to_one": 0.70, "group": 0.45, "peer": 0.15}
+EMENTORING_RATE = {"2021": 0.20, "2024": 0.30}
+
+
+def program_universe(rng: np.random.Generator) -> pd.DataFrame:
+    """Stable attributes of every program (province, type, size, quality)."""
+    sizes = population_cells("2024").groupby("province")["population"].sum()
+    others = sizes.drop(list(FIXED_COUNTS))
+    free = UNIVERSE - sum(FIXED_COUNTS.values())
+    provinces = list(rng.choice(others.index.to_numpy(), free, p=others / others.sum()))
+    for province, count in FIXED_COUNTS.items():
+        provinces += [province] * count
+    provinces = np.array(provinces)[rng.permutation(UNIVERSE)]
+    n = UNIVERSE
+    return pd.DataFrame(
+        {
+            "program_id": [f"P{i + 1:04d}" for i in range(n)],
+            "province": provinces.astype(int),
+            "region": [REGION_OF[int(p)] for p in provinces],
+            "org_type": rng.choice([1, 2, 3, 4], n, p=[0.45, 0.30, 0.15, 0.10]),
+            "base_size": np.exp(rng.normal(np.log(60), 1.0, n)),
+            "quality": rng.standard_normal(n),
+            "french": [u < FRENCH_SHARE.get(int(p), 0.03) for u, p in
+                       zip(rng.random(n), provinces, strict=True)],
+            "model_u": [rng.random(4) for _ in range(n)],
+        }
+    )  # fmt: skip
+
+
+def organisation_answers(
+    rng: np.random.Generator, universe: pd.DataFrame, wave: str
+) -> pd.DataFrame:
+    """One wave's answers of the programs that responded, with the codebook's codes."""
+    frame = universe.iloc[: IN_FRAME[wave]]
+    fixed = frame["province"].isin(list(FIXED_COUNTS)).to_numpy()
+    others = np.flatnonzero(~fixed)
+    keep = rng.choice(others, RESPONDING[wave] - fixed.sum(), replace=False)
+    chosen = frame.iloc[np.sort(np.concatenate([np.flatnonzero(fixed), keep]))]
+    n = len(chosen)
+    growth = 1.0 if wave == "2021" else 1.08
+    a = pd.DataFrame({"program_id": chosen["program_id"].to_numpy()})
+    a["survey_language"] = np.where(chosen["french"], "fr", "en")
+    a["province"] = chosen["province"].to_numpy()
+    a["region"] = chosen["region"].to_numpy()
+    a["org_type"] = chosen["org_type"].to_numpy()
+    u = np.stack(chosen["model_u"].to_numpy())
+    a["model_one_to_one"] = (u[:, 0] < MODEL_RATE["one_to_one"]).astype(int)
+    a["model_group"] = (u[:, 1] < MODEL_RATE["group"]).astype(int)
+    a["model_ementoring"] = (u[:, 2] < EMENTORING_RATE[wave]).astype(int)
+    a["model_peer"] = (u[:, 3] < MODEL_RATE["peer"]).astype(int)
+    none = a[["model_one_to_one", "model_group", "model_ementoring", "model_peer"]].sum(axis=1) == 0
+    a.loc[none, "model_one_to_one"] = 1
+    served = np.maximum(5, np.rint(chosen["base_size"].to_numpy() * growth
+                                   * np.exp(rng.normal(0, 0.2, n))))  # fmt: skip
+    a["youth_served"] = served
+    a["size_band"] = np.digitize(served, [50, 200]) + 1
+    waitlist = rng.random(n) < (0.50 if wave == "2021" else 0.45)
+    a["waitlist"] = np.where(rng.random(n) < 0.02, 8, np.where(waitlist, 1, 2))
+    a["waitlist_youth"] = np.where(
+        a["waitlist"] == 1,
+        np.maximum(1, np.rint(served * 0.3 * np.exp(rng.normal(0, 0.6, n)))),
+        np.nan,
+    )
+    a["wait_time_months"] = np.where(
+        a["waitlist"] == 1, np.clip(np.rint(rng.gamma(3.0, 2.0, n)), 1, 24), np.nan
+    )
+    recruited = np.maximum(1, np.rint(served * 0.45 * np.exp(rng.normal(0, 0.4, n))))
+    quality = chosen["quality"].to_numpy() + (0.0 if wave == "2021" else 0.15)
+    a["volunteers_recruited"] = recruited
+    a["volunteers_retained"] = rng.binomial(recruited.astype(int), expit(0.6 + 0.5 * quality))
+    for name in PRACTICE_ITEMS:
+        latent = quality + 0.8 * rng.standard_normal(n)
+        level = np.digitize(latent, [-1.2, 0.0]) + 1
+        a[name] = np.where(rng.random(n) < 0.02, 8, level)
+    for name, rate in zip(COLLABORATION_ITEMS, COLLABORATION_RATE[wave], strict=True):
+        a[name] = np.where(rng.random(n) < rate, 1, 2)
+    a["partner_count"] = rng.poisson(2 + 2 * (a[list(COLLABORATION_ITEMS)] == 1).sum(axis=1))
+    return a
+
+
+__all__ = ["PROVINCES", "organisation_answers", "program_universe"]

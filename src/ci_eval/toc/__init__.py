@@ -1,0 +1,23 @@
+"""The theory-of-change model: schema, validation, scoring, reliability and diagrams.
+
+>>> from ci_eval.toc import LEVELS
+>>> LEVELS[0], LEVELS[-1]
+('activity', 'impact')
+"""
+
+from ci_eval.toc.schema import LEVELS, Contribution, Indicator, Outcome, ToCModel
+from ci_eval.toc.scoring import score_indicator, score_indicators
+from ci_eval.toc.validate import Problem, check_model, load_model
+
+__all__ = [
+    "LEVELS",
+    "Contribution",
+    "Indicator",
+    "Outcome",
+    "Problem",
+    "ToCModel",
+    "check_model",
+    "load_model",
+    "score_indicator",
+    "score_indicators",
+]

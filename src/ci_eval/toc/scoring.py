@@ -1,0 +1,219 @@
+"""Score respondents' answers onto indicator values.
+
+Every rule works on a copy of the responses in which the codebook's missing codes
+are already missing (``Codebook.apply_missing``), so a "don't know" (8) or "prefer
+not to say" (9) can never count as an answer. Results are floats; NaN means the
+indicator is not defined for that respondent (missing answers, or outside the
+indicator's ``universe``).
+
+Rules (``scoring.method``):
+
+- ``value``: the item's number.
+- ``recode``: ``map`` from code to number; codes not in the map are missing.
+- ``mean`` / ``sum``: optional common ``recode``, then ``reverse`` items as
+  ``lo + hi - x`` with ``range: [lo, hi]``; defined when at least ``min_answered``
+  items are answered (default: all); a sum is prorated, ``mean * k`` for ``k``
+  items (the usual person-mean imputation, e.g. Schafer & Graham 2002, §4).
+- ``threshold``: 1 if the answer is in ``values`` (or ``min <= x <= max``), else 0.
+- ``any_of`` / ``all_of``: Kleene logic over items: ``any_of`` is 1 if some item is
+  in ``values``, 0 if all items are answered and none is, else missing;
+  ``all_of`` is 0 if some answered item is not in ``values``, 1 if all are, else
+  missing.
+- ``derived``: an expression over other indicators (:mod:`ci_eval.toc.expression`).
+
+>>> import pandas as pd
+>>> from ci_eval.codebook import Codebook
+>>> from ci_eval.toc.schema import Indicator
+>>> cb = Codebook.from_dict({"survey": "youth", "variables": [
+...     {"name": f"q{i}", "type": "categorical", "measure": "ordinal", "missing_codes": [9],
+...      "value_labels": {c: {"en": str(c)} for c in (1, 2, 3, 4, 5, 9)}} for i in (1, 2, 3)]})
+>>> scale = Indicator.model_validate({"id": "scale", "label": {"en": "S"}, "survey": "youth",
+...     "items": ["q1", "q2", "q3"],
+...     "scoring": {"method": "mean", "min_answered": 2, "reverse": ["q3"], "range": [1, 5]}})
+>>> data = pd.DataFrame({"q1": [5, 4, 1], "q2": [5, 9, 9], "q3": [1, 2, 9]})
+>>> score_indicator(scale, cb.apply_missing(data)).tolist()
+[5.0, 4.0, nan]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ci_eval.codebook import Codebook
+from ci_eval.errors import ModelError
+from ci_eval.toc import expression
+from ci_eval.toc.graph import dependency_order
+from ci_eval.toc.schema import Indicator, ToCModel
+
+
+def score_indicators(
+    model: ToCModel,
+    responses: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    id_column: str,
+    survey: str | None = None,
+) -> pd.DataFrame:
+    """Indicator values for every respondent of one survey.
+
+    Parameters
+    ----------
+    model : ToCModel
+        A validated model.
+    responses : DataFrame
+        Harmonised responses of one survey and wave (codebook names and codes).
+    codebook : Codebook
+        That survey's codebook; its missing codes are set missing first.
+    id_column : str
+        The respondent (or program) id column, kept as the first column.
+    survey : str, optional
+        Which indicators to score; default ``codebook.survey``.
+
+    Returns
+    -------
+    DataFrame
+        ``id_column`` then one float column per indicator, in dependency order
+        of the model file, one row per response, same index as ``responses``.
+
+    Raises
+    ------
+    ModelError
+        If an item or the id column is not in the responses.
+    """
+    survey = survey or codebook.survey
+    if id_column not in responses.columns:
+        raise ModelError(f"id column {id_column!r} is not in the {survey!r} responses")
+    data = codebook.apply_missing(responses)
+    indicators = {i.id: i for i in model.indicators_for(survey)}
+    order = dependency_order({k: sorted(_references(v, indicators)) for k, v in indicators.items()})
+    scores: dict[str, pd.Series] = {}
+    for indicator_id in order:
+        scores[indicator_id] = score_indicator(indicators[indicator_id], data, scores)
+    out = pd.DataFrame({id_column: responses[id_column]}, index=responses.index)
+    for indicator in indicators.values():
+        out[indicator.id] = scores[indicator.id]
+    return out
+
+
+def score_indicator(
+    indicator: Indicator,
+    data: pd.DataFrame,
+    indicators: Mapping[str, pd.Series] | None = None,
+) -> pd.Series:
+    """One indicator's values, from responses whose missing codes are already missing.
+
+    ``indicators`` holds already-scored indicators, for ``derived`` rules and universes.
+    """
+    indicators = indicators or {}
+    missing = [i for i in indicator.items if i not in data.columns]
+    if missing:
+        raise ModelError(
+            f"indicator {indicator.id!r}: items {missing} are not in the responses; "
+            "check the codebook's wave mapping"
+        )
+    items = data[indicator.items].apply(pd.to_numeric, errors="coerce").astype("float64")
+    rule = indicator.scoring
+    method = rule.method
+    if method == "value":
+        values = items.iloc[:, 0]
+    elif method == "recode":
+        values = _recode(items.iloc[:, 0], rule.map)
+    elif method in ("mean", "sum"):
+        values = _scale(prepare_scale_items(indicator, data), rule.method, rule.min_answered)
+    elif method == "threshold":
+        values = _threshold(data[indicator.items[0]], rule.values, rule.min, rule.max)
+    elif method in ("any_of", "all_of"):
+        values = _flags(data[indicator.items], rule.values, any_of=method == "any_of")
+    else:
+        values = expression.evaluate(rule.expression, _namespace(indicator, data, indicators))
+    values = values.astype("float64").rename(indicator.id)
+    if indicator.universe:
+        inside = expression.evaluate(indicator.universe, _namespace(indicator, data, indicators))
+        values = values.where(inside == 1)
+    return values
+
+
+def prepare_scale_items(indicator: Indicator, data: pd.DataFrame) -> pd.DataFrame:
+    """A scale's items after its common recode and reverse-coding (missing codes already NaN).
+
+    Used by scoring and by reliability, so both see the same numbers.
+    """
+    rule = indicator.scoring
+    items = data[indicator.items].apply(pd.to_numeric, errors="coerce").astype("float64")
+    if rule.recode is not None:
+        items = items.apply(lambda column: _recode(column, rule.recode))
+    for item in rule.reverse:
+        low, high = rule.range
+        items[item] = low + high - items[item]
+    return items
+
+
+def _references(indicator: Indicator, indicators: Mapping[str, Indicator]) -> set[str]:
+    texts = [indicator.universe] if indicator.universe else []
+    if indicator.scoring.method == "derived":
+        texts.append(indicator.scoring.expression)
+    names: set[str] = set()
+    for text in texts:
+        names |= expression.names(text)
+    return {n for n in names if n in indicators and n != indicator.id}
+
+
+def _namespace(
+    indicator: Indicator, data: pd.DataFrame, indicators: Mapping[str, pd.Series]
+) -> dict[str, pd.Series]:
+    texts = [t for t in (indicator.universe, getattr(indicator.scoring, "expression", None)) if t]
+    namespace: dict[str, pd.Series] = {}
+    for name in set().union(*(expression.names(t) for t in texts)):
+        if name in indicators:
+            namespace[name] = indicators[name]
+        elif name in data.columns:
+            namespace[name] = data[name]
+        else:
+            raise ModelError(
+                f"indicator {indicator.id!r}: {name!r} is neither a scored indicator nor a "
+                "column of the responses"
+            )
+    return dict(sorted(namespace.items())) or {"_": pd.Series(np.nan, index=data.index)}
+
+
+def _recode(values: pd.Series, mapping: Mapping[object, float | None]) -> pd.Series:
+    numeric = {float(k): v for k, v in mapping.items() if isinstance(k, int | float)}
+    target = pd.to_numeric(values, errors="coerce").map(numeric)
+    return pd.to_numeric(target, errors="coerce").astype("float64")
+
+
+def _scale(items: pd.DataFrame, method: str, min_answered: int | None) -> pd.Series:
+    needed = min_answered if min_answered is not None else items.shape[1]
+    answered = items.notna().sum(axis=1)
+    mean = items.mean(axis=1, skipna=True)
+    values = mean if method == "mean" else mean * items.shape[1]
+    return values.where(answered >= needed)
+
+
+def _threshold(
+    values: pd.Series, codes: list[object] | None, low: float | None, high: float | None
+) -> pd.Series:
+    if codes is not None:
+        hit = values.isin(codes)
+    else:
+        numeric = pd.to_numeric(values, errors="coerce")
+        hit = pd.Series(True, index=values.index)
+        if low is not None:
+            hit &= numeric >= low
+        if high is not None:
+            hit &= numeric <= high
+    return hit.astype("float64").where(values.notna())
+
+
+def _flags(items: pd.DataFrame, codes: list[object], *, any_of: bool) -> pd.Series:
+    hit = items.isin(codes) & items.notna()
+    miss = items.isna()
+    if any_of:
+        out = pd.Series(np.where(hit.any(axis=1), 1.0, 0.0), index=items.index)
+        return out.mask(~hit.any(axis=1) & miss.any(axis=1))
+    fails = ~hit & ~miss
+    out = pd.Series(np.where(fails.any(axis=1), 0.0, 1.0), index=items.index)
+    return out.mask(~fails.any(axis=1) & miss.any(axis=1))
