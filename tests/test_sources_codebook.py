@@ -218,8 +218,13 @@ def test_diff_lists_added_removed_changed(codebook):
     assert codebook.diff(codebook) == []
 
 
-codes = st.one_of(st.integers(-1000, 1000), st.text(min_size=1, max_size=8))
-labels = st.fixed_dictionaries({"en": st.text(max_size=20), "fr": st.text(max_size=20)})
+# Labels are printable text: control characters (e.g. U+0085, a YAML line break)
+# and lone surrogates are not codebook content.
+printable = st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"))
+codes = st.one_of(st.integers(-1000, 1000), st.text(printable, min_size=1, max_size=8))
+labels = st.fixed_dictionaries(
+    {"en": st.text(printable, max_size=20), "fr": st.text(printable, max_size=20)}
+)
 
 
 @settings(max_examples=40, deadline=None)
@@ -243,3 +248,9 @@ def test_yaml_round_trip_property(tmp_path_factory, value_labels, name):
     path = tmp_path_factory.mktemp("cb") / "cb.yaml"
     cb.to_yaml(path)
     assert Codebook.from_yaml(path) == cb
+
+
+def test_empty_yaml_fields_mean_none_given(tmp_path):
+    path = tmp_path / "cb.yaml"
+    path.write_text("survey: s\nvariables:\n  - name: a\n    type: text\n    waves:\n")
+    assert Codebook.from_yaml(path).variables["a"].waves == {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -205,6 +206,15 @@ def test_empty_truncated_corrupt_and_misnamed_files(tmp_path):
     ):
         read_survey_file(misnamed)
 
+    sas = tmp_path / "youth.sas7bdat"
+    sas.write_bytes(good.read_bytes())
+    with pytest.raises(SourceError, match=r"rename it to youth\.sav"):
+        read_survey_file(sas)
+    fake_sas = tmp_path / "fake.sas7bdat"
+    fake_sas.write_bytes(b"\0" * 2048)
+    with pytest.raises(SourceError, match=r"fake\.sas7bdat: not a SAS \.sas7bdat file"):
+        read_survey_file(fake_sas)
+
     with pytest.raises(SourceError, match=r"unsupported file type '\.xlsx'"):
         read_survey_file(tmp_path / "youth.xlsx")
     with pytest.raises(SourceError, match="file not found"):
@@ -214,3 +224,22 @@ def test_empty_truncated_corrupt_and_misnamed_files(tmp_path):
     bad_parquet.write_bytes(b"PAR1" + b"\0" * 20)
     with pytest.raises(SourceError, match="cannot read it as Parquet"):
         read_survey_file(bad_parquet)
+
+
+def test_real_sas7bdat_in_chunks(tmp_path):
+    source = Path(__file__).parent / "data" / "files" / "iris.sas7bdat"
+    got = read_survey_file(source, chunk_size=40)
+    assert got.format == "SAS .sas7bdat"
+    assert got.data.shape == (150, 5)
+    assert got.data["Sepal_Length"].tolist()[:3] == [5.1, 4.9, 4.7]
+    # the file stores species in 6 characters ($6.)
+    assert got.data["Species"].value_counts().to_dict() == {
+        "setosa": 50,
+        "versic": 50,
+        "virgin": 50,
+    }
+    assert got.codebook.variables["Species"].type == "text"
+    truncated = tmp_path / "iris.sas7bdat"
+    truncated.write_bytes(source.read_bytes()[:70_000])
+    with pytest.raises(SourceError, match=r"iris\.sas7bdat: cannot read it as SAS \.sas7bdat"):
+        read_survey_file(truncated)

@@ -8,11 +8,14 @@ family are shown as one clear message and exit code 2, without a traceback.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ci_eval import __version__
+from ci_eval.errors import CiEvalError
 
 app = typer.Typer(
     name="ci-eval",
@@ -49,6 +52,93 @@ def run(
         "Not built yet: pull, quality, scoring, weighting, estimation and the report stages; "
         "`make test` checks what exists."
     )
+
+
+# --- sources and codebook commands ---
+StudyArg = Annotated[Path, typer.Argument(help="The study folder (holds ci-eval.toml).")]
+
+
+def _fail(exc: CiEvalError) -> typer.Exit:
+    console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+    return typer.Exit(2)
+
+
+@app.command("pull")
+def pull_command(
+    study: StudyArg = Path("."),
+    survey: Annotated[str | None, typer.Option(help="Only this survey.")] = None,
+    wave: Annotated[str | None, typer.Option(help="Only this wave.")] = None,
+    accept_changes: Annotated[
+        bool, typer.Option(help="Apply responses edited or deleted on the server.")
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+) -> None:
+    """Pull surveys (LimeSurvey or files) into immutable raw snapshots."""
+    from ci_eval.sources.pull import pull
+    from ci_eval.sources.summary import pull_lines, pull_table
+    from ci_eval.study import load_study
+
+    try:
+        reports = pull(
+            load_study(study), survey, wave, accept_changes=accept_changes, progress=progress
+        )
+    except CiEvalError as exc:
+        raise _fail(exc) from None
+    console.print(pull_table(reports))
+    for line in pull_lines(reports):
+        console.print(line, soft_wrap=True)
+
+
+@app.command("codebook")
+def codebook_command(
+    study: StudyArg = Path("."),
+    survey: Annotated[str, typer.Option(help="The survey (e.g. youth).")] = "youth",
+    wave: Annotated[str | None, typer.Option(help="Wave to export from.")] = None,
+    export: Annotated[
+        Path | None, typer.Option(help="Write the codebook of the wave's latest snapshot here.")
+    ] = None,
+) -> None:
+    """Show a survey's codebook and how each pulled wave fits it, or export one."""
+    from ci_eval.codebook import Codebook
+    from ci_eval.sources.pull import wave_codebook
+    from ci_eval.sources.summary import (
+        codebook_table,
+        export_codebook,
+        harmonisation_check,
+        pulled_waves,
+    )
+    from ci_eval.study import load_study
+
+    try:
+        loaded = load_study(study)
+        config = loaded.survey(survey)
+        if export is not None:
+            written = export_codebook(loaded, survey, wave, export)
+            console.print(f"wrote {len(written.variables)} variables to {escape(str(export))}")
+            return
+        path = loaded.path(config.codebook) if config.codebook else None
+        if path is not None and path.is_file():
+            codebook = Codebook.from_yaml(path)
+            console.print(codebook_table(codebook, loaded.study.languages))
+            for name, result in harmonisation_check(loaded, survey, codebook):
+                colour = "green" if result == "fits" else "yellow"
+                console.print(f"[{colour}]wave {name}:[/{colour}] {escape(result)}", soft_wrap=True)
+            return
+        waves = pulled_waves(loaded, survey)
+        if not waves:
+            console.print(
+                f"no codebook file and no pulled wave for {survey!r}: run `ci-eval pull` first"
+            )
+            return
+        console.print(
+            codebook_table(wave_codebook(loaded, survey, waves[-1]), loaded.study.languages)
+        )
+        console.print(
+            f"(from the latest snapshot of wave {waves[-1]}; save it with --export "
+            f"{config.codebook or f'surveys/{survey}/codebook.yaml'})"
+        )
+    except CiEvalError as exc:
+        raise _fail(exc) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

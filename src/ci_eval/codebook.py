@@ -108,6 +108,15 @@ class Variable(BaseModel):
     measure: Measure | None = None
     waves: dict[str, WaveMapping] = {}
 
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_default(cls, data: Any) -> Any:
+        # A hand-edited `waves:` or `value_labels:` with nothing under it is YAML null.
+        if isinstance(data, Mapping):
+            empty = ("label", "value_labels", "missing_codes", "waves")
+            data = {k: v for k, v in data.items() if not (k in empty and v is None)}
+        return data
+
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
@@ -268,6 +277,15 @@ class Codebook:
         return cls(model.survey, model.variables)
 
     @classmethod
+    def from_yaml_text(cls, text: str, *, source: str = "codebook") -> Codebook:
+        """Read a codebook from YAML text; ``source`` names it in errors."""
+        try:
+            data = load_yaml_text(text)
+        except yaml.YAMLError as exc:
+            raise CodebookError(f"{source}: not valid YAML: {exc}") from None
+        return cls.from_dict(data, source=source)
+
+    @classmethod
     def from_yaml(cls, path: str | Path) -> Codebook:
         """Read ``codebook.yaml``.
 
@@ -286,11 +304,7 @@ class Codebook:
             ) from None
         except UnicodeDecodeError as exc:
             raise CodebookError(f"{path}: not UTF-8 text ({exc.reason})") from None
-        try:
-            data = load_yaml_text(text)
-        except yaml.YAMLError as exc:
-            raise CodebookError(f"{path}: not valid YAML: {exc}") from None
-        return cls.from_dict(data, source=str(path))
+        return cls.from_yaml_text(text, source=str(path))
 
     def to_dict(self) -> dict[str, Any]:
         """The codebook as plain data (the YAML form)."""

@@ -156,17 +156,28 @@ class LimeSurveyConnection:
             requests_session=_TimeoutSession(self._timeout),
         )
 
-    def call(self, what: str, fn: Callable[[Client], T]) -> T:
-        """Run ``fn(client)`` with retries; ``what`` names it in messages."""
+    def call(self, what: str, fn: Callable[[Client], T], *, statuses: bool = False) -> T:
+        """Run ``fn(client)`` with retries; ``what`` names it in messages.
+
+        A LimeSurvey status string becomes a SourceError, or, with
+        ``statuses=True``, a :class:`LimeSurveyStatus` for the caller to read.
+        """
         if self._client is None:
             raise RuntimeError("use LimeSurveyConnection as a context manager")
         try:
-            return self._attempt(lambda: fn(self._client), what)  # type: ignore[arg-type]
-        except _SessionExpiredError:
-            logger.info("session key expired; logging in again")
-            self.close()
-            self._client = self._attempt(self._login, "log in")
-            return self._attempt(lambda: fn(self._client), what)  # type: ignore[arg-type]
+            try:
+                return self._attempt(lambda: fn(self._client), what)  # type: ignore[arg-type]
+            except _SessionExpiredError:
+                logger.info("session key expired; logging in again")
+                self.close()
+                self._client = self._attempt(self._login, "log in")
+                return self._attempt(lambda: fn(self._client), what)  # type: ignore[arg-type]
+        except LimeSurveyStatus as exc:
+            if statuses:
+                raise
+            raise SourceError(
+                f"LimeSurvey at {public_url(self.url)}: {what} failed: {exc.status}"
+            ) from None
 
     def _attempt(self, fn: Callable[[], T], what: str) -> T:
         where = public_url(self.url)
@@ -223,7 +234,7 @@ class LimeSurveyConnection:
                     f"LimeSurvey at {where} refused the user name or password; check the "
                     "credentials environment variables named by the source"
                 ) from None
-            raise _StatusError(status, what) from None
+            raise LimeSurveyStatus(status, what) from None
         except LimeSurveyApiError as exc:
             raise SourceError(f"LimeSurvey at {where}: {what} failed: {exc}") from None
 
@@ -239,9 +250,10 @@ class LimeSurveyConnection:
                 self.call(
                     "read the survey properties",
                     lambda c: c.get_survey_properties(survey_id, list(properties)),
+                    statuses=True,
                 )
             )
-        except _StatusError as exc:
+        except LimeSurveyStatus as exc:
             raise self._survey_error(survey_id, exc) from None
 
     def summary(self, survey_id: int) -> dict[str, int] | None:
@@ -250,8 +262,14 @@ class LimeSurveyConnection:
         return None if got is None else {k: int(v) for k, v in dict(got).items()}
 
     def rpc(self, what: str, method: str, *params: Any) -> Any:
-        """Call a RemoteControl method by name (for structure queries)."""
-        return self.call(what, lambda c: getattr(c.session, method)(*params))
+        """Call a RemoteControl method by name (for structure queries).
+
+        A status string (``No questions found``) is returned as ``{"status": ...}``.
+        """
+        try:
+            return self.call(what, lambda c: getattr(c.session, method)(*params), statuses=True)
+        except LimeSurveyStatus as exc:
+            return {"status": exc.status}
 
     def export(
         self,
@@ -281,14 +299,14 @@ class LimeSurveyConnection:
             )
 
         try:
-            raw = self.call("export responses", run)
-        except _StatusError as exc:
+            raw = self.call("export responses", run, statuses=True)
+        except LimeSurveyStatus as exc:
             if exc.status.startswith(NO_RESPONSES):
                 return []
             raise self._survey_error(survey_id, exc) from None
         return parse_json_export(raw) if file_format == "json" else parse_csv_export(raw)
 
-    def _survey_error(self, survey_id: int, exc: _StatusError) -> SourceError:
+    def _survey_error(self, survey_id: int, exc: LimeSurveyStatus) -> SourceError:
         where = public_url(self.url)
         if exc.status.startswith(NO_TABLE):
             return SourceError(
@@ -307,7 +325,7 @@ class _SessionExpiredError(Exception):
     """The server no longer knows our session key."""
 
 
-class _StatusError(Exception):
+class LimeSurveyStatus(Exception):  # noqa: N818 - a status, handled by the caller
     """A status string from LimeSurvey that the caller may interpret."""
 
     def __init__(self, status: str, what: str) -> None:

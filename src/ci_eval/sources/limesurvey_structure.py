@@ -79,8 +79,13 @@ _FIXED_LABELS: dict[str, dict[str, dict[str, str]]] = {
     "A": {i: {"en": str(i), "fr": str(i)} for i in range(1, 6)},
     "B": {i: {"en": str(i), "fr": str(i)} for i in range(1, 11)},
 }
-_TICKED = {"Y": {"en": "Yes", "fr": "Oui"}}
+# A multiple-choice box: "Y" ticked, "" shown but not ticked (null: never shown).
+_TICKED = {"Y": {"en": "Yes", "fr": "Oui"}, "": {"en": "Not selected", "fr": "Non sélectionné"}}
 _MULTIPLE = {"M", "P"}
+_LANGUAGE_NAMES = {
+    "en": {"en": "English", "fr": "Anglais"},
+    "fr": {"en": "French", "fr": "Français"},
+}
 _OTHER = {"en": "Other", "fr": "Autre"}
 
 
@@ -199,7 +204,10 @@ def codebook_from_structure(
     variables: dict[str, Variable] = {}
     for name, (kind, label) in RESPONSE_FIELDS.items():
         labels = {lang: label.get(lang, label["en"]) for lang in langs}
-        value_labels = {lang: {lang2: lang for lang2 in langs} for lang in langs}
+        value_labels = {
+            code: {lang: _LANGUAGE_NAMES.get(code, {}).get(lang, code) for lang in langs}
+            for code in langs
+        }
         variables[name] = Variable(
             name=name,
             label=labels,

@@ -135,6 +135,37 @@ class SnapshotStore:
         snaps = self.snapshots()
         return snaps[-1] if snaps else None
 
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the wave's lock for a pull, so two pulls never write it at once.
+
+        The lock (``flock`` on ``.lock``) ends with the process, so a crashed
+        pull never leaves the wave locked. Where ``fcntl`` does not exist
+        (Windows) pulls are not locked.
+
+        Raises
+        ------
+        SourceError
+            If another pull of this wave is running.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            yield
+            return
+        with (self.root / ".lock").open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise SourceError(
+                    f"{self.root}: another pull of this wave is running; wait for it to finish"
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def leftovers(self) -> list[Path]:
         """Folders of interrupted pulls (``.tmp-*``)."""
         if not self.root.is_dir():
