@@ -141,5 +141,82 @@ def codebook_command(
         raise _fail(exc) from None
 
 
+# --- theory of change, quality and demo commands ---
+model_app = typer.Typer(help="Check and show the theory-of-change model.", no_args_is_help=True)
+demo_app = typer.Typer(help="The bundled demo study.", no_args_is_help=True)
+app.add_typer(model_app, name="model")
+app.add_typer(demo_app, name="demo")
+
+
+def _toc_fail(error: Exception) -> typer.Exit:
+    console.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+@model_app.command("check")
+def model_check(
+    study: Path = typer.Argument(Path("."), help="The study folder (holds ci-eval.toml)."),
+) -> None:
+    """Validate the study's theory-of-change model against its codebooks."""
+    from ci_eval.toc.study_model import load_study_model
+
+    try:
+        model, path = load_study_model(study)
+    except CiEvalError as error:
+        raise _toc_fail(error) from None
+    console.print(
+        f"[green]ok[/green] {escape(str(path))}: {len(model.outcomes)} outcomes, "
+        f"{len(model.indicators)} indicators, {len(model.contributions)} contributions",
+        soft_wrap=True,
+    )
+
+
+@model_app.command("show")
+def model_show(
+    study: Path = typer.Argument(Path("."), help="The study folder (holds ci-eval.toml)."),
+    fmt: str | None = typer.Option(None, "--format", help="Write a diagram: mermaid or dot."),
+    output: Path | None = typer.Option(None, "--output", help="Diagram file (default: stdout)."),
+    language: str = typer.Option("en", "--language", help="Label language: en or fr."),
+    indicators: bool = typer.Option(False, "--indicators", help="Add indicators to the diagram."),
+) -> None:
+    """Print the theory of change as a tree, or write it as a Mermaid / Graphviz diagram."""
+    from rich.console import Console as StdoutConsole
+
+    from ci_eval.toc.diagram import FORMATS, render, tree
+    from ci_eval.toc.study_model import load_study_model
+
+    try:
+        model, _ = load_study_model(study)
+    except CiEvalError as error:
+        raise _toc_fail(error) from None
+    if fmt is None:
+        StdoutConsole().print(tree(model, language=language))
+        return
+    if fmt not in FORMATS:
+        raise _toc_fail(ValueError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}"))
+    text = render(model, fmt, language=language, indicators=indicators) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {escape(str(output))}", soft_wrap=True)
+
+
+@demo_app.command("generate")
+def demo_generate(
+    seed: int = typer.Option(2024, "--seed", help="Random seed; same seed, same bytes."),
+    out: Path = typer.Option(Path("."), "--out", help="Folder to write the demo study into."),
+) -> None:
+    """Write the demo study (settings, model, codebooks, simulated .sav data, truth)."""
+    from ci_eval.demo import generate_study
+
+    files = generate_study(out, seed=seed)
+    console.print(
+        f"wrote {len(files)} files of the demo study into {escape(str(out))} (seed {seed})",
+        soft_wrap=True,
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

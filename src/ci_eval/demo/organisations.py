@@ -4,8 +4,9 @@ A fixed universe of mentoring programs (``P0001`` ...) with stable attributes;
 each wave, most of them answer. Program quality (a latent score) drives how many
 effective-practice standards are fully in place and how many volunteer mentors
 stay for 12 months; collaboration grows between the waves (the "mutually
-reinforcing activities" of collective impact). The territories have one or two
-programs each, so disclosure control has hard cases.
+reinforcing activities" of collective impact), more in better-connected programs
+(a latent ``connected`` score, so the collaboration items hang together). The
+territories have one or two programs each, so disclosure control has hard cases.
 
 >>> import numpy as np
 >>> programs = program_universe(np.random.default_rng(3))
@@ -55,6 +56,7 @@ def program_universe(rng: np.random.Generator) -> pd.DataFrame:
             "org_type": rng.choice([1, 2, 3, 4], n, p=[0.45, 0.30, 0.15, 0.10]),
             "base_size": np.exp(rng.normal(np.log(60), 1.0, n)),
             "quality": rng.standard_normal(n),
+            "connected": rng.standard_normal(n),
             "french": [u < FRENCH_SHARE.get(int(p), 0.03) for u, p in
                        zip(rng.random(n), provinces, strict=True)],
             "model_u": [rng.random(4) for _ in range(n)],
@@ -107,8 +109,10 @@ def organisation_answers(
         latent = quality + 0.8 * rng.standard_normal(n)
         level = np.digitize(latent, [-1.2, 0.0]) + 1
         a[name] = np.where(rng.random(n) < 0.02, 8, level)
+    connected = chosen["connected"].to_numpy()
     for name, rate in zip(COLLABORATION_ITEMS, COLLABORATION_RATE[wave], strict=True):
-        a[name] = np.where(rng.random(n) < rate, 1, 2)
+        p = expit(np.log(rate / (1 - rate)) + 1.5 * connected)
+        a[name] = np.where(rng.random(n) < p, 1, 2)
     a["partner_count"] = rng.poisson(2 + 2 * (a[list(COLLABORATION_ITEMS)] == 1).sum(axis=1))
     return a
 

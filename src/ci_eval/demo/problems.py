@@ -68,8 +68,9 @@ def youth_wave(rng: np.random.Generator, wave: str) -> tuple[pd.DataFrame, pd.Se
     inattentive = careless(rng, extra("attention"))
     inattentive["attention_check"] = rng.choice([1, 3, 4, 5], len(inattentive))
     incomplete = extra("incomplete")
-    for row, stop in enumerate(rng.integers(2, int(0.6 * len(CORE_ITEMS)), len(incomplete))):
-        incomplete.loc[row, CORE_ITEMS[stop:]] = np.nan
+    stops = rng.integers(2, int(0.6 * len(CORE_ITEMS)), len(incomplete))
+    after_stop = np.arange(len(CORE_ITEMS))[None, :] >= stops[:, None]
+    incomplete[CORE_ITEMS] = incomplete[CORE_ITEMS].astype("float64").mask(after_stop)
     duplicates = clean.iloc[rng.choice(len(clean), PROBLEMS["duplicate"], replace=False)].copy()
     duplicates["duration_seconds"] = np.rint(duplicates["duration_seconds"] * 1.1)
     mentored = np.flatnonzero(clean["num_mentors"].notna().to_numpy())

@@ -24,7 +24,7 @@ The data-generating process (all effects are written down in :data:`EFFECTS`):
 
 >>> import numpy as np
 >>> people = draw_people(np.random.default_rng(1), 1000, "2021")
->>> 0.50 < people["mentored"].mean() < 0.62
+>>> bool(0.50 < people["mentored"].mean() < 0.62)
 True
 """
 
@@ -119,7 +119,10 @@ def expit(x: np.ndarray) -> np.ndarray:
 
 
 def _lookup(table: dict[int, float], codes: np.ndarray) -> np.ndarray:
-    return np.vectorize(table.__getitem__, otypes=[float])(codes)
+    """``table[code]`` for every code (every code must be a key)."""
+    keys = np.array(sorted(table))
+    values = np.array([table[k] for k in keys], dtype=float)
+    return values[np.searchsorted(keys, codes)]
 
 
 def mentoring_intercept(wave: str) -> float:
@@ -173,8 +176,7 @@ def draw_people(
         }
     )
     _add_mentoring(rng, people, wave)
-    _add_outcomes(rng, people)
-    return people
+    return _add_outcomes(rng, people)
 
 
 def _add_mentoring(rng: np.random.Generator, people: pd.DataFrame, wave: str) -> None:
@@ -215,7 +217,7 @@ def _likert(rng: np.random.Generator, latent: np.ndarray, centre: float, k: int)
     return np.clip(np.rint(centre + 0.8 * latent[:, None] + 0.6 * noise), 1, 5).astype(int)
 
 
-def _add_outcomes(rng: np.random.Generator, people: pd.DataFrame) -> None:
+def _add_outcomes(rng: np.random.Generator, people: pd.DataFrame) -> pd.DataFrame:
     n = len(people)
     inc, reg = people["income"].to_numpy(), people["region"].to_numpy()
     dose = _lookup(EFFECTS["dose_by_length"], people["length"].to_numpy())
@@ -224,6 +226,7 @@ def _add_outcomes(rng: np.random.Generator, people: pd.DataFrame) -> None:
     mh_noise = rng.standard_normal(n)
     uniforms = {k: rng.random(n) for k in ("es", "hs", "ps", "vol", "mentor", "split")}
     b, w = EFFECTS["belonging"], EFFECTS["wellbeing"]
+    out: dict[str, np.ndarray] = {}
     for m in (0, 1):
         latent_b = m * b["tau"] * dose + _lookup(b["income"], inc) + _lookup(b["region"], reg) + e_b
         latent_w = (
@@ -236,32 +239,33 @@ def _add_outcomes(rng: np.random.Generator, people: pd.DataFrame) -> None:
         belong = np.clip(np.rint(3.3 + 0.8 * latent_b[:, None] + 0.6 * item_noise["b"]), 1, 5)
         swem = np.clip(np.rint(3.1 + 0.75 * latent_w[:, None] + 0.6 * item_noise["w"]), 1, 5)
         for j in range(4):
-            people[f"belong_{j + 1}_{m}"] = belong[:, j].astype(int)
+            out[f"belong_{j + 1}_{m}"] = belong[:, j].astype(int)
         for j in range(7):
-            people[f"swemwbs_{j + 1}_{m}"] = swem[:, j].astype(int)
-        people[f"belonging_score_{m}"] = belong.mean(axis=1)
-        people[f"swemwbs_score_{m}"] = swem.sum(axis=1)
-        people[f"strong_belonging_{m}"] = (belong.mean(axis=1) >= 4).astype(int)
+            out[f"swemwbs_{j + 1}_{m}"] = swem[:, j].astype(int)
+        out[f"belonging_score_{m}"] = belong.mean(axis=1)
+        out[f"swemwbs_score_{m}"] = swem.sum(axis=1)
+        out[f"strong_belonging_{m}"] = (belong.mean(axis=1) >= 4).astype(int)
         mh = 0.85 * latent_w + 0.55 * mh_noise
-        people[f"mental_health_{m}"] = np.digitize(mh, [-1.3, -0.3, 1.1]) + 1
-        people[f"good_mental_health_{m}"] = (people[f"mental_health_{m}"] >= 3).astype(int)
-        people[f"employed_or_studying_{m}"] = _binary(
+        out[f"mental_health_{m}"] = np.digitize(mh, [-1.3, -0.3, 1.1]) + 1
+        out[f"good_mental_health_{m}"] = (out[f"mental_health_{m}"] >= 3).astype(int)
+        out[f"employed_or_studying_{m}"] = _binary(
             uniforms["es"], EFFECTS["employed_or_studying_logit"], m, dose, inc, reg
         )
-        people[f"hs_completed_{m}"] = _binary(
+        out[f"hs_completed_{m}"] = _binary(
             uniforms["hs"], EFFECTS["hs_completed_logit"], m, dose, inc, reg
         )
-        people[f"ps_enrolled_{m}"] = (
+        out[f"ps_enrolled_{m}"] = (
             _binary(uniforms["ps"], EFFECTS["ps_enrolled_logit"], m, dose, inc, reg)
-            * people[f"hs_completed_{m}"]
+            * out[f"hs_completed_{m}"]
         )
-        people[f"volunteered_{m}"] = _binary(
+        out[f"volunteered_{m}"] = _binary(
             uniforms["vol"], EFFECTS["volunteered_logit"], m, dose, inc, reg, latent_b
         )
-        people[f"is_mentor_{m}"] = _binary(
+        out[f"is_mentor_{m}"] = _binary(
             uniforms["mentor"], EFFECTS["is_mentor_logit"], m, dose, inc, reg, latent_b
         )
-    people["activity_split"] = uniforms["split"]
+    out["activity_split"] = uniforms["split"]
+    return pd.concat([people, pd.DataFrame(out, index=people.index)], axis=1)
 
 
 def _binary(
@@ -301,13 +305,16 @@ def true_effects(rng: np.random.Generator, wave: str, n: int = 200_000) -> dict[
     """Population truths for one wave, from ``n`` people drawn from the population model.
 
     The average treatment effect of having had a mentor (ages 6-18) is
-    ``mean(Y(1) - Y(0))`` over the population; ``raw`` figures compare mentored
+    ``mean(Y(1) - Y(0))`` over the population, also by relationship length (1 = <1
+    year, 2 = 1-2 years, 3 = 3+ years; the dose-response); structured and informal
+    mentoring have the same effect at equal length. ``raw`` figures compare mentored
     and non-mentored people as observed (confounded), for comparison with the
     published survey figures.
     """
     people = draw_people(rng, n, wave)
     m = people["mentored"].to_numpy() == 1
-    ate, raw = {}, {}
+    length = people["length"].to_numpy()
+    ate, raw, by_length = {}, {}, {}
     for outcome in OUTCOMES:
         y0, y1 = people[f"{outcome}_0"].to_numpy(), people[f"{outcome}_1"].to_numpy()
         diff = y1 - y0
@@ -315,6 +322,8 @@ def true_effects(rng: np.random.Generator, wave: str, n: int = 200_000) -> dict[
             "ate": round(float(diff.mean()), 4),
             "monte_carlo_se": round(float(diff.std(ddof=1) / np.sqrt(n)), 4),
         }
+        if outcome in ("belonging_score", "swemwbs_score"):
+            by_length[outcome] = {k: round(float(diff[length == k].mean()), 4) for k in (1, 2, 3)}
         observed = np.where(m, y1, y0)
         raw[outcome] = {
             "mentored": round(float(observed[m].mean()), 4),
@@ -327,6 +336,7 @@ def true_effects(rng: np.random.Generator, wave: str, n: int = 200_000) -> dict[
     return {
         "mentored_share": round(float(m.mean()), 4),
         "average_treatment_effect": ate,
+        "effect_by_relationship_length": by_length,
         "raw_means_by_mentoring": raw,
         "raw_odds_ratio_mentored_vs_not": odds,
     }
@@ -389,15 +399,14 @@ def to_answers(rng: np.random.Generator, people: pd.DataFrame, wave: str) -> pd.
     a["gender_plus"] = people["gender_plus"]
     u = rng.random(n)
     a["gender"] = np.where(u < 0.02, 3, np.where(u < 0.03, 9, people["gender_plus"]))
-    a["gender"] = np.where(a["gender"] == 1, 1, np.where(a["gender"] == 2, 2, a["gender"]))
     m, period = people["mentored"].to_numpy(), people["period"].to_numpy()
     a["had_mentor_6_11"] = np.where((m == 1) & (period != 2), 1, 2)
     a["had_mentor_12_18"] = np.where((m == 1) & (period != 1), 1, 2)
     for column in ("had_mentor_6_11", "had_mentor_12_18"):
         a[column] = np.where(rng.random(n) < 0.02, 8, a[column])
     asked = (a["had_mentor_6_11"] == 1) | (a["had_mentor_12_18"] == 1)
-    a["mentor_type"] = np.where(asked, np.where(m == 1, people["mentor_type"], 2), np.nan)
-    a["relationship_length"] = np.where(asked, np.where(m == 1, people["length"], 1), np.nan)
+    a["mentor_type"] = np.where(asked, people["mentor_type"], np.nan)  # asked implies mentored
+    a["relationship_length"] = np.where(asked, people["length"], np.nan)
     a["num_mentors"] = np.where(asked, 1 + rng.poisson(0.9, n), np.nan)
     quality = rng.standard_normal(n)
     rq = _likert(rng, quality, 3.9, 4)

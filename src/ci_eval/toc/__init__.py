@@ -5,6 +5,7 @@
 ('activity', 'impact')
 """
 
+from ci_eval.toc.reliability import scale_reliability
 from ci_eval.toc.schema import LEVELS, Contribution, Indicator, Outcome, ToCModel
 from ci_eval.toc.scoring import score_indicator, score_indicators
 from ci_eval.toc.validate import Problem, check_model, load_model
@@ -18,6 +19,7 @@ __all__ = [
     "ToCModel",
     "check_model",
     "load_model",
+    "scale_reliability",
     "score_indicator",
     "score_indicators",
 ]

@@ -120,7 +120,7 @@ def score_indicator(
     if method == "value":
         values = items.iloc[:, 0]
     elif method == "recode":
-        values = _recode(items.iloc[:, 0], rule.map)
+        values = _recode(data[indicator.items[0]], rule.map)
     elif method in ("mean", "sum"):
         values = _scale(prepare_scale_items(indicator, data), rule.method, rule.min_answered)
     elif method == "threshold":
@@ -142,9 +142,10 @@ def prepare_scale_items(indicator: Indicator, data: pd.DataFrame) -> pd.DataFram
     Used by scoring and by reliability, so both see the same numbers.
     """
     rule = indicator.scoring
-    items = data[indicator.items].apply(pd.to_numeric, errors="coerce").astype("float64")
     if rule.recode is not None:
-        items = items.apply(lambda column: _recode(column, rule.recode))
+        items = data[indicator.items].apply(lambda column: _recode(column, rule.recode))
+    else:
+        items = data[indicator.items].apply(pd.to_numeric, errors="coerce").astype("float64")
     for item in rule.reverse:
         low, high = rule.range
         items[item] = low + high - items[item]
@@ -180,9 +181,13 @@ def _namespace(
 
 
 def _recode(values: pd.Series, mapping: Mapping[object, float | None]) -> pd.Series:
-    numeric = {float(k): v for k, v in mapping.items() if isinstance(k, int | float)}
-    target = pd.to_numeric(values, errors="coerce").map(numeric)
-    return pd.to_numeric(target, errors="coerce").astype("float64")
+    """Map codes to numbers; numeric codes match whatever their storage (1 == 1.0 == "1")."""
+    numeric = {float(k): v for k, v in mapping.items() if not isinstance(k, str)}
+    text = {k: v for k, v in mapping.items() if isinstance(k, str)}
+    out = pd.to_numeric(values, errors="coerce").map(numeric)
+    if text:
+        out = out.where(out.notna(), values.map(text))
+    return pd.to_numeric(out, errors="coerce").astype("float64")
 
 
 def _scale(items: pd.DataFrame, method: str, min_answered: int | None) -> pd.Series:

@@ -90,7 +90,10 @@ def check_model(
     if not isinstance(data, Mapping):
         checker.add((), "the model must be a mapping with name, outcomes, indicators")
         return None, checker.problems
-    return checker.run(), checker.problems
+    model = checker.run()
+    # In file order when lines are known (the sort is stable: same line, check order).
+    problems = sorted(checker.problems, key=lambda p: p.line if p.line is not None else 0)
+    return model, problems
 
 
 def _line_map(node: yaml.Node | None, loc: Loc = ()) -> dict[Loc, int]:
@@ -101,8 +104,8 @@ def _line_map(node: yaml.Node | None, loc: Loc = ()) -> dict[Loc, int]:
     lines[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            lines[(*loc, key.value)] = key.start_mark.line + 1
-            lines.update({k: v for k, v in _line_map(value, (*loc, key.value)).items() if k != ()})
+            lines.update(_line_map(value, (*loc, key.value)))
+            # A key's own line (not its value's, which may start on the next line).
             lines[(*loc, key.value)] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
@@ -123,7 +126,7 @@ class _Checker:
     def add(self, loc: Loc, message: str) -> None:
         line = None
         for end in range(len(loc), -1, -1):
-            line = self.lines.get(tuple(str(p) if isinstance(p, str) else p for p in loc[:end]))
+            line = self.lines.get(loc[:end])
             if line is not None:
                 break
         self.problems.append(Problem(self._path(loc), message, line))
@@ -511,8 +514,12 @@ def _few(names: Any) -> str:
 
 
 def _schema_loc(loc: tuple[Any, ...]) -> Loc:
-    # pydantic puts the discriminator tag (e.g. 'mean') into the location; drop it.
-    return tuple(p for p in loc if not (isinstance(p, str) and p in _SCORING_TAGS))
+    # pydantic puts the discriminator tag into the location (scoring.mean.min_answered); drop it.
+    return tuple(
+        p
+        for i, p in enumerate(loc)
+        if not (i > 0 and loc[i - 1] == "scoring" and p in _SCORING_TAGS)
+    )
 
 
 _SCORING_TAGS = {"value", "recode", "mean", "sum", "threshold", "any_of", "all_of", "derived"}
