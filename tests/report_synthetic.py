@@ -246,3 +246,22 @@ def toc_outcomes() -> pd.DataFrame:
         "level": ["activity", "output", "intermediate"],
         "leads_to": ["access", "wellbeing", ""],
     })
+
+
+_BUILT: dict[str, Path] = {}
+
+
+def built_site(tmp_path_factory) -> Path:
+    """Build the book once per test session on the synthetic store; returns the site folder.
+
+    Shared by the book and browser tests (the build takes about a minute).
+    """
+    if "site" not in _BUILT:
+        from ci_eval.report.build import build_book
+
+        root = tmp_path_factory.mktemp("report")
+        write_synthetic_store(root / "store")
+        build_book(root / "store", root / "site", edition="2024")
+        _BUILT["site"] = root / "site"
+        _BUILT["store"] = root / "store"
+    return _BUILT["site"]
