@@ -329,7 +329,11 @@ def compute_tables(
             for s, cfg in study.surveys.items()
             for w in cfg.sources
         }
-    codebook_hashes = {k: v for k, v in inputs.items() if k.endswith((".yaml", ".yml"))}
+    codebook_hashes = {
+        name: sha256_path(study.path(cfg.codebook))
+        for name, cfg in sorted(study.surveys.items())
+        if cfg.codebook
+    }
     frames, read_key = runner.stage(
         "read",
         {"snapshots": fingerprints, "codebooks": codebook_hashes, "version": __version__},
