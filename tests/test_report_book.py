@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from report_synthetic import LEAK, built_site
 
 from ci_eval.report.build import DEFAULT_BOOK, render_source
 from ci_eval.report.format import NARROW_NBSP, NBSP
 from ci_eval.report.page import load_translations
+from report_synthetic import LEAK, built_site
 
 pytestmark = pytest.mark.slow
 LANGS = ("en", "fr")

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 import ci_eval.pipeline as pipeline
 from ci_eval.cli import app
-from ci_eval.pipeline import StageFailed, run_pipeline, verify_store
+from ci_eval.pipeline import StageError, run_pipeline, verify_store
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -118,7 +118,7 @@ def test_a_failing_stage_names_itself_and_keeps_the_previous_results(study):
     toml = study / "ci-eval.toml"
     text = toml.read_text(encoding="utf-8")
     toml.write_text(text.replace("speeders = {", "speedsters = {"), encoding="utf-8")
-    with pytest.raises(StageFailed, match=r"(?s)quality stage failed: .*speedsters"):
+    with pytest.raises(StageError, match=r"(?s)quality stage failed: .*speedsters"):
         run_pipeline(study, report=False)
     assert (study / "reports/2024/tables/means.csv").read_bytes() == before
     result = CliRunner().invoke(app, ["run", str(study), "--no-report"])
@@ -128,7 +128,7 @@ def test_a_failing_stage_names_itself_and_keeps_the_previous_results(study):
 
 def test_a_missing_data_file_names_the_file_and_the_setting(study):
     (study / "surveys/youth/data/youth_2021.sav").unlink()
-    with pytest.raises(StageFailed, match=r"(?s)pull stage failed: .*youth_2021.sav.*ci-eval.toml"):
+    with pytest.raises(StageError, match=r"(?s)pull stage failed: .*youth_2021.sav.*ci-eval.toml"):
         run_pipeline(study, report=False)
 
 
@@ -145,8 +145,10 @@ def test_init_scaffolds_a_study_that_loads_and_refuses_to_overwrite(tmp_path):
     assert again.exit_code == 2 and "already exists" in again.output
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["verify"], ["init"], ["report"],
-                                     ["report", "program"], ["report", "build"]])
+@pytest.mark.parametrize(
+    "command",
+    [[], ["run"], ["verify"], ["init"], ["report"], ["report", "program"], ["report", "build"]],
+)
 def test_every_command_has_help(command):
     result = CliRunner().invoke(app, [*command, "--help"])
     assert result.exit_code == 0

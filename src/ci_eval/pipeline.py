@@ -68,7 +68,7 @@ class RunResult:
     stages: list[StageRun]
 
 
-class StageFailed(CiEvalError):
+class StageError(CiEvalError):
     """A stage that stopped the run; the message names the stage, the cause and the fix."""
 
 
@@ -148,7 +148,9 @@ def _read(study: Study, codebooks: dict[str, Codebook]) -> dict[tuple[str, str],
     return frames
 
 
-def _quality(study: Study, frames: dict[tuple[str, str], pd.DataFrame]) -> dict[tuple[str, str], Any]:
+def _quality(
+    study: Study, frames: dict[tuple[str, str], pd.DataFrame]
+) -> dict[tuple[str, str], Any]:
     from ci_eval.quality import check_quality
 
     results = {}
@@ -266,7 +268,9 @@ class _Runner:
         self.reporter = reporter
         self.stages: list[StageRun] = []
 
-    def stage(self, name: str, parts: dict[str, Any], compute: Callable[[], Any]) -> tuple[Any, str]:
+    def stage(
+        self, name: str, parts: dict[str, Any], compute: Callable[[], Any]
+    ) -> tuple[Any, str]:
         run = StageRun(name, key=stage_key(name, parts))
         self.stages.append(run)
         self.reporter(run, "start")
@@ -278,13 +282,12 @@ class _Runner:
                 value = compute()
             except CiEvalError as exc:
                 self.reporter(run, "failed")
-                raise StageFailed(f"{name} stage failed: {exc}") from exc
+                raise StageError(f"{name} stage failed: {exc}") from exc
             if self.cache:
                 self.cache.save(name, run.key, value)
         run.seconds = time.perf_counter() - start
         self.reporter(run, "done")
         return value, run.key
-
 
     def always(self, name: str, compute: Callable[[], Any]) -> Any:
         """A stage that runs every time (pulls: cheap when nothing changed)."""
@@ -296,7 +299,7 @@ class _Runner:
             value = compute()
         except CiEvalError as exc:
             self.reporter(run, "failed")
-            raise StageFailed(f"{name} stage failed: {exc}") from exc
+            raise StageError(f"{name} stage failed: {exc}") from exc
         run.seconds = time.perf_counter() - start
         self.reporter(run, "done")
         return value
@@ -325,7 +328,9 @@ def compute_tables(
         from ci_eval.sources.pull import snapshot_store
 
         fingerprints = {
-            f"{s}/{w}": [x.meta.get("content_hash") for x in snapshot_store(study, s, w).snapshots()]
+            f"{s}/{w}": [
+                x.meta.get("content_hash") for x in snapshot_store(study, s, w).snapshots()
+            ]
             for s, cfg in study.surveys.items()
             for w in cfg.sources
         }
@@ -469,7 +474,7 @@ def _report(
             )
         except ReportError as exc:
             runner.reporter(run, "failed")
-            raise StageFailed(f"report stage failed: {exc}") from exc
+            raise StageError(f"report stage failed: {exc}") from exc
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.write_text(key, encoding="utf-8")
     run.seconds = time.perf_counter() - start

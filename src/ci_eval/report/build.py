@@ -4,10 +4,11 @@ The book's sources (``book/*.md``: MyST notebooks with a jupytext header) are wr
 once, with ``{{t:key}}`` placeholders for prose (from ``book/i18n/<lang>.yaml``) and
 code cells that call :mod:`ci_eval.report.chapters`. For each language this module
 renders the placeholders into ``<work>/<lang>/``, writes that language's
-``_config.yml``, and runs Jupyter Book 1.x (Sphinx + MyST-NB) with ``-W`` so that a
-failing cell fails the build. The pages' code reads the results store named by the
-environment (see :mod:`ci_eval.report.page`). The HTML goes to ``<site>/<lang>/`` and
-``<site>/index.html`` lets the reader choose a language.
+``conf.py``, and runs Sphinx with Jupyter Book 1.x's extensions (MyST-NB executes the
+pages, sphinx-book-theme) with ``-W`` so that a failing cell fails the build. The
+pages' code reads the results store named by the environment (see
+:mod:`ci_eval.report.page`). The HTML goes to ``<site>/<lang>/`` and ``<site>/index.html``
+lets the reader choose a language.
 
 Nothing is downloaded: Jupyter Book 1.x ships its theme. The page footers carry no date
 (``html_last_updated_fmt`` is off), figures are SVG with a fixed hash salt, so two builds
@@ -25,8 +26,6 @@ import sys
 from html import escape
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from ci_eval.errors import ReportError
 from ci_eval.report.format import LANGUAGES
@@ -53,47 +52,63 @@ def render_source(text: str, words: dict[str, Any], edition: str, where: str) ->
     return PLACEHOLDER.sub(fill, text)
 
 
-def book_config(words: dict[str, Any], lang: str, other: str | None, edition: str) -> dict:
-    """The ``_config.yml`` of one language's edition."""
+def sphinx_conf(words: dict[str, Any], lang: str, other: str | None, edition: str) -> str:
+    """The ``conf.py`` of one language's edition.
+
+    Jupyter Book 1.x's own stack (MyST-NB, sphinx-external-toc, sphinx-book-theme) driven by
+    Sphinx directly, as ``jupyter-book config sphinx`` does: this keeps out the extensions
+    the report does not use (thebe, comments), whose scripts were loaded twice and raised
+    a console error in the browser.
+
+    >>> "language = 'fr'" in sphinx_conf({"book": {"title": "T", "author": "A"},
+    ...     "other_language": "English", "search": "Chercher"}, "fr", "en", "2024")
+    True
+    """
     footer = ""
     if other:
         footer = (
             f'<a href="../{other}/index.html" lang="{other}" hreflang="{other}">'
             f"{escape(str(words['other_language']))}</a>"
         )
-    return {
-        "title": f"{words['book']['title']} {edition}",
+    title = f"{words['book']['title']} {edition}".strip()
+    settings: dict[str, Any] = {
+        "project": title,
         "author": words["book"]["author"],
-        "copyright": edition,
-        "only_build_toc_files": True,
-        "execute": {
-            "execute_notebooks": "force",
-            "timeout": 300,
-            "allow_errors": False,
-            "stderr_output": "remove-warn",
-        },
-        "html": {
-            "use_repository_button": False,
-            "use_issues_button": False,
-            "use_edit_page_button": False,
-            "use_download_button": False,
+        "copyright": f"{edition}, {words['book']['author']}",
+        "language": lang,
+        "extensions": ["myst_nb", "sphinx_external_toc", "sphinx_book_theme"],
+        "external_toc_path": "_toc.yml",
+        "external_toc_exclude_missing": False,
+        "exclude_patterns": ["_build", "**.ipynb_checkpoints"],
+        "myst_enable_extensions": ["colon_fence", "dollarmath"],
+        "nb_execution_mode": "force",
+        "nb_execution_timeout": 300,
+        "nb_execution_allow_errors": False,
+        "nb_execution_raise_on_error": True,
+        "nb_execution_show_tb": True,
+        "nb_merge_streams": True,
+        "nb_output_stderr": "remove",
+        "html_theme": "sphinx_book_theme",
+        "html_title": title,
+        "html_theme_options": {
+            "home_page_in_toc": True,
             "extra_footer": footer,
-            "home_page_in_navbar": True,
+            "use_download_button": False,
+            "use_fullscreen_button": False,
+            "search_bar_text": str(words.get("search", "Search")),
         },
-        "launch_buttons": {"notebook_interface": "classic", "thebe": False},
-        "sphinx": {
-            "config": {
-                "language": lang,
-                "html_last_updated_fmt": None,
-                "html_static_path": ["_static"],
-                "html_css_files": ["ci-eval.css"],
-                "html_show_sphinx": False,
-                "html_show_sourcelink": False,
-                "html_copy_source": False,
-                "nb_merge_streams": True,
-            }
-        },
+        "html_context": {"default_mode": "light"},
+        "html_static_path": ["_static"],
+        "html_css_files": ["ci-eval.css"],
+        "html_favicon": "_static/favicon.svg",
+        "html_last_updated_fmt": None,
+        "html_show_sphinx": False,
+        "html_show_sourcelink": False,
+        "html_copy_source": False,
     }
+    lines = ["# Written by ci_eval.report.build for one language's edition; do not edit."]
+    lines += [f"{name} = {value!r}" for name, value in settings.items()]
+    return "\n".join(lines) + "\n"
 
 
 def render_book(source: Path, work: Path, lang: str, languages: list[str], edition: str) -> Path:
@@ -111,26 +126,24 @@ def render_book(source: Path, work: Path, lang: str, languages: list[str], editi
         shutil.copytree(source / "_static", work / "_static")
     (work / "_static" / "figures").mkdir(parents=True, exist_ok=True)
     others = [other for other in languages if other != lang]
-    config = book_config(words[lang], lang, others[0] if others else None, edition)
-    (work / "_config.yml").write_text(
-        yaml.safe_dump(config, allow_unicode=True, sort_keys=True), encoding="utf-8"
-    )
+    conf = sphinx_conf(words[lang], lang, others[0] if others else None, edition)
+    (work / "conf.py").write_text(conf, encoding="utf-8")
     return work
 
 
 def _start_jupyter_book(work: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     command = [
         sys.executable,
-        "-c",
-        "import sys; from jupyter_book.cli.main import main; sys.exit(main())",
-        "build",
-        str(work),
-        "--builder",
+        "-m",
+        "sphinx",
+        "-b",
         "html",
         "-W",
-        "-n",
         "--keep-going",
-        "--quiet",
+        "-q",
+        "-E",
+        str(work),
+        str(work / "_build" / "html"),
     ]
     return subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -142,14 +155,16 @@ def _check_build(work: Path, process: subprocess.Popen[str]) -> None:
     if process.returncode == 0:
         return
     lines = [
-        line for line in output.splitlines() if "WARNING" in line or "ERROR" in line or "Error" in line
+        line
+        for line in output.splitlines()
+        if "WARNING" in line or "ERROR" in line or "Error" in line
     ]
     for log in sorted((work / "_build" / "html" / "reports").glob("*.err.log")):
         text = ANSI.sub("", log.read_text(encoding="utf-8", errors="replace"))
         lines.append(f"{log.stem}: " + text.strip().splitlines()[-1])
     tail = "\n".join(ANSI.sub("", line) for line in lines[-25:])
     raise ReportError(
-        f"report stage: the book in {work} did not build (jupyter-book exit code "
+        f"report stage: the book in {work} did not build (sphinx exit code "
         f"{process.returncode}). Its last messages:\n{tail}\n"
         "Fix the page or the results table named above, then rerun `ci-eval run`."
     )
@@ -171,6 +186,7 @@ def language_index(title: str, languages: list[str], words: dict[str, dict[str, 
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<link rel="icon" href="data:,">\n'
         f"<title>{escape(title)}</title>\n</head>\n<body>\n<main>\n"
         f"<h1>{escape(title)}</h1>\n<ul>\n{links}\n</ul>\n</main>\n</body>\n</html>\n"
     )

@@ -22,6 +22,17 @@ from ci_eval.report.figure_files import COLOURS, new_figure
 from ci_eval.report.page import ARROWS, Page
 
 
+def _localise(page: Page, axis: Any) -> None:
+    """Tick labels with the language's decimal separator (``2,5`` in French)."""
+    from matplotlib.ticker import FuncFormatter
+
+    def tick(value: float, _pos: int) -> str:
+        digits = 0 if float(value).is_integer() else 1
+        return page.number(value, digits)
+
+    axis.set_major_formatter(FuncFormatter(tick))
+
+
 def _latest_wave(page: Page) -> str:
     return str(max(page.table("indicators")["wave"].astype(str)))
 
@@ -153,6 +164,7 @@ def domain_figure(page: Page, indicator: str, domain: str) -> str:
     ax.set_yticks(range(len(records)), list(reversed(names)))
     ax.set_xlabel(page.t("common.percent") if stat == "proportion" else page.t("common.value"))
     ax.set_xlim(left=0)
+    _localise(page, ax.xaxis)
     title = page.t(
         "figures.by_domain",
         indicator=page.label("indicator", indicator),
@@ -245,16 +257,31 @@ def waves_figure(page: Page, indicators: list[str], name: str) -> str:
                 described.append(f"{label} {wave}: {page.t('common.suppressed')}")
                 continue
             est = 100 * row["estimate"]
-            ax.barh(y, est, height=height * 0.9, color=COLOURS[wi % len(COLOURS)],
-                    label=wave if k == 0 else None,
-                    hatch="//" if row["flag"] == "E" else None)
-            ax.errorbar(est, y, xerr=[[est - 100 * row["ci_low"]], [100 * row["ci_high"] - est]],
-                        fmt="none", ecolor="black", capsize=2, lw=1)
+            ax.barh(
+                y,
+                est,
+                height=height * 0.9,
+                color=COLOURS[wi % len(COLOURS)],
+                label=wave if k == 0 else None,
+                hatch="//" if row["flag"] == "E" else None,
+            )
+            ax.errorbar(
+                est,
+                y,
+                xerr=[[est - 100 * row["ci_low"]], [100 * row["ci_high"] - est]],
+                fmt="none",
+                ecolor="black",
+                capsize=2,
+                lw=1,
+            )
             described.append(f"{label} {wave}: {page.value(row['estimate'], 'proportion')}")
-    ax.set_yticks(range(len(names)), [
-        "\n".join(_wrap(page.label("indicator", i), 30)) for i in reversed(names)])
+    ax.set_yticks(
+        range(len(names)),
+        ["\n".join(_wrap(page.label("indicator", i), 30)) for i in reversed(names)],
+    )
     ax.set_xlabel(page.t("common.percent"))
     ax.set_xlim(0, 100)
+    _localise(page, ax.xaxis)
     ax.legend(loc="lower right", frameon=False)
     title = page.t("figures.by_wave")
     alt = f"{title}. " + "; ".join(described) + "."
@@ -304,6 +331,7 @@ def forest_plot(page: Page) -> str:
     ax.axvline(0, color="grey", lw=1, ls="--")
     ax.set_yticks(range(len(rows)), list(reversed(names)))
     ax.set_xlabel(page.t("figures.effect"))
+    _localise(page, ax.xaxis)
     title = page.t("figures.forest")
     alt = f"{title}. " + "; ".join(described) + "."
     return page.figure(fig, "forest", alt, title, page.t("contributions.note"))
@@ -314,23 +342,31 @@ def contributions_table(page: Page) -> str:
     if not page.has("contributions"):
         return ""
     con = page.table("contributions").sort_values(["contribution", "model"], kind="stable")
-    headers = [page.t(f"contributions.{h}") for h in
-               ("outcome", "exposure", "model", "measure", "estimate", "ci", "p", "evalue", "n")]
+    headers = [
+        page.t(f"contributions.{h}")
+        for h in ("outcome", "exposure", "model", "measure", "estimate", "ci", "p", "evalue", "n")
+    ]
     body = []
     for row in _rows(con):
-        body.append([
-            escape(page.label("indicator", str(row["outcome"]))),
-            escape(page.label("variable", str(row["exposure"]))),
-            escape(page.t("models." + str(row["model"]))),
-            escape(page.t("measures." + str(row["measure"]))),
-            escape(page.number(row["estimate"], 3)),
-            escape(f"{page.number(row['ci_low'], 3)} ; {page.number(row['ci_high'], 3)}"),
-            escape(page.number(row["p_value"], 3)),
-            escape(page.number(row["e_value"], 2)),
-            escape(page.number(row["n"])),
-        ])
-    return page.html_table(page.t("contributions.caption"), headers, body,
-                           [page.t("contributions.note"), page.t("contributions.evalue_note")])
+        body.append(
+            [
+                escape(page.label("indicator", str(row["outcome"]))),
+                escape(page.label("variable", str(row["exposure"]))),
+                escape(page.t("models." + str(row["model"]))),
+                escape(page.t("measures." + str(row["measure"]))),
+                escape(page.number(row["estimate"], 3)),
+                escape(f"{page.number(row['ci_low'], 3)} ; {page.number(row['ci_high'], 3)}"),
+                escape(page.number(row["p_value"], 3)),
+                escape(page.number(row["e_value"], 2)),
+                escape(page.number(row["n"])),
+            ]
+        )
+    return page.html_table(
+        page.t("contributions.caption"),
+        headers,
+        body,
+        [page.t("contributions.note"), page.t("contributions.evalue_note")],
+    )
 
 
 def dose_response_figure(page: Page) -> str:
@@ -345,15 +381,25 @@ def dose_response_figure(page: Page) -> str:
         ax = fig.add_subplot()
         x = np.arange(len(rows))
         est = np.array([r["estimate"] for r in rows])
-        ax.errorbar(x, est, yerr=[est - [r["ci_low"] for r in rows],
-                                  [r["ci_high"] for r in rows] - est],
-                    fmt="o-", color=COLOURS[0], capsize=3)
+        ax.errorbar(
+            x,
+            est,
+            yerr=[est - [r["ci_low"] for r in rows], [r["ci_high"] for r in rows] - est],
+            fmt="o-",
+            color=COLOURS[0],
+            capsize=3,
+        )
         ax.set_xticks(x, [str(r["exposure_level"]) for r in rows])
+        _localise(page, ax.yaxis)
         title = page.t("figures.dose", contribution=str(contribution))
-        alt = f"{title}. " + "; ".join(
-            f"{r['exposure_level']}: {page.number(r['estimate'], 1)}" for r in rows) + "."
-        blocks.append(page.figure(fig, f"dose-{contribution}", alt, title,
-                                  page.t("figures.whiskers")))
+        alt = (
+            f"{title}. "
+            + "; ".join(f"{r['exposure_level']}: {page.number(r['estimate'], 1)}" for r in rows)
+            + "."
+        )
+        blocks.append(
+            page.figure(fig, f"dose-{contribution}", alt, title, page.t("figures.whiskers"))
+        )
     return "\n".join(blocks)
 
 
@@ -362,15 +408,23 @@ def gap_projection_table(page: Page) -> str:
     if not page.has("gap_projection"):
         return ""
     gap = page.table("gap_projection")
-    headers = [page.t("contributions.outcome"), page.t("gap.scenario"), page.t("common.estimate"),
-               page.t("common.ci95"), page.t("gap.change")]
-    body = [[
-        escape(str(r["contribution"])),
-        escape(page.t("gap." + str(r["scenario"]))),
-        escape(page.number(r["estimate"], 2)),
-        escape(f"{page.number(r['ci_low'], 2)} ; {page.number(r['ci_high'], 2)}"),
-        escape(page.number(r["change"], 2)),
-    ] for r in _rows(gap)]
+    headers = [
+        page.t("contributions.outcome"),
+        page.t("gap.scenario"),
+        page.t("common.estimate"),
+        page.t("common.ci95"),
+        page.t("gap.change"),
+    ]
+    body = [
+        [
+            escape(str(r["contribution"])),
+            escape(page.t("gap." + str(r["scenario"]))),
+            escape(page.number(r["estimate"], 2)),
+            escape(f"{page.number(r['ci_low'], 2)} ; {page.number(r['ci_high'], 2)}"),
+            escape(page.number(r["change"], 2)),
+        ]
+        for r in _rows(gap)
+    ]
     return page.html_table(page.t("gap.caption"), headers, body, [page.t("gap.note")])
 
 
@@ -379,11 +433,21 @@ def balance_table(page: Page) -> str:
     if not page.has("balance"):
         return ""
     bal = page.table("balance")
-    headers = [page.t("balance.covariate"), page.t("balance.contribution"),
-               page.t("balance.before"), page.t("balance.after")]
-    body = [[escape(page.label("variable", str(r["covariate"]))), escape(str(r["contribution"])),
-             escape(page.number(r["smd_before"], 3)), escape(page.number(r["smd_after"], 3))]
-            for r in _rows(bal)]
+    headers = [
+        page.t("balance.covariate"),
+        page.t("balance.contribution"),
+        page.t("balance.before"),
+        page.t("balance.after"),
+    ]
+    body = [
+        [
+            escape(page.label("variable", str(r["covariate"]))),
+            escape(str(r["contribution"])),
+            escape(page.number(r["smd_before"], 3)),
+            escape(page.number(r["smd_after"], 3)),
+        ]
+        for r in _rows(bal)
+    ]
     return page.html_table(page.t("balance.caption"), headers, body, [page.t("balance.note")])
 
 
@@ -395,8 +459,10 @@ def scorecard_table(page: Page) -> str:
     trends = page.table("trends")
     trends = trends[trends["domain"] == "overall"]
     targets = page.table("targets") if page.has("targets") else pd.DataFrame()
-    headers = [page.t("scorecard." + h) for h in
-               ("indicator", "baseline", "now", "change", "trend", "q", "target")]
+    headers = [
+        page.t("scorecard." + h)
+        for h in ("indicator", "baseline", "now", "change", "trend", "q", "target")
+    ]
     body = []
     for indicator in dict.fromkeys(overall["indicator"]):
         rows = overall[overall["indicator"] == indicator]
@@ -410,8 +476,11 @@ def scorecard_table(page: Page) -> str:
         change = ""
         if not trend["suppressed"] and not pd.isna(trend["change"]):
             change = escape(page.value(trend["change"], stat))
-        q = "" if pd.isna(trend["q_value"]) or trend["suppressed"] else \
-            escape(page.number(trend["q_value"], 3))
+        q = (
+            ""
+            if pd.isna(trend["q_value"]) or trend["suppressed"]
+            else escape(page.number(trend["q_value"], 3))
+        )
         target = ""
         if not targets.empty:
             tg = targets[targets["indicator"] == indicator]
@@ -420,15 +489,17 @@ def scorecard_table(page: Page) -> str:
                 state = page.t("scorecard.on_track" if g["on_track"] else "scorecard.off_track")
                 target = escape(f"{page.value(g['target'], stat)} ({g['target_wave']}, {state})")
         name = str(trend["trend"])
-        body.append([
-            escape(page.label("indicator", indicator)),
-            page.estimate_html(base[0]) if base else "",
-            page.estimate_html(now[0]) if now else "",
-            change,
-            f"<span aria-hidden='true'>{ARROWS[name]}</span> {escape(page.t('trend.' + name))}",
-            q,
-            target,
-        ])
+        body.append(
+            [
+                escape(page.label("indicator", indicator)),
+                page.estimate_html(base[0]) if base else "",
+                page.estimate_html(now[0]) if now else "",
+                change,
+                f"<span aria-hidden='true'>{ARROWS[name]}</span> {escape(page.t('trend.' + name))}",
+                q,
+                target,
+            ]
+        )
     notes = [page.t("scorecard.note"), page.legend()]
     return page.html_table(page.t("scorecard.caption"), headers, body, notes)
 
@@ -452,17 +523,35 @@ def toc_diagram(page: Page) -> str:
     for row in _rows(toc):
         for target in [t for t in str(row["leads_to"]).split(",") if t]:
             (x0, y0), (x1, y1) = pos[row["outcome"]], pos[target]
-            ax.annotate("", xy=(x1 - 0.42, y1), xytext=(x0 + 0.42, y0),
-                        arrowprops={"arrowstyle": "->", "color": "grey", "lw": 0.8})
-            links.append(f"{page.label('outcome', row['outcome'])} \u2192 "
-                         f"{page.label('outcome', target)}")
+            ax.annotate(
+                "",
+                xy=(x1 - 0.42, y1),
+                xytext=(x0 + 0.42, y0),
+                arrowprops={"arrowstyle": "->", "color": "grey", "lw": 0.8},
+            )
+            links.append(
+                f"{page.label('outcome', row['outcome'])} \u2192 {page.label('outcome', target)}"
+            )
     for outcome, (x, y) in pos.items():
         text = "\n".join(_wrap(page.label("outcome", outcome), 18))
-        ax.text(x, y, text, ha="center", va="center", fontsize=7,
-                bbox={"boxstyle": "round", "fc": "#e8f1fa", "ec": COLOURS[0]})
+        ax.text(
+            x,
+            y,
+            text,
+            ha="center",
+            va="center",
+            fontsize=7,
+            bbox={"boxstyle": "round", "fc": "#e8f1fa", "ec": COLOURS[0]},
+        )
     for li, level in enumerate(levels):
-        ax.text(li, max(y for _, y in pos.values()) + 0.8, page.t("levels." + level),
-                ha="center", fontsize=8, fontweight="bold")
+        ax.text(
+            li,
+            max(y for _, y in pos.values()) + 0.8,
+            page.t("levels." + level),
+            ha="center",
+            fontsize=8,
+            fontweight="bold",
+        )
     ax.set_xlim(-0.6, len(levels) - 0.4)
     ax.set_ylim(min(y for _, y in pos.values()) - 0.7, max(y for _, y in pos.values()) + 1.1)
     ax.set_axis_off()
@@ -496,8 +585,14 @@ def outcome_indicators_table(page: Page) -> str:
 
 
 # ---------------------------------------------------------------- methods
-def _simple_table(page: Page, name: str, columns: list[str], caption: str,
-                  notes: list[str], digits: dict[str, int] | None = None) -> str:
+def _simple_table(
+    page: Page,
+    name: str,
+    columns: list[str],
+    caption: str,
+    notes: list[str],
+    digits: dict[str, int] | None = None,
+) -> str:
     if not page.has(name):
         return ""
     frame = page.table(name)
@@ -521,10 +616,23 @@ def _simple_table(page: Page, name: str, columns: list[str], caption: str,
 def weighting_table(page: Page) -> str:
     """Weighting diagnostics per survey wave (Kish design effect, effective n)."""
     return _simple_table(
-        page, "weighting",
-        ["survey", "wave", "n", "sum_weights", "kish_deff", "effective_n", "min", "max",
-         "iterations", "converged", "trimmed"],
-        page.t("methods.weighting_caption"), [page.t("methods.weighting_note")],
+        page,
+        "weighting",
+        [
+            "survey",
+            "wave",
+            "n",
+            "sum_weights",
+            "kish_deff",
+            "effective_n",
+            "min",
+            "max",
+            "iterations",
+            "converged",
+            "trimmed",
+        ],
+        page.t("methods.weighting_caption"),
+        [page.t("methods.weighting_note")],
         {"kish_deff": 2, "min": 2, "max": 2},
     )
 
@@ -532,9 +640,11 @@ def weighting_table(page: Page) -> str:
 def margins_table(page: Page) -> str:
     """Population margins: target shares, sample before and after weighting."""
     return _simple_table(
-        page, "weighting_margins",
+        page,
+        "weighting_margins",
         ["survey", "wave", "margin", "level", "target", "before", "after"],
-        page.t("methods.margins_caption"), [],
+        page.t("methods.margins_caption"),
+        [],
         {"target": 3, "before": 3, "after": 3},
     )
 
@@ -542,9 +652,11 @@ def margins_table(page: Page) -> str:
 def reliability_table(page: Page) -> str:
     """Cronbach's alpha of every scale, overall and by questionnaire language."""
     return _simple_table(
-        page, "reliability",
+        page,
+        "reliability",
         ["indicator", "wave", "language", "n", "items", "alpha", "ci_low", "ci_high"],
-        page.t("methods.reliability_caption"), [page.t("methods.reliability_note")],
+        page.t("methods.reliability_caption"),
+        [page.t("methods.reliability_note")],
         {"alpha": 3, "ci_low": 3, "ci_high": 3},
     )
 
@@ -552,8 +664,11 @@ def reliability_table(page: Page) -> str:
 def quality_table(page: Page) -> str:
     """Responses excluded by each quality rule, in order."""
     return _simple_table(
-        page, "quality", ["survey", "wave", "rule", "excluded", "remaining"],
-        page.t("methods.quality_caption"), [page.t("methods.quality_note")],
+        page,
+        "quality",
+        ["survey", "wave", "rule", "excluded", "remaining"],
+        page.t("methods.quality_caption"),
+        [page.t("methods.quality_note")],
     )
 
 
@@ -587,18 +702,25 @@ def manifest_tables(page: Page) -> str:
         return f"<p>{escape(page.t('repro.no_manifest'))}</p>"
     blocks = []
     inputs = manifest.get("inputs", {})
-    body = [[escape(path), f"<code>{escape(str(h))[:16]}\u2026</code>"]
-            for path, h in sorted(inputs.items())]
-    blocks.append(page.html_table(page.t("repro.inputs"), [page.t("repro.file"), "SHA-256"],
-                                  body, []))
+    body = [
+        [escape(path), f"<code>{escape(str(h))[:16]}\u2026</code>"]
+        for path, h in sorted(inputs.items())
+    ]
+    blocks.append(
+        page.html_table(page.t("repro.inputs"), [page.t("repro.file"), "SHA-256"], body, [])
+    )
     packages = manifest.get("packages", {})
     body = [[escape(n), escape(str(v))] for n, v in sorted(packages.items())]
-    blocks.append(page.html_table(page.t("repro.packages"),
-                                  [page.t("repro.package"), page.t("repro.version")], body, []))
+    blocks.append(
+        page.html_table(
+            page.t("repro.packages"), [page.t("repro.package"), page.t("repro.version")], body, []
+        )
+    )
     rows = manifest.get("rows", {})
     body = [[escape(stage), escape(page.number(n))] for stage, n in sorted(rows.items())]
-    blocks.append(page.html_table(page.t("repro.rows"),
-                                  [page.t("repro.stage"), page.t("common.n")], body, []))
+    blocks.append(
+        page.html_table(page.t("repro.rows"), [page.t("repro.stage"), page.t("common.n")], body, [])
+    )
     seed = manifest.get("seed")
     if seed is not None:
         blocks.append(f"<p>{escape(page.t('repro.seed', seed=seed))}</p>")

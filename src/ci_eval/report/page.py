@@ -129,8 +129,7 @@ class Page:
             self._settings = {
                 "people_survey": people,
                 "sector_survey": sector,
-                "gap_outcomes": self._given.get("gap_outcomes")
-                or mine["outcome"].head(1).tolist(),
+                "gap_outcomes": self._given.get("gap_outcomes") or mine["outcome"].head(1).tolist(),
                 "headline": self._given.get("headline") or first[:6],
             }
         return self._settings

@@ -28,28 +28,41 @@ def _section(page: Page, program: str) -> str:
     stats = {}
     if ind is not None:
         stats = dict(zip(ind["indicator"], ind["statistic"], strict=False))
-    headers = [page.t(f"program.{k}") for k in
-               ("indicator", "value", "peer_group", "peer_n", "p25", "median", "p75", "rank")]
+    headers = [
+        page.t(f"program.{k}")
+        for k in ("indicator", "value", "peer_group", "peer_n", "p25", "median", "p75", "rank")
+    ]
     rows = []
     for row in frame.to_dict("records"):
         stat = stats.get(row["indicator"], "mean")
         hidden = bool(row["suppressed"])
 
-        def cell(value: float, stat: str = stat, hidden: bool = hidden, reason: str = str(row["reason"])) -> str:
-            return format_estimate(value, stat, page.lang, suppressed=hidden, reason=reason, html=True)
+        def cell(
+            value: float, stat: str = stat, hidden: bool = hidden, reason: str = str(row["reason"])
+        ) -> str:
+            return format_estimate(
+                value, stat, page.lang, suppressed=hidden, reason=reason, html=True
+            )
 
-        rows.append([
-            escape(page.label("indicator", str(row["indicator"]))),
-            cell(row["value"]),
-            escape(str(row["peer_group"])),
-            escape(format_number(row["peer_n"], page.lang)),
-            cell(row["p25"]),
-            cell(row["median"]),
-            cell(row["p75"]),
-            "" if hidden else escape(format_number(row["percentile_rank"], page.lang)),
-        ])
-    table = html_table(f"bench-{page.lang}", page.t("program.title", program=program), headers,
-                       rows, [page.legend()])
+        rows.append(
+            [
+                escape(page.label("indicator", str(row["indicator"]))),
+                cell(row["value"]),
+                escape(str(row["peer_group"])),
+                escape(format_number(row["peer_n"], page.lang)),
+                cell(row["p25"]),
+                cell(row["median"]),
+                cell(row["p75"]),
+                "" if hidden else escape(format_number(row["percentile_rank"], page.lang)),
+            ]
+        )
+    table = html_table(
+        f"bench-{page.lang}",
+        page.t("program.title", program=program),
+        headers,
+        rows,
+        [page.legend()],
+    )
     return (
         f'<section lang="{page.lang}"><h1>{escape(page.t("program.title", program=program))}</h1>'
         f"<p>{escape(page.t('program.body'))}</p>{table}</section>"
