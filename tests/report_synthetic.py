@@ -23,27 +23,87 @@ def _labels() -> pd.DataFrame:
     rows = [
         ("outcome", "access", "", "Young people have mentors", "Les jeunes ont des mentors"),
         ("outcome", "wellbeing", "", "Mental wellbeing", "Bien-être mental"),
-        ("outcome", "program_delivery", "", "Programs deliver mentoring", "Les programmes offrent du mentorat"),
-        ("indicator", "mentored_6_18", "", "Had a mentor at ages 6-18", "A eu un mentor entre 6 et 18 ans"),
-        ("indicator", "mentoring_gap", "", "Wanted a mentor and had none", "Voulait un mentor et n'en a pas eu"),
-        ("indicator", "swemwbs_score", "", "Mental wellbeing score (SWEMWBS)", "Score de bien-être mental (SWEMWBS)"),
+        (
+            "outcome",
+            "program_delivery",
+            "",
+            "Programs deliver mentoring",
+            "Les programmes offrent du mentorat",
+        ),
+        (
+            "indicator",
+            "mentored_6_18",
+            "",
+            "Had a mentor at ages 6-18",
+            "A eu un mentor entre 6 et 18 ans",
+        ),
+        (
+            "indicator",
+            "mentoring_gap",
+            "",
+            "Wanted a mentor and had none",
+            "Voulait un mentor et n'en a pas eu",
+        ),
+        (
+            "indicator",
+            "swemwbs_score",
+            "",
+            "Mental wellbeing score (SWEMWBS)",
+            "Score de bien-être mental (SWEMWBS)",
+        ),
         ("indicator", "youth_served", "", "Young people served", "Jeunes servis"),
-        ("indicator", "has_waitlist", "", "Programs with a waitlist", "Programmes avec liste d'attente"),
+        (
+            "indicator",
+            "has_waitlist",
+            "",
+            "Programs with a waitlist",
+            "Programmes avec liste d'attente",
+        ),
         ("variable", "gender", "", "Gender", "Genre"),
         ("variable", "region", "", "Region", "Région"),
-        ("variable", "mentored_6_18", "", "Had a mentor at ages 6-18", "A eu un mentor entre 6 et 18 ans"),
+        (
+            "variable",
+            "mentored_6_18",
+            "",
+            "Had a mentor at ages 6-18",
+            "A eu un mentor entre 6 et 18 ans",
+        ),
         ("level", "1", "gender", "Woman", "Femme"),
         ("level", "2", "gender", "Man", "Homme"),
         ("level", "3", "gender", "Another gender", "Autre genre"),
         ("level", "1", "region", "Atlantic", "Atlantique"),
         ("level", "2", "region", "Quebec", "Québec"),
         ("level", "3", "region", "North", "Nord"),
-        ("survey", "youth", "", "National youth mentoring survey", "Sondage national sur le mentorat des jeunes"),
-        ("survey", "organisations", "", "Survey of mentoring programs", "Sondage des programmes de mentorat"),
+        (
+            "survey",
+            "youth",
+            "",
+            "National youth mentoring survey",
+            "Sondage national sur le mentorat des jeunes",
+        ),
+        (
+            "survey",
+            "organisations",
+            "",
+            "Survey of mentoring programs",
+            "Sondage des programmes de mentorat",
+        ),
         ("wave", "2021", "", "2021", "2021"),
         ("wave", "2024", "", "2024", "2024"),
-        ("universe", "all", "", "all young adults aged 18-30", "tous les jeunes adultes de 18 à 30 ans"),
-        ("universe", "mentored_6_18 == 1", "", "young adults who had a mentor at ages 6-18", "jeunes adultes qui ont eu un mentor entre 6 et 18 ans"),
+        (
+            "universe",
+            "all",
+            "",
+            "all young adults aged 18-30",
+            "tous les jeunes adultes de 18 à 30 ans",
+        ),
+        (
+            "universe",
+            "mentored_6_18 == 1",
+            "",
+            "young adults who had a mentor at ages 6-18",
+            "jeunes adultes qui ont eu un mentor entre 6 et 18 ans",
+        ),
         ("universe", "programs", "", "mentoring programs", "programmes de mentorat"),
     ]
     return pd.DataFrame(rows, columns=["kind", "id", "parent", "en", "fr"])
@@ -77,11 +137,23 @@ def _indicators() -> pd.DataFrame:
                     se = abs(est) * 0.2
                 cv = 100 * se / abs(est)
                 row = {
-                    "indicator": ind, "outcome": outcome, "survey": survey, "wave": wave,
-                    "domain": domain, "domain_value": value, "statistic": stat,
-                    "estimate": est, "se": se, "ci_low": est - 1.96 * se,
-                    "ci_high": est + 1.96 * se, "n": n, "cv": cv, "flag": flag,
-                    "suppressed": suppressed, "reason": reason, "universe": universe,
+                    "indicator": ind,
+                    "outcome": outcome,
+                    "survey": survey,
+                    "wave": wave,
+                    "domain": domain,
+                    "domain_value": value,
+                    "statistic": stat,
+                    "estimate": est,
+                    "se": se,
+                    "ci_low": est - 1.96 * se,
+                    "ci_high": est + 1.96 * se,
+                    "n": n,
+                    "cv": cv,
+                    "flag": flag,
+                    "suppressed": suppressed,
+                    "reason": reason,
+                    "universe": universe,
                     "missing_treatment": "dk_pnts_excluded",
                 }
                 if suppressed:
@@ -111,20 +183,30 @@ def _trends(ind: pd.DataFrame) -> pd.DataFrame:
             trend = "steady"
         else:
             trend = "improved" if (change > 0) == (d == "higher_is_better") else "worsened"
-        rows.append({
-            "indicator": key[0], "domain": key[1], "domain_value": key[2],
-            "baseline_wave": "2021", "wave": "2024",
-            "baseline": np.nan if suppressed else b["estimate"],
-            "estimate": np.nan if suppressed else cur["estimate"],
-            "change": np.nan if suppressed else change,
-            "se": np.nan if suppressed else se,
-            "ci_low": np.nan if suppressed else change - 1.96 * se,
-            "ci_high": np.nan if suppressed else change + 1.96 * se,
-            "p_value": np.nan if suppressed else p, "q_value": np.nan if suppressed else p * 1.5,
-            "direction": d, "trend": trend, "suppressed": suppressed,
-            "reason": "n < 10" if suppressed else "",
-        })
-    return pd.DataFrame(rows).sort_values(["indicator", "domain", "domain_value"], ignore_index=True)
+        rows.append(
+            {
+                "indicator": key[0],
+                "domain": key[1],
+                "domain_value": key[2],
+                "baseline_wave": "2021",
+                "wave": "2024",
+                "baseline": np.nan if suppressed else b["estimate"],
+                "estimate": np.nan if suppressed else cur["estimate"],
+                "change": np.nan if suppressed else change,
+                "se": np.nan if suppressed else se,
+                "ci_low": np.nan if suppressed else change - 1.96 * se,
+                "ci_high": np.nan if suppressed else change + 1.96 * se,
+                "p_value": np.nan if suppressed else p,
+                "q_value": np.nan if suppressed else p * 1.5,
+                "direction": d,
+                "trend": trend,
+                "suppressed": suppressed,
+                "reason": "n < 10" if suppressed else "",
+            }
+        )
+    return pd.DataFrame(rows).sort_values(
+        ["indicator", "domain", "domain_value"], ignore_index=True
+    )
 
 
 def _scorecard(trends: pd.DataFrame, ind: pd.DataFrame) -> pd.DataFrame:
@@ -134,8 +216,14 @@ def _scorecard(trends: pd.DataFrame, ind: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for survey, group in overall.groupby("survey", sort=True):
         for trend in ("improved", "steady", "worsened", "not_assessed"):
-            rows.append({"survey": survey, "trend": trend,
-                         "count": int((group["trend"] == trend).sum()), "total": len(group)})
+            rows.append(
+                {
+                    "survey": survey,
+                    "trend": trend,
+                    "count": int((group["trend"] == trend).sum()),
+                    "total": len(group),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -148,40 +236,93 @@ def _contributions() -> pd.DataFrame:
         for m, model in enumerate(("raw", "regression", "aipw")):
             e = est * (1 - 0.15 * m)
             se = abs(est) * 0.3
-            rows.append({
-                "contribution": spec, "outcome": outcome, "exposure": "mentored_6_18",
-                "model": model, "measure": measure, "estimate": e, "se": se,
-                "ci_low": e - 1.96 * se, "ci_high": e + 1.96 * se, "p_value": 0.02 + 0.01 * m,
-                "e_value": 1.8 - 0.1 * m, "e_value_ci": 1.2, "n": 1400,
-            })
+            rows.append(
+                {
+                    "contribution": spec,
+                    "outcome": outcome,
+                    "exposure": "mentored_6_18",
+                    "model": model,
+                    "measure": measure,
+                    "estimate": e,
+                    "se": se,
+                    "ci_low": e - 1.96 * se,
+                    "ci_high": e + 1.96 * se,
+                    "p_value": 0.02 + 0.01 * m,
+                    "e_value": 1.8 - 0.1 * m,
+                    "e_value_ci": 1.2,
+                    "n": 1400,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def _weighting() -> tuple[pd.DataFrame, pd.DataFrame]:
-    weighting = pd.DataFrame([
-        {"survey": "youth", "wave": w, "n": 1600, "sum_weights": 6.9e6, "kish_deff": 1.4 + i / 10,
-         "effective_n": 1600 / (1.4 + i / 10), "min": 0.4, "max": 2.9, "ratio": 7.25,
-         "iterations": 7, "converged": True, "trimmed": 12}
-        for i, w in enumerate(["2021", "2024"])
-    ])
-    margins = pd.DataFrame([
-        {"survey": "youth", "wave": "2024", "margin": "gender", "level": str(c),
-         "target": t, "before": b, "after": t}
-        for c, t, b in [(1, 0.49, 0.58), (2, 0.49, 0.39), (3, 0.02, 0.03)]
-    ])
+    weighting = pd.DataFrame(
+        [
+            {
+                "survey": "youth",
+                "wave": w,
+                "n": 1600,
+                "sum_weights": 6.9e6,
+                "kish_deff": 1.4 + i / 10,
+                "effective_n": 1600 / (1.4 + i / 10),
+                "min": 0.4,
+                "max": 2.9,
+                "ratio": 7.25,
+                "iterations": 7,
+                "converged": True,
+                "trimmed": 12,
+            }
+            for i, w in enumerate(["2021", "2024"])
+        ]
+    )
+    margins = pd.DataFrame(
+        [
+            {
+                "survey": "youth",
+                "wave": "2024",
+                "margin": "gender",
+                "level": str(c),
+                "target": t,
+                "before": b,
+                "after": t,
+            }
+            for c, t, b in [(1, 0.49, 0.58), (2, 0.49, 0.39), (3, 0.02, 0.03)]
+        ]
+    )
     return weighting, margins
 
 
 def _programs() -> dict[str, pd.DataFrame]:
     return {
-        "P001": pd.DataFrame([
-            {"indicator": "youth_served", "value": 120.0, "peer_group": "medium", "peer_n": 12,
-             "p25": 60.0, "median": 95.0, "p75": 150.0, "percentile_rank": 62.0,
-             "suppressed": False, "reason": ""},
-            {"indicator": "has_waitlist", "value": LEAK, "peer_group": "medium", "peer_n": 3,
-             "p25": np.nan, "median": np.nan, "p75": np.nan, "percentile_rank": np.nan,
-             "suppressed": True, "reason": "fewer than 5 peers"},
-        ])
+        "P001": pd.DataFrame(
+            [
+                {
+                    "indicator": "youth_served",
+                    "value": 120.0,
+                    "peer_group": "medium",
+                    "peer_n": 12,
+                    "p25": 60.0,
+                    "median": 95.0,
+                    "p75": 150.0,
+                    "percentile_rank": 62.0,
+                    "suppressed": False,
+                    "reason": "",
+                },
+                {
+                    "indicator": "has_waitlist",
+                    "value": LEAK,
+                    "peer_group": "medium",
+                    "peer_n": 3,
+                    "p25": np.nan,
+                    "median": np.nan,
+                    "p75": np.nan,
+                    "percentile_rank": np.nan,
+                    "suppressed": True,
+                    "reason": "fewer than 5 peers",
+                },
+            ]
+        )
     }
 
 
@@ -196,41 +337,103 @@ def write_synthetic_store(root: str | Path) -> ResultsStore:
         "indicators": ind,
         "trends": trends,
         "scorecard": _scorecard(trends, ind),
-        "targets": pd.DataFrame([
-            {"indicator": "mentored_6_18", "wave": "2024", "estimate": 0.5768, "baseline": 0.558,
-             "target": 0.60, "target_wave": "2024", "progress": 0.45, "on_track": False},
-            {"indicator": "mentoring_gap", "wave": "2024", "estimate": 0.40, "baseline": 0.543,
-             "target": 0.45, "target_wave": "2024", "progress": 1.5, "on_track": True},
-        ]),
+        "targets": pd.DataFrame(
+            [
+                {
+                    "indicator": "mentored_6_18",
+                    "wave": "2024",
+                    "estimate": 0.5768,
+                    "baseline": 0.558,
+                    "target": 0.60,
+                    "target_wave": "2024",
+                    "progress": 0.45,
+                    "on_track": False,
+                },
+                {
+                    "indicator": "mentoring_gap",
+                    "wave": "2024",
+                    "estimate": 0.40,
+                    "baseline": 0.543,
+                    "target": 0.45,
+                    "target_wave": "2024",
+                    "progress": 1.5,
+                    "on_track": True,
+                },
+            ]
+        ),
         "contributions": _contributions(),
-        "balance": pd.DataFrame({"contribution": "swemwbs_by_mentor",
-                                 "covariate": ["age", "gender"], "smd_before": [0.21, -0.15],
-                                 "smd_after": [0.02, -0.01]}),
-        "overlap": pd.DataFrame({"contribution": "swemwbs_by_mentor",
-                                 "group": ["exposed"] * 2 + ["unexposed"] * 2,
-                                 "bin_low": [0.0, 0.5] * 2, "bin_high": [0.5, 1.0] * 2,
-                                 "share": [0.3, 0.7, 0.6, 0.4]}),
-        "dose_response": pd.DataFrame({"contribution": "length", "exposure_level": ["<1y", "1-2y", "2y+"],
-                                       "order": [1, 2, 3], "estimate": [22.1, 23.0, 24.2],
-                                       "se": [0.4, 0.5, 0.6], "ci_low": [21.3, 22.0, 23.0],
-                                       "ci_high": [22.9, 24.0, 25.4], "n": [300, 250, 180]}),
-        "gap_projection": pd.DataFrame([
-            {"contribution": "swemwbs_by_mentor", "scenario": s, "estimate": e, "se": 0.3,
-             "ci_low": e - 0.6, "ci_high": e + 0.6, "change": c, "change_ci_low": c - 0.5,
-             "change_ci_high": c + 0.5} for s, e, c in [("observed", 23.0, 0.0), ("if_mentored", 23.9, 0.9)]
-        ]),
-        "reliability": pd.DataFrame({"indicator": "swemwbs_score", "wave": "2024",
-                                     "language": ["all", "en", "fr"], "n": [1500, 1100, 400],
-                                     "items": 7, "alpha": [0.86, 0.87, 0.84],
-                                     "ci_low": [0.85, 0.86, 0.81], "ci_high": [0.87, 0.88, 0.86]}),
+        "balance": pd.DataFrame(
+            {
+                "contribution": "swemwbs_by_mentor",
+                "covariate": ["age", "gender"],
+                "smd_before": [0.21, -0.15],
+                "smd_after": [0.02, -0.01],
+            }
+        ),
+        "overlap": pd.DataFrame(
+            {
+                "contribution": "swemwbs_by_mentor",
+                "group": ["exposed"] * 2 + ["unexposed"] * 2,
+                "bin_low": [0.0, 0.5] * 2,
+                "bin_high": [0.5, 1.0] * 2,
+                "share": [0.3, 0.7, 0.6, 0.4],
+            }
+        ),
+        "dose_response": pd.DataFrame(
+            {
+                "contribution": "length",
+                "exposure_level": ["<1y", "1-2y", "2y+"],
+                "order": [1, 2, 3],
+                "estimate": [22.1, 23.0, 24.2],
+                "se": [0.4, 0.5, 0.6],
+                "ci_low": [21.3, 22.0, 23.0],
+                "ci_high": [22.9, 24.0, 25.4],
+                "n": [300, 250, 180],
+            }
+        ),
+        "gap_projection": pd.DataFrame(
+            [
+                {
+                    "contribution": "swemwbs_by_mentor",
+                    "scenario": s,
+                    "estimate": e,
+                    "se": 0.3,
+                    "ci_low": e - 0.6,
+                    "ci_high": e + 0.6,
+                    "change": c,
+                    "change_ci_low": c - 0.5,
+                    "change_ci_high": c + 0.5,
+                }
+                for s, e, c in [("observed", 23.0, 0.0), ("if_mentored", 23.9, 0.9)]
+            ]
+        ),
+        "reliability": pd.DataFrame(
+            {
+                "indicator": "swemwbs_score",
+                "wave": "2024",
+                "language": ["all", "en", "fr"],
+                "n": [1500, 1100, 400],
+                "items": 7,
+                "alpha": [0.86, 0.87, 0.84],
+                "ci_low": [0.85, 0.86, 0.81],
+                "ci_high": [0.87, 0.88, 0.86],
+            }
+        ),
         "weighting": weighting,
         "weighting_margins": margins,
-        "quality": pd.DataFrame({"survey": "youth", "wave": "2024",
-                                 "rule": ["responses", "eligibility", "speeders"],
-                                 "excluded": [0, 31, 12], "remaining": [1650, 1619, 1607]}),
+        "quality": pd.DataFrame(
+            {
+                "survey": "youth",
+                "wave": "2024",
+                "rule": ["responses", "eligibility", "speeders"],
+                "excluded": [0, 31, 12],
+                "remaining": [1650, 1619, 1607],
+            }
+        ),
         "toc_outcomes": toc_outcomes(),
-        "benchmark_peers": pd.DataFrame({"peer_group": ["large", "medium", "small"],
-                                         "programs": [9, 12, 15]}),
+        "benchmark_peers": pd.DataFrame(
+            {"peer_group": ["large", "medium", "small"], "programs": [9, 12, 15]}
+        ),
     }
     for name, frame in tables.items():
         store.write(name, frame, f"synthetic {name}")
@@ -241,11 +444,13 @@ def write_synthetic_store(root: str | Path) -> ResultsStore:
 
 def toc_outcomes() -> pd.DataFrame:
     """The ``toc_outcomes`` table the pipeline writes from the model."""
-    return pd.DataFrame({
-        "outcome": ["program_delivery", "access", "wellbeing"],
-        "level": ["activity", "output", "intermediate"],
-        "leads_to": ["access", "wellbeing", ""],
-    })
+    return pd.DataFrame(
+        {
+            "outcome": ["program_delivery", "access", "wellbeing"],
+            "level": ["activity", "output", "intermediate"],
+            "leads_to": ["access", "wellbeing", ""],
+        }
+    )
 
 
 _BUILT: dict[str, Path] = {}

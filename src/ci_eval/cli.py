@@ -205,8 +205,6 @@ def demo_generate(
     )
 
 
-
-
 # --- pipeline and report commands ---
 report_app = typer.Typer(
     help="Rebuild the book, or write one program's private benchmark page.", no_args_is_help=True

@@ -127,7 +127,9 @@ A study for [ci-eval](https://pypi.org/project/ci-eval/).
 """
 
 
-def init_study(folder: str | Path, *, name: str = "My study", year: str | None = None) -> list[Path]:
+def init_study(
+    folder: str | Path, *, name: str = "My study", year: str | None = None
+) -> list[Path]:
     """Create the files of a new study in ``folder``; returns the files written.
 
     Raises
