@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, special, stats
+from scipy import special, stats
 
 from ci_eval.errors import DesignError
 from ci_eval.survey.frames import critical_value, result_frame
@@ -358,25 +358,24 @@ class DesignBase:
         return Domains(code=code, table=table)
 
     def _keep(
-        self, dom: Domains, missing_row: np.ndarray, missing_cols: np.ndarray, na_rm: bool
+        self, dom: Domains, missing_row: np.ndarray, values: np.ndarray, na_rm: bool
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Rows that enter the estimates, and the (domain, column) cells that are missing."""
+        """Rows that enter the estimates, and the (domain, column) cells that are missing.
+
+        ``values`` is the (n, p) matrix (``NaN`` where missing) or its missing-value mask.
+        """
         in_dom = dom.code >= 0
         code = np.maximum(dom.code, 0)
+        bad = np.zeros((dom.count, values.shape[1]), dtype=bool)
         if na_rm:
-            keep = in_dom & ~missing_row
-            bad = np.zeros((dom.count, missing_cols.shape[1]), dtype=bool)
-        else:
-            keep = in_dom
-            mc = missing_cols & in_dom[:, None]
-            bad = np.zeros((dom.count, missing_cols.shape[1]), dtype=bool)
-            if mc.any():
-                rows = np.flatnonzero(mc.any(axis=1))
-                for j in range(mc.shape[1]):
-                    bad[:, j] = (
-                        np.bincount(code[rows], weights=mc[rows, j], minlength=dom.count) > 0
-                    )
-        return keep, bad
+            return in_dom & ~missing_row, bad
+        rows = np.flatnonzero(missing_row & in_dom)
+        if rows.size:
+            sub = values[rows]
+            mc = sub if sub.dtype == bool else np.isnan(sub)
+            for j in range(mc.shape[1]):
+                bad[:, j] = np.bincount(code[rows], weights=mc[:, j], minlength=dom.count) > 0
+        return in_dom, bad
 
     def _counts(self, dom: Domains, keep: np.ndarray) -> np.ndarray:
         code = np.maximum(dom.code, 0)
@@ -392,8 +391,8 @@ class DesignBase:
         kind: str,
     ) -> pd.DataFrame:
         dom = self._domains(by)
-        keep, bad = self._keep(dom, am.missing, np.isnan(am.values), na_rm)
-        num = np.where(keep[:, None], np.nan_to_num(am.values), 0.0)
+        keep, bad = self._keep(dom, am.missing, am.values, na_rm)
+        num = _zero_outside(am.values, keep, am.missing)
         den = keep[:, None].astype(float) if kind == "mean" else None
         est, var = self._ratio_stat(num, den, keep, np.maximum(dom.code, 0), dom.count)
         return self._frame(am.variable, am.level, dom, est, var, bad, keep, conf_level, df)
@@ -465,6 +464,20 @@ def _prop_interval(
         return float(lo), float(hi)
 
 
+def _zero_outside(values: np.ndarray, keep: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """``values`` with rows outside ``keep`` and missing cells set to 0 (no copy if none)."""
+    if keep.all() and not missing.any():
+        return values
+    out = np.array(values, order="F")
+    out[~keep] = 0.0
+    rows = np.flatnonzero(missing & keep)
+    if rows.size:
+        sub = out[rows]
+        sub[np.isnan(sub)] = 0.0
+        out[rows] = sub
+    return out
+
+
 def domain_totals(
     values: np.ndarray, weights: np.ndarray, domain: np.ndarray, n_domains: int
 ) -> np.ndarray:
@@ -479,6 +492,7 @@ def domain_totals(
     """
     if n_domains == 1:
         return (weights @ values)[None, :]
-    n = values.shape[0]
-    spread = sparse.csr_matrix((weights, (domain, np.arange(n))), shape=(n_domains, n))
-    return np.asarray(spread @ values)
+    out = np.empty((n_domains, values.shape[1]))
+    for j in range(values.shape[1]):
+        out[:, j] = np.bincount(domain, weights=values[:, j] * weights, minlength=n_domains)
+    return out

@@ -95,13 +95,17 @@ class SurveyDesign(DesignBase):
     ) -> tuple[np.ndarray, np.ndarray]:
         wk = self._w * keep
         t_num = domain_totals(num, wk, domain, n_domains)
-        if den is None:
-            est = t_num
-            u = wk[:, None] * num
-        else:
-            t_den = domain_totals(den, wk, domain, n_domains)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                est = t_num / t_den
+        t_den = None if den is None else domain_totals(den, wk, domain, n_domains)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            est = t_num if t_den is None else t_num / t_den
+            if not self._calibration:
+                var = self._taylor.var_of_ratios(
+                    num, den, wk, est, t_den, domain, n_domains, present=keep
+                )
+                return est, var
+            if den is None:
+                u = wk[:, None] * num
+            else:
                 u = wk[:, None] * (num - est[domain] * den) / t_den[domain]
         return est, self._influence_variance(u, keep, domain, n_domains)
 

@@ -67,7 +67,8 @@ class TaylorVariance:
         u = np.asarray(u, dtype=float).reshape(self._n, -1)
         out = np.zeros((u.shape[1], u.shape[1]))
         for plan in self._plans:
-            centred, weight = plan.centred_totals(u, None, 1, present)
+            totals = plan.cluster_totals(u, None, None, 1)
+            centred, weight = plan.centre(totals, None, 1, present)
             out += (centred * weight).T @ centred
         return out
 
@@ -80,10 +81,47 @@ class TaylorVariance:
         domain (or not ``present``).
         """
         u = np.asarray(u, dtype=float).reshape(self._n, -1)
-        m = u.shape[1]
+        return self._variances(
+            lambda plan: plan.cluster_totals(u, None, domain, n_domains),
+            domain,
+            n_domains,
+            u.shape[1],
+            present,
+        )
+
+    def var_of_ratios(
+        self,
+        num: np.ndarray,
+        den: np.ndarray | None,
+        weights: np.ndarray,
+        est: np.ndarray,
+        t_den: np.ndarray | None,
+        domain: np.ndarray,
+        n_domains: int,
+        present: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Variances (n_domains, p) of domain ratios ``T_d(num) / T_d(den)`` (or totals).
+
+        The influence value of row ``i`` in domain ``d`` is ``w_i (num_i - est_d den_i) / T_d``;
+        its cluster totals are formed from the weighted cluster totals of ``num`` and ``den``
+        without building the (n, p) influence matrix.
+        """
+
+        def totals(plan: _StagePlan) -> np.ndarray:
+            t_num = plan.cluster_totals(num, weights, domain, n_domains)
+            if den is None:
+                return t_num
+            c = plan.stage.n_clusters
+            t_d = plan.cluster_totals(den, weights, domain, n_domains).reshape(c, n_domains, -1)
+            u = (t_num.reshape(c, n_domains, -1) - est[None] * t_d) / t_den[None]
+            return u.reshape(c, -1)
+
+        return self._variances(totals, domain, n_domains, num.shape[1], present)
+
+    def _variances(self, totals_of, domain, n_domains, m, present) -> np.ndarray:
         out = np.zeros((n_domains, m))
         for plan in self._plans:
-            centred, weight = plan.centred_totals(u, domain, n_domains, present)
+            centred, weight = plan.centre(totals_of(plan), domain, n_domains, present)
             sq = centred.reshape(-1, n_domains, m) ** 2
             out += np.einsum("cd,cdm->dm", weight, sq)
         return out
@@ -96,9 +134,6 @@ class _StagePlan:
         self.stage = stage
         self.n = n
         c = stage.n_clusters
-        self.to_cluster = sparse.csr_matrix(
-            (np.ones(n), (stage.cluster, np.arange(n))), shape=(c, n)
-        )
         h = stage.stratum_of_cluster
         self.to_stratum = sparse.csr_matrix(
             (np.ones(c), (h, np.arange(c))), shape=(stage.n_strata, c)
@@ -108,11 +143,11 @@ class _StagePlan:
         scale = np.where(n_h > 1, f * n_h / np.maximum(n_h - 1, 1), f)
         scale = np.where(f < SELF_REPRESENTING, 0.0, scale)
         self.lonely = (n_h == 1) & (f >= SELF_REPRESENTING)
-        self.centre = np.ones(stage.n_strata, dtype=bool)
+        self.centred = np.ones(stage.n_strata, dtype=bool)
         if lonely_psu in ("remove", "certainty", "fail"):
             scale = np.where(self.lonely, 0.0, scale)
         elif lonely_psu == "adjust":
-            self.centre = ~self.lonely
+            self.centred = ~self.lonely
         elif lonely_psu == "average":
             scale = np.where(self.lonely, 0.0, scale)
         self.average = lonely_psu == "average" and bool(self.lonely.any())
@@ -120,23 +155,41 @@ class _StagePlan:
         self.parent = stage.parent_of_stratum
         self.n_parents = int(self.parent.max()) + 1
 
-    def centred_totals(
-        self, u: np.ndarray, domain: np.ndarray | None, n_domains: int, present: np.ndarray | None
+    def cluster_totals(
+        self,
+        x: np.ndarray,
+        weights: np.ndarray | None,
+        domain: np.ndarray | None,
+        n_domains: int,
+    ) -> np.ndarray:
+        """Totals (C, D*m) of the (weighted) columns of ``x`` per cluster and domain.
+
+        One ``bincount`` per column: columns of a Fortran-ordered matrix are contiguous, so this
+        is one pass over the data with no copy of it.
+        """
+        c = self.stage.n_clusters
+        if domain is None or n_domains == 1:
+            key, size = self.stage.cluster, c
+        else:
+            key, size = self.stage.cluster * n_domains + domain, c * n_domains
+        m = x.shape[1]
+        out = np.empty((size, m))
+        for j in range(m):
+            col = x[:, j] if weights is None else x[:, j] * weights
+            out[:, j] = np.bincount(key, weights=col, minlength=size)
+        return out.reshape(c, n_domains * m)
+
+    def centre(
+        self,
+        totals: np.ndarray,
+        domain: np.ndarray | None,
+        n_domains: int,
+        present: np.ndarray | None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Cluster totals centred within strata (C, D*m) and the weight of each (C, D)."""
-        m = u.shape[1]
-        if domain is None or n_domains == 1:
-            totals = self.to_cluster @ u
-        else:
-            key = self.stage.cluster * n_domains + domain
-            size = self.stage.n_clusters * n_domains
-            spread = sparse.csr_matrix(
-                (np.ones(self.n), (key, np.arange(self.n))), shape=(size, self.n)
-            )
-            totals = (spread @ u).reshape(self.stage.n_clusters, n_domains * m)
         means = (self.to_stratum @ totals) / self.stage.n_sampled[:, None]
         h = self.stage.stratum_of_cluster
-        centred = totals - np.where(self.centre[h][:, None], means[h], 0.0)
+        centred = totals - np.where(self.centred[h][:, None], means[h], 0.0)
         weight = np.repeat(self.stratum_weight[h][:, None], n_domains, axis=1)
         if self.average:
             weight = weight * self._average_factor(domain, n_domains, present)[h]

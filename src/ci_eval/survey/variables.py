@@ -75,6 +75,8 @@ def numeric_column(df: pd.DataFrame, name: str, role: str = "analysis variable")
     """A numeric (or boolean) column as floats with ``NaN`` for missing values."""
     check_columns(df, [name], role)
     col = df[name]
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biuf":
+        return col.to_numpy(dtype=float)  # plain numpy column: no missing-value mask to map
     if pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype):
         return col.to_numpy(dtype=float, na_value=np.nan)
     raise DesignError(
@@ -100,7 +102,9 @@ def analysis_matrix(df: pd.DataFrame, names: str | Sequence[str]) -> AnalysisMat
     if not names:
         raise DesignError("no analysis variable was given")
     check_columns(df, names, "analysis variable")
-    blocks, variable, level = [], [], []
+    blocks: list[np.ndarray] = []
+    variable: list[str] = []
+    level: list[str | None] = []
     for name in names:
         col = df[name]
         if is_categorical(col):
@@ -108,21 +112,27 @@ def analysis_matrix(df: pd.DataFrame, names: str | Sequence[str]) -> AnalysisMat
             if not levs:
                 raise DesignError(f"categorical variable {name!r} has no non-missing value")
             codes = pd.Categorical(col, categories=levs).codes
-            ind = (codes[:, None] == np.arange(len(levs))[None, :]).astype(float)
-            ind[codes < 0, :] = np.nan
-            blocks.append(ind)
+            for j in range(len(levs)):
+                ind = (codes == j).astype(float)
+                ind[codes < 0] = np.nan
+                blocks.append(ind)
             variable += [name] * len(levs)
             level += [str(lev) for lev in levs]
         else:
-            blocks.append(numeric_column(df, name)[:, None])
+            blocks.append(numeric_column(df, name))
             variable.append(name)
             level.append(None)
-    values = np.hstack(blocks)
+    # Fortran order: every estimator works column by column, and columns are contiguous
+    values = np.empty((len(df), len(blocks)), order="F")
+    missing = np.zeros(len(df), dtype=bool)
+    for j, block in enumerate(blocks):
+        values[:, j] = block
+        missing |= np.isnan(block)
     return AnalysisMatrix(
         values=values,
         variable=tuple(variable),
         level=tuple(level),
-        missing=np.isnan(values).any(axis=1),
+        missing=missing,
     )
 
 
@@ -169,7 +179,15 @@ def domains(df: pd.DataFrame, by: str | Sequence[str] | None) -> Domains:
         missing |= miss
         codes = codes * len(levs) + c
         level_lists.append(levs)
-    used, dense = np.unique(codes[~missing], return_inverse=True)
+    size = int(np.prod([len(levs) for levs in level_lists], dtype=float))
+    present = codes[~missing]
+    if size <= 4 * n + 1024:  # dense lookup: one pass, no sort
+        used = np.flatnonzero(np.bincount(present, minlength=size))
+        lookup = np.full(size, -1, dtype=np.int64)
+        lookup[used] = np.arange(used.size)
+        dense = lookup[present]
+    else:
+        used, dense = np.unique(present, return_inverse=True)
     code = np.full(n, -1, dtype=np.int64)
     code[~missing] = dense
     table = {}
