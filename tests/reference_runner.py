@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 REFERENCE = Path(__file__).parent / "reference"
+#: R's rake() defaults, used unless a case gives "control" in its weighting step
+R_RAKE_CONTROL = {"epsilon": 1.0, "maxit": 10}
 
 
 class NotBuiltYetError(Exception):
@@ -99,16 +102,21 @@ def _replicate(case: Case, design, df: pd.DataFrame):
     return as_replicate(kind, **extra)
 
 
-def _weighting(case: Case, design):
-    spec = case.spec.get("weighting")
+def _weighting(case: Case, design, spec: dict[str, Any] | None = None):
+    spec = spec or case.spec.get("weighting")
     if not spec:
         return design
     import ci_eval.survey as survey
 
     method = spec["method"]
+    if method == "chain":
+        for step in spec["steps"]:
+            design = _weighting(case, design, step)
+        return design
     if method in ("poststratify", "poststratify_trim"):
         poststratify = _feature(survey, "poststratify", "poststratify")
-        design = poststratify(design, spec["var"], pd.Series(spec["totals"], dtype=float))
+        totals = pd.Series(spec["totals"], dtype=float)
+        design = poststratify(design, spec["var"], totals, partial=spec.get("partial", False))
         if method == "poststratify_trim":
             trim = _feature(survey, "trim_weights", "trim_weights")
             design = trim(design, lower=spec["trim"]["lower"], upper=spec["trim"]["upper"])
@@ -116,22 +124,45 @@ def _weighting(case: Case, design):
     if method == "rake":
         rake = _feature(survey, "rake", "rake")
         margins = {k: pd.Series(v, dtype=float) for k, v in spec["margins"].items()}
-        return rake(design, margins)
+        # A case's R call ran rake() with R's stopping rule (default control: epsilon = 1,
+        # maxit = 10), which ci_eval reproduces when given it; a `_converged` case (README)
+        # was iterated to convergence, which is ci_eval's default.
+        control = spec.get("control")
+        if control is None and case.id.endswith("_converged"):
+            return rake(design, margins)
+        control = {**R_RAKE_CONTROL, **(control or {})}
+        return rake(design, margins, max_iter=control["maxit"], epsilon=control["epsilon"])
+    if method == "trim":
+        trim = _feature(survey, "trim_weights", "trim_weights")
+        return trim(
+            design,
+            lower=spec.get("lower"),
+            upper=spec.get("upper"),
+            strict=spec.get("strict", False),
+        )
     if method == "calibrate":
         calibrate = _feature(survey, "calibrate", "calibrate")
-        margins = calibration_margins(spec, design.data)
-        kwargs = {"calfun": spec.get("calfun", "linear")}
+        margins, population = calibration_margins(spec, design.data)
+        kwargs = {"calfun": spec.get("calfun", "linear"), "population": population}
         if spec.get("bounds") is not None:
             kwargs["bounds"] = tuple(spec["bounds"])
         return calibrate(design, margins, **kwargs)
     raise NotBuiltYetError(f"weighting method {method!r}")
 
 
-def calibration_margins(spec: dict[str, Any], df: pd.DataFrame) -> dict[str, Any]:
-    """R's calibration totals (``(Intercept)``, ``stypeH``, ``api99``) as ci_eval margins."""
-    terms = [t.strip() for t in spec["formula"].lstrip("~").split("+")]
+def calibration_margins(
+    spec: dict[str, Any], df: pd.DataFrame
+) -> tuple[dict[str, Any], float | None]:
+    """R's calibration totals (``(Intercept)``, ``stypeH``, ``api99``) as ci_eval margins.
+
+    Returns the margins and the population size for ``calibrate(population=)``: the intercept's
+    total when no term is categorical (R's ``~api99``), None for a formula ``~ ... - 1``.
+    """
+    formula = spec["formula"].lstrip("~").strip()
+    intercept = not formula.replace(" ", "").endswith("-1")
+    terms = [t.strip() for t in formula.removesuffix("- 1").split("+")]
     totals = dict(spec["totals"])
-    population = totals.pop("(Intercept)")
+    population = totals.pop("(Intercept)") if intercept else None
     margins: dict[str, Any] = {}
     for term in terms:
         col = df[term]
@@ -142,7 +173,8 @@ def calibration_margins(spec: dict[str, Any], df: pd.DataFrame) -> dict[str, Any
         given = {lev: float(totals[f"{term}{lev}"]) for lev in levels[1:]}
         first = population - sum(given.values())
         margins[term] = pd.Series({levels[0]: first, **given}, dtype=float)
-    return margins
+    categorical = any(isinstance(m, pd.Series) for m in margins.values())
+    return margins, None if categorical else population
 
 
 # Features ci_eval leaves out on purpose, with the reason (a case using one is skipped, not passed).
@@ -150,6 +182,27 @@ NOT_SUPPORTED = {
     ("ciprop", "likelihood"): "the profile-likelihood interval of svyciprop (R interpolates MASS's "
     "profile of the quasi-binomial fit with splines) is not implemented; use logit or beta",
 }
+
+
+GLM_CONTROL = re.compile(r"glm\.control\(([^)]*)\)")
+
+
+def glm_control(r_call: str) -> dict[str, Any]:
+    """``glm.control(epsilon=, maxit=)`` of a case's R call as ci_eval's ``glm`` arguments.
+
+    >>> glm_control("svyglm(y~x, d, control=glm.control(epsilon=1e-14, maxit=100))")
+    {'epsilon': 1e-14, 'maxit': 100}
+    """
+    match = GLM_CONTROL.search(r_call)
+    if not match:
+        return {}
+    settings = dict(part.split("=", 1) for part in match.group(1).replace(" ", "").split(","))
+    out: dict[str, Any] = {}
+    if "epsilon" in settings:
+        out["epsilon"] = float(settings["epsilon"])
+    if "maxit" in settings:
+        out["maxit"] = int(settings["maxit"])
+    return out
 
 
 def run_case(case: Case):
@@ -160,6 +213,8 @@ def run_case(case: Case):
     df = _read(case.data_dir, spec["data"])
     call = spec["call"]
     args = dict(call["args"])
+    if call["fn"] == "glm":  # R's IRLS settings, when the case's R call sets them
+        args = {**glm_control(spec["r"]), **args}
     for name, expr in (args.pop("derive", None) or {}).items():
         df[name] = df.eval(expr).astype(float)
     for name in args.pop("categorical", None) or []:

@@ -13,5 +13,22 @@ columns ``variable, level, <by...>, estimate, se, ci_low, ci_high, n``.
 
 from ci_eval.survey.design import SurveyDesign
 from ci_eval.survey.quantile import weighted_quantile
+from ci_eval.survey.replicate import ReplicateDesign
+from ci_eval.survey.weighting import (
+    WeightingDiagnostics,
+    calibrate,
+    poststratify,
+    rake,
+    trim_weights,
+)
 
-__all__ = ["SurveyDesign", "weighted_quantile"]
+__all__ = [
+    "ReplicateDesign",
+    "SurveyDesign",
+    "WeightingDiagnostics",
+    "calibrate",
+    "poststratify",
+    "rake",
+    "trim_weights",
+    "weighted_quantile",
+]

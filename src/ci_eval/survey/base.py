@@ -43,6 +43,8 @@ class DesignBase:
     data: pd.DataFrame
     _w: np.ndarray
     _subset: np.ndarray | None = None
+    #: what the last weighting step did (set by ``ci_eval.survey.weighting``), else None
+    weighting_diagnostics = None
 
     # --- what a design class provides ------------------------------------------------------
 
@@ -64,6 +66,23 @@ class DesignBase:
     def _degf(self, rows: np.ndarray | None = None) -> float:
         """Design degrees of freedom of the design restricted to ``rows``."""
         raise NotImplementedError
+
+    def _logit_var(
+        self,
+        num: np.ndarray,
+        den: np.ndarray,
+        keep: np.ndarray,
+        domain: np.ndarray,
+        n_domains: int,
+        est: np.ndarray,
+        var: np.ndarray,
+    ) -> np.ndarray:
+        """Variance of ``logit(T(num) / T(den))`` for ``ciprop(method="logit")``.
+
+        R fits an intercept-only quasibinomial ``svyglm``; under linearisation its variance is
+        the delta method's, ``var / (p (1 - p))^2``. Replicate designs refit per replicate.
+        """
+        return var / (est * (1 - est)) ** 2
 
     # --- public -----------------------------------------------------------------------------
 
@@ -281,20 +300,21 @@ class DesignBase:
         missing = np.isnan(y)
         keep, bad = self._keep(dom, missing, missing[:, None], na_rm)
         code = np.maximum(dom.code, 0)
-        p, v = self._ratio_stat(
-            np.where(keep, np.nan_to_num(y), 0.0)[:, None],
-            keep[:, None].astype(float),
-            keep,
-            code,
-            dom.count,
-        )
+        num = np.where(keep, np.nan_to_num(y), 0.0)[:, None]
+        den = keep[:, None].astype(float)
+        p, v = self._ratio_stat(num, den, keep, code, dom.count)
+        if method == "logit":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                v_link = self._logit_var(num, den, keep, code, dom.count, p, v)
         p, se = p[:, 0], np.sqrt(v[:, 0])
         lo, hi = np.empty_like(p), np.empty_like(p)
         for d in range(dom.count):
             rows = np.flatnonzero(keep & (code == d) & (self._w != 0))
             dfd = self._degf(rows) if df is None else df
             in_domain = int(np.sum(dom.code == d))
-            lo[d], hi[d] = _prop_interval(p[d], se[d], method, conf_level, dfd, in_domain)
+            # logit: the interval is Wald on the logit scale, with that scale's own variance
+            se_d = np.sqrt(v_link[d, 0]) * p[d] * (1 - p[d]) if method == "logit" else se[d]
+            lo[d], hi[d] = _prop_interval(p[d], se_d, method, conf_level, dfd, in_domain)
         n = self._counts(dom, keep)[:, None]
         frame = result_frame(
             [var],
@@ -343,6 +363,39 @@ class DesignBase:
         new.__dict__.update(self.__dict__)
         new._subset = mask if self._subset is None else (self._subset & mask)
         return new
+
+    # --- regression and design-based tests (ci_eval.survey.glm, ci_eval.survey.svytests) ------
+
+    def glm(
+        self,
+        formula: str,
+        family: str = "gaussian",
+        conf_level: float = 0.95,
+        epsilon: float = 1e-8,
+        maxit: int = 25,
+    ) -> pd.DataFrame:
+        """Survey-weighted GLM with design-based standard errors, as ``svyglm``.
+
+        ``family`` is ``"gaussian"``, ``"binomial"``, ``"quasibinomial"``, ``"poisson"`` or
+        ``"quasipoisson"`` (canonical links); ``epsilon``/``maxit`` are R's ``glm.control``.
+        Returns ``term, estimate, se, ci_low, ci_high, statistic, df, p_value, n``; see
+        :func:`ci_eval.survey.glm.fit_glm` for the fit object.
+        """
+        from ci_eval.survey.glm import fit_glm
+
+        return fit_glm(self, formula, family, epsilon, maxit).frame(conf_level)
+
+    def ttest(self, var: str, by: str, conf_level: float = 0.95) -> pd.DataFrame:
+        """Difference of the means of ``var`` between the two groups of ``by``, as ``svyttest``."""
+        from ci_eval.survey.svytests import svyttest
+
+        return svyttest(self, var, by, conf_level)
+
+    def chisq(self, a: str, b: str, statistic: str = "F") -> pd.DataFrame:
+        """Design-based test of association of ``a`` and ``b`` (Rao-Scott F), as ``svychisq``."""
+        from ci_eval.survey.svytests import svychisq
+
+        return svychisq(self, a, b, statistic)
 
     # --- helpers ----------------------------------------------------------------------------
 

@@ -15,6 +15,8 @@ import pandas as pd
 
 from ci_eval.errors import DesignError
 from ci_eval.survey.base import DesignBase, domain_totals
+from ci_eval.survey.replicate import ReplicateDesign
+from ci_eval.survey.replicate_weights import make_replicate_design
 from ci_eval.survey.structure import DesignStructure, build_structure, check_lonely
 from ci_eval.survey.taylor import TaylorVariance
 from ci_eval.survey.variables import as_list, check_columns
@@ -149,6 +151,31 @@ class SurveyDesign(DesignBase):
         return self._taylor.vcov(u, present)
 
     # --- derived designs ---------------------------------------------------------------------
+
+    def as_replicate(
+        self,
+        type: str = "JK1",
+        replicates: int | None = None,
+        seed: int | None = None,
+        fay_rho: float = 0.0,
+        mse: bool = False,
+    ) -> ReplicateDesign:
+        """This design with replicate weights instead of linearisation, as R's ``as.svrepdesign``.
+
+        ``type`` is ``"JK1"`` (unstratified), ``"JKn"``, ``"bootstrap"`` (Rao-Wu rescaled;
+        ``replicates``, default 50, and ``seed``), ``"BRR"`` or ``"Fay"`` (with ``fay_rho``). See
+        :mod:`ci_eval.survey.replicate_weights` for the weights and their scales. The result
+        keeps this design's weights (including any weighting already done) and data.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"psu": [1, 2, 3, 4], "y": [1.0, 2.0, 3.0, 6.0]})
+        >>> r = SurveyDesign(df, ids="psu", weights=[1.0] * 4).as_replicate("JK1")
+        >>> round(float(r.mean("y")["se"].iloc[0]), 4)
+        1.0801
+        """
+        return make_replicate_design(self, type, replicates, seed, fay_rho, mse)
 
     def with_weights(
         self, weights: np.ndarray | pd.Series, adjustment: InfluenceAdjustment | None = None

@@ -1,0 +1,1 @@
+"""Program benchmarking: peer groups, disclosure control, and programs' own youth data."""

@@ -1,0 +1,242 @@
+"""Every contribution table of one spec and wave: estimates side by side, diagnostics, dose, gap.
+
+For a binary exposure the ``contributions`` rows show the same comparison four ways, so that a
+report can be honest about what a number means (a "53% more likely" that is an odds ratio over
+raw levels of 67% and 62% is a risk ratio of 1.08):
+
+- ``raw``: weighted outcome levels of the exposed and unexposed, their difference, risk ratio
+  and odds ratio (no adjustment);
+- ``regression``: the adjusted odds ratio (0/1 outcome) or difference (score) and the average
+  marginal effect of the exposure in the outcome's units;
+- ``gcomp``: standardised levels, risk ratio and difference (g-computation from that model);
+- ``aipw``: the doubly robust levels, effect (``ate``) and risk ratio.
+
+An exposure with more levels (ordered, e.g. relationship length) gets regression and g-computation
+contrasts of each level with the lowest (``contrast`` column) and the dose-response table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ci_eval.analysis.contribution.aipw import aipw
+from ci_eval.analysis.contribution.data import ContributionData, contribution_data
+from ci_eval.analysis.contribution.dose import dose_response
+from ci_eval.analysis.contribution.evalue import e_values
+from ci_eval.analysis.contribution.gap import gap_projection
+from ci_eval.analysis.contribution.overlap import balance_table, overlap_table
+from ci_eval.analysis.contribution.regression import (
+    coefficient,
+    contrast,
+    fit_glm,
+    standardised_means,
+)
+from ci_eval.analysis.indicators import statistic_of
+from ci_eval.codebook import Codebook
+from ci_eval.errors import AnalysisError
+from ci_eval.survey import SurveyDesign
+from ci_eval.toc.schema import Contribution, ToCModel
+
+COLUMNS = [
+    "contribution",
+    "outcome",
+    "exposure",
+    "wave",
+    "contrast",
+    "model",
+    "measure",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "e_value",
+    "e_value_ci",
+    "n",
+]
+PREFIX = ["contribution", "wave"]
+
+
+def contribution_id(spec: Contribution) -> str:
+    """A stable id of a contribution spec: ``<outcome indicator>__<exposure>``."""
+    return f"{spec.indicator}__{spec.exposure}"
+
+
+@dataclass(frozen=True)
+class ContributionTables:
+    """The rows one spec and wave adds to each contribution table."""
+
+    contributions: pd.DataFrame
+    balance: pd.DataFrame
+    overlap: pd.DataFrame
+    dose_response: pd.DataFrame
+    gap_projection: pd.DataFrame
+
+
+class _Rows:
+    def __init__(self, data: ContributionData, conf_level: float) -> None:
+        self.rows: list[dict[str, object]] = []
+        self.conf_level = conf_level
+        w, y = data.w[data.keep], data.y[data.keep]
+        mean = float(w @ y / w.sum())
+        self.prevalence = mean
+        self.sd = float(np.sqrt(w @ (y - mean) ** 2 / w.sum()))
+        self.n = data.n
+
+    def add(
+        self,
+        model: str,
+        measure: str,
+        values: tuple,
+        contrast_text: str,
+        rr: tuple[float, float, float] | None = None,
+    ) -> None:
+        est, se, lo, hi, p = values
+        if measure.startswith("level_"):
+            ev = (float("nan"), float("nan"))
+        else:
+            ev = e_values(measure, est, lo, hi, prevalence=self.prevalence, sd=self.sd, rr=rr)
+        self.rows.append(
+            {
+                "contrast": contrast_text,
+                "model": model,
+                "measure": measure,
+                "estimate": est,
+                "se": se,
+                "ci_low": lo,
+                "ci_high": hi,
+                "p_value": p,
+                "e_value": ev[0],
+                "e_value_ci": ev[1],
+                "n": self.n,
+            }
+        )
+
+
+def _level(estimate: np.ndarray, vcov: np.ndarray, k: int, z: float) -> tuple:
+    se = float(np.sqrt(max(vcov[k, k], 0.0)))
+    return float(estimate[k]), se, float(estimate[k] - z * se), float(estimate[k] + z * se), np.nan
+
+
+def contribution_tables(
+    design: SurveyDesign,
+    spec: Contribution,
+    model: ToCModel,
+    wave: str,
+    codebook: Codebook | None = None,
+    gap_indicator: str | None = None,
+    gap_exposure: str | None = None,
+    conf_level: float = 0.95,
+    bins: int = 20,
+    min_cell: int = 10,
+) -> ContributionTables:
+    """Estimate one contribution spec on one wave's design.
+
+    The gap projection is made for the spec whose exposure is ``gap_exposure``, with the 0/1
+    column ``gap_indicator`` marking who wanted the exposure and had none.
+    """
+    z = float(stats.norm.ppf(0.5 + conf_level / 2))
+    outcome = model.indicator(spec.indicator)
+    if spec.indicator not in design.data.columns:
+        raise AnalysisError(
+            f"contribution {contribution_id(spec)}: the outcome {spec.indicator!r} is not a "
+            f"column of the scored {outcome.survey} data of wave {wave}"
+        )
+    binary = statistic_of(outcome, design.data[spec.indicator]) == "proportion"
+    data = contribution_data(
+        design, spec.indicator, spec.exposure, spec.adjust_for, binary, codebook
+    )
+    rows = _Rows(data, conf_level)
+    levels = data.levels
+    L = len(levels)
+    diff_measure = "risk_difference" if binary else "mean_difference"
+    # raw: the exposure alone (its standardised levels are the weighted raw levels)
+    raw = fit_glm(design, data.matrix()[:, :L], data.y, data.w, binary)
+    raw_means = standardised_means(design, raw, [data.matrix(lv)[:, :L] for lv in levels], data.w)
+    adjusted = fit_glm(design, data.matrix(), data.y, data.w, binary)
+    g = standardised_means(design, adjusted, [data.matrix(lv) for lv in levels], data.w)
+    for k in range(1, L):
+        text = f"{levels[k]} vs {levels[0]}"
+        raw_rr = contrast(raw_means.estimate, raw_means.vcov, k, 0, True, conf_level)
+        g_rr = contrast(g.estimate, g.vcov, k, 0, True, conf_level)
+        if L == 2:
+            rows.add("raw", "level_exposed", _level(raw_means.estimate, raw_means.vcov, 1, z), text)
+            rows.add(
+                "raw", "level_unexposed", _level(raw_means.estimate, raw_means.vcov, 0, z), text
+            )
+        raw_diff = contrast(raw_means.estimate, raw_means.vcov, k, 0, False, conf_level)
+        rows.add(
+            "raw", diff_measure, raw_diff, text, rr=raw_rr[:1] + raw_rr[2:4] if binary else None
+        )
+        if binary:
+            rows.add("raw", "risk_ratio", raw_rr, text)
+            rows.add("raw", "odds_ratio", coefficient(raw, k, True, conf_level), text)
+            rows.add("regression", "odds_ratio", coefficient(adjusted, k, True, conf_level), text)
+        else:
+            rows.add(
+                "regression", "mean_difference", coefficient(adjusted, k, False, conf_level), text
+            )
+        g_diff = contrast(g.estimate, g.vcov, k, 0, False, conf_level)
+        g_rr_ci = g_rr[:1] + g_rr[2:4] if binary else None
+        rows.add("regression", "ame", g_diff, text, rr=g_rr_ci)
+        if L == 2:
+            rows.add("gcomp", "level_exposed", _level(g.estimate, g.vcov, 1, z), text)
+            rows.add("gcomp", "level_unexposed", _level(g.estimate, g.vcov, 0, z), text)
+        rows.add("gcomp", diff_measure, g_diff, text, rr=g_rr_ci)
+        if binary:
+            rows.add("gcomp", "risk_ratio", g_rr, text)
+    balance = pd.DataFrame(columns=["covariate", "smd_before", "smd_after"])
+    overlap = pd.DataFrame(columns=["group", "bin_low", "bin_high", "share"])
+    dose = pd.DataFrame(
+        columns=["exposure_level", "order", "estimate", "se", "ci_low", "ci_high", "n"]
+    )
+    gap = pd.DataFrame()
+    if L == 2:
+        text = f"{levels[1]} vs {levels[0]}"
+        dr = aipw(design, data)
+        means = dr.estimate  # (exposed, unexposed)
+        rows.add("aipw", "level_exposed", _level(means, dr.vcov, 0, z), text)
+        rows.add("aipw", "level_unexposed", _level(means, dr.vcov, 1, z), text)
+        dr_rr = contrast(means, dr.vcov, 0, 1, True, conf_level)
+        rows.add(
+            "aipw",
+            "ate",
+            contrast(means, dr.vcov, 0, 1, False, conf_level),
+            text,
+            rr=dr_rr[:1] + dr_rr[2:4] if binary else None,
+        )
+        if binary:
+            rows.add("aipw", "risk_ratio", dr_rr, text)
+        balance = balance_table(data, dr.propensity, dr.exposed)
+        overlap = overlap_table(data, dr.propensity, dr.exposed, bins)
+        gap_wanted = gap_indicator and spec.exposure == gap_exposure
+        if gap_wanted and gap_indicator in design.data.columns:
+            wanted = pd.to_numeric(design.data[gap_indicator], errors="coerce").to_numpy() == 1
+            in_gap = wanted & data.keep & (data.exposure == levels[0])
+            if in_gap.sum() >= min_cell:
+                gap = gap_projection(design, data, adjusted, wanted, conf_level)
+    else:
+        dose = dose_response(design, data, adjusted, conf_level)
+    cid = contribution_id(spec)
+    head = {"contribution": cid, "wave": str(wave)}
+    contributions = pd.DataFrame(rows.rows).assign(
+        contribution=cid, outcome=spec.indicator, exposure=spec.exposure, wave=str(wave)
+    )[COLUMNS]
+    return ContributionTables(
+        contributions=contributions,
+        balance=_front(balance, head),
+        overlap=_front(overlap, head),
+        dose_response=_front(dose, head),
+        gap_projection=_front(gap, head) if len(gap) else gap,
+    )
+
+
+def _front(frame: pd.DataFrame, head: dict[str, str]) -> pd.DataFrame:
+    frame = frame.copy()
+    for k, (name, value) in enumerate(head.items()):
+        frame.insert(k, name, value)
+    return frame

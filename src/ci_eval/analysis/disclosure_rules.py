@@ -1,0 +1,66 @@
+"""Quality flags and suppression of published estimates (Statistics Canada practice).
+
+An estimate from fewer than ``min_cell`` unweighted respondents is suppressed; otherwise its
+coefficient of variation ``CV = 100 se / |estimate|`` decides: below ``cv_caution`` it is plain,
+from ``cv_caution`` to ``cv_suppress`` it is marked E (use with caution), above ``cv_suppress`` it
+is F and suppressed (Statistics Canada, *Survey Methods and Practices*, 2010, §11.5). A
+suppressed estimate keeps its row with ``suppressed=True`` and the reason, and every estimated
+value of the row is blanked so no suppressed number can be published.
+
+>>> from ci_eval.analysis.settings import DisclosureRules
+>>> rules = DisclosureRules()
+>>> quality_flag(0.5, 0.05, 100, rules), quality_flag(0.5, 0.1, 100, rules)
+(('', False, ''), ('E', False, ''))
+>>> quality_flag(0.5, 0.2, 100, rules), quality_flag(0.5, 0.05, 7, rules)
+(('F', True, 'CV > 33.3%'), ('', True, 'n < 10'))
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from ci_eval.analysis.settings import DisclosureRules
+
+ESTIMATED = ["estimate", "se", "ci_low", "ci_high", "cv"]
+
+
+def coefficient_of_variation(estimate: float, se: float) -> float:
+    """``100 se / |estimate|`` in percent; NaN when the estimate is 0 or missing.
+
+    >>> coefficient_of_variation(0.5, 0.05)
+    10.0
+    """
+    if estimate is None or se is None or math.isnan(estimate) or math.isnan(se) or estimate == 0:
+        return float("nan")
+    return 100.0 * se / abs(estimate)
+
+
+def quality_flag(
+    estimate: float, se: float, n: int, rules: DisclosureRules
+) -> tuple[str, bool, str]:
+    """``(flag, suppressed, reason)`` for one estimate from ``n`` respondents."""
+    if n < rules.min_cell:
+        return "", True, f"n < {rules.min_cell}"
+    if estimate is None or math.isnan(estimate):
+        return "", True, "not estimable"
+    cv = coefficient_of_variation(estimate, se)
+    if not math.isnan(cv) and cv > rules.cv_suppress:
+        return "F", True, f"CV > {rules.cv_suppress:g}%"
+    if not math.isnan(cv) and cv >= rules.cv_caution:
+        return "E", False, ""
+    return "", False, ""
+
+
+def blank_suppressed(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """Set every estimated value of the suppressed rows to NaN (the rows stay).
+
+    >>> f = pd.DataFrame({"estimate": [1.0, 2.0], "se": [0.1, 0.2], "suppressed": [False, True]})
+    >>> blank_suppressed(f, ["estimate", "se"])["estimate"].tolist()
+    [1.0, nan]
+    """
+    frame = frame.copy()
+    cols = [c for c in (columns or ESTIMATED) if c in frame.columns]
+    frame.loc[frame["suppressed"].to_numpy(bool), cols] = float("nan")
+    return frame

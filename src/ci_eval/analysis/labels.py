@@ -1,0 +1,127 @@
+"""The ``labels`` table: every label the report shows, in English and French.
+
+Kinds: ``outcome`` and ``indicator`` (from the model), ``variable`` and ``level`` (from the
+codebooks; a level's ``parent`` is its variable and its ``id`` the code as text), ``survey``
+(from the study), ``wave`` (the wave itself) and ``universe`` (who an indicator is about).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from ci_eval.analysis.codes import code_sort_key, code_text
+from ci_eval.analysis.indicators import universe_id
+from ci_eval.codebook import Codebook
+from ci_eval.toc.schema import ToCModel
+
+COLUMNS = ["kind", "id", "parent", "en", "fr"]
+KINDS = ("survey", "wave", "outcome", "indicator", "universe", "variable", "level")
+
+
+def _text(label: Mapping[str, str] | object, language: str) -> str:
+    if isinstance(label, Mapping):
+        return str(label.get(language) or label.get("en") or "")
+    value = getattr(label, language, None) or getattr(label, "en", "")
+    return str(value or "")
+
+
+def label_table(
+    model: ToCModel,
+    codebooks: Mapping[str, Codebook],
+    surveys: Mapping[str, Mapping[str, str]] | None = None,
+    waves: Sequence[str] = (),
+) -> pd.DataFrame:
+    """The labels of a study: model, codebooks, survey names and waves; sorted by kind and id.
+
+    Examples
+    --------
+    >>> from ci_eval.toc.schema import ToCModel
+    >>> model = ToCModel.model_validate({"name": {"en": "M"}, "outcomes": [
+    ...     {"id": "o", "level": "impact", "label": {"en": "Thrive", "fr": "S'épanouir"}}],
+    ...     "indicators": []})
+    >>> label_table(model, {}, waves=["2024"]).values.tolist()
+    [['wave', '2024', '', '2024', '2024'], ['outcome', 'o', '', 'Thrive', "S'épanouir"]]
+    """
+    rows: list[dict[str, str]] = []
+    for name, label in sorted((surveys or {}).items()):
+        rows.append(
+            {
+                "kind": "survey",
+                "id": name,
+                "parent": "",
+                "en": _text(label, "en"),
+                "fr": _text(label, "fr"),
+            }
+        )
+    rows += [
+        {"kind": "wave", "id": str(w), "parent": "", "en": str(w), "fr": str(w)}
+        for w in sorted(waves)
+    ]
+    for outcome in model.outcomes:
+        rows.append(
+            {
+                "kind": "outcome",
+                "id": outcome.id,
+                "parent": "",
+                "en": _text(outcome.label, "en"),
+                "fr": _text(outcome.label, "fr"),
+            }
+        )
+    universes: dict[str, dict[str, str]] = {
+        "all": {"en": "All respondents", "fr": "Tous les répondants"}
+    }
+    labels = {i.id: i.label for i in model.indicators}
+    for indicator in model.indicators:
+        rows.append(
+            {
+                "kind": "indicator",
+                "id": indicator.id,
+                "parent": indicator.outcome or "",
+                "en": _text(indicator.label, "en"),
+                "fr": _text(indicator.label, "fr"),
+            }
+        )
+        if indicator.universe:
+            universes[universe_id(indicator)] = _universe_label(indicator.universe, labels)
+    if len(model.indicators):
+        for uid, text in sorted(universes.items()):
+            rows.append({"kind": "universe", "id": uid, "parent": "", **text})
+    for survey in sorted(codebooks):
+        for var in codebooks[survey].variables.values():
+            rows.append(
+                {
+                    "kind": "variable",
+                    "id": var.name,
+                    "parent": survey,
+                    "en": _text(var.label, "en"),
+                    "fr": _text(var.label, "fr"),
+                }
+            )
+            codes = sorted((code_text(c) for c in var.value_labels), key=code_sort_key)
+            by_text = {code_text(c): v for c, v in var.value_labels.items()}
+            for code in codes:
+                rows.append(
+                    {
+                        "kind": "level",
+                        "id": code,
+                        "parent": var.name,
+                        "en": _text(by_text[code], "en"),
+                        "fr": _text(by_text[code], "fr"),
+                    }
+                )
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    return frame.drop_duplicates(["kind", "id", "parent"], keep="first").reset_index(drop=True)
+
+
+def _universe_label(expression: str, labels: Mapping[str, object]) -> dict[str, str]:
+    text = expression.strip()
+    name, _, value = text.partition("==")
+    name = name.strip()
+    if name in labels and value.strip() in ("1", "1.0", "True"):
+        return {
+            "en": f"Among those who: {_text(labels[name], 'en')}",
+            "fr": f"Parmi ceux qui : {_text(labels[name], 'fr')}",
+        }
+    return {"en": f"Respondents with {text}", "fr": f"Répondants avec {text}"}

@@ -1,0 +1,88 @@
+"""Settings of the analysis stage, from the study file with documented defaults.
+
+The study's ``[disclosure]`` table gives the disclosure rules (Statistics Canada practice by
+default: suppress under 10 respondents, E at a CV of 16.5%, F and suppressed above 33.3%, at least
+5 peer programs); an optional ``[analysis]`` table gives the rest:
+
+```toml
+[analysis]
+conf_level = 0.95
+alpha = 0.05              # significance of trends (after the FDR correction)
+independent_waves = true  # waves are independent samples (no panel)
+gap_indicator = "mentoring_gap"   # who "wanted a mentor but had none" (gap projection)
+gap_exposure = "mentored_6_18"    # the exposure whose absence that gap is
+propensity_bins = 20
+[analysis.benchmark]
+survey = "organisations"
+peer_by = ["org_type", "region", "size_band"]   # widened from the end
+```
+
+>>> s = AnalysisSettings.from_mapping({"alpha": 0.1}, {"min_cell": 5})
+>>> s.alpha, s.disclosure.min_cell, s.disclosure.cv_suppress
+(0.1, 5, 33.3)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ci_eval.errors import AnalysisError
+
+
+class DisclosureRules(BaseModel):
+    """Minimum cell size, CV thresholds (percent) and minimum number of peer programs."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    min_cell: int = Field(default=10, ge=1)
+    cv_caution: float = Field(default=16.5, gt=0)
+    cv_suppress: float = Field(default=33.3, gt=0)
+    min_peers: int = Field(default=5, ge=1)
+
+
+class BenchmarkSettings(BaseModel):
+    """Which survey holds the programs, and the peer-group criteria in widening order."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    survey: str = "organisations"
+    peer_by: list[str] = ["org_type", "region", "size_band"]
+
+
+class AnalysisSettings(BaseModel):
+    """Every setting of the analysis stage."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    conf_level: float = Field(default=0.95, gt=0, lt=1)
+    alpha: float = Field(default=0.05, gt=0, lt=1)
+    independent_waves: bool = True
+    gap_indicator: str = "mentoring_gap"
+    gap_exposure: str = "mentored_6_18"
+    propensity_bins: int = Field(default=20, ge=2)
+    disclosure: DisclosureRules = DisclosureRules()
+    benchmark: BenchmarkSettings = BenchmarkSettings()
+
+    @classmethod
+    def from_mapping(
+        cls, analysis: Mapping[str, Any] | None = None, disclosure: Any = None
+    ) -> AnalysisSettings:
+        """Settings from an ``[analysis]`` table and a ``[disclosure]`` table (or model)."""
+        data = dict(analysis or {})
+        if disclosure is not None:
+            if hasattr(disclosure, "model_dump"):
+                disclosure = disclosure.model_dump()
+            data["disclosure"] = dict(disclosure)
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            problems = [
+                f"[analysis].{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+            ]
+            raise AnalysisError(
+                "analysis settings do not validate (fix them in ci-eval.toml):\n- "
+                + "\n- ".join(problems)
+            ) from None

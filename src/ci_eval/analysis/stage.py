@@ -1,0 +1,243 @@
+"""The analysis stage: from scored responses to every table the report publishes.
+
+Entry point for the pipeline::
+
+    from ci_eval.analysis import analyse
+    tables = analyse(study, model, codebooks, scored, raw=raw, settings=None, quality=None)
+
+Parameters:
+
+- ``study``: :class:`ci_eval.study.Study` (waves, ``[weighting.<survey>]``, ``[disclosure]``,
+  an optional ``[analysis]`` table, see :mod:`ci_eval.analysis.settings`);
+- ``model``: the :class:`~ci_eval.toc.schema.ToCModel`;
+- ``codebooks``: ``{survey: Codebook}`` (labels, categorical covariates, domain categories);
+- ``scored``: ``{survey: {wave: DataFrame}}`` of indicator values per respondent
+  (:func:`ci_eval.toc.score_indicators`);
+- ``raw``: ``{survey: {wave: DataFrame}}`` of the clean responses with the same index (design,
+  disaggregation and covariate columns); optional when ``scored`` already holds them;
+- ``settings``: an :class:`~ci_eval.analysis.settings.AnalysisSettings` or a mapping like the
+  ``[analysis]`` table (default: the study's);
+- ``quality``: ``{(survey, wave): QualityResult}`` or a ready ``quality`` frame, copied to the
+  ``quality`` table.
+
+Returns ``{table name: DataFrame}`` with the names and columns of the results-store contract
+(``labels``, ``indicators``, ``trends``, ``scorecard``, ``targets``, ``contributions``,
+``balance``, ``overlap``, ``dose_response``, ``gap_projection``, ``reliability``, ``weighting``,
+``weighting_margins``, ``quality``, ``benchmark_peers`` and ``programs/<program_id>``), values
+unrounded and rows in a deterministic order. Tables whose name starts with ``programs/`` are
+private (write them with ``private=True``); :data:`PRIVATE_PREFIX` says so.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from ci_eval.analysis.benchmark.tables import benchmark_tables
+from ci_eval.analysis.contribution.tables import COLUMNS as CONTRIBUTION_COLUMNS
+from ci_eval.analysis.contribution.tables import contribution_tables
+from ci_eval.analysis.indicators import estimate_indicators
+from ci_eval.analysis.labels import label_table
+from ci_eval.analysis.reliability_stage import reliability_table
+from ci_eval.analysis.settings import AnalysisSettings
+from ci_eval.analysis.targets import progress_to_targets
+from ci_eval.analysis.trends import change_since_baseline, scorecard
+from ci_eval.analysis.weighting_stage import (
+    WeightedWave,
+    read_targets,
+    weight_wave,
+    weighting_tables,
+)
+from ci_eval.codebook import Codebook
+from ci_eval.errors import AnalysisError
+from ci_eval.toc.schema import ToCModel
+
+PRIVATE_PREFIX = "programs/"
+"""Tables under this prefix are one program's private benchmark (``ResultsStore.write(...,
+private=True)``)."""
+
+
+def analysis_settings(study: Any, settings: Any = None) -> AnalysisSettings:
+    """The stage's settings: given, or from the study's ``[analysis]`` and ``[disclosure]``."""
+    if isinstance(settings, AnalysisSettings):
+        return settings
+    extra = getattr(study, "model_extra", None) or {}
+    table = settings if settings is not None else extra.get("analysis", {})
+    return AnalysisSettings.from_mapping(table, getattr(study, "disclosure", None))
+
+
+def analysis_frames(
+    scored: Mapping[str, Mapping[str, pd.DataFrame]],
+    raw: Mapping[str, Mapping[str, pd.DataFrame]] | None,
+    codebooks: Mapping[str, Codebook],
+) -> dict[tuple[str, str], pd.DataFrame]:
+    """One frame per survey wave: clean responses (missing codes set missing) plus the scores."""
+    frames = {}
+    for survey, waves in scored.items():
+        for wave, scores in waves.items():
+            base = (raw or {}).get(survey, {}).get(wave)
+            if base is None:
+                frame = scores.copy()
+            else:
+                if not base.index.equals(scores.index):
+                    raise AnalysisError(
+                        f"scored and raw {survey} data of wave {wave} have different rows; "
+                        "score the clean responses and pass both with their index"
+                    )
+                frame = base.copy()
+                if survey in codebooks:
+                    frame = codebooks[survey].apply_missing(frame)
+                for column in scores.columns:
+                    frame[column] = scores[column]
+            frames[(survey, str(wave))] = frame
+    return frames
+
+
+def weight_all(study: Any, frames: Mapping[tuple[str, str], pd.DataFrame]) -> list[WeightedWave]:
+    """Every survey wave weighted with its ``[weighting.<survey>]`` settings."""
+    out, targets_cache = [], {}
+    for (survey, wave), frame in sorted(frames.items()):
+        config = dict((getattr(study, "weighting", {}) or {}).get(survey, {}))
+        targets = None
+        if config.get("targets"):
+            path = study.path(config["targets"])
+            if path not in targets_cache:
+                targets_cache[path] = read_targets(path)
+            targets = targets_cache[path]
+        out.append(weight_wave(frame, survey, wave, config, targets))
+    return out
+
+
+def analyse(
+    study: Any,
+    model: ToCModel,
+    codebooks: Mapping[str, Codebook],
+    scored: Mapping[str, Mapping[str, pd.DataFrame]],
+    raw: Mapping[str, Mapping[str, pd.DataFrame]] | None = None,
+    settings: Any = None,
+    quality: Any = None,
+) -> dict[str, pd.DataFrame]:
+    """Run the whole analysis stage (see the module docstring)."""
+    config = analysis_settings(study, settings)
+    frames = analysis_frames(scored, raw, codebooks)
+    weighted = weight_all(study, frames)
+    designs = {(ww.survey, ww.wave): ww.design for ww in weighted}
+    tables: dict[str, pd.DataFrame] = {}
+    waves = list(study.waves.all)
+    survey_labels = {name: dict(cfg.label) for name, cfg in study.surveys.items()}
+    tables["labels"] = label_table(model, codebooks, survey_labels, waves)
+    tables["weighting"], tables["weighting_margins"] = weighting_tables(weighted)
+    indicators = estimate_indicators(
+        designs, model, config.disclosure, codebooks, config.conf_level
+    )
+    tables["indicators"] = indicators
+    trends = change_since_baseline(
+        indicators,
+        model,
+        study.waves.baseline,
+        config.alpha,
+        config.conf_level,
+        config.independent_waves,
+    )
+    tables["trends"] = trends
+    tables["scorecard"] = scorecard(trends)
+    tables["targets"] = progress_to_targets(indicators, model, study.waves.baseline)
+    tables.update(_contributions(designs, model, codebooks, config))
+    languages = {name: cfg.language for name, cfg in study.surveys.items()}
+    tables["reliability"] = reliability_table(frames, model, codebooks, languages)
+    tables["quality"] = _quality(quality)
+    bench = config.benchmark
+    if bench.survey in study.surveys:
+        id_column = study.surveys[bench.survey].id or "program_id"
+        tables.update(
+            benchmark_tables(
+                frames, model, bench.survey, id_column, bench.peer_by, config.disclosure.min_peers
+            )
+        )
+    return tables
+
+
+def _contributions(designs, model, codebooks, config) -> dict[str, pd.DataFrame]:
+    parts: dict[str, list[pd.DataFrame]] = {
+        k: [] for k in ("contributions", "balance", "overlap", "dose_response", "gap_projection")
+    }
+    for spec in model.contributions:
+        survey = model.indicator(spec.indicator).survey
+        for (s, wave), design in sorted(designs.items()):
+            if s != survey:
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                result = contribution_tables(
+                    design,
+                    spec,
+                    model,
+                    wave,
+                    codebooks.get(survey),
+                    config.gap_indicator,
+                    config.gap_exposure,
+                    config.conf_level,
+                    config.propensity_bins,
+                    config.disclosure.min_cell,
+                )
+            for name in parts:
+                frame = getattr(result, name)
+                if len(frame):
+                    parts[name].append(frame)
+    return {name: _concat(frames, name) for name, frames in parts.items()}
+
+
+def _concat(frames: list[pd.DataFrame], name: str) -> pd.DataFrame:
+    if frames:
+        return pd.concat(frames, ignore_index=True)
+    empty = {
+        "contributions": CONTRIBUTION_COLUMNS,
+        "balance": ["contribution", "wave", "covariate", "smd_before", "smd_after"],
+        "overlap": ["contribution", "wave", "group", "bin_low", "bin_high", "share"],
+        "dose_response": [
+            "contribution",
+            "wave",
+            "exposure_level",
+            "order",
+            "estimate",
+            "se",
+            "ci_low",
+            "ci_high",
+            "n",
+        ],
+        "gap_projection": [
+            "contribution",
+            "wave",
+            "population",
+            "scenario",
+            "estimate",
+            "se",
+            "ci_low",
+            "ci_high",
+            "change",
+            "change_ci_low",
+            "change_ci_high",
+            "n",
+        ],
+    }
+    return pd.DataFrame(columns=empty[name])
+
+
+def _quality(quality: Any) -> pd.DataFrame:
+    """The quality table from a frame, or from ``{(survey, wave): result with .summary}``."""
+    columns = ["survey", "wave", "rule", "flagged", "excluded", "remaining"]
+    if quality is None:
+        return pd.DataFrame(columns=columns)
+    if isinstance(quality, pd.DataFrame):
+        return quality.reset_index(drop=True)
+    frames = [
+        result.summary.assign(survey=survey, wave=str(wave))
+        for (survey, wave), result in sorted(quality.items())
+    ]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(frames, ignore_index=True)
+    return out[["survey", "wave", *[c for c in out.columns if c not in ("survey", "wave")]]]

@@ -1,0 +1,171 @@
+"""Change since the baseline wave, tested and corrected for multiple comparisons.
+
+Waves are independent samples (a new sample each wave), so for an indicator in a domain the
+change ``est_w - est_b`` has ``se = sqrt(se_w^2 + se_b^2)`` (Kish 1965, §12.4) and is tested
+with a normal z test. The p-values of the whole table are corrected together with the
+Benjamini-Hochberg false-discovery rate (Benjamini & Hochberg 1995; statsmodels
+``multipletests(method="fdr_bh")``). A significant change (``q < alpha``) in the indicator's good
+direction is ``improved``, in its bad direction ``worsened``; otherwise ``steady``. Indicators
+without a direction (``neutral``) and changes involving a suppressed estimate are
+``not_assessed``. The ``scorecard`` counts the overall rows by trend, in the style of
+shared-measurement scorecards ("34 of 53 indicators trending positive").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from ci_eval.errors import AnalysisError
+from ci_eval.toc.schema import ToCModel
+
+COLUMNS = [
+    "survey",
+    "indicator",
+    "domain",
+    "domain_value",
+    "baseline_wave",
+    "wave",
+    "baseline",
+    "estimate",
+    "change",
+    "se",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "q_value",
+    "direction",
+    "trend",
+    "suppressed",
+    "reason",
+]
+TRENDS = ("improved", "steady", "worsened", "not_assessed")
+SCORECARD_COLUMNS = ["survey", "baseline_wave", "wave", "trend", "count", "total"]
+KEYS = ["indicator", "domain", "domain_value"]
+
+
+def change_since_baseline(
+    indicators: pd.DataFrame,
+    model: ToCModel,
+    baseline_wave: str,
+    alpha: float = 0.05,
+    conf_level: float = 0.95,
+    independent: bool = True,
+) -> pd.DataFrame:
+    """The ``trends`` table from the ``indicators`` table.
+
+    Examples
+    --------
+    >>> from ci_eval.toc.schema import ToCModel
+    >>> model = ToCModel.model_validate({"name": {"en": "M"}, "outcomes": [], "indicators": [
+    ...     {"id": "x", "label": {"en": "X"}, "survey": "s", "scoring": {"method": "value"}}]})
+    >>> ind = pd.DataFrame({"indicator": "x", "survey": "s", "wave": ["1", "2"],
+    ...     "domain": "overall", "domain_value": "", "estimate": [0.5, 0.6],
+    ...     "se": [0.03, 0.04], "suppressed": False})
+    >>> t = change_since_baseline(ind, model, "1")
+    >>> t[["change", "se"]].round(3).iloc[0].tolist(), t["trend"].iloc[0]
+    ([0.1, 0.05], 'improved')
+    """
+    if not independent:
+        raise AnalysisError(
+            "[analysis] independent_waves = false: changes between dependent (panel) waves need "
+            "linked respondents, which the analysis does not support; set it to true for "
+            "independent samples"
+        )
+    direction = {i.id: i.direction for i in model.indicators}
+    base = indicators[indicators["wave"] == str(baseline_wave)]
+    later = indicators[indicators["wave"] != str(baseline_wave)]
+    if base.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    merged = later.merge(
+        base[[*KEYS, "estimate", "se", "suppressed"]],
+        on=KEYS,
+        how="inner",
+        suffixes=("", "_base"),
+        sort=False,
+    )
+    z_crit = stats.norm.ppf(0.5 + conf_level / 2)
+    change = merged["estimate"] - merged["estimate_base"]
+    se = np.sqrt(merged["se"] ** 2 + merged["se_base"] ** 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = change / se
+    p = 2 * stats.norm.sf(np.abs(z))
+    suppressed = merged["suppressed"].astype(bool) | merged["suppressed_base"].astype(bool)
+    out = pd.DataFrame(
+        {
+            "survey": merged["survey"],
+            "indicator": merged["indicator"],
+            "domain": merged["domain"],
+            "domain_value": merged["domain_value"],
+            "baseline_wave": str(baseline_wave),
+            "wave": merged["wave"],
+            "baseline": merged["estimate_base"],
+            "estimate": merged["estimate"],
+            "change": change,
+            "se": se,
+            "ci_low": change - z_crit * se,
+            "ci_high": change + z_crit * se,
+            "p_value": p,
+            "direction": merged["indicator"].map(direction).fillna("neutral"),
+            "suppressed": suppressed,
+            "reason": np.where(
+                merged["suppressed_base"].astype(bool),
+                f"suppressed in {baseline_wave}",
+                np.where(merged["suppressed"].astype(bool), "suppressed in " + merged["wave"], ""),
+            ),
+        }
+    )
+    testable = ~out["suppressed"] & np.isfinite(out["p_value"])
+    out["q_value"] = np.nan
+    if testable.any():
+        out.loc[testable, "q_value"] = multipletests(
+            out.loc[testable, "p_value"].to_numpy(), method="fdr_bh"
+        )[1]
+    out["trend"] = [
+        _trend(q, c, d, s, alpha)
+        for q, c, d, s in zip(
+            out["q_value"], out["change"], out["direction"], out["suppressed"], strict=True
+        )
+    ]
+    blank = ["baseline", "estimate", "change", "se", "ci_low", "ci_high", "p_value", "q_value"]
+    out.loc[out["suppressed"], blank] = np.nan
+    return out[COLUMNS].reset_index(drop=True)
+
+
+def _trend(q: float, change: float, direction: str, suppressed: bool, alpha: float) -> str:
+    if suppressed or direction == "neutral" or not np.isfinite(q):
+        return "not_assessed"
+    if q >= alpha:
+        return "steady"
+    better = change > 0 if direction == "higher_is_better" else change < 0
+    return "improved" if better else "worsened"
+
+
+def scorecard(trends: pd.DataFrame) -> pd.DataFrame:
+    """Counts of overall indicators by trend, per survey and later wave (every trend listed).
+
+    >>> t = pd.DataFrame({"survey": "s", "baseline_wave": "1", "wave": "2", "domain": "overall",
+    ...                   "trend": ["improved", "improved", "steady"]})
+    >>> scorecard(t)[["trend", "count", "total"]].values.tolist()[:2]
+    [['improved', 2, 3], ['steady', 1, 3]]
+    """
+    overall = trends[trends["domain"] == "overall"]
+    rows = []
+    for (survey, base, wave), group in overall.groupby(
+        ["survey", "baseline_wave", "wave"], sort=True
+    ):
+        counts = group["trend"].value_counts()
+        for trend in TRENDS:
+            rows.append(
+                {
+                    "survey": survey,
+                    "baseline_wave": base,
+                    "wave": wave,
+                    "trend": trend,
+                    "count": int(counts.get(trend, 0)),
+                    "total": len(group),
+                }
+            )
+    return pd.DataFrame(rows, columns=SCORECARD_COLUMNS)

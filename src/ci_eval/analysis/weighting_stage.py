@@ -1,0 +1,256 @@
+"""The weighting stage: one design per survey wave, raked to the study's population margins.
+
+The study's ``[weighting.<survey>]`` table says how::
+
+    targets = "surveys/youth/population.csv"   # wave, <margin variables...>, population
+    strata = "province"                        # optional sampling structure
+    ids = "school"                             # optional cluster ids
+    design_weight = "design_weight"            # optional; default every weight 1
+    margins = [["age_band", "gender_plus"], ["province"]]   # a list crosses variables
+    trim = { lower = 0.3, upper = 3.0 }        # bounds relative to the mean weight
+    max_iter = 100
+    tolerance = 1e-8
+
+Each margin is the sum of the targets' ``population`` over the other columns for the wave being
+weighted (rows of other waves are ignored when the targets have a ``wave`` column). A crossed
+margin ``[a, b]`` rakes to the cells of ``a x b`` (a helper column ``"a x b"`` holding
+``"<a code>:<b code>"``). Raking is iterative proportional fitting (Deming & Stephan 1940) by
+:func:`ci_eval.survey.rake`; trimming, when set, follows it (:func:`ci_eval.survey.trim_weights`).
+A survey with no ``[weighting]`` table gets the design weight (or 1) and no margins.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ci_eval import survey as survey_core
+from ci_eval.analysis.codes import codes_text
+from ci_eval.errors import AnalysisError
+from ci_eval.survey import SurveyDesign, rake
+
+WEIGHTING_COLUMNS = [
+    "survey",
+    "wave",
+    "n",
+    "sum_weights",
+    "kish_deff",
+    "effective_n",
+    "min",
+    "max",
+    "ratio",
+    "iterations",
+    "converged",
+    "trimmed",
+]
+MARGIN_COLUMNS = ["survey", "wave", "margin", "level", "target", "before", "after"]
+CROSS = " x "
+
+
+@dataclass(frozen=True)
+class WeightedWave:
+    """A wave's final design and what weighting did to it."""
+
+    survey: str
+    wave: str
+    design: SurveyDesign
+    diagnostics: dict[str, Any]
+    margins: pd.DataFrame
+
+
+def read_targets(path: str | Path) -> pd.DataFrame:
+    """Read a population-targets CSV (``population`` column plus one column per variable)."""
+    path = Path(path)
+    if not path.is_file():
+        raise AnalysisError(f"{path}: population targets not found; fix [weighting] targets")
+    frame = pd.read_csv(path, dtype=str)
+    if "population" not in frame.columns:
+        raise AnalysisError(f"{path}: needs a 'population' column of population counts")
+    frame["population"] = pd.to_numeric(frame["population"], errors="coerce")
+    bad = frame["population"].isna() | (frame["population"] < 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+        raise AnalysisError(f"{path}: row {row}: 'population' must be a count >= 0")
+    return frame
+
+
+def margin_name(variables: Sequence[str]) -> str:
+    """The column name of a (possibly crossed) margin.
+
+    >>> margin_name(["age_band", "gender_plus"]), margin_name(["province"])
+    ('age_band x gender_plus', 'province')
+    """
+    return CROSS.join(variables)
+
+
+def margin_totals(
+    targets: pd.DataFrame, variables: Sequence[str], wave: str, source: str = "targets"
+) -> pd.Series:
+    """Population totals of one (crossed) margin for one wave, indexed by cell text."""
+    rows = targets
+    if "wave" in targets.columns:
+        rows = targets[targets["wave"].astype(str) == str(wave)]
+        if rows.empty:
+            raise AnalysisError(f"{source}: no rows for wave {wave!r}; add them or fix the wave")
+    missing = [v for v in variables if v not in rows.columns]
+    if missing:
+        raise AnalysisError(f"{source}: margin columns {missing} are not in the targets file")
+    keys = _cell_text(rows, variables)
+    return rows["population"].groupby(keys.to_numpy(), sort=True).sum().astype(float)
+
+
+def _cell_text(frame: pd.DataFrame, variables: Sequence[str]) -> pd.Series:
+    parts = [codes_text(_numbers_if_possible(frame[v])) for v in variables]
+    out = parts[0].astype(object)
+    for part in parts[1:]:
+        out = out + ":" + part
+    return out
+
+
+def _numbers_if_possible(values: pd.Series) -> pd.Series:
+    numbers = pd.to_numeric(values, errors="coerce")
+    return numbers if numbers.notna().sum() == values.notna().sum() else values
+
+
+def weight_wave(
+    data: pd.DataFrame,
+    survey: str,
+    wave: str,
+    settings: Mapping[str, Any] | None,
+    targets: pd.DataFrame | None = None,
+) -> WeightedWave:
+    """Build one wave's design and rake (and trim) it to the population margins.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"g": [1, 1, 2, 2], "w": [1.0, 1.0, 1.0, 1.0]})
+    >>> pop = pd.DataFrame({"g": ["1", "2"], "population": [30, 10]})
+    >>> ww = weight_wave(df, "s", "1", {"design_weight": "w", "margins": [["g"]]}, pop)
+    >>> ww.design.weights.tolist(), ww.diagnostics["converged"]
+    ([15.0, 15.0, 5.0, 5.0], True)
+    """
+    settings = dict(settings or {})
+    where = f"[weighting.{survey}]"
+    data = data.copy()
+    weight = settings.get("design_weight")
+    if weight is not None and weight not in data.columns:
+        raise AnalysisError(
+            f"{where} design_weight {weight!r} is not a column of the {survey} data"
+        )
+    weights = data[weight].to_numpy(float) if weight else np.ones(len(data))
+    margins = [list(m) if isinstance(m, list | tuple) else [m] for m in settings.get("margins", [])]
+    for variables in margins:
+        if len(variables) > 1:
+            data[margin_name(variables)] = _cell_text(data, variables)
+    design = SurveyDesign(
+        data,
+        ids=settings.get("ids"),
+        strata=settings.get("strata"),
+        weights=weights,
+        lonely_psu=settings.get("lonely_psu", "adjust"),
+    )
+    before = design.weights.to_numpy()
+    iterations, trimmed = 0, False
+    margin_frame = pd.DataFrame(columns=["margin", "level", "target", "before", "after"])
+    if margins:
+        if targets is None:
+            raise AnalysisError(f"{where} names margins but no targets file")
+        totals = {}
+        for variables in margins:
+            name = margin_name(variables)
+            totals[name] = margin_totals(targets, variables, wave, f"{where} targets")
+            if len(variables) == 1:  # compare as text, as the targets are text
+                data[name] = codes_text(_numbers_if_possible(data[name]))
+        design = SurveyDesign(
+            data,
+            ids=settings.get("ids"),
+            strata=settings.get("strata"),
+            weights=weights,
+            lonely_psu=settings.get("lonely_psu", "adjust"),
+        )
+        design = rake(
+            design,
+            totals,
+            max_iter=int(settings.get("max_iter", 100)),
+            tol=float(settings.get("tolerance", 1e-8)),
+        )
+        iterations = design.weighting_diagnostics.iterations
+        margin_frame = design.weighting_diagnostics.margins
+    trim = settings.get("trim")
+    if trim:
+        design, trimmed = _trim(design, trim, where)
+    w = design.weights.to_numpy()
+    if len(margin_frame):
+        margin_frame = margin_frame.copy()
+        margin_frame["after"] = _recount(design.data, margin_frame, w)
+        margin_frame["before"] = _recount(design.data, margin_frame, before)
+    diagnostics = _diagnostics(w, iterations, trimmed)
+    return WeightedWave(survey, str(wave), design, diagnostics, margin_frame)
+
+
+def _trim(design: SurveyDesign, trim: Mapping[str, float], where: str) -> tuple[SurveyDesign, bool]:
+    trim_weights = getattr(survey_core, "trim_weights", None)
+    if trim_weights is None:
+        warnings.warn(
+            f"{where} trim is set but ci_eval.survey.trim_weights is not in this build; "
+            "the weights are left untrimmed (trimmed=False in the weighting table)",
+            stacklevel=3,
+        )
+        return design, False
+    mean = float(design.weights.mean())
+    lower = trim.get("lower")
+    upper = trim.get("upper")
+    w = design.weights.to_numpy()
+    lo = None if lower is None else float(lower) * mean
+    hi = None if upper is None else float(upper) * mean
+    needed = (lo is not None and (w < lo).any()) or (hi is not None and (w > hi).any())
+    if not needed:
+        return design, False
+    return trim_weights(design, lower=lo, upper=hi), True
+
+
+def _recount(data: pd.DataFrame, margins: pd.DataFrame, w: np.ndarray) -> list[float]:
+    out = []
+    for margin, level in zip(margins["margin"], margins["level"], strict=True):
+        hit = data[margin].astype(str).to_numpy() == str(level)
+        out.append(float(w[hit].sum()))
+    return out
+
+
+def _diagnostics(w: np.ndarray, iterations: int, trimmed: bool) -> dict[str, Any]:
+    """Kish's design effect of unequal weights ``n sum w^2 / (sum w)^2`` (Kish 1965, §11.7)."""
+    positive = w[w > 0]
+    n = positive.size
+    deff = float(n * (positive @ positive) / positive.sum() ** 2)
+    return {
+        "n": int(w.size),
+        "sum_weights": float(w.sum()),
+        "kish_deff": deff,
+        "effective_n": n / deff,
+        "min": float(positive.min()),
+        "max": float(positive.max()),
+        "ratio": float(positive.max() / positive.min()),
+        "iterations": int(iterations),
+        "converged": True,
+        "trimmed": bool(trimmed),
+    }
+
+
+def weighting_tables(waves: Sequence[WeightedWave]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``weighting`` and ``weighting_margins`` tables, sorted by survey and wave."""
+    waves = sorted(waves, key=lambda ww: (ww.survey, ww.wave))
+    rows = [{"survey": ww.survey, "wave": ww.wave, **ww.diagnostics} for ww in waves]
+    summary = pd.DataFrame(rows, columns=WEIGHTING_COLUMNS)
+    frames = [ww.margins.assign(survey=ww.survey, wave=ww.wave) for ww in waves if len(ww.margins)]
+    if frames:
+        margins = pd.concat(frames, ignore_index=True)[MARGIN_COLUMNS]
+        margins["level"] = margins["level"].astype(str)
+    else:
+        margins = pd.DataFrame(columns=MARGIN_COLUMNS)
+    return summary, margins
