@@ -94,15 +94,15 @@ def _labels() -> pd.DataFrame:
             "universe",
             "all",
             "",
-            "all young adults aged 18-30",
-            "tous les jeunes adultes de 18 à 30 ans",
+            "All young adults aged 18-30",
+            "Tous les jeunes adultes de 18 à 30 ans",
         ),
         (
             "universe",
             "mentored_6_18 == 1",
             "",
-            "young adults who had a mentor at ages 6-18",
-            "jeunes adultes qui ont eu un mentor entre 6 et 18 ans",
+            "Among those who: Had a mentor at ages 6-18",
+            "Parmi ceux qui : A eu un mentor entre 6 et 18 ans",
         ),
         ("universe", "programs", "", "mentoring programs", "programmes de mentorat"),
     ]
@@ -231,9 +231,12 @@ def _contributions() -> pd.DataFrame:
     rows = []
     for spec, outcome, measure, est in [
         ("swemwbs_by_mentor", "swemwbs_score", "mean_difference", 1.3),
+        ("swemwbs_by_mentor", "swemwbs_score", "level_exposed", 24.0),
         ("gap_by_mentor", "mentoring_gap", "risk_difference", -0.08),
     ]:
-        for m, model in enumerate(("raw", "regression", "aipw")):
+        for m, (wave, model) in enumerate(
+            [("2024", "raw"), ("2024", "regression"), ("2024", "aipw"), ("2021", "raw")]
+        ):
             e = est * (1 - 0.15 * m)
             se = abs(est) * 0.3
             rows.append(
@@ -241,6 +244,8 @@ def _contributions() -> pd.DataFrame:
                     "contribution": spec,
                     "outcome": outcome,
                     "exposure": "mentored_6_18",
+                    "wave": wave,
+                    "contrast": "1 vs 0",
                     "model": model,
                     "measure": measure,
                     "estimate": e,
@@ -299,6 +304,7 @@ def _programs() -> dict[str, pd.DataFrame]:
             [
                 {
                     "indicator": "youth_served",
+                    "wave": "2024",
                     "value": 120.0,
                     "peer_group": "medium",
                     "peer_n": 12,
@@ -311,6 +317,7 @@ def _programs() -> dict[str, pd.DataFrame]:
                 },
                 {
                     "indicator": "has_waitlist",
+                    "wave": "2024",
                     "value": LEAK,
                     "peer_group": "medium",
                     "peer_n": 3,
@@ -365,7 +372,8 @@ def write_synthetic_store(root: str | Path) -> ResultsStore:
         "balance": pd.DataFrame(
             {
                 "contribution": "swemwbs_by_mentor",
-                "covariate": ["age", "gender"],
+                "wave": "2024",
+                "covariate": ["age_band=2", "gender=2"],
                 "smd_before": [0.21, -0.15],
                 "smd_after": [0.02, -0.01],
             }
@@ -381,8 +389,9 @@ def write_synthetic_store(root: str | Path) -> ResultsStore:
         ),
         "dose_response": pd.DataFrame(
             {
-                "contribution": "length",
-                "exposure_level": ["<1y", "1-2y", "2y+"],
+                "contribution": "swemwbs_by_mentor",
+                "wave": "2024",
+                "exposure_level": ["1", "2", "3"],
                 "order": [1, 2, 3],
                 "estimate": [22.1, 23.0, 24.2],
                 "se": [0.4, 0.5, 0.6],
@@ -395,6 +404,8 @@ def write_synthetic_store(root: str | Path) -> ResultsStore:
             [
                 {
                     "contribution": "swemwbs_by_mentor",
+                    "wave": "2024",
+                    "population": "gap",
                     "scenario": s,
                     "estimate": e,
                     "se": 0.3,
@@ -426,6 +437,7 @@ def write_synthetic_store(root: str | Path) -> ResultsStore:
                 "survey": "youth",
                 "wave": "2024",
                 "rule": ["responses", "eligibility", "speeders"],
+                "flagged": [1650, 31, 15],
                 "excluded": [0, 31, 12],
                 "remaining": [1650, 1619, 1607],
             }

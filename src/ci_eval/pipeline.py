@@ -358,8 +358,9 @@ def compute_tables(
     )
     estimate_parts = {
         "upstream": score_key,
-        "inputs": inputs,
-        "settings": {k: v for k, v in settings.items() if k not in ("quality",)},
+        # the study file enters through its parsed settings, less the later stages' own
+        "inputs": {k: v for k, v in inputs.items() if k != _relative(study, study.file)},
+        "settings": {k: v for k, v in settings.items() if k not in ("quality", "report")},
         "version": __version__,
     }
     tables, _ = runner.stage(

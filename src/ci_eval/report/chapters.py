@@ -301,82 +301,156 @@ def sector_sections(page: Page) -> str:
 
 
 # ---------------------------------------------------------------- contributions
+EFFECTS = ("ate", "ame", "risk_difference", "mean_difference")
+MODELS = ("raw", "regression", "gcomp", "aipw")
+
+
+def _effects(page: Page) -> pd.DataFrame:
+    """One effect per contribution, contrast and model (latest wave): the first measure of
+    :data:`EFFECTS` the model gives, so every row of a forest plot is on the outcome's scale."""
+    con = page.table("contributions", latest=True)
+    con = con[con["measure"].isin(EFFECTS)].copy()
+    con["rank"] = con["measure"].map({m: i for i, m in enumerate(EFFECTS)})
+    con["model_order"] = con["model"].map({m: i for i, m in enumerate(MODELS)}).fillna(9)
+    keys = ["contribution"] + (["contrast"] if "contrast" in con.columns else []) + ["model"]
+    con = con.sort_values([*keys, "rank"], kind="stable").drop_duplicates(keys)
+    order = [k for k in keys if k != "model"] + ["model_order"]
+    return con.sort_values(order, kind="stable")
+
+
+def _contribution_title(page: Page, row: dict[str, Any]) -> str:
+    return page.t(
+        "contributions.title",
+        outcome=page.label("indicator", str(row["outcome"])),
+        exposure=page.label("indicator", str(row["exposure"])),
+    )
+
+
 def forest_plot(page: Page) -> str:
-    """Adjusted effects of the exposures on outcomes, every model, with 95% CIs."""
+    """Effects of each exposure on each outcome, by model, with 95% CIs (one panel each)."""
     if not page.has("contributions"):
         return ""
-    con = page.table("contributions")
-    rows = _rows(con.sort_values(["contribution", "model"], kind="stable"))
-    fig = new_figure(7.0, 0.38 * len(rows) + 1.4)
-    ax = fig.add_subplot()
-    names, described = [], []
-    for i, row in enumerate(rows):
-        y = len(rows) - 1 - i
-        model = page.t("models." + str(row["model"]))
-        name = f"{page.label('indicator', str(row['outcome']))} ({model})"
-        names.append(name)
-        colour = COLOURS[["raw", "regression", "aipw", "gcomp"].index(row["model"]) % 4]
-        ax.errorbar(
-            row["estimate"],
-            y,
-            xerr=[[row["estimate"] - row["ci_low"]], [row["ci_high"] - row["estimate"]]],
-            fmt="o",
-            color=colour,
-            capsize=3,
-        )
-        described.append(
-            f"{name}: {page.number(row['estimate'], 2)} "
-            f"({page.number(row['ci_low'], 2)}; {page.number(row['ci_high'], 2)})"
-        )
-    ax.axvline(0, color="grey", lw=1, ls="--")
-    ax.set_yticks(range(len(rows)), list(reversed(names)))
-    ax.set_xlabel(page.t("figures.effect"))
-    _localise(page, ax.xaxis)
-    title = page.t("figures.forest")
-    alt = f"{title}. " + "; ".join(described) + "."
-    return page.figure(fig, "forest", alt, title, page.t("contributions.note"))
+    effects = _effects(page)
+    blocks = []
+    for contribution, group in effects.groupby("contribution", sort=False):
+        rows = _rows(group)
+        fig = new_figure(7.0, 0.35 * len(rows) + 1.1)
+        ax = fig.add_subplot()
+        names, described = [], []
+        for i, row in enumerate(rows):
+            y = len(rows) - 1 - i
+            name = page.t("models." + str(row["model"]))
+            if "contrast" in row and str(row["contrast"]) not in ("1 vs 0", ""):
+                name = f"{name}, {_contrast(page, row)}"
+            names.append(name)
+            colour = (
+                COLOURS[MODELS.index(row["model"]) % len(COLOURS)]
+                if row["model"] in MODELS
+                else COLOURS[0]
+            )
+            ax.errorbar(
+                row["estimate"],
+                y,
+                fmt="o",
+                color=colour,
+                capsize=3,
+                xerr=[[row["estimate"] - row["ci_low"]], [row["ci_high"] - row["estimate"]]],
+            )
+            described.append(
+                f"{name}: {page.number(row['estimate'], 3)} "
+                f"({page.t('common.ci95')} {page.number(row['ci_low'], 3)} ; "
+                f"{page.number(row['ci_high'], 3)})"
+            )
+        ax.axvline(0, color="grey", lw=1, ls="--")
+        ax.set_yticks(range(len(rows)), list(reversed(names)))
+        ax.set_xlabel(page.t("figures.effect"))
+        _localise(page, ax.xaxis)
+        title = _contribution_title(page, rows[0])
+        alt = f"{title}. " + "; ".join(described) + "."
+        notes = page.t("contributions.note") + " " + page.t("figures.forest_note")
+        blocks.append(page.figure(fig, f"forest-{contribution}", alt, title, notes))
+    return "\n".join(blocks)
+
+
+def _contrast(page: Page, row: dict[str, Any]) -> str:
+    parts = str(row.get("contrast", "")).split(" vs ")
+    if len(parts) != 2:
+        return str(row.get("contrast", ""))
+    exposure = str(row["exposure"])
+    high, low = (page.label("level", p, exposure) for p in parts)
+    return f"{high} / {low}"
 
 
 def contributions_table(page: Page) -> str:
-    """Every contribution estimate with its CI, p-value and E-value (sensitivity)."""
+    """Every contribution estimate of the latest wave with its CI, p-value and E-value."""
     if not page.has("contributions"):
         return ""
-    con = page.table("contributions").sort_values(["contribution", "model"], kind="stable")
+    con = page.table("contributions", latest=True)
+    order = {m: i for i, m in enumerate(MODELS)}
+    con = con.assign(_m=con["model"].map(order).fillna(9))
+    keys = ["contribution"] + (["contrast"] if "contrast" in con.columns else [])
+    con = con.sort_values([*keys, "_m"], kind="stable")
     headers = [
         page.t(f"contributions.{h}")
         for h in ("outcome", "exposure", "model", "measure", "estimate", "ci", "p", "evalue", "n")
     ]
     body = []
     for row in _rows(con):
+        exposure = page.label("indicator", str(row["exposure"]))
+        if "contrast" in row and str(row["contrast"]) not in ("1 vs 0", ""):
+            exposure = f"{exposure} ({_contrast(page, row)})"
         body.append(
             [
                 escape(page.label("indicator", str(row["outcome"]))),
-                escape(page.label("variable", str(row["exposure"]))),
+                escape(exposure),
                 escape(page.t("models." + str(row["model"]))),
                 escape(page.t("measures." + str(row["measure"]))),
                 escape(page.number(row["estimate"], 3)),
                 escape(f"{page.number(row['ci_low'], 3)} ; {page.number(row['ci_high'], 3)}"),
-                escape(page.number(row["p_value"], 3)),
+                escape(_p_value(page, row["p_value"])),
                 escape(page.number(row["e_value"], 2)),
                 escape(page.number(row["n"])),
             ]
         )
+    wave = str(con["wave"].iloc[0]) if "wave" in con.columns and len(con) else ""
     return page.html_table(
-        page.t("contributions.caption"),
+        page.t("contributions.caption", wave=wave),
         headers,
         body,
         [page.t("contributions.note"), page.t("contributions.evalue_note")],
     )
 
 
+def _p_value(page: Page, p: float) -> str:
+    if p is None or pd.isna(p):
+        return page.number(float("nan"))
+    if p < 0.001:
+        return "< " + page.number(0.001, 3)
+    return page.number(p, 3)
+
+
 def dose_response_figure(page: Page) -> str:
-    """Outcome by exposure level (e.g. length of the relationship), with 95% CIs."""
+    """Outcome by exposure level (e.g. length of the relationship), latest wave, with 95% CIs."""
     if not page.has("dose_response"):
         return ""
-    dose = page.table("dose_response").sort_values(["contribution", "order"], kind="stable")
+    dose = page.table("dose_response", latest=True).sort_values(
+        ["contribution", "order"], kind="stable"
+    )
+    exposures = {}
+    if page.has("contributions"):
+        con = page.table("contributions")
+        exposures = dict(
+            zip(
+                con["contribution"],
+                zip(con["outcome"], con["exposure"], strict=False),
+                strict=False,
+            )
+        )
     blocks = []
     for contribution, group in dose.groupby("contribution", sort=True):
         rows = _rows(group)
+        outcome, exposure = exposures.get(contribution, ("", ""))
+        levels = [page.label("level", str(r["exposure_level"]), str(exposure)) for r in rows]
         fig = new_figure(6.0, 3.0)
         ax = fig.add_subplot()
         x = np.arange(len(rows))
@@ -389,60 +463,113 @@ def dose_response_figure(page: Page) -> str:
             color=COLOURS[0],
             capsize=3,
         )
-        ax.set_xticks(x, [str(r["exposure_level"]) for r in rows])
+        ax.set_xticks(x, levels)
+        ax.set_ylabel(page.label("indicator", str(outcome)))
         _localise(page, ax.yaxis)
-        title = page.t("figures.dose", contribution=str(contribution))
+        title = page.t(
+            "figures.dose",
+            outcome=page.label("indicator", str(outcome)),
+            exposure=page.label("variable", str(exposure)),
+        )
         alt = (
             f"{title}. "
-            + "; ".join(f"{r['exposure_level']}: {page.number(r['estimate'], 1)}" for r in rows)
+            + "; ".join(
+                f"{level}: {page.number(r['estimate'], 1)}"
+                for level, r in zip(levels, rows, strict=True)
+            )
             + "."
         )
         blocks.append(
-            page.figure(fig, f"dose-{contribution}", alt, title, page.t("figures.whiskers"))
+            page.figure(
+                fig,
+                f"dose-{contribution}",
+                alt,
+                title,
+                page.t("contributions.note") + " " + page.t("figures.whiskers"),
+            )
         )
     return "\n".join(blocks)
 
 
 def gap_projection_table(page: Page) -> str:
-    """What the outcome would be if young people without a mentor had had one."""
+    """What the outcome would be if the young people who wanted a mentor had had one."""
     if not page.has("gap_projection"):
         return ""
-    gap = page.table("gap_projection")
+    gap = page.table("gap_projection", latest=True)
+    names = {}
+    if page.has("contributions"):
+        con = page.table("contributions")
+        for row in _rows(con.drop_duplicates("contribution")):
+            names[row["contribution"]] = _contribution_title(page, row)
     headers = [
         page.t("contributions.outcome"),
+        page.t("gap.population"),
         page.t("gap.scenario"),
         page.t("common.estimate"),
         page.t("common.ci95"),
         page.t("gap.change"),
     ]
-    body = [
-        [
-            escape(str(r["contribution"])),
-            escape(page.t("gap." + str(r["scenario"]))),
-            escape(page.number(r["estimate"], 2)),
-            escape(f"{page.number(r['ci_low'], 2)} ; {page.number(r['ci_high'], 2)}"),
-            escape(page.number(r["change"], 2)),
-        ]
-        for r in _rows(gap)
-    ]
+    body = []
+    for r in _rows(gap):
+        population = str(r.get("population", "all"))
+        change = (
+            ""
+            if r["scenario"] == "observed"
+            else (
+                f"{page.number(r['change'], 3)} ({page.number(r['change_ci_low'], 3)} ; "
+                f"{page.number(r['change_ci_high'], 3)})"
+            )
+        )
+        body.append(
+            [
+                escape(names.get(r["contribution"], str(r["contribution"]))),
+                escape(page.t("gap.populations." + population)),
+                escape(page.t("gap." + str(r["scenario"]))),
+                escape(page.number(r["estimate"], 3)),
+                escape(f"{page.number(r['ci_low'], 3)} ; {page.number(r['ci_high'], 3)}"),
+                escape(change),
+            ]
+        )
     return page.html_table(page.t("gap.caption"), headers, body, [page.t("gap.note")])
+
+
+def _covariate(page: Page, name: str) -> str:
+    """``family_income=2`` as "Family income: $40,000 to $79,999"."""
+    variable, _, code = name.partition("=")
+    if not code:
+        return page.label("variable", variable)
+    return f"{page.label('variable', variable)}: {page.label('level', code, variable)}"
+
+
+def _margin_level(page: Page, margin: str, level: str) -> str:
+    """A cell of a (crossed) margin: ``age_band x gender_plus`` and ``1:2`` in words."""
+    variables = [v.strip() for v in margin.split(" x ")]
+    codes = level.split(":")
+    if len(codes) != len(variables):
+        return level
+    return " \u00d7 ".join(page.label("level", c, v) for v, c in zip(variables, codes, strict=True))
 
 
 def balance_table(page: Page) -> str:
     """Standardised mean differences of the covariates before and after adjustment."""
     if not page.has("balance"):
         return ""
-    bal = page.table("balance")
+    bal = page.table("balance", latest=True)
+    names = {}
+    if page.has("contributions"):
+        con = page.table("contributions")
+        for row in _rows(con.drop_duplicates("contribution")):
+            names[row["contribution"]] = _contribution_title(page, row)
     headers = [
-        page.t("balance.covariate"),
         page.t("balance.contribution"),
+        page.t("balance.covariate"),
         page.t("balance.before"),
         page.t("balance.after"),
     ]
     body = [
         [
-            escape(page.label("variable", str(r["covariate"]))),
-            escape(str(r["contribution"])),
+            escape(names.get(r["contribution"], str(r["contribution"]))),
+            escape(_covariate(page, str(r["covariate"]))),
             escape(page.number(r["smd_before"], 3)),
             escape(page.number(r["smd_after"], 3)),
         ]
@@ -452,6 +579,15 @@ def balance_table(page: Page) -> str:
 
 
 # ---------------------------------------------------------------- scorecard
+def _change(page: Page, change: float, statistic: str) -> str:
+    """A change with its sign; a proportion's change in percentage points."""
+    if statistic == "proportion":
+        text = page.t("common.points", value=page.number(100 * change, 1))
+    else:
+        text = page.value(change, statistic)
+    return text if text.startswith("-") else f"+{text}"
+
+
 def scorecard_table(page: Page) -> str:
     """Every indicator overall: baseline, now, change, trend, significance, flags, target."""
     ind = page.table("indicators")
@@ -475,7 +611,7 @@ def scorecard_table(page: Page) -> str:
         stat = str(rows["statistic"].iloc[0])
         change = ""
         if not trend["suppressed"] and not pd.isna(trend["change"]):
-            change = escape(page.value(trend["change"], stat))
+            change = escape(_change(page, float(trend["change"]), stat))
         q = (
             ""
             if pd.isna(trend["q_value"]) or trend["suppressed"]
@@ -484,6 +620,8 @@ def scorecard_table(page: Page) -> str:
         target = ""
         if not targets.empty:
             tg = targets[targets["indicator"] == indicator]
+            if "wave" in tg.columns:
+                tg = tg[tg["wave"].astype(str) == str(trend["wave"])]
             if not tg.empty:
                 g = _rows(tg)[0]
                 state = page.t("scorecard.on_track" if g["on_track"] else "scorecard.off_track")
@@ -506,7 +644,8 @@ def scorecard_table(page: Page) -> str:
 
 # ---------------------------------------------------------------- theory of change
 def toc_diagram(page: Page) -> str:
-    """The outcomes by level, with arrows for "leads to"; the alt text lists every link."""
+    """The outcomes by level, top (activities) to bottom (impact), with arrows for "leads to";
+    the alt text lists every link."""
     if not page.has("toc_outcomes"):
         return ""
     toc = page.table("toc_outcomes")
@@ -515,9 +654,8 @@ def toc_diagram(page: Page) -> str:
     for li, level in enumerate(levels):
         members = list(toc[toc["level"] == level]["outcome"])
         for k, outcome in enumerate(members):
-            pos[outcome] = (li, (len(members) - 1) / 2 - k)
-    height = max(3.0, 0.9 * max(toc.groupby("level").size()) + 1.0)
-    fig = new_figure(2.1 * len(levels) + 1, height)
+            pos[outcome] = ((k + 0.5) / len(members), float(len(levels) - 1 - li))
+    fig = new_figure(7.0, 1.05 * len(levels) + 0.3)
     ax = fig.add_subplot()
     links = []
     for row in _rows(toc):
@@ -525,35 +663,36 @@ def toc_diagram(page: Page) -> str:
             (x0, y0), (x1, y1) = pos[row["outcome"]], pos[target]
             ax.annotate(
                 "",
-                xy=(x1 - 0.42, y1),
-                xytext=(x0 + 0.42, y0),
-                arrowprops={"arrowstyle": "->", "color": "grey", "lw": 0.8},
+                xy=(x1, y1 + 0.28),
+                xytext=(x0, y0 - 0.28),
+                arrowprops={"arrowstyle": "->", "color": "#555555", "lw": 0.8},
             )
             links.append(
                 f"{page.label('outcome', row['outcome'])} \u2192 {page.label('outcome', target)}"
             )
     for outcome, (x, y) in pos.items():
-        text = "\n".join(_wrap(page.label("outcome", outcome), 18))
+        text = "\n".join(_wrap(page.label("outcome", outcome), 24))
         ax.text(
             x,
             y,
             text,
             ha="center",
             va="center",
-            fontsize=7,
-            bbox={"boxstyle": "round", "fc": "#e8f1fa", "ec": COLOURS[0]},
+            fontsize=8,
+            bbox={"boxstyle": "round,pad=0.4", "fc": "#e8f1fa", "ec": COLOURS[0]},
         )
     for li, level in enumerate(levels):
         ax.text(
-            li,
-            max(y for _, y in pos.values()) + 0.8,
+            -0.02,
+            len(levels) - 1 - li,
             page.t("levels." + level),
-            ha="center",
+            ha="right",
+            va="center",
             fontsize=8,
             fontweight="bold",
         )
-    ax.set_xlim(-0.6, len(levels) - 0.4)
-    ax.set_ylim(min(y for _, y in pos.values()) - 0.7, max(y for _, y in pos.values()) + 1.1)
+    ax.set_xlim(-0.2, 1.0)
+    ax.set_ylim(-0.6, len(levels) - 0.4)
     ax.set_axis_off()
     title = page.t("figures.toc")
     alt = f"{title}. " + "; ".join(links) + "."
@@ -596,13 +735,25 @@ def _simple_table(
     if not page.has(name):
         return ""
     frame = page.table(name)
+    columns = [c for c in columns if c in frame.columns]
     digits = digits or {}
     body = []
     for row in _rows(frame):
         cells = []
         for col in columns:
             value = row[col]
-            if isinstance(value, (bool, np.bool_)):
+            if col == "survey":
+                cells.append(escape(page.label("survey", str(value))))
+            elif col == "indicator":
+                cells.append(escape(page.label("indicator", str(value))))
+            elif col == "rule":
+                cells.append(escape(page.words.get("rules", {}).get(str(value), str(value))))
+            elif col == "margin":
+                names = [page.label("variable", v.strip()) for v in str(value).split(" x ")]
+                cells.append(escape(" \u00d7 ".join(names)))
+            elif col == "level" and "margin" in row:
+                cells.append(escape(_margin_level(page, str(row["margin"]), str(value))))
+            elif isinstance(value, (bool, np.bool_)):
                 cells.append(escape(page.t("common.answer_yes" if value else "common.answer_no")))
             elif isinstance(value, (int, float, np.integer, np.floating)):
                 cells.append(escape(page.number(float(value), digits.get(col, 0))))
@@ -645,7 +796,7 @@ def margins_table(page: Page) -> str:
         ["survey", "wave", "margin", "level", "target", "before", "after"],
         page.t("methods.margins_caption"),
         [],
-        {"target": 3, "before": 3, "after": 3},
+        {"target": 0, "before": 0, "after": 0},
     )
 
 
@@ -666,7 +817,7 @@ def quality_table(page: Page) -> str:
     return _simple_table(
         page,
         "quality",
-        ["survey", "wave", "rule", "excluded", "remaining"],
+        ["survey", "wave", "rule", "flagged", "excluded", "remaining"],
         page.t("methods.quality_caption"),
         [page.t("methods.quality_note")],
     )
@@ -717,7 +868,13 @@ def manifest_tables(page: Page) -> str:
         )
     )
     rows = manifest.get("rows", {})
-    body = [[escape(stage), escape(page.number(n))] for stage, n in sorted(rows.items())]
+    body = []
+    for stage, counts in rows.items():
+        if stage == "tables":
+            continue  # the tables' rows are in the store's index
+        items = counts.items() if isinstance(counts, dict) else [("", counts)]
+        for part, n in sorted(items):
+            body.append([escape(f"{stage} {part}".strip()), escape(page.number(n))])
     blocks.append(
         page.html_table(page.t("repro.rows"), [page.t("repro.stage"), page.t("common.n")], body, [])
     )

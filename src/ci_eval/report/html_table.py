@@ -12,7 +12,7 @@ table with ``aria-describedby``.
 <caption>Demo</caption>
 <thead><tr><th scope="col">Group</th><th scope="col">Share</th></tr></thead>
 <tbody>
-<tr><th scope="row">All</th><td>55.8%</td></tr>
+<tr><th scope="row">All</th><td class="num">55.8%</td></tr>
 </tbody>
 </table>
 <p class="ci-notes" id="t1-notes">Among all.</p>
@@ -21,8 +21,14 @@ table with ``aria-describedby``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from html import escape
+
+# A cell that holds a number, a percentage, an interval or a quality symbol: right-aligned.
+NUMBER = re.compile(
+    r"^(<abbr[^>]*>[xF]</abbr>|\u2014|[-\u2212<]?\s?[\d.,\u202f\u00a0%]+[^A-Za-z<]*(<sup>.*</sup>)?)$"
+)
 
 
 def html_table(
@@ -51,7 +57,10 @@ def html_table(
     body = []
     for row in rows:
         first, *rest = row
-        cells = "".join(f"<td>{cell}</td>" for cell in rest)
+        cells = "".join(
+            f'<td class="num">{cell}</td>' if NUMBER.match(cell) else f"<td>{cell}</td>"
+            for cell in rest
+        )
         body.append(f'<tr><th scope="row">{first}</th>{cells}</tr>')
     described = f' aria-describedby="{table_id}-notes"' if notes else ""
     parts = [

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -144,20 +145,28 @@ class Page:
         """Whether the results store holds the table ``name``."""
         return name in self.store.names()
 
-    def table(self, name: str) -> pd.DataFrame:
-        """A results table (read once per page)."""
+    def table(self, name: str, latest: bool = False) -> pd.DataFrame:
+        """A results table (read once per page); ``latest``: only its latest wave's rows."""
         if name not in self._tables:
             self._tables[name] = self.store.read(name)
-        return self._tables[name]
+        frame = self._tables[name]
+        if latest and "wave" in frame.columns and len(frame):
+            waves = frame["wave"].astype(str)
+            frame = frame[waves == max(waves)]
+        return frame
 
     def label(self, kind: str, id: str, parent: str = "") -> str:
         """The label of a thing in this language; its id if the labels table lacks it."""
         if self._labels is None:
             labels = self.table("labels") if self.has("labels") else pd.DataFrame()
-            self._labels = {
-                (str(r["kind"]), str(r["id"]), str(r["parent"])): str(r[self.lang])
-                for r in labels.to_dict("records")
-            }
+            self._labels = {}
+            for r in labels.to_dict("records"):
+                text = str(r[self.lang])
+                self._labels[(str(r["kind"]), str(r["id"]), str(r["parent"] or ""))] = text
+                # only a level needs its parent (codes repeat across variables); an
+                # indicator's outcome or a variable's survey does not change its label
+                if r["kind"] != "level":
+                    self._labels.setdefault((str(r["kind"]), str(r["id"]), ""), text)
         return self._labels.get((kind, str(id), parent), str(id))
 
     def domain_label(self, domain: str, value: str) -> str:
@@ -167,12 +176,21 @@ class Page:
         return self.label("level", value, domain)
 
     def universe(self, universe: str) -> str:
-        """The sentence that states a denominator: "Among ..." ."""
-        return self.t("common.among", who=self.label("universe", universe))
+        """The sentence that states a denominator ("Universe: all respondents.")."""
+        who = self.label("universe", universe).rstrip(".")
+        return self.t("common.among", who=who[:1].lower() + who[1:])
 
     def missing_note(self, treatment: str) -> str:
-        """How "don't know / prefer not to say" answers were treated, in words."""
+        """How "don't know / prefer not to say" answers were treated, in words.
+
+        ``dk_pnts_excluded_min_3_of_4`` (a scale that needs 3 of its 4 items) reads as the
+        exclusion sentence followed by the minimum-items sentence.
+        """
         notes = self.words.get("missing", {})
+        scale = re.fullmatch(r"(.+)_min_(\d+)_of_(\d+)", treatment)
+        if scale and scale.group(1) in notes:
+            rule = str(notes.get("min_items", "")).format(k=scale.group(2), n=scale.group(3))
+            return f"{notes[scale.group(1)]} {rule}".strip()
         return str(notes.get(treatment, treatment))
 
     def legend(self) -> str:

@@ -23,7 +23,7 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 def _section(page: Page, program: str) -> str:
-    frame = page.table(f"programs/{program}")
+    frame = page.table(f"programs/{program}", latest=True)
     ind = page.table("indicators") if page.has("indicators") else None
     stats = {}
     if ind is not None:
