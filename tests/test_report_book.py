@@ -162,6 +162,13 @@ def test_numbers_are_formatted_per_language(site):
     assert f"48{NARROW_NBSP}250" in sector  # youth served, overall 2021
 
 
+def test_the_site_holds_no_build_internals(site):
+    # Sphinx's pickled environment records file times: it stays in the build folder
+    for lang in LANGS:
+        assert not (site / lang / ".doctrees").exists()
+        assert not (site / lang / ".buildinfo").exists()
+
+
 def test_pages_carry_no_build_date(site):
     for lang in LANGS:
         text = (site / lang / "intro.html").read_text(encoding="utf-8")

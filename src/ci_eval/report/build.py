@@ -131,7 +131,7 @@ def render_book(source: Path, work: Path, lang: str, languages: list[str], editi
     return work
 
 
-def _start_jupyter_book(work: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+def _start_sphinx(work: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     command = [
         sys.executable,
         "-m",
@@ -150,22 +150,31 @@ def _start_jupyter_book(work: Path, env: dict[str, str]) -> subprocess.Popen[str
     )
 
 
-def _check_build(work: Path, process: subprocess.Popen[str]) -> None:
+# Two kernels started at once by two processes can race for a TCP port (jupyter_client
+# picks free ports, then binds): such a build is retried once, on its own.
+KERNEL_RACE = ("Address already in use", "Kernel died before replying")
+
+
+def _failure(work: Path, process: subprocess.Popen[str]) -> str | None:
+    """None when the build succeeded, else its relevant messages."""
     output, _ = process.communicate()
     if process.returncode == 0:
-        return
+        return None
     lines = [
         line
         for line in output.splitlines()
-        if "WARNING" in line or "ERROR" in line or "Error" in line
+        if ("WARNING" in line or "ERROR" in line or "Error" in line) and "IPKernelApp" not in line
     ]
     for log in sorted((work / "_build" / "html" / "reports").glob("*.err.log")):
         text = ANSI.sub("", log.read_text(encoding="utf-8", errors="replace"))
         lines.append(f"{log.stem}: " + text.strip().splitlines()[-1])
-    tail = "\n".join(ANSI.sub("", line) for line in lines[-25:])
+    return "\n".join(ANSI.sub("", line) for line in lines[-25:]) or output[-2000:]
+
+
+def _raise_failure(work: Path, code: int | None, messages: str) -> None:
     raise ReportError(
-        f"report stage: the book in {work} did not build (sphinx exit code "
-        f"{process.returncode}). Its last messages:\n{tail}\n"
+        f"report stage: the book in {work} did not build (sphinx exit code {code}). "
+        f"Its last messages:\n{messages}\n"
         "Fix the page or the results table named above, then rerun `ci-eval run`."
     )
 
@@ -234,12 +243,13 @@ def build_book(
     words = load_translations(source / "i18n")
     package_root = str(Path(__file__).resolve().parents[2])
     python_path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
+    envs: dict[str, dict[str, str]] = {}
     running: dict[str, tuple[Path, subprocess.Popen[str]]] = {}
     try:
         # One Sphinx process per language, side by side: each runs its pages' kernels.
         for lang in languages:
             folder = render_book(source, work / lang, lang, languages, edition)
-            env = {
+            envs[lang] = {
                 **os.environ,
                 "PYTHONPATH": python_path,
                 "CI_EVAL_RESULTS": str(results),
@@ -250,9 +260,18 @@ def build_book(
                 "PYDEVD_DISABLE_FILE_VALIDATION": "1",
                 "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0"),
             }
-            running[lang] = (folder, _start_jupyter_book(folder, env))
-        for folder, process in running.values():
-            _check_build(folder, process)
+            running[lang] = (folder, _start_sphinx(folder, envs[lang]))
+        failed = {lang: _failure(folder, process) for lang, (folder, process) in running.items()}
+        for lang, messages in failed.items():
+            if messages is None:
+                continue
+            folder = running[lang][0]
+            if any(race in messages for race in KERNEL_RACE):
+                folder = render_book(source, work / lang, lang, languages, edition)
+                running[lang] = (folder, _start_sphinx(folder, envs[lang]))
+                messages = _failure(folder, running[lang][1])
+            if messages is not None:
+                _raise_failure(folder, running[lang][1].returncode, messages)
     finally:
         for _, process in running.values():
             if process.poll() is None:
@@ -265,7 +284,9 @@ def build_book(
         if staging.exists():
             shutil.rmtree(staging)
         html = folder / "_build" / "html"
-        shutil.copytree(html, staging, ignore=shutil.ignore_patterns(".buildinfo", "reports"))
+        shutil.copytree(
+            html, staging, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees", "reports")
+        )
         target = site / lang
         if target.exists():
             shutil.rmtree(target)
