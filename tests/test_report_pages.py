@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from report_synthetic import LEAK, write_synthetic_store
 
 from ci_eval.errors import ReportError
 from ci_eval.report import chapters
 from ci_eval.report.build import DEFAULT_BOOK, render_source
 from ci_eval.report.page import Page, load_translations
 from ci_eval.report.program_page import program_page
+from report_synthetic import LEAK, write_synthetic_store
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_program_page_is_private_bilingual_and_hides_suppressed_values(store):
     assert '<section lang="en">' in text and '<section lang="fr">' in text
     assert 'name="robots" content="noindex"' in text
     assert f"{LEAK}" not in text and "98.8" not in text and "98,8" not in text
-    with pytest.raises(ReportError, match="no benchmark for program 'P999'.*P001"):
+    with pytest.raises(ReportError, match=r"no benchmark for program 'P999'.*P001"):
         program_page(store, "P999")
     with pytest.raises(ReportError, match="program id"):
         program_page(store, "../etc")
