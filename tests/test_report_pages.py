@@ -78,3 +78,15 @@ def test_program_page_is_private_bilingual_and_hides_suppressed_values(store):
         program_page(store, "P999")
     with pytest.raises(ReportError, match="program id"):
         program_page(store, "../etc")
+
+
+def test_report_settings_drop_unknown_ids_and_fall_back_to_defaults(store, tmp_path):
+    words = load_translations(DEFAULT_BOOK / "i18n")
+    given = {"headline": ["nope", "mentoring_gap"], "gap_outcomes": ["nowhere"]}
+    p = Page(store, "en", words, tmp_path, settings=given)
+    assert p.settings["headline"] == ["mentoring_gap"]
+    assert p.settings["gap_outcomes"] == ["access"]  # outcome of the first youth indicator
+    assert p.settings["people_survey"] == "youth"
+    assert p.settings["sector_survey"] == "organisations"
+    default = Page(store, "en", words, tmp_path).settings["headline"]
+    assert default == ["mentored_6_18", "swemwbs_score"]  # first indicator of each outcome

@@ -27,6 +27,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from ci_eval.errors import ReportError
 from ci_eval.report.format import LANGUAGES
 from ci_eval.report.page import load_translations, lookup
@@ -34,6 +36,20 @@ from ci_eval.report.page import load_translations, lookup
 PLACEHOLDER = re.compile(r"\{\{(t:[A-Za-z0-9_.]+|edition)\}\}")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 DEFAULT_BOOK = Path(__file__).resolve().parents[3] / "book"
+
+
+def book_settings(source: Path) -> dict[str, Any]:
+    """The book's default ``[report]`` settings (``book/report.yaml``), or none."""
+    path = source / "report.yaml"
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ReportError(f"{path}: not valid YAML ({exc}); fix the file") from None
+    if not isinstance(data, dict):
+        raise ReportError(f"{path}: expected a mapping of settings (headline, gap_outcomes)")
+    return data
 
 
 def render_source(text: str, words: dict[str, Any], edition: str, where: str) -> str:
@@ -241,6 +257,7 @@ def build_book(
         if lang not in LANGUAGES:
             raise ReportError(f"language {lang!r} has no translation; use {', '.join(LANGUAGES)}")
     words = load_translations(source / "i18n")
+    settings = {**book_settings(source), **(settings or {})}
     package_root = str(Path(__file__).resolve().parents[2])
     python_path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
     envs: dict[str, dict[str, str]] = {}

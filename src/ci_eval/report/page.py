@@ -127,11 +127,14 @@ class Page:
             )
             mine = ind[ind["survey"] == people].drop_duplicates("indicator")
             first = mine.drop_duplicates("outcome")["indicator"].tolist()
+            known, outcomes = set(ind["indicator"]), set(ind["outcome"])
+            headline = [i for i in self._given.get("headline") or [] if i in known]
+            gap = [o for o in self._given.get("gap_outcomes") or [] if o in outcomes]
             self._settings = {
                 "people_survey": people,
                 "sector_survey": sector,
-                "gap_outcomes": self._given.get("gap_outcomes") or mine["outcome"].head(1).tolist(),
-                "headline": self._given.get("headline") or first[:6],
+                "gap_outcomes": gap or mine["outcome"].head(1).tolist(),
+                "headline": headline or first[:6],
             }
         return self._settings
 
