@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from ci_eval.errors import ModelError
@@ -107,10 +107,14 @@ def test_scaling_the_weights_changes_nothing(
 
 @settings(max_examples=15, deadline=None)
 @given(design=designs)
-def test_binomial_and_quasibinomial_agree(design: SurveyDesign) -> None:
+def test_quasi_families_agree_with_their_likelihood_families(design: SurveyDesign) -> None:
+    """svyglm's variance is design-based: the dispersion of a quasi family does not enter."""
     a = design.glm("z ~ x", family="binomial")
     b = design.glm("z ~ x", family="quasibinomial")
     pd.testing.assert_frame_equal(a, b)
+    c = design.glm("k ~ x", family="poisson")
+    d = design.glm("k ~ x", family="quasipoisson")
+    pd.testing.assert_frame_equal(c, d)
 
 
 def test_tight_convergence_moves_standard_errors_only_slightly() -> None:
@@ -259,3 +263,139 @@ def test_replicate_glm_with_missing_values_keeps_the_replicates() -> None:
     expected = complete.as_replicate("JK1").glm("y ~ x + g")
     np.testing.assert_allclose(res["estimate"], expected["estimate"], rtol=1e-10)
     np.testing.assert_allclose(res["se"], expected["se"], rtol=1e-8)
+
+
+def test_subset_designs_match_r() -> None:
+    """R survey 4.1.1, subsets keep the design (domain estimation):
+
+    des <- subset(svydesign(ids=~dnum, weights=~pw, fpc=~fpc, data=apiclus1), stype != "E")
+    svyglm(api00 ~ ell + meals, des)                         # df.residual 9
+    ds <- subset(svydesign(ids=~1, strata=~stype, weights=~pw, fpc=~fpc, data=apistrat),
+                 sch_wide == "Yes")
+    svyglm(api00 ~ ell + stype, ds)                          # df.residual 146
+    """
+    c1 = pd.read_csv(DATA / "apiclus1.csv")
+    d = SurveyDesign(c1, ids="dnum", weights="pw", fpc="fpc").subset("stype != 'E'")
+    res = d.glm("api00 ~ ell + meals")
+    np.testing.assert_allclose(
+        res["estimate"], [788.36441920126140, -0.53181947508528, -3.67248198172672], rtol=1e-9
+    )
+    np.testing.assert_allclose(
+        res["se"], [24.767379800934471, 0.864867723709556, 0.617128780436368], rtol=1e-9
+    )
+    assert (res["df"] == 9).all()
+    st_ = pd.read_csv(DATA / "apistrat.csv")
+    ds = SurveyDesign(st_, strata="stype", weights="pw", fpc="fpc").subset("sch_wide == 'Yes'")
+    res = ds.glm("api00 ~ ell + stype")
+    assert res["term"].tolist() == ["Intercept", "ell", "stype[T.H]", "stype[T.M]"]
+    np.testing.assert_allclose(
+        res["estimate"],
+        [778.80326061488222, -3.98641613888101, -78.30876360108587, -44.20857097293784],
+        rtol=1e-9,
+    )
+    np.testing.assert_allclose(
+        res["se"],
+        [12.972939431082878, 0.341457562678799, 18.184406895100050, 16.650641897720813],
+        rtol=1e-9,
+    )
+    assert (res["df"] == 146).all()
+
+
+@settings(max_examples=10, deadline=None)
+@given(design=designs, kind=st.sampled_from(["JK1", "bootstrap"]))
+def test_intercept_only_gaussian_on_replicates_is_the_replicate_mean(
+    design: SurveyDesign, kind: str
+) -> None:
+    if kind == "JK1":  # JK1 is for unstratified designs
+        rep = SurveyDesign(design.data, ids="psu", weights="w").as_replicate("JK1")
+    else:
+        rep = design.as_replicate("bootstrap", replicates=20, seed=1)
+    fit, mean = rep.glm("y ~ 1"), rep.mean("y")
+    assert fit["estimate"].iloc[0] == pytest.approx(mean["estimate"].iloc[0], rel=1e-10)
+    assert fit["se"].iloc[0] == pytest.approx(mean["se"].iloc[0], rel=1e-8)
+
+
+@pytest.mark.parametrize("family", ["gaussian", "binomial", "poisson"])
+def test_batched_replicate_refits_equal_one_fit_per_replicate(family: str) -> None:
+    from ci_eval.survey.glm_family import get_family
+    from ci_eval.survey.irls import irls
+    from ci_eval.survey.irls_replicates import refit_replicates
+
+    rng = np.random.default_rng(21)
+    k = 80
+    X = np.column_stack([np.ones(k), rng.normal(size=k), rng.integers(0, 2, size=k)])
+    eta = 0.3 + 0.8 * X[:, 1] - 0.5 * X[:, 2]
+    y = {
+        "gaussian": eta + rng.normal(size=k),
+        "binomial": (rng.random(k) < 1 / (1 + np.exp(-eta))).astype(float),
+        "poisson": rng.poisson(np.exp(eta)).astype(float),
+    }[family]
+    fam = get_family(family)
+    weights = rng.exponential(size=(k, 37)) * (rng.random((k, 37)) < 0.9)
+    start = irls(X, y, np.ones(k), fam).coef
+    batched = refit_replicates(X, y, weights, fam, start, 1e-8, 25)
+    for r in range(weights.shape[1]):
+        one = irls(X, y, weights[:, r] / weights[:, r].sum(), fam, start).coef
+        np.testing.assert_allclose(batched[r], one, rtol=1e-9, atol=1e-12)
+
+
+def test_replicates_that_cannot_be_refitted_give_nan() -> None:
+    from ci_eval.survey.glm_family import get_family
+    from ci_eval.survey.irls_replicates import refit_replicates
+
+    X = np.column_stack([np.ones(6), [0.0, 0.0, 0.0, 1.0, 1.0, 1.0]])
+    y = np.array([1.0, 2.0, 3.0, 5.0, 6.0, 7.0])
+    weights = np.ones((6, 3))
+    weights[3:, 1] = 0.0  # no row with x = 1: slope not identified
+    weights[:, 2] = 0.0  # no weight at all
+    got = refit_replicates(X, y, weights, get_family("gaussian"), np.zeros(2), 1e-8, 25)
+    np.testing.assert_allclose(got[0], [2.0, 4.0])
+    assert np.isnan(got[1:]).all()
+
+
+def test_conf_level_must_be_a_probability() -> None:
+    d = _random_design(14, 30, 6, False)
+    with pytest.raises(ModelError, match="conf_level"):
+        d.glm("y ~ x", conf_level=95)
+
+
+@settings(max_examples=10, deadline=None)
+@given(design=designs, family=st.sampled_from(["binomial", "poisson"]))
+def test_coefficients_agree_with_statsmodels(design: SurveyDesign, family: str) -> None:
+    """The point estimates are weighted maximum likelihood (statsmodels GLM, var_weights)."""
+    import statsmodels.api as sm
+
+    formula, col = ("z ~ x + g", "z") if family == "binomial" else ("k ~ x + g", "k")
+    data = design.data
+    # no separation: every category has both outcomes (else the MLE is at infinity)
+    spread = data.groupby("g")[col].agg(["min", "max"])
+    assume(len(spread) == 3 and (spread["max"] > 0).all())
+    if family == "binomial":
+        assume((spread["min"] == 0).all())
+    ours = design.glm(formula, family=family, epsilon=1e-14, maxit=100)
+    X = np.column_stack([np.ones(len(data)), data["x"], data["g"] == "b", data["g"] == "c"]).astype(
+        float
+    )
+    fam = sm.families.Binomial() if family == "binomial" else sm.families.Poisson()
+    ref = sm.GLM(data[col].to_numpy(), X, family=fam, var_weights=design._w).fit(tol=1e-14)
+    np.testing.assert_allclose(ours["estimate"], ref.params, rtol=1e-7, atol=1e-10)
+
+
+def test_nullable_columns_are_read_like_their_numpy_counterparts() -> None:
+    base = pd.DataFrame(
+        {
+            "y": [1.0, 2.0, np.nan, 4.0, 5.0, 7.0, 8.0, 9.0],
+            "x": [0.5, 1.0, 2.0, np.nan, 3.0, 4.0, 5.0, 6.5],
+            "g": ["a", "b", "a", "b", None, "a", "b", "a"],
+            "w": [1.0, 2.0, 1.0, 2.0, 1.0, 2.0, 1.0, 2.0],
+        }
+    )
+    nullable = base.assign(
+        y=pd.array([1, 2, None, 4, 5, 7, 8, 9], dtype="Int64"),
+        x=base["x"].astype("Float64"),
+        g=base["g"].astype("string"),
+    )
+    want = SurveyDesign(base, weights="w").glm("y ~ x + g")
+    got = SurveyDesign(nullable, weights="w").glm("y ~ x + g")
+    pd.testing.assert_frame_equal(got, want)
+    assert got["term"].tolist() == ["Intercept", "x", "g[T.b]"]

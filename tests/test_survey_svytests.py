@@ -236,3 +236,82 @@ def test_mixture_tail_of_equal_weights_is_chi_squared(k: int, x: float) -> None:
 
     got = imhof_upper(x, np.full(k, 2.0), np.ones(k))
     assert got == pytest.approx(stats.chi2.sf(x / 2.0, k), rel=1e-9)
+
+
+def test_rows_with_zero_weight_bring_no_categories() -> None:
+    """A category held only by rows of weight zero (outside a subset) is not a category of the
+    analysis: R's subset drops those rows before counting categories."""
+    d = _random_design(13, 40, 8, False)
+    data = pd.concat([d.data, d.data.iloc[:2].assign(a="s", g="maybe", w=0.0)], ignore_index=True)
+    zeroed = SurveyDesign(data, ids="psu", weights="w")
+    pd.testing.assert_frame_equal(zeroed.chisq("a", "b"), d.chisq("a", "b"))
+    got, want = zeroed.ttest("y", by="g"), d.ttest("y", by="g")
+    assert got["estimate"].iloc[0] == pytest.approx(want["estimate"].iloc[0], rel=1e-12)
+    assert got["se"].iloc[0] == pytest.approx(want["se"].iloc[0], rel=1e-10)
+
+
+def test_subset_designs_match_r() -> None:
+    """R survey 4.1.1 on subset designs (rows outside stay in the design):
+
+    des <- subset(svydesign(ids=~dnum, weights=~pw, fpc=~fpc, data=apiclus1), stype != "E")
+    svyttest(api00 ~ sch_wide, des)
+    svychisq(~sch_wide + stype, des, statistic = "F" | "Chisq" | "adjWald")
+    ds <- subset(svydesign(ids=~1, strata=~stype, weights=~pw, fpc=~fpc, data=apistrat),
+                 sch_wide == "Yes")
+    svychisq(~stype + awards, ds)
+    """
+    c1 = pd.read_csv(DATA / "apiclus1.csv")
+    d = SurveyDesign(c1, ids="dnum", weights="pw", fpc="fpc").subset("stype != 'E'")
+    t = d.ttest("api00", by="sch_wide").iloc[0]
+    assert t["estimate"] == pytest.approx(8.360389610389658, rel=1e-9)
+    assert t["statistic"] == pytest.approx(0.177860515345975, rel=1e-9)
+    assert t["df"] == 10
+    assert t["p_value"] == pytest.approx(0.862383791139411, rel=1e-9)
+    expected = {
+        "F": (1.012359190623679, 1.0, 11.0, np.nan, 0.335958612899148),
+        "Chisq": (0.495278293135435, np.nan, np.nan, 1.0, 0.314338312632837),
+        "adjWald": (1.139843872224900, 1.0, 11.0, np.nan, 0.308556030313219),
+    }
+    for statistic, values in expected.items():
+        row = d.chisq("sch_wide", "stype", statistic=statistic).iloc[0]
+        got = row[["statistic", "ndf", "ddf", "df", "p_value"]].to_numpy(dtype=float)
+        np.testing.assert_allclose(got, values, rtol=1e-9)
+    st_ = pd.read_csv(DATA / "apistrat.csv")
+    ds = SurveyDesign(st_, strata="stype", weights="pw", fpc="fpc").subset("sch_wide == 'Yes'")
+    row = ds.chisq("stype", "awards").iloc[0]
+    np.testing.assert_allclose(
+        row[["statistic", "ndf", "ddf", "p_value"]].to_numpy(dtype=float),
+        [2.5530304567625794, 1.8974628611010933, 282.7219663040629030, 0.0825878584480304],
+        rtol=1e-9,
+    )
+
+
+def test_replicate_subset_matches_r() -> None:
+    """R survey 4.1.1: ``jk <- subset(as.svrepdesign(dclus1, type="JK1"), stype != "E")``;
+    ``svyglm(api00 ~ ell + meals, jk)``, ``svyttest(api00 ~ sch_wide, jk)``,
+    ``svychisq(~sch_wide + stype, jk)``."""
+    c1 = pd.read_csv(DATA / "apiclus1.csv")
+    jk = SurveyDesign(c1, ids="dnum", weights="pw", fpc="fpc").as_replicate("JK1")
+    sub = jk.subset((c1["stype"] != "E").to_numpy())
+    fit = sub.glm("api00 ~ ell + meals")
+    np.testing.assert_allclose(
+        fit["se"], [30.905018806552619, 1.311879157040292, 0.727936006963548], rtol=1e-9
+    )
+    assert (fit["df"] == 9).all()
+    t = sub.ttest("api00", by="sch_wide").iloc[0]
+    assert t["statistic"] == pytest.approx(0.155128010502734, rel=1e-9)
+    assert t["p_value"] == pytest.approx(0.879806906528876, rel=1e-9)
+    row = sub.chisq("sch_wide", "stype").iloc[0]
+    np.testing.assert_allclose(
+        row[["statistic", "ndf", "ddf", "p_value"]].to_numpy(dtype=float),
+        [0.982265007249898, 1.0, 11.0, 0.342940903973221],
+        rtol=1e-9,
+    )
+
+
+@settings(max_examples=10, deadline=None)
+@given(design=designs, statistic=st.sampled_from(["F", "Chisq", "Wald", "adjWald"]))
+def test_chisq_is_symmetric_in_its_two_variables(design: SurveyDesign, statistic: str) -> None:
+    ab = design.chisq("a", "b", statistic=statistic)
+    ba = design.chisq("b", "a", statistic=statistic)
+    pd.testing.assert_frame_equal(ab, ba, rtol=1e-8)

@@ -141,9 +141,14 @@ def test_linear_calibration_refuses_negative_weights(design) -> None:
 
 def test_collinear_calibration_variables(design) -> None:
     df = design.data.assign(age2=design.data["age"] * 2)
-    margins = {"province": PROVINCES, "age": 4700.0, "age2": 9400.0}
-    with pytest.raises(WeightingError, match=r"collinear"):
+    margins = {"province": PROVINCES, "age": 4700.0, "age2": 9401.0}
+    with pytest.raises(WeightingError, match=r"collinear .* contradict each other"):
         calibrate(SurveyDesign(df, weights="w"), margins)
+    # consistent totals of redundant variables: the weights are those without the redundant one
+    redundant = calibrate(SurveyDesign(df, weights="w"), {**margins, "age2": 9400.0})
+    plain = calibrate(design, {"province": PROVINCES, "age": 4700.0})
+    np.testing.assert_allclose(redundant.weights, plain.weights, rtol=1e-9)
+    assert redundant.mean("age")["se"].iloc[0] == pytest.approx(plain.mean("age")["se"].iloc[0])
 
 
 def test_calibration_needs_a_margin_and_no_intercept_without_population(design) -> None:
@@ -172,3 +177,8 @@ def test_rake_needs_margins_and_positive_tolerances(design) -> None:
         rake(design, {})
     with pytest.raises(WeightingError, match=r"must be positive"):
         rake(design, {"province": PROVINCES}, tol=0)
+
+
+def test_weighting_a_subpopulation_is_refused(design) -> None:
+    with pytest.raises(WeightingError, match=r"weight the full design, then take the subset"):
+        rake(design.subset("sex == 'f'"), {"province": PROVINCES})

@@ -229,6 +229,26 @@ record("wt_dstrat_poststratify_by_stype",
        list(fn = "total", args = list(vars = "api00", by = "stype")),
        by_rows(svyby(~api00, ~stype, posted, svytotal), "stype", "api00"))
 
+# --- subpopulations of weighted designs (the subset keeps the design, as R's subset) ---------------
+record("wt_dclus1_calibrate_subset_e",
+       "svymean(~api00, subset(calibrate(dclus1, ~stype+api99, pop.totals), stype == 'E'))",
+       "apiclus1", spec_dclus1, cal_spec(), mean_call,
+       rows(svymean(~api00, subset(caled, stype == "E")), "api00"))
+cases[[length(cases)]]$subset <- "stype == 'E'"
+record("wt_dclus1_rake_subset_yes",
+       "svymean(~api00, subset(rake(dclus1, ..., control=list(epsilon=1e-12, maxit=200)), sch.wide == 'Yes'))",
+       "apiclus1", spec_dclus1, rake_spec, mean_call,
+       rows(svymean(~api00, subset(raked, sch_wide == "Yes")), "api00"))
+cases[[length(cases)]]$subset <- "sch_wide == 'Yes'"
+record("wt_dclus1_jk1_poststratify_subset_e",
+       "svymean(~api00, subset(postStratify(as.svrepdesign(dclus1, type='JK1'), ~stype, pop.types), stype == 'E'))",
+       "apiclus1", spec_dclus1, list(method = "poststratify", var = "stype", totals = pop_stype),
+       mean_call,
+       rows(svymean(~api00, subset(postStratify(dclus1_jk, ~stype, pop.types), stype == "E")),
+            "api00"),
+       replicate = jk1)
+cases[[length(cases)]]$subset <- "stype == 'E'"
+
 source_line <- sprintf("%s; survey %s", R.version.string, packageVersion("survey"))
 out <- list(source = source_line, data_dir = "data", cases = cases)
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE),

@@ -14,8 +14,32 @@ import numpy as np
 
 
 def is_replicate(design: Any) -> bool:
-    """True for a replicate-weight design (it carries ``repweights``)."""
-    return getattr(design, "repweights", None) is not None
+    """True for a replicate-weight design (it has ``repweights`` and ``replicate_variance``).
+
+    The class is asked, not the object: ``repweights`` may be a property that expands an (n, R)
+    matrix.
+    """
+    kind = type(design)
+    return hasattr(kind, "repweights") and hasattr(kind, "replicate_variance")
+
+
+def in_analysis(design: Any) -> np.ndarray:
+    """(n,) True for the rows of the (sub)population analysed: all rows, or the rows of a subset
+    (:meth:`~ci_eval.survey.base.DesignBase.subset`) with a positive weight."""
+    mask = np.asarray(design._w) != 0
+    subset = getattr(design, "_subset", None)
+    return mask if subset is None else mask & np.asarray(subset, dtype=bool)
+
+
+def analysis_degf(design: Any) -> float:
+    """Design degrees of freedom of the analysed rows, as R's ``degf`` of a subset design.
+
+    Taylor designs count the PSUs and strata with analysed rows; replicate designs (whose subsets
+    drop rows from the data and the replicates) take the rank of their replicate weights.
+    """
+    if is_replicate(design):
+        return float(design._degf())
+    return float(design._degf(np.flatnonzero(in_analysis(design))))
 
 
 def total_covariance(

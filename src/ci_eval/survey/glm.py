@@ -13,12 +13,13 @@ The coefficients solve the sampling-weighted estimating equations ``sum_i w_i x_
 
 Intervals and p-values use Student t with R's residual degrees of freedom, the design degrees of
 freedom + 1 - the number of coefficients; the dispersion does not enter (the variance is already
-design-based). Rows with a missing model variable leave the fit but stay in the design.
+design-based). Rows with a missing model variable, and rows outside a subset, leave the fit but
+stay in the design.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ from ci_eval.survey.design_covariance import is_replicate
 from ci_eval.survey.frames import critical_value
 from ci_eval.survey.glm_family import Family, get_family
 from ci_eval.survey.irls import EPSILON, MAXIT, IrlsFit, irls
+from ci_eval.survey.irls_replicates import refit_replicates
 from ci_eval.survey.model_frame import ModelFrame, model_frame
 
 GLM_COLUMNS = (
@@ -81,6 +83,8 @@ class GlmFit:
         """The coefficient table: ``term, estimate, se, ci_low, ci_high, statistic, df,
         p_value, n`` (t intervals and tests on ``df_residual``; NaN when it is not positive).
         """
+        if not 0 < conf_level < 1:
+            raise ModelError(f"conf_level must lie between 0 and 1 (e.g. 0.95), got {conf_level!r}")
         se = self.se
         df = self.df_residual
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -128,7 +132,14 @@ def fit_glm(
     >>> fit.terms, round(float(fit.coef[1]), 6), fit.df_residual
     (('Intercept', 'x'), 0.820513, 4.0)
     """
-    return fit_model_frame(design, model_frame(design.data, formula), family, epsilon, maxit)
+    subset = getattr(design, "_subset", None)
+    if subset is None:
+        return fit_model_frame(design, model_frame(design.data, formula), family, epsilon, maxit)
+    # a subpopulation: as R, the model frame (and so the categories) is that of its rows
+    positions = np.flatnonzero(subset)
+    mf = model_frame(design.data.iloc[positions], formula)
+    mf = replace(mf, rows=positions[mf.rows])
+    return fit_model_frame(design, mf, family, epsilon, maxit)
 
 
 def fit_model_frame(
@@ -149,8 +160,10 @@ def fit_model_frame(
     w_all = np.asarray(design._w, dtype=float)
     w = w_all[mf.rows]
     _check_rank(mf, w)
-    # R rescales the weights to mean one before fitting; it changes nothing but the deviance
-    scale = float(np.mean(w_all))
+    # R rescales the weights to mean one over the design's rows (a subset's rows) before fitting;
+    # it changes only the deviance, and so, slightly, where IRLS stops
+    subset = getattr(design, "_subset", None)
+    scale = float(np.mean(w_all if subset is None else w_all[np.asarray(subset, dtype=bool)]))
     what = f"formula {mf.formula!r}"
     if not (epsilon > 0 and maxit >= 1):
         raise ModelError(f"glm needs epsilon > 0 and maxit >= 1, got {epsilon!r} and {maxit!r}")
@@ -158,10 +171,10 @@ def fit_model_frame(
     p = len(mf.terms)
     if is_replicate(design):
         vcov = _replicate_vcov(design, mf, fam, fit, epsilon, maxit, what)
-        degf = float(design._degf())
+        degf = float(design._degf())  # R: degf of the replicate design, before rows leave
     else:
         vcov = _taylor_vcov(design, mf, fit)
-        degf = float(design._degf(mf.rows[w != 0]))
+        degf = float(design._degf(mf.rows[w != 0]))  # R: degf(design[-nas, ])
     return GlmFit(
         formula=mf.formula,
         family=family,
@@ -200,25 +213,7 @@ def _replicate_vcov(
 ) -> np.ndarray:
     """Refit under every replicate weight column (from the full-sample fit), then ``svrVar``."""
     repweights = np.asarray(design.repweights, dtype=float)[mf.rows]
-    betas = np.empty((repweights.shape[1], mf.X.shape[1]))
-    for r in range(repweights.shape[1]):
-        wr = repweights[:, r]
-        total = wr.sum()
-        if not total > 0:
-            raise ModelError(
-                f"{what}: replicate {r + 1} gives every row of the fit weight zero, so the "
-                "model cannot be refitted; use fewer predictors or another replicate method"
-            )
-        betas[r] = irls(
-            mf.X,
-            mf.y,
-            wr / total,
-            fam,
-            start=fit.coef,
-            epsilon=epsilon,
-            maxit=maxit,
-            what=f"{what} (replicate {r + 1})",
-        ).coef
+    betas = refit_replicates(mf.X, mf.y, repweights, fam, fit.coef, epsilon, maxit, what)
     return np.asarray(design.replicate_variance(fit.coef, betas), dtype=float)
 
 

@@ -43,6 +43,21 @@ class ModelFrame:
     rows: np.ndarray
 
 
+def _formula_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns as the formula library reads them: nullable numbers as floats with NaN, nullable
+    strings as categories (their missing values stay missing)."""
+    changed = {}
+    for name, col in frame.items():
+        dtype = col.dtype
+        if isinstance(dtype, pd.StringDtype) and dtype.na_value is pd.NA:
+            changed[name] = col.astype(object).where(col.notna(), None).astype("category")
+        elif isinstance(dtype, pd.api.extensions.ExtensionDtype) and (
+            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        ):
+            changed[name] = col.to_numpy(dtype=float, na_value=np.nan)
+    return frame.assign(**changed) if changed else frame
+
+
 def model_frame(data: pd.DataFrame, formula: str) -> ModelFrame:
     """Build the response and design matrix of ``formula`` on ``data``, dropping incomplete rows.
 
@@ -62,7 +77,7 @@ def model_frame(data: pd.DataFrame, formula: str) -> ModelFrame:
         raise ModelError(
             f"model formula {formula!r} needs a response and a tilde, e.g. 'api00 ~ ell + meals'"
         )
-    frame = data.reset_index(drop=True)
+    frame = _formula_ready(data.reset_index(drop=True))
     try:
         mm = model_matrix(formula, frame, na_action="drop")
     except FormulaicError as exc:

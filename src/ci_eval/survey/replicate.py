@@ -30,7 +30,8 @@ from scipy import special
 
 from ci_eval.errors import DesignError
 from ci_eval.survey.base import DesignBase, domain_totals
-from ci_eval.survey.variables import as_list, check_columns, domains, numeric_column
+from ci_eval.survey.grouped import grouped_sums
+from ci_eval.survey.variables import as_list, check_columns, numeric_column
 
 REPLICATE_TYPES = ("JK1", "JKn", "bootstrap", "BRR", "Fay", "other")
 RANK_TOL = 1e-5  # R: degf.svyrep.design uses qr(weights, tol = 1e-5)$rank - 1
@@ -185,6 +186,8 @@ class ReplicateDesign(DesignBase):
         """
         est = np.atleast_1d(np.asarray(est, dtype=float))
         reps = np.asarray(reps, dtype=float).reshape(self.n_replicates, est.size)
+        if self.n_replicates == 0:  # a census: no variance
+            return np.zeros((est.size, est.size))
         ok = ~np.isnan(reps).any(axis=1)
         _warn_dropped(ok)
         rs = self.rscales * ok
@@ -265,7 +268,7 @@ class ReplicateDesign(DesignBase):
         """
         names = as_list(vars)
         x = np.column_stack([numeric_column(self.data, v) for v in names])
-        dom = domains(self.data, by)
+        dom = self._domains(by)
         keep, bad = self._keep(dom, np.isnan(x).any(axis=1), np.isnan(x), na_rm)
         code = np.maximum(dom.code, 0)
         x0 = np.where(keep[:, None], np.nan_to_num(x), 0.0)
@@ -299,15 +302,12 @@ class ReplicateDesign(DesignBase):
         domain: np.ndarray,
         n_domains: int,
     ) -> tuple[np.ndarray, np.ndarray]:
-        p = num.shape[1]
-        values = num if den is None else np.hstack([num, den])
-        full, reps = self._totals(values, keep, domain, n_domains)
-        if den is None:
-            est, theta = full[:, :p], reps[:, :, :p]
-        else:
+        est, theta = self._totals(num, keep, domain, n_domains)
+        if den is not None:
+            full_den, reps_den = self._totals(den, keep, domain, n_domains)
             with np.errstate(divide="ignore", invalid="ignore"):
-                est = full[:, :p] / full[:, p:]
-                theta = reps[:, :, :p] / reps[:, :, p:]
+                est = est / full_den
+                theta = theta / reps_den
         return est, self._cell_variance(est, theta)
 
     def _logit_var(
@@ -339,7 +339,7 @@ class ReplicateDesign(DesignBase):
         if self._unit_of_row is not None:
             n_units = self._units.shape[0]
             key = self._unit_of_row if n_domains == 1 else self._unit_of_row * n_domains + domain
-            grouped = domain_totals(values, w, key, n_units * n_domains)
+            grouped = grouped_sums(values, key, w, n_units * n_domains)
             grouped = grouped.reshape(n_units, n_domains * q)
             full = grouped.sum(axis=0).reshape(n_domains, q)
             reps = (self._units.T @ grouped).reshape(n_rep, n_domains, q)
@@ -347,7 +347,7 @@ class ReplicateDesign(DesignBase):
         full = domain_totals(values, w, domain, n_domains)
         a = self._units
         if n_domains == 1:
-            reps = (a.T @ np.where(keep[:, None], values, 0.0))[:, None, :]
+            reps = (a.T @ values)[:, None, :]  # values are zero outside keep
             return full, reps
         reps = np.zeros((n_rep, n_domains, q))
         order = np.argsort(domain, kind="stable")
@@ -360,6 +360,8 @@ class ReplicateDesign(DesignBase):
 
     def _cell_variance(self, est: np.ndarray, theta: np.ndarray) -> np.ndarray:
         """svrVar for every domain (row of ``est``) and column at once: (D, p)."""
+        if theta.shape[0] == 0:  # a census (every PSU sampled): no replicates, no variance
+            return np.zeros(est.shape)
         ok = ~np.isnan(theta).any(axis=2)  # (R, D): replicate usable for the domain
         _warn_dropped(ok)
         if self.mse:
@@ -418,18 +420,20 @@ def qr_rank(x: np.ndarray, tol: float = RANK_TOL) -> int:
     if x.shape[0] > x.shape[1]:
         x = np.linalg.qr(x, mode="r")
     norms = np.linalg.norm(x, axis=0)
-    basis: list[np.ndarray] = []
+    basis = np.zeros((x.shape[0], min(x.shape)))  # orthonormal columns accepted so far
+    rank = 0
     for j in range(x.shape[1]):
-        if norms[j] == 0 or len(basis) == x.shape[0]:
+        if norms[j] == 0 or rank == basis.shape[1]:
             continue
         col = x[:, j].copy()
-        for _ in range(2):  # twice: Gram-Schmidt with reorthogonalisation
-            for b in basis:
-                col -= (b @ col) * b
+        for _ in range(2):  # Gram-Schmidt, twice for orthogonality in floating point
+            q = basis[:, :rank]
+            col -= q @ (q.T @ col)
         resid = np.linalg.norm(col)
         if resid >= tol * norms[j]:
-            basis.append(col / resid)
-    return len(basis)
+            basis[:, rank] = col / resid
+            rank += 1
+    return rank
 
 
 def _distinct_rows(x: np.ndarray) -> np.ndarray:

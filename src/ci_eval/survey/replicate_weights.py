@@ -54,7 +54,17 @@ def _psus_by_stratum(structure: DesignStructure) -> list[np.ndarray]:
 
 
 def jk1_factors(structure: DesignStructure) -> ReplicateFactors:
-    """Delete-one-PSU jackknife of an unstratified design (R's ``jk1weights``)."""
+    """Delete-one-PSU jackknife of an unstratified design (R's ``jk1weights``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ci_eval.survey.structure import build_structure
+    >>> rf = jk1_factors(build_structure(pd.DataFrame({"psu": [1, 2, 3]}), "psu", None, None,
+    ...                                  nest=False))
+    >>> rf.factors.tolist(), rf.scale
+    ([[0.0, 1.5, 1.5], [1.5, 0.0, 1.5], [1.5, 1.5, 0.0]], 0.6666666666666666)
+    """
     stage = structure.stages[0]
     if structure.has_strata and stage.n_strata > 1:
         raise DesignError(
@@ -113,7 +123,17 @@ def jkn_factors(structure: DesignStructure, lonely_psu: str) -> ReplicateFactors
 def bootstrap_factors(
     structure: DesignStructure, replicates: int, seed: int | None
 ) -> ReplicateFactors:
-    """Rao-Wu rescaled bootstrap (R's ``subbootweights``); reproducible with ``seed``."""
+    """Rao-Wu rescaled bootstrap (R's ``subbootweights``); reproducible with ``seed``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ci_eval.survey.structure import build_structure
+    >>> st = build_structure(pd.DataFrame({"psu": [1, 2, 3, 4]}), "psu", None, None, nest=False)
+    >>> rf = bootstrap_factors(st, replicates=5, seed=1)
+    >>> rf.factors.sum(axis=0).tolist()  # n - 1 = 3 draws, each worth 4/3
+    [4.0, 4.0, 4.0, 4.0, 4.0]
+    """
     if replicates < 2:
         raise DesignError(f"replicates={replicates}: the bootstrap needs at least 2")
     rng = np.random.default_rng(seed)

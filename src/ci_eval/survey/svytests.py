@@ -26,7 +26,13 @@ from scipy import stats
 
 from ci_eval.errors import DesignError
 from ci_eval.survey.chisq_mixtures import lincom_upper, saddlepoint_mixture_upper
-from ci_eval.survey.design_covariance import is_replicate, mean_covariance, total_covariance
+from ci_eval.survey.design_covariance import (
+    analysis_degf,
+    in_analysis,
+    is_replicate,
+    mean_covariance,
+    total_covariance,
+)
 from ci_eval.survey.glm import fit_model_frame
 from ci_eval.survey.model_frame import ModelFrame
 from ci_eval.survey.variables import check_columns, numeric_column
@@ -55,7 +61,7 @@ def svyttest(design: Any, var: str, by: str, conf_level: float = 0.95) -> pd.Dat
     y = numeric_column(design.data, var)
     check_columns(design.data, [by], "by variable")
     group = design.data[by].reset_index(drop=True)
-    rows = np.flatnonzero(~np.isnan(y) & group.notna().to_numpy())
+    rows = np.flatnonzero(~np.isnan(y) & group.notna().to_numpy() & in_analysis(design))
     levels = _observed_levels(group, rows)
     if len(levels) != 2:
         shown = ", ".join(map(str, levels[:6]))
@@ -111,25 +117,31 @@ def svychisq(design: Any, a: str, b: str, statistic: str = "F") -> pd.DataFrame:
     check_columns(design.data, [a, b], "chisq variable")
     col_a = design.data[a].reset_index(drop=True)
     col_b = design.data[b].reset_index(drop=True)
-    every = np.arange(len(col_a))
-    lev_a, lev_b = _observed_levels(col_a, every), _observed_levels(col_b, every)
+    # categories of the respondents in the analysis (a positive weight and both values): an
+    # empty row or column would make Pearson's X^2 undefined (R then returns NaN)
+    analysed = in_analysis(design)
+    both = np.flatnonzero(col_a.notna().to_numpy() & col_b.notna().to_numpy() & analysed)
+    lev_a, lev_b = _observed_levels(col_a, both), _observed_levels(col_b, both)
     for name, levs in ((a, lev_a), (b, lev_b)):
         if len(levs) < 2:
-            raise DesignError(f"chisq needs at least two categories in {name!r}, found {len(levs)}")
+            raise DesignError(
+                f"chisq needs at least two categories in {name!r} among the respondents with "
+                f"both {a!r} and {b!r}, found {len(levs)}"
+            )
     nr, nc = len(lev_a), len(lev_b)
-    code_a = pd.Categorical(col_a, categories=lev_a).codes
-    code_b = pd.Categorical(col_b, categories=lev_b).codes
-    rows = np.flatnonzero((code_a >= 0) & (code_b >= 0))
+    code_a = _codes(col_a, lev_a)
+    code_b = _codes(col_b, lev_b)
+    rows = np.flatnonzero((code_a >= 0) & (code_b >= 0) & analysed)
     cell = code_a.astype(np.int64) + nr * code_b.astype(np.int64)
     cells = np.zeros((len(col_a), nr * nc))
     cells[rows, cell[rows]] = 1.0
     grid_rows = np.tile(np.arange(nr), nc)
     grid_cols = np.repeat(np.arange(nc), nr)
-    nu = float(design._degf())
+    nu = analysis_degf(design)
     w = np.asarray(design._w, dtype=float)
     if statistic in ("Wald", "adjWald"):
         return _wald(design, cells, rows, grid_rows, grid_cols, nr, nc, nu, statistic)
-    n_total = float(np.count_nonzero(w))
+    n_total = float(np.count_nonzero(analysed))
     table = (w[rows] @ cells[rows]).reshape(nc, nr).T
     pearson = _pearson(table * n_total / table.sum())
     props, cov = mean_covariance(design, cells, rows)
@@ -155,6 +167,11 @@ def svychisq(design: Any, a: str, b: str, statistic: str = "F") -> pd.DataFrame:
     df = float(delta.shape[0])
     p = float(stats.chi2.sf(pearson / (trace / df), df))
     return _chisq_frame("Rao-Scott chi-squared", pearson, np.nan, np.nan, df, p, rows.size)
+
+
+def _codes(col: pd.Series, levels: list) -> np.ndarray:
+    """Position of each value in ``levels`` (-1 for missing values and other categories)."""
+    return pd.Categorical(col.where(col.isin(levels)), categories=levels).codes
 
 
 def _observed_levels(col: pd.Series, rows: np.ndarray) -> list:

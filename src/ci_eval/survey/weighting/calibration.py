@@ -22,10 +22,11 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+from scipy import linalg
 
 from ci_eval.errors import ConvergenceError, WeightingError
 from ci_eval.survey.weighting.calfuns import Calfun, make_calfun
-from ci_eval.survey.weighting.designs import column_name, rebuild, weight_matrix
+from ci_eval.survey.weighting.designs import column_name, is_replicate, rebuild, weight_matrix
 from ci_eval.survey.weighting.diagnostics import Margin, NumericMargin, diagnose
 from ci_eval.survey.weighting.margins import (
     CategoricalMargin,
@@ -122,7 +123,8 @@ def calibrate(
             iterations = used if j == 0 else iterations
         new[:, j] = W[:, j] * g
         _check_positive(new[:, j], g, j)
-    adjustment = regression_residuals(model.x, before, new[:, 0])
+    # a replicate design's variance comes from its re-weighted replicates
+    adjustment = None if is_replicate(design) else regression_residuals(model.x, before, new[:, 0])
     diagnostics = diagnose("calibrate", before, new[:, 0], model.margins, iterations)
     return rebuild(design, new, adjustment, diagnostics)
 
@@ -159,9 +161,8 @@ def calibration_model(
         if not cats:
             shown.append(NumericMargin("(population)", np.ones(n), size))
     for m in cats:
-        ind = m.indicator()
         for k in range(1, len(m.levels)):
-            columns.append(ind[:, k])
+            columns.append((m.code == k).astype(float))
             totals.append(float(m.targets[k]))
             names.append(f"{m.variable}={m.levels[k]}")
         shown.append(m)
@@ -198,17 +199,34 @@ def _numeric_margin(data: pd.DataFrame, var: str, total: object) -> NumericMargi
 
 
 def _linear_ratios(model: CalibrationModel, w: np.ndarray, j: int) -> np.ndarray:
-    """Closed-form linear calibration ratios (R's ``regcalibrate``)."""
+    """Closed-form linear calibration ratios (R's ``regcalibrate``).
+
+    Where margins are redundant (one is determined by the others, e.g. nested categories) the
+    normal equations are singular, and R stops; their least-norm solution (pseudo-inverse) gives
+    the same weights whenever the totals are consistent, which is checked.
+    """
     x = model.x
     tmat = (x * w[:, None]).T @ x
+    gap = model.totals - x.T @ w
     try:
-        lam = np.linalg.solve(tmat, model.totals - x.T @ w)
-    except np.linalg.LinAlgError as exc:
-        raise WeightingError(
-            f"the calibration variables ({', '.join(model.names)}) are collinear in "
-            f"{column_name(j)}: drop a margin that the others determine"
-        ) from exc
-    return 1 + x @ lam
+        g = 1 + x @ np.linalg.solve(tmat, gap)
+    except np.linalg.LinAlgError:
+        g = None
+    if g is None or not _meets(model, w * g):
+        g = 1 + x @ (np.linalg.pinv(tmat, rcond=256 * np.finfo(float).eps) @ gap)
+        if not _meets(model, w * g):
+            raise WeightingError(
+                f"the calibration variables ({', '.join(model.names)}) are collinear in "
+                f"{column_name(j)} and their totals contradict each other: check the margins "
+                "of variables that determine one another, or drop one of them"
+            )
+    return g
+
+
+def _meets(model: CalibrationModel, weights: np.ndarray, tol: float = 1e-7) -> bool:
+    """Whether ``weights`` reproduce the totals (R's grake criterion)."""
+    misfit = model.totals - model.x.T @ weights
+    return bool(np.all(np.abs(misfit) / (1 + np.abs(model.totals)) < tol))
 
 
 def _newton_ratios(
@@ -273,11 +291,14 @@ def _check_positive(w: np.ndarray, g: np.ndarray, j: int) -> None:
 
 def _check_reachable(model: CalibrationModel, w: np.ndarray, cal: Calfun, j: int) -> None:
     """Bounds no weights can meet: a non-negative variable's total outside its reachable range."""
+    if np.any(w < 0):
+        return
+    nonnegative = np.all(model.x >= 0, axis=0)
+    bases = model.x.T @ w
     for k, name in enumerate(model.names):
-        xk = model.x[:, k]
-        if np.any(xk < 0) or np.any(w < 0):
+        if not nonnegative[k]:
             continue
-        base = float(xk @ w)
+        base = float(bases[k])
         low = cal.lower * base if np.isfinite(cal.lower) else -np.inf
         high = cal.upper * base if np.isfinite(cal.upper) else np.inf
         target = model.totals[k]
@@ -298,8 +319,7 @@ def regression_residuals(x: np.ndarray, old: np.ndarray, new: np.ndarray):
     """
     root = np.sqrt(np.maximum(old, 0.0))
     scaled = np.where(root > 0, new / np.where(root > 0, root, 1.0), 0.0)
-    left, sing, _ = np.linalg.svd(x * root[:, None], full_matrices=False)
-    basis = left[:, sing > RANK_TOL * sing[0]]
+    basis = _orthonormal_basis(x * root[:, None])
     positive = scaled != 0
     safe = np.where(positive, scaled, 1.0)
 
@@ -308,3 +328,26 @@ def regression_residuals(x: np.ndarray, old: np.ndarray, new: np.ndarray):
         return (y - basis @ (basis.T @ y)) * scaled[:, None]
 
     return adjust
+
+
+def _orthonormal_basis(a: np.ndarray) -> np.ndarray:
+    """Orthonormal basis (n, r) of the column space of ``a``, r its rank (R's qr tolerance).
+
+    Cholesky QR applied twice to the column-scaled matrix (Fukaya et al. 2014: orthogonal to
+    machine precision when the condition number is below ~1e8; many times faster than Householder
+    QR for tall matrices); the SVD where the columns are (nearly) collinear.
+    """
+    norms = np.sqrt(np.einsum("ij,ij->j", a, a))
+    if norms.size and norms.min() > RANK_TOL * norms.max():
+        q = a / norms
+        try:
+            for _ in range(2):
+                chol = linalg.cholesky(q.T @ q, lower=True)
+                q = linalg.solve_triangular(chol, q.T, lower=True).T
+            gram = q.T @ q
+            if np.abs(gram - np.eye(gram.shape[0])).max() < 1e-10:
+                return q
+        except linalg.LinAlgError:
+            pass
+    left, sing, _ = np.linalg.svd(a, full_matrices=False)
+    return left[:, sing > RANK_TOL * sing[0]]

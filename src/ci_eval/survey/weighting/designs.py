@@ -31,6 +31,11 @@ def weight_matrix(design: Any) -> np.ndarray:
         raise WeightingError(
             f"weighting needs a SurveyDesign or ReplicateDesign, not {type(design).__name__}"
         )
+    if getattr(design, "_subset", None) is not None:
+        raise WeightingError(
+            "this design is a subpopulation (subset): weight the full design, then take the "
+            "subset, or build a design on the subpopulation's rows and weight that"
+        )
     w = np.asarray(design._w, dtype=float)
     if not is_replicate(design):
         return w[:, None].copy()

@@ -10,10 +10,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from numbers import Real
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from ci_eval.errors import WeightingError
 
@@ -38,18 +40,19 @@ class CategoricalMargin:
     targets: np.ndarray
     code: np.ndarray
 
-    def indicator(self) -> np.ndarray:
-        """(n, L) 0/1 matrix of the rows' categories."""
-        out = np.zeros((self.code.size, len(self.levels)))
-        out[np.arange(self.code.size), self.code] = 1.0
-        return out
+    @cached_property
+    def grouping(self) -> sparse.csr_matrix:
+        """(L, n) sparse 0/1 matrix: row ``g`` picks the rows of category ``g``."""
+        n = self.code.size
+        return sparse.csr_matrix(
+            (np.ones(n), (self.code, np.arange(n))), shape=(len(self.levels), n)
+        )
 
     def totals(self, weights: np.ndarray) -> np.ndarray:
         """(L, k) weighted counts per category of the columns of ``weights`` (n, k) or (n,)."""
-        w = weights.reshape(self.code.size, -1)
-        out = np.zeros((len(self.levels), w.shape[1]))
-        np.add.at(out, self.code, w)
-        return out if weights.ndim == 2 else out[:, 0]
+        if weights.ndim == 1:
+            return np.bincount(self.code, weights=weights, minlength=len(self.levels))
+        return np.asarray(self.grouping @ weights)
 
 
 def as_totals(totals: object, name: str) -> pd.Series:
@@ -94,8 +97,18 @@ def numeric_total(total: object, name: str) -> float:
     return value
 
 
-def row_labels(data: pd.DataFrame, variable: str, role: str) -> np.ndarray:
-    """Each row's category of ``variable`` as text; errors on a missing column or value."""
+def row_labels(data: pd.DataFrame, variable: str, role: str) -> tuple[np.ndarray, list[str]]:
+    """Each row's category of ``variable``: codes (n,) into the distinct labels (as text).
+
+    Errors on a missing column or value.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> codes, labels = row_labels(pd.DataFrame({"g": [2, 1, 2]}), "g", "margin")
+    >>> codes.tolist(), labels
+    ([0, 1, 0], ['2', '1'])
+    """
     if variable not in data.columns:
         cols = ", ".join(map(str, list(data.columns)[:15]))
         raise WeightingError(
@@ -109,7 +122,13 @@ def row_labels(data: pd.DataFrame, variable: str, role: str) -> np.ndarray:
             f"row {int(np.flatnonzero(missing)[0])}); every row needs a category with a "
             "population total: recode the missing values to a category of their own"
         )
-    return col.astype(object).map(str).to_numpy(dtype=object)
+    codes, uniques = pd.factorize(col, sort=False)
+    text = [str(u) for u in uniques]
+    labels = list(dict.fromkeys(text))  # values that print alike (1 and "1") are one category
+    if len(labels) < len(text):
+        position = {lab: i for i, lab in enumerate(labels)}
+        codes = np.asarray([position[t] for t in text], dtype=np.int64)[codes]
+    return np.asarray(codes, dtype=np.int64), labels
 
 
 def categorical_margin(
@@ -127,9 +146,9 @@ def categorical_margin(
     ``partial=TRUE``). A category with a zero total and no rows is dropped silently, as R does.
     """
     series = as_totals(totals, variable)
-    labels = row_labels(data, variable, role)
-    present, counts = np.unique(labels, return_counts=True)
-    rows_of = dict(zip(present.tolist(), counts.tolist(), strict=True))
+    row_code, present = row_labels(data, variable, role)
+    counts = np.bincount(row_code, minlength=len(present))
+    rows_of = dict(zip(present, counts.tolist(), strict=True))
     for label in present:
         if label not in series.index:
             raise WeightingError(
@@ -150,7 +169,7 @@ def categorical_margin(
         )
     levels = tuple(lev for lev in series.index if lev in rows_of)
     index = {lev: i for i, lev in enumerate(levels)}
-    code = np.fromiter((index[x] for x in labels), dtype=np.int64, count=labels.size)
+    code = np.asarray([index[lab] for lab in present], dtype=np.int64)[row_code]
     margin = CategoricalMargin(variable, levels, series[list(levels)].to_numpy(), code)
     weighted = margin.totals(np.asarray(weights, dtype=float))
     empty = np.flatnonzero(weighted <= 0)

@@ -52,7 +52,7 @@ def poststratify(design: D, var: str, totals: object, partial: bool = False) -> 
         design.data, var, totals, W[:, 0], role="post-stratification", partial=partial
     )
     new = W * _factors(margin, W)[margin.code]
-    adjustment = poststratum_residuals(margin.code, W[:, 0], new[:, 0])
+    adjustment = poststratum_residuals(margin, W[:, 0], new[:, 0])
     diagnostics = diagnose("poststratify", W[:, 0], new[:, 0], (margin,), iterations=1)
     return rebuild(design, new, adjustment, diagnostics)
 
@@ -71,21 +71,29 @@ def _factors(margin: CategoricalMargin, W: np.ndarray) -> np.ndarray:
     return margin.targets[:, None] / counts
 
 
-def poststratum_residuals(code: np.ndarray, old: np.ndarray, new: np.ndarray):
+def poststratum_residuals(margin: CategoricalMargin, old: np.ndarray, new: np.ndarray):
     """R's ``svyrecvar`` adjustment of influence values for one post-stratification.
 
     Returns a function mapping influence values ``u`` (n, m) to
-    ``u - new · rowsum(u · old / new) / rowsum(old)`` by post-stratum ``code``.
+    ``u - new · rowsum(u · old / new) / rowsum(old)`` by post-stratum.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ci_eval.survey.weighting.margins import CategoricalMargin
+    >>> m = CategoricalMargin("g", ("a", "b"), np.array([4.0, 4.0]), np.array([0, 0, 1, 1]))
+    >>> adjust = poststratum_residuals(m, np.ones(4), np.full(4, 2.0))
+    >>> adjust(np.array([[1.0], [3.0], [0.0], [2.0]])).ravel().tolist()  # centred in each group
+    [-1.0, 1.0, -1.0, 1.0]
     """
-    n_groups = int(code.max()) + 1
     # rows with no weight before or after count with weight 1 afterwards, as in R
     new = np.where((new == 0) & (old == 0), 1.0, new)
     ratio = old / new
-    old_sum = np.bincount(code, weights=old, minlength=n_groups)
+    old_sum = margin.totals(old)
+    code, grouping = margin.code, margin.grouping
 
     def adjust(u: np.ndarray) -> np.ndarray:
-        sums = np.zeros((n_groups, u.shape[1]))
-        np.add.at(sums, code, u * ratio[:, None])
+        sums = np.asarray(grouping @ (u * ratio[:, None]))
         return u - (sums / old_sum[:, None])[code] * new[:, None]
 
     return adjust

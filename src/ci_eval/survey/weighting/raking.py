@@ -176,17 +176,15 @@ def raking_residuals(cats: Sequence[CategoricalMargin], after: Sequence[np.ndarr
     plans = []
     for margin, w in zip(cats, after, strict=True):
         positive = w > 0
-        safe = np.where(positive, w, 1.0)
-        counts = np.bincount(margin.code[positive], minlength=len(margin.levels)).astype(float)
-        plans.append((margin.code, w, safe, positive, np.maximum(counts, 1.0)))
+        inverse = np.where(positive, 1.0 / np.where(positive, w, 1.0), 0.0)
+        counts = np.maximum(margin.totals(positive.astype(float)), 1.0)
+        plans.append((margin, w, inverse, counts))
 
     def adjust(u: np.ndarray) -> np.ndarray:
         for _ in range(VARIANCE_PASSES):
-            for code, w, safe, positive, counts in plans:
-                q = np.where(positive[:, None], u / safe[:, None], 0.0)
-                sums = np.zeros((counts.size, u.shape[1]))
-                np.add.at(sums, code, q)
-                u = u - w[:, None] * (sums / counts[:, None])[code]
+            for margin, w, inverse, counts in plans:
+                means = np.asarray(margin.grouping @ (u * inverse[:, None])) / counts[:, None]
+                u = u - w[:, None] * means[margin.code]
         return u
 
     return adjust
