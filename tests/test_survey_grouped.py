@@ -22,15 +22,16 @@ from ci_eval.survey.variables import analysis_matrix, domains
 def test_grouped_sums_agree_in_every_layout(n: int, p: int, size: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     values = rng.normal(size=(n, p))
-    key = rng.integers(0, size, n)
     weights = rng.uniform(0, 3, n)
-    expected = np.zeros((size, p))
-    for i in range(n):
-        expected[key[i]] += weights[i] * values[i]
-    for layout in (np.ascontiguousarray(values), np.asfortranarray(values)):
-        got = grouped_sums(layout, key, weights, size)
-        assert got.shape == (size, p)
-        assert np.allclose(got, expected, rtol=1e-12, atol=1e-12)
+    for key in (rng.integers(0, size, n), np.sort(rng.integers(0, size, n))):
+        expected = np.zeros((size, p))
+        for i in range(n):
+            expected[key[i]] += weights[i] * values[i]
+        for layout in (np.ascontiguousarray(values), np.asfortranarray(values)):
+            got = grouped_sums(layout, key, weights, size)
+            assert got.shape == (size, p)
+            assert np.allclose(got, expected, rtol=1e-12, atol=1e-12)
+    key = rng.integers(0, size, n)
     assert np.allclose(
         grouped_sums(values, key, None, size), grouped_sums(values, key, np.ones(n), size)
     )
@@ -67,3 +68,29 @@ def test_domain_codes_are_dense_and_sorted(with_missing: bool) -> None:
         else:
             assert table[d.code[i]] == (row["a"], row["b"])
     assert d.count == len(set(table))
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**16))
+def test_taylor_results_do_not_depend_on_row_order(seed: int) -> None:
+    # rows sorted by PSU take the run-sum path of the cluster totals; shuffled rows do not
+    from ci_eval.survey import SurveyDesign
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    df = pd.DataFrame(
+        {
+            "h": np.repeat([0, 1, 2], 20),
+            "psu": np.repeat(np.arange(12), 5),
+            "w": rng.uniform(1, 5, n),
+            "y": rng.normal(size=n),
+            "g": rng.choice(["a", "b", "c"], n),
+        }
+    )
+    shuffled = df.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    results = []
+    for data in (df, shuffled):
+        d = SurveyDesign(data, ids="psu", strata="h", weights="w")
+        results.append((d.mean(["y", "g"]), d.total("y", by="g"), d.ratio("y", "w")))
+    for a, b in zip(*results, strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-10)

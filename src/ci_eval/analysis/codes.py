@@ -37,7 +37,8 @@ def codes_text(values: pd.Series) -> pd.Series:
     >>> codes_text(pd.Series([1.0, None, 3.0])).tolist()
     ['1', nan, '3']
     """
-    out = values.map(code_text).astype(object)
+    mapping = {value: code_text(value) for value in pd.unique(values.dropna())}
+    out = values.map(mapping).astype(object)
     return out.where(values.notna(), np.nan)
 
 

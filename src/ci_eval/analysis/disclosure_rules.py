@@ -45,7 +45,8 @@ def quality_flag(
         return "", True, f"n < {rules.min_cell}"
     if estimate is None or math.isnan(estimate):
         return "", True, "not estimable"
-    cv = coefficient_of_variation(estimate, se)
+    # compare at 1e-9 so that a CV of exactly 33.3% is not pushed over by floating point
+    cv = round(coefficient_of_variation(estimate, se), 9)
     if not math.isnan(cv) and cv > rules.cv_suppress:
         return "F", True, f"CV > {rules.cv_suppress:g}%"
     if not math.isnan(cv) and cv >= rules.cv_caution:

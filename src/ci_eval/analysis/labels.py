@@ -1,6 +1,7 @@
 """The ``labels`` table: every label the report shows, in English and French.
 
-Kinds: ``outcome`` and ``indicator`` (from the model), ``variable`` and ``level`` (from the
+Kinds: ``outcome``, ``indicator`` and ``contribution`` (from the model; a contribution's
+``parent`` is its outcome indicator), ``variable`` and ``level`` (from the
 codebooks; a level's ``parent`` is its variable and its ``id`` the code as text), ``survey``
 (from the study), ``wave`` (the wave itself) and ``universe`` (who an indicator is about).
 """
@@ -12,12 +13,22 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from ci_eval.analysis.codes import code_sort_key, code_text
+from ci_eval.analysis.contribution.tables import contribution_id
 from ci_eval.analysis.indicators import universe_id
 from ci_eval.codebook import Codebook
-from ci_eval.toc.schema import ToCModel
+from ci_eval.toc.schema import Contribution, ToCModel
 
 COLUMNS = ["kind", "id", "parent", "en", "fr"]
-KINDS = ("survey", "wave", "outcome", "indicator", "universe", "variable", "level")
+KINDS = (
+    "survey",
+    "wave",
+    "outcome",
+    "indicator",
+    "universe",
+    "contribution",
+    "variable",
+    "level",
+)
 
 
 def _text(label: Mapping[str, str] | object, language: str) -> str:
@@ -37,7 +48,7 @@ def label_table(
 
     Examples
     --------
-    >>> from ci_eval.toc.schema import ToCModel
+    >>> from ci_eval.toc.schema import Contribution, ToCModel
     >>> model = ToCModel.model_validate({"name": {"en": "M"}, "outcomes": [
     ...     {"id": "o", "level": "impact", "label": {"en": "Thrive", "fr": "S'épanouir"}}],
     ...     "indicators": []})
@@ -88,6 +99,15 @@ def label_table(
     if len(model.indicators):
         for uid, text in sorted(universes.items()):
             rows.append({"kind": "universe", "id": uid, "parent": "", **text})
+    for spec in model.contributions:
+        rows.append(
+            {
+                "kind": "contribution",
+                "id": contribution_id(spec),
+                "parent": spec.indicator,
+                **_contribution_label(spec, labels, codebooks),
+            }
+        )
     for survey in sorted(codebooks):
         for var in codebooks[survey].variables.values():
             rows.append(
@@ -113,6 +133,26 @@ def label_table(
                 )
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame.drop_duplicates(["kind", "id", "parent"], keep="first").reset_index(drop=True)
+
+
+def _contribution_label(
+    spec: Contribution, labels: Mapping[str, object], codebooks: Mapping[str, Codebook]
+) -> dict[str, str]:
+    """The spec's own label, or "<exposure> -> <outcome>" from the indicator/variable labels."""
+    if spec.label is not None:
+        return {"en": _text(spec.label, "en"), "fr": _text(spec.label, "fr")}
+    exposure: object = labels.get(spec.exposure)
+    if exposure is None:
+        for codebook in codebooks.values():
+            if spec.exposure in codebook.variables:
+                exposure = codebook.variables[spec.exposure].label
+                break
+    exposure = exposure or {"en": spec.exposure, "fr": spec.exposure}
+    outcome = labels.get(spec.indicator, {"en": spec.indicator, "fr": spec.indicator})
+    return {
+        language: f"{_text(exposure, language)} → {_text(outcome, language)}"
+        for language in ("en", "fr")
+    }
 
 
 def _universe_label(expression: str, labels: Mapping[str, object]) -> dict[str, str]:

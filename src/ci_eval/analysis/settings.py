@@ -15,6 +15,7 @@ propensity_bins = 20
 [analysis.benchmark]
 survey = "organisations"
 peer_by = ["org_type", "region", "size_band"]   # widened from the end
+youth_survey = "youth"    # the survey of programs' own youth data (--data)
 ```
 
 >>> s = AnalysisSettings.from_mapping({"alpha": 0.1}, {"min_cell": 5})
@@ -50,6 +51,7 @@ class BenchmarkSettings(BaseModel):
 
     survey: str = "organisations"
     peer_by: list[str] = ["org_type", "region", "size_band"]
+    youth_survey: str = "youth"
 
 
 class AnalysisSettings(BaseModel):

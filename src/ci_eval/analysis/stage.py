@@ -37,8 +37,7 @@ from typing import Any
 import pandas as pd
 
 from ci_eval.analysis.benchmark.tables import benchmark_tables
-from ci_eval.analysis.contribution.tables import COLUMNS as CONTRIBUTION_COLUMNS
-from ci_eval.analysis.contribution.tables import contribution_tables
+from ci_eval.analysis.contribution.tables import EMPTY_COLUMNS, contribution_tables
 from ci_eval.analysis.indicators import estimate_indicators
 from ci_eval.analysis.labels import label_table
 from ci_eval.analysis.reliability_stage import reliability_table
@@ -193,37 +192,7 @@ def _contributions(designs, model, codebooks, config) -> dict[str, pd.DataFrame]
 def _concat(frames: list[pd.DataFrame], name: str) -> pd.DataFrame:
     if frames:
         return pd.concat(frames, ignore_index=True)
-    empty = {
-        "contributions": CONTRIBUTION_COLUMNS,
-        "balance": ["contribution", "wave", "covariate", "smd_before", "smd_after"],
-        "overlap": ["contribution", "wave", "group", "bin_low", "bin_high", "share"],
-        "dose_response": [
-            "contribution",
-            "wave",
-            "exposure_level",
-            "order",
-            "estimate",
-            "se",
-            "ci_low",
-            "ci_high",
-            "n",
-        ],
-        "gap_projection": [
-            "contribution",
-            "wave",
-            "population",
-            "scenario",
-            "estimate",
-            "se",
-            "ci_low",
-            "ci_high",
-            "change",
-            "change_ci_low",
-            "change_ci_high",
-            "n",
-        ],
-    }
-    return pd.DataFrame(columns=empty[name])
+    return pd.DataFrame(columns=EMPTY_COLUMNS[name])
 
 
 def _quality(quality: Any) -> pd.DataFrame:

@@ -144,18 +144,19 @@ def _trend(q: float, change: float, direction: str, suppressed: bool, alpha: flo
 
 
 def scorecard(trends: pd.DataFrame) -> pd.DataFrame:
-    """Counts of overall indicators by trend, per survey and later wave (every trend listed).
+    """Counts of overall indicators by trend, per survey and later wave (every trend listed),
+    then the same over all surveys (``survey = "all"``).
 
     >>> t = pd.DataFrame({"survey": "s", "baseline_wave": "1", "wave": "2", "domain": "overall",
     ...                   "trend": ["improved", "improved", "steady"]})
-    >>> scorecard(t)[["trend", "count", "total"]].values.tolist()[:2]
-    [['improved', 2, 3], ['steady', 1, 3]]
+    >>> scorecard(t)[["survey", "trend", "count", "total"]].values.tolist()[:2]
+    [['s', 'improved', 2, 3], ['s', 'steady', 1, 3]]
     """
     overall = trends[trends["domain"] == "overall"]
     rows = []
-    for (survey, base, wave), group in overall.groupby(
-        ["survey", "baseline_wave", "wave"], sort=True
-    ):
+    groups = [(s, b, w, g) for (s, b, w), g in overall.groupby(["survey", "baseline_wave", "wave"])]
+    groups += [("all", b, w, g) for (b, w), g in overall.groupby(["baseline_wave", "wave"])]
+    for survey, base, wave, group in groups:
         counts = group["trend"].value_counts()
         for trend in TRENDS:
             rows.append(

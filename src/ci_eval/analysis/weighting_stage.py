@@ -8,6 +8,9 @@ The study's ``[weighting.<survey>]`` table says how::
     design_weight = "design_weight"            # optional; default every weight 1
     margins = [["age_band", "gender_plus"], ["province"]]   # a list crosses variables
     trim = { lower = 0.3, upper = 3.0 }        # bounds relative to the mean weight
+    # trim options: strict (default true) repeats until every weight is inside; rerake (default
+    # true) rakes again after trimming so the margins hold; relative_to = "design" instead
+    # bounds final / design weight by bounded raking (calibrate, calfun="raking", bounds=)
     max_iter = 100
     tolerance = 1e-8
 
@@ -21,7 +24,6 @@ A survey with no ``[weighting]`` table gets the design weight (or 1) and no marg
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,10 +32,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ci_eval import survey as survey_core
 from ci_eval.analysis.codes import codes_text
 from ci_eval.errors import AnalysisError
-from ci_eval.survey import SurveyDesign, rake
+from ci_eval.survey import SurveyDesign, calibrate, rake, trim_weights
 
 WEIGHTING_COLUMNS = [
     "survey",
@@ -127,6 +128,8 @@ def weight_wave(
 ) -> WeightedWave:
     """Build one wave's design and rake (and trim) it to the population margins.
 
+    The data's columns are not changed; a crossed margin adds a helper column ``"a x b"``.
+
     Examples
     --------
     >>> df = pd.DataFrame({"g": [1, 1, 2, 2], "w": [1.0, 1.0, 1.0, 1.0]})
@@ -145,9 +148,19 @@ def weight_wave(
         )
     weights = data[weight].to_numpy(float) if weight else np.ones(len(data))
     margins = [list(m) if isinstance(m, list | tuple) else [m] for m in settings.get("margins", [])]
+    totals: dict[str, pd.Series] = {}
+    shown: dict[str, dict[str, str]] = {}
     for variables in margins:
+        name = margin_name(variables)
+        missing = [v for v in variables if v not in data.columns]
+        if missing:
+            raise AnalysisError(f"{where} margin {variables}: {missing} not in the {survey} data")
+        if targets is None:
+            raise AnalysisError(f"{where} names margins but no targets file")
         if len(variables) > 1:
-            data[margin_name(variables)] = _cell_text(data, variables)
+            data[name] = _cell_text(data, variables)
+        wanted = margin_totals(targets, variables, wave, f"{where} targets")
+        totals[name], shown[name] = _as_data_categories(data[name], wanted, where, name)
     design = SurveyDesign(
         data,
         ids=settings.get("ids"),
@@ -158,51 +171,60 @@ def weight_wave(
     before = design.weights.to_numpy()
     iterations, trimmed = 0, False
     margin_frame = pd.DataFrame(columns=["margin", "level", "target", "before", "after"])
-    if margins:
-        if targets is None:
-            raise AnalysisError(f"{where} names margins but no targets file")
-        totals = {}
-        for variables in margins:
-            name = margin_name(variables)
-            totals[name] = margin_totals(targets, variables, wave, f"{where} targets")
-            if len(variables) == 1:  # compare as text, as the targets are text
-                data[name] = codes_text(_numbers_if_possible(data[name]))
-        design = SurveyDesign(
-            data,
-            ids=settings.get("ids"),
-            strata=settings.get("strata"),
-            weights=weights,
-            lonely_psu=settings.get("lonely_psu", "adjust"),
+    trim = dict(settings.get("trim") or {})
+    relative_to = trim.get("relative_to", "mean")
+    if relative_to not in ("mean", "design"):
+        raise AnalysisError(
+            f"{where} trim.relative_to = {relative_to!r}: use 'mean' (bounds on the weights "
+            "relative to their mean) or 'design' (bounds on final / design weight)"
         )
-        design = rake(
-            design,
-            totals,
-            max_iter=int(settings.get("max_iter", 100)),
-            tol=float(settings.get("tolerance", 1e-8)),
-        )
+    max_iter = int(settings.get("max_iter", 100))
+    tol = float(settings.get("tolerance", 1e-8))
+    if totals and trim and relative_to == "design":
+        bounds = (float(trim.get("lower", 0.0)), float(trim.get("upper", np.inf)))
+        design = calibrate(design, totals, calfun="raking", bounds=bounds, max_iter=max_iter)
+        iterations, trimmed = design.weighting_diagnostics.iterations, True
+        margin_frame = design.weighting_diagnostics.margins.copy()
+    elif totals:
+        design = rake(design, totals, max_iter=max_iter, tol=tol)
         iterations = design.weighting_diagnostics.iterations
-        margin_frame = design.weighting_diagnostics.margins
-    trim = settings.get("trim")
-    if trim:
+        margin_frame = design.weighting_diagnostics.margins.copy()
+    if trim and relative_to == "mean":
         design, trimmed = _trim(design, trim, where)
+        if trimmed and totals and trim.get("rerake", True):
+            # trimming moves the margins; raking again restores them (rake-trim-rake,
+            # Battaglia, Izrael, Hoaglin & Frankel 2009, "Practical considerations in raking")
+            design = rake(design, totals, max_iter=max_iter, tol=tol)
+            iterations += design.weighting_diagnostics.iterations
     w = design.weights.to_numpy()
     if len(margin_frame):
-        margin_frame = margin_frame.copy()
         margin_frame["after"] = _recount(design.data, margin_frame, w)
         margin_frame["before"] = _recount(design.data, margin_frame, before)
+        margin_frame["level"] = [
+            shown[m].get(str(level), str(level))
+            for m, level in zip(margin_frame["margin"], margin_frame["level"], strict=True)
+        ]
     diagnostics = _diagnostics(w, iterations, trimmed)
     return WeightedWave(survey, str(wave), design, diagnostics, margin_frame)
 
 
-def _trim(design: SurveyDesign, trim: Mapping[str, float], where: str) -> tuple[SurveyDesign, bool]:
-    trim_weights = getattr(survey_core, "trim_weights", None)
-    if trim_weights is None:
-        warnings.warn(
-            f"{where} trim is set but ci_eval.survey.trim_weights is not in this build; "
-            "the weights are left untrimmed (trimmed=False in the weighting table)",
-            stacklevel=3,
+def _as_data_categories(
+    column: pd.Series, totals: pd.Series, where: str, name: str
+) -> tuple[pd.Series, dict[str, str]]:
+    """Totals indexed as the data's values print (``35.0``), and that text -> code text."""
+    present = pd.unique(column.dropna())
+    by_code = {codes_text(pd.Series([v])).iloc[0]: v for v in present}
+    absent = [code for code, total in totals.items() if code not in by_code and total > 0]
+    if absent:
+        raise AnalysisError(
+            f"{where} margin {name!r}: population categories {absent} have no respondents in the "
+            "data; merge them with a neighbouring category in the targets and the data"
         )
-        return design, False
+    index = {str(by_code[c]): float(t) for c, t in totals.items() if c in by_code}
+    return pd.Series(index, dtype=float), {str(v): c for c, v in by_code.items()}
+
+
+def _trim(design: SurveyDesign, trim: Mapping[str, float], where: str) -> tuple[SurveyDesign, bool]:
     mean = float(design.weights.mean())
     lower = trim.get("lower")
     upper = trim.get("upper")
@@ -212,7 +234,7 @@ def _trim(design: SurveyDesign, trim: Mapping[str, float], where: str) -> tuple[
     needed = (lo is not None and (w < lo).any()) or (hi is not None and (w > hi).any())
     if not needed:
         return design, False
-    return trim_weights(design, lower=lo, upper=hi), True
+    return trim_weights(design, lower=lo, upper=hi, strict=bool(trim.get("strict", True))), True
 
 
 def _recount(data: pd.DataFrame, margins: pd.DataFrame, w: np.ndarray) -> list[float]:

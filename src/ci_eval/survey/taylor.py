@@ -154,6 +154,13 @@ class _StagePlan:
         self.stratum_weight = scale * multiplier
         self.parent = stage.parent_of_stratum
         self.n_parents = int(self.parent.max()) + 1
+        # data sorted by cluster (survey files usually are): each cluster is one run of rows
+        cl = stage.cluster
+        self.runs = (
+            np.flatnonzero(np.r_[True, cl[1:] != cl[:-1]])
+            if bool(np.all(cl[1:] >= cl[:-1]))
+            else None
+        )
 
     def cluster_totals(
         self,
@@ -165,9 +172,17 @@ class _StagePlan:
         """Totals (C, D*m) of the (weighted) columns of ``x`` per cluster and domain.
 
         One ``bincount`` per column: columns of a Fortran-ordered matrix are contiguous, so this
-        is one pass over the data with no copy of it.
+        is one pass over the data with no copy of it. When the rows are sorted by cluster and
+        there are no domains, each cluster is a run of rows and ``add.reduceat`` sums the runs
+        several times faster.
         """
         c = self.stage.n_clusters
+        if self.runs is not None and (domain is None or n_domains == 1):
+            out = np.empty((c, x.shape[1]))
+            for j in range(x.shape[1]):
+                col = x[:, j] if weights is None else x[:, j] * weights
+                out[:, j] = np.add.reduceat(col, self.runs)
+            return out
         if domain is None or n_domains == 1:
             key, size = self.stage.cluster, c
         else:

@@ -25,8 +25,10 @@ from scipy import stats
 
 from ci_eval.analysis.contribution.aipw import aipw
 from ci_eval.analysis.contribution.data import ContributionData, contribution_data
+from ci_eval.analysis.contribution.dose import COLUMNS as DOSE_COLUMNS
 from ci_eval.analysis.contribution.dose import dose_response
 from ci_eval.analysis.contribution.evalue import e_values
+from ci_eval.analysis.contribution.gap import COLUMNS as GAP_COLUMNS
 from ci_eval.analysis.contribution.gap import gap_projection
 from ci_eval.analysis.contribution.overlap import balance_table, overlap_table
 from ci_eval.analysis.contribution.regression import (
@@ -57,8 +59,18 @@ COLUMNS = [
     "e_value",
     "e_value_ci",
     "n",
+    "suppressed",
+    "reason",
 ]
 PREFIX = ["contribution", "wave"]
+EMPTY_COLUMNS = {
+    "contributions": COLUMNS,
+    "balance": [*PREFIX, "covariate", "smd_before", "smd_after"],
+    "overlap": [*PREFIX, "group", "bin_low", "bin_high", "share"],
+    "dose_response": [*PREFIX, *DOSE_COLUMNS, "suppressed", "reason"],
+    "gap_projection": [*PREFIX, *GAP_COLUMNS],
+}
+"""Columns of each contribution table (for an empty table when no spec produced rows)."""
 
 
 def contribution_id(spec: Contribution) -> str:
@@ -150,8 +162,11 @@ def contribution_tables(
     data = contribution_data(
         design, spec.indicator, spec.exposure, spec.adjust_for, binary, codebook
     )
-    rows = _Rows(data, conf_level)
     levels = data.levels
+    smallest = min(int(((data.exposure == lv) & data.keep).sum()) for lv in levels)
+    if smallest < min_cell:
+        return _suppressed(spec, wave, data, f"an exposure group has n < {min_cell}")
+    rows = _Rows(data, conf_level)
     L = len(levels)
     diff_measure = "risk_difference" if binary else "mean_difference"
     # raw: the exposure alone (its standardised levels are the weighted raw levels)
@@ -189,11 +204,9 @@ def contribution_tables(
         rows.add("gcomp", diff_measure, g_diff, text, rr=g_rr_ci)
         if binary:
             rows.add("gcomp", "risk_ratio", g_rr, text)
-    balance = pd.DataFrame(columns=["covariate", "smd_before", "smd_after"])
-    overlap = pd.DataFrame(columns=["group", "bin_low", "bin_high", "share"])
-    dose = pd.DataFrame(
-        columns=["exposure_level", "order", "estimate", "se", "ci_low", "ci_high", "n"]
-    )
+    balance = pd.DataFrame(columns=EMPTY_COLUMNS["balance"][2:])
+    overlap = pd.DataFrame(columns=EMPTY_COLUMNS["overlap"][2:])
+    dose = pd.DataFrame(columns=DOSE_COLUMNS)
     gap = pd.DataFrame()
     if L == 2:
         text = f"{levels[1]} vs {levels[0]}"
@@ -219,12 +232,21 @@ def contribution_tables(
             in_gap = wanted & data.keep & (data.exposure == levels[0])
             if in_gap.sum() >= min_cell:
                 gap = gap_projection(design, data, adjusted, wanted, conf_level)
-    else:
+    elif _ordered(spec.exposure, codebook):
         dose = dose_response(design, data, adjusted, conf_level)
+        small = dose["n"] < min_cell
+        dose["suppressed"] = small
+        dose["reason"] = np.where(small, f"n < {min_cell}", "")
+        dose.loc[small, ["estimate", "se", "ci_low", "ci_high"]] = np.nan
     cid = contribution_id(spec)
     head = {"contribution": cid, "wave": str(wave)}
     contributions = pd.DataFrame(rows.rows).assign(
-        contribution=cid, outcome=spec.indicator, exposure=spec.exposure, wave=str(wave)
+        contribution=cid,
+        outcome=spec.indicator,
+        exposure=spec.exposure,
+        wave=str(wave),
+        suppressed=False,
+        reason="",
     )[COLUMNS]
     return ContributionTables(
         contributions=contributions,
@@ -232,6 +254,47 @@ def contribution_tables(
         overlap=_front(overlap, head),
         dose_response=_front(dose, head),
         gap_projection=_front(gap, head) if len(gap) else gap,
+    )
+
+
+def _ordered(exposure: str, codebook: Codebook | None) -> bool:
+    """An exposure is ordered unless its codebook entry says it is nominal."""
+    if codebook is None or exposure not in codebook.variables:
+        return True
+    return codebook.variables[exposure].measure != "nominal"
+
+
+def _suppressed(
+    spec: Contribution, wave: str, data: ContributionData, reason: str
+) -> ContributionTables:
+    """One blank, suppressed row: too few respondents in an exposure group to estimate."""
+    nan = float("nan")
+    row = {
+        "contribution": contribution_id(spec),
+        "outcome": spec.indicator,
+        "exposure": spec.exposure,
+        "wave": str(wave),
+        "contrast": "",
+        "model": "raw",
+        "measure": "risk_difference" if data.binary else "mean_difference",
+        "estimate": nan,
+        "se": nan,
+        "ci_low": nan,
+        "ci_high": nan,
+        "p_value": nan,
+        "e_value": nan,
+        "e_value_ci": nan,
+        "n": data.n,
+        "suppressed": True,
+        "reason": reason,
+    }
+    empty = {k: pd.DataFrame(columns=v) for k, v in EMPTY_COLUMNS.items()}
+    return ContributionTables(
+        contributions=pd.DataFrame([row], columns=EMPTY_COLUMNS["contributions"]),
+        balance=empty["balance"],
+        overlap=empty["overlap"],
+        dose_response=empty["dose_response"],
+        gap_projection=empty["gap_projection"],
     )
 
 

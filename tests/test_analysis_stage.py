@@ -1,0 +1,240 @@
+"""The analysis entry point on the demo study: the results-store contract, labels, determinism,
+and the ``ci-eval benchmark`` command."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from typer.testing import CliRunner
+
+from analysis_fixtures import ROOT, demo_inputs, demo_tables
+from ci_eval.analysis import PRIVATE_PREFIX, analyse
+from ci_eval.cli import app
+from ci_eval.results import ResultsStore
+
+CONTRACT = {
+    "labels": ["kind", "id", "parent", "en", "fr"],
+    "indicators": [
+        "indicator",
+        "outcome",
+        "survey",
+        "wave",
+        "domain",
+        "domain_value",
+        "statistic",
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "n",
+        "cv",
+        "flag",
+        "suppressed",
+        "reason",
+        "universe",
+        "missing_treatment",
+    ],
+    "trends": [
+        "indicator",
+        "domain",
+        "domain_value",
+        "baseline_wave",
+        "wave",
+        "baseline",
+        "estimate",
+        "change",
+        "se",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "q_value",
+        "direction",
+        "trend",
+        "suppressed",
+        "reason",
+    ],
+    "scorecard": ["survey", "trend", "count", "total"],
+    "targets": [
+        "indicator",
+        "wave",
+        "estimate",
+        "baseline",
+        "target",
+        "target_wave",
+        "progress",
+        "on_track",
+    ],
+    "contributions": [
+        "contribution",
+        "outcome",
+        "exposure",
+        "model",
+        "measure",
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "e_value",
+        "e_value_ci",
+        "n",
+    ],
+    "balance": ["contribution", "covariate", "smd_before", "smd_after"],
+    "overlap": ["contribution", "group", "bin_low", "bin_high", "share"],
+    "dose_response": [
+        "contribution",
+        "exposure_level",
+        "order",
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "n",
+    ],
+    "gap_projection": [
+        "contribution",
+        "scenario",
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "change",
+        "change_ci_low",
+        "change_ci_high",
+    ],
+    "reliability": ["indicator", "wave", "language", "n", "items", "alpha", "ci_low", "ci_high"],
+    "weighting": [
+        "survey",
+        "wave",
+        "n",
+        "sum_weights",
+        "kish_deff",
+        "effective_n",
+        "min",
+        "max",
+        "ratio",
+        "iterations",
+        "converged",
+        "trimmed",
+    ],
+    "weighting_margins": ["survey", "wave", "margin", "level", "target", "before", "after"],
+    "quality": ["survey", "wave", "rule", "excluded", "remaining"],
+    "benchmark_peers": ["peer_group", "programs"],
+}
+PROGRAM = [
+    "indicator",
+    "value",
+    "peer_group",
+    "peer_n",
+    "p25",
+    "median",
+    "p75",
+    "percentile_rank",
+    "suppressed",
+    "reason",
+]
+
+
+def test_every_contract_table_with_its_columns():
+    tables = demo_tables()
+    public = {k for k in tables if not k.startswith(PRIVATE_PREFIX)}
+    assert public == set(CONTRACT)
+    for name, columns in CONTRACT.items():
+        missing = [c for c in columns if c not in tables[name].columns]
+        assert not missing, (name, missing)
+        assert len(tables[name]) > 0, name
+    for name, table in tables.items():
+        if name.startswith(PRIVATE_PREFIX):
+            assert all(c in table.columns for c in PROGRAM)
+
+
+def test_every_shown_code_has_a_label_in_both_languages():
+    tables = demo_tables()
+    labels = tables["labels"]
+    assert (labels["en"] != "").all() and (labels["fr"] != "").all()
+    known = set(zip(labels["kind"], labels["id"], labels["parent"], strict=True))
+    ind = tables["indicators"]
+    for indicator in ind["indicator"].unique():
+        assert (
+            "indicator",
+            indicator,
+            ind.loc[ind["indicator"] == indicator, "outcome"].iloc[0],
+        ) in known
+    domains = ind[ind["domain"] != "overall"][["domain", "domain_value"]].drop_duplicates()
+    for domain, value in domains.itertuples(index=False):
+        assert ("level", value, domain) in known, (domain, value)
+    for universe in ind["universe"].unique():
+        assert ("universe", universe, "") in known
+    contributions = tables["contributions"][["contribution", "outcome"]].drop_duplicates()
+    for contribution, outcome in contributions.itertuples(index=False):
+        assert ("contribution", contribution, outcome) in known
+    spec = labels[labels["id"] == "belonging_score__mentored_6_18"].iloc[0]
+    assert spec["en"] == "Had a mentor at ages 6-18 → Sense of belonging (1-5)"
+
+
+def test_suppressed_values_never_reach_a_published_table():
+    tables = demo_tables()
+    for name in ("indicators", "trends"):
+        t = tables[name]
+        hidden = t[t["suppressed"]]
+        assert hidden[["estimate", "se", "ci_low", "ci_high"]].isna().all().all(), name
+
+
+def test_same_inputs_give_byte_identical_stores(tmp_path):
+    study, model, codebooks, scored, raw, quality = demo_inputs()
+    small = model.model_copy(update={"contributions": model.contributions[:1]})
+    youth = {"youth": scored["youth"]}
+    raws = {"youth": raw["youth"]}
+    digests = []
+    for run in ("a", "b"):
+        tables = analyse(study, small, codebooks, youth, raw=raws, quality=quality)
+        store = ResultsStore(tmp_path / run)
+        for name in sorted(tables):
+            store.write(name, tables[name], name, private=name.startswith(PRIVATE_PREFIX))
+        digests.append(
+            {
+                p.relative_to(tmp_path / run).as_posix(): p.read_bytes()
+                for p in sorted((tmp_path / run).rglob("*"))
+                if p.is_file()
+            }
+        )
+    assert digests[0].keys() == digests[1].keys()
+    assert digests[0] == digests[1]
+    # values are stored unrounded
+    written = ResultsStore(tmp_path / "a").read("indicators")
+    estimates = written["estimate"].dropna().to_numpy()
+    assert (estimates != np.round(estimates, 6)).any()
+
+
+def test_benchmark_command_for_one_program(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["benchmark", str(ROOT), "--program", "P0001", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    table = (tmp_path / "benchmark_P0001.csv").read_text(encoding="utf-8")
+    assert table.splitlines()[0].startswith("indicator,wave,value,peer_group,peer_n")
+    bad = runner.invoke(app, ["benchmark", str(ROOT), "--program", "P9999"])
+    assert bad.exit_code == 2 and "P9999" in bad.output
+
+
+def test_benchmark_command_with_the_programs_own_youth_data(tmp_path):
+    _, _, _, _, raw, _ = demo_inputs()
+    own = raw["youth"]["2024"].head(60).drop(columns=["design_weight"])
+    path = tmp_path / "own.csv"
+    own.to_csv(path, index=False)
+    result = CliRunner().invoke(
+        app,
+        ["benchmark", str(ROOT), "--program", "P0003", "--data", str(path), "--out", str(tmp_path)],
+    )
+    assert result.exit_code == 0, result.output
+    youth = pd.read_csv(tmp_path / "benchmark_P0003_youth.csv")
+    mentored = youth.set_index("indicator").loc["mentored_6_18"]
+    expected = demo_tables()["indicators"]
+    national = expected[
+        (expected["indicator"] == "mentored_6_18")
+        & (expected["domain"] == "overall")
+        & (expected["wave"] == "2024")
+    ]
+    assert mentored["national"] == national["estimate"].item()
+    assert 0 <= mentored["value"] <= 1 and mentored["n"] <= 60
