@@ -115,6 +115,13 @@ def _settings(study: Study) -> dict[str, Any]:
     return {k: data[k] for k in sorted(data)}
 
 
+def code_fingerprint() -> dict[str, Any]:
+    """What the stages' results depend on besides their inputs: ci_eval's own source files
+    (a code change reruns the stages it touches, even without a version bump) and the
+    versions of the numerical packages."""
+    return {"ci_eval": sha256_tree(Path(__file__).parent, "**/*.py"), **package_versions()}
+
+
 # ---------------------------------------------------------------- the stages
 def _pull(study: Study, pull_remote: bool) -> dict[str, Any]:
     from ci_eval.sources.pull import pull, snapshot_store
@@ -334,6 +341,7 @@ def compute_tables(
             for s, cfg in study.surveys.items()
             for w in cfg.sources
         }
+    code = code_fingerprint()
     codebook_hashes = {
         name: sha256_path(study.path(cfg.codebook))
         for name, cfg in sorted(study.surveys.items())
@@ -341,19 +349,19 @@ def compute_tables(
     }
     frames, read_key = runner.stage(
         "read",
-        {"snapshots": fingerprints, "codebooks": codebook_hashes, "version": __version__},
+        {"snapshots": fingerprints, "codebooks": codebook_hashes, "code": code},
         lambda: _read(study, codebooks),
     )
     quality, quality_key = runner.stage(
         "quality",
-        {"upstream": read_key, "settings": settings.get("quality", {}), "version": __version__},
+        {"upstream": read_key, "settings": settings.get("quality", {}), "code": code},
         lambda: _quality(study, frames),
     )
     model = _model(study, codebooks)
     model_file = _relative(study, study.path(study.study.model))
     (scored, clean), score_key = runner.stage(
         "score",
-        {"upstream": quality_key, "model": inputs.get(model_file), "version": __version__},
+        {"upstream": quality_key, "model": inputs.get(model_file), "code": code},
         lambda: _score(study, model, codebooks, quality),
     )
     estimate_parts = {
@@ -361,7 +369,7 @@ def compute_tables(
         # the study file enters through its parsed settings, less the later stages' own
         "inputs": {k: v for k, v in inputs.items() if k != _relative(study, study.file)},
         "settings": {k: v for k, v in settings.items() if k not in ("quality", "report")},
-        "version": __version__,
+        "code": code,
     }
     tables, _ = runner.stage(
         "estimate",
@@ -452,7 +460,7 @@ def _report(
         "book": sha256_tree(source),
         "languages": languages,
         "settings": report_settings,
-        "version": __version__,
+        "code": code_fingerprint(),
     }
     key = stage_key("report", parts)
     run = StageRun("report", key=key)

@@ -26,8 +26,9 @@ def _localise(page: Page, axis: Any) -> None:
     """Tick labels with the language's decimal separator (``2,5`` in French)."""
     from matplotlib.ticker import FuncFormatter
 
-    def tick(value: float, _pos: int) -> str:
-        digits = 0 if float(value).is_integer() else 1
+    def tick(value: float, _pos: int | None = None) -> str:
+        shortest = f"{round(float(value), 6):g}"
+        digits = len(shortest.split(".")[1]) if "." in shortest and "e" not in shortest else 0
         return page.number(value, digits)
 
     axis.set_major_formatter(FuncFormatter(tick))
@@ -319,10 +320,13 @@ def _effects(page: Page) -> pd.DataFrame:
 
 
 def _contribution_title(page: Page, row: dict[str, Any]) -> str:
+    exposure = page.label("indicator", str(row["exposure"]))
+    if len(exposure) > 1 and exposure[1].islower():  # "Had a mentor" -> "had a mentor"
+        exposure = exposure[0].lower() + exposure[1:]
     return page.t(
         "contributions.title",
         outcome=page.label("indicator", str(row["outcome"])),
-        exposure=page.label("indicator", str(row["exposure"])),
+        exposure=exposure,
     )
 
 
@@ -731,10 +735,11 @@ def _simple_table(
     caption: str,
     notes: list[str],
     digits: dict[str, int] | None = None,
+    latest: bool = False,
 ) -> str:
     if not page.has(name):
         return ""
-    frame = page.table(name)
+    frame = page.table(name, latest=latest)
     columns = [c for c in columns if c in frame.columns]
     digits = digits or {}
     body = []
@@ -797,6 +802,7 @@ def margins_table(page: Page) -> str:
         page.t("methods.margins_caption"),
         [],
         {"target": 0, "before": 0, "after": 0},
+        latest=True,
     )
 
 
