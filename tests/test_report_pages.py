@@ -90,3 +90,15 @@ def test_report_settings_drop_unknown_ids_and_fall_back_to_defaults(store, tmp_p
     assert p.settings["sector_survey"] == "organisations"
     default = Page(store, "en", words, tmp_path).settings["headline"]
     assert default == ["mentored_6_18", "swemwbs_score"]  # first indicator of each outcome
+
+
+def test_report_program_command_writes_the_private_page(store):
+    from typer.testing import CliRunner
+
+    from ci_eval.cli import app
+
+    result = CliRunner().invoke(app, ["report", "program", "P001", "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    assert (store / "programs" / "P001.html").exists()
+    missing = CliRunner().invoke(app, ["report", "program", "P404", "--store", str(store)])
+    assert missing.exit_code == 2 and "no benchmark for program 'P404'" in missing.output

@@ -331,13 +331,23 @@ def report_build_command(
 
 @report_app.command("program")
 def report_program_command(
-    program: Annotated[str, typer.Argument(help="The program id.")],
-    store: Annotated[Path, typer.Option(help="The results store.")] = Path("reports/2024"),
+    program: Annotated[str, typer.Argument(help="The program id, e.g. P0001.")],
+    study: Annotated[Path, typer.Option(help="The study folder (holds ci-eval.toml).")] = Path("."),
+    store: Annotated[
+        Path | None, typer.Option(help="The results store (default: reports/<edition>).")
+    ] = None,
 ) -> None:
-    """Write one program's private benchmark page to <store>/programs/<id>.html."""
+    """Write one program's private benchmark page to <store>/programs/<id>.html.
+
+    The page shows the program's own values and its peer group's quartiles only; it is
+    never part of the public site. Run `ci-eval run` first.
+    """
     from ci_eval.report.program_page import program_page
+    from ci_eval.study import load_study
 
     try:
+        if store is None:
+            store = study / "reports" / load_study(study).study.edition
         path = program_page(store, program)
     except CiEvalError as exc:
         raise _fail(exc) from None
