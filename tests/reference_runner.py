@@ -205,6 +205,10 @@ def glm_control(r_call: str) -> dict[str, Any]:
     return out
 
 
+# Features ci_eval leaves out on purpose, with the reason (a case using one is skipped, not passed).
+NOT_SUPPORTED: dict[tuple[str, str | None], str] = {}
+
+
 def run_case(case: Case):
     spec = case.spec
     key = (spec["call"]["fn"], spec["call"]["args"].get("method"))

@@ -304,3 +304,23 @@ def test_an_exposure_group_under_the_minimum_is_suppressed_not_estimated():
     assert len(result.contributions) == 1 and row["suppressed"]
     assert row["reason"] == "an exposure group has n < 10" and np.isnan(row["estimate"])
     assert result.balance.empty and result.gap_projection.empty
+
+
+def test_demo_dose_response_recovers_the_planted_effect_by_relationship_length():
+    """Relationship length is independent of the confounders among the mentored in the demo, so
+    the standardised contrast of lengths k and 1 estimates effect(k) - effect(1)."""
+    from analysis_fixtures import demo_tables, demo_truth
+
+    c = demo_tables()["contributions"]
+    truth = demo_truth()
+    for wave in ("2021", "2024"):
+        by_length = truth["waves"][wave]["effect_by_relationship_length"]["swemwbs_score"]
+        for k in (2, 3):
+            planted = by_length[k] - by_length[1]
+            row = c[
+                (c["exposure"] == "relationship_length")
+                & (c["wave"] == wave)
+                & (c["model"] == "gcomp")
+                & (c["contrast"] == f"{k} vs 1")
+            ]
+            assert row["ci_low"].item() <= planted <= row["ci_high"].item(), (wave, k)

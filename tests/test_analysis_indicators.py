@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ci_eval.analysis.disclosure_rules import coefficient_of_variation, quality_flag
 from ci_eval.analysis.indicators import COLUMNS, estimate_indicator, estimate_indicators
@@ -171,3 +173,70 @@ def test_demo_indicators_table_contract():
     # every model indicator, every wave of its survey, an overall row
     overall = t[t["domain"] == "overall"]
     assert len(overall) == 2 * 32
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    values=st.lists(st.sampled_from([0.0, 1.0, np.nan]), min_size=12, max_size=40),
+    scale=st.floats(0.01, 1000),
+    seed=st.integers(0, 10_000),
+)
+def test_estimates_and_flags_do_not_depend_on_the_scale_of_the_weights(values, scale, seed):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        {
+            "x": values,
+            "g": rng.choice([1.0, 2.0], len(values)),
+            "w": rng.uniform(0.5, 3.0, len(values)),
+        }
+    )
+    if df["x"].notna().sum() == 0:
+        return
+    rules = DisclosureRules(min_cell=3)
+    a = estimate_indicator(SurveyDesign(df, weights="w"), _indicator(), "1", rules)
+    b = estimate_indicator(
+        SurveyDesign(df.assign(w=df["w"] * scale), weights="w"), _indicator(), "1", rules
+    )
+    pd.testing.assert_frame_equal(a, b, rtol=1e-9)
+    ok = df.dropna()
+    if not a["suppressed"].iloc[0]:
+        assert a["estimate"].iloc[0] == pytest.approx(np.average(ok["x"], weights=ok["w"]))
+
+
+def test_a_lone_small_cell_gets_a_complementary_suppression():
+    """With the overall total and all but one region published, the small region's total would
+    follow by subtraction; the smallest other region is suppressed with it."""
+    rng = np.random.default_rng(4)
+    region = np.repeat([1.0, 2.0, 3.0], [4, 30, 60])
+    df = pd.DataFrame(
+        {"y": rng.integers(10, 100, region.size).astype(float), "region": region, "w": 1.0}
+    )
+    model = ToCModel.model_validate(
+        {
+            "name": {"en": "M"},
+            "outcomes": [],
+            "indicators": [
+                {
+                    "id": "y",
+                    "label": {"en": "Y"},
+                    "survey": "s",
+                    "items": ["q"],
+                    "scoring": {"method": "value"},
+                    "statistic": "total",
+                    "disaggregate_by": ["region"],
+                }
+            ],
+        }
+    )
+    t = estimate_indicators(
+        {("s", "1"): SurveyDesign(df, weights="w")}, model, DisclosureRules()
+    ).set_index("domain_value")
+    assert t.loc["1", "reason"] == "n < 10"
+    assert t.loc["2", "suppressed"] and t.loc["2", "reason"] == "complementary suppression"
+    assert np.isnan(t.loc["2", "estimate"])
+    assert not t.loc["3", "suppressed"] and not t.loc["", "suppressed"]
+    # two small cells protect each other: no complement needed
+    df.loc[df["region"] == 2.0, "region"] = [4.0] * 5 + [2.0] * 25
+    df.loc[df.index[4:9], "region"] = 5.0
+    t2 = estimate_indicators({("s", "1"): SurveyDesign(df, weights="w")}, model, DisclosureRules())
+    assert (t2["reason"] != "complementary suppression").all()

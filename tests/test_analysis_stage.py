@@ -168,6 +168,9 @@ def test_every_shown_code_has_a_label_in_both_languages():
     contributions = tables["contributions"][["contribution", "outcome"]].drop_duplicates()
     for contribution, outcome in contributions.itertuples(index=False):
         assert ("contribution", contribution, outcome) in known
+    margins = tables["weighting_margins"][["margin", "level"]].drop_duplicates()
+    for margin, level in margins.itertuples(index=False):
+        assert ("level", level, margin) in known, (margin, level)
     spec = labels[labels["id"] == "belonging_score__mentored_6_18"].iloc[0]
     assert spec["en"] == "Had a mentor at ages 6-18 → Sense of belonging (1-5)"
 

@@ -24,6 +24,7 @@ import pandas as pd
 from ci_eval.analysis.settings import DisclosureRules
 
 ESTIMATED = ["estimate", "se", "ci_low", "ci_high", "cv"]
+COMPLEMENTARY = "complementary suppression"
 
 
 def coefficient_of_variation(estimate: float, se: float) -> float:
@@ -65,3 +66,31 @@ def blank_suppressed(frame: pd.DataFrame, columns: list[str] | None = None) -> p
     cols = [c for c in (columns or ESTIMATED) if c in frame.columns]
     frame.loc[frame["suppressed"].to_numpy(bool), cols] = float("nan")
     return frame
+
+
+def complementary_suppression(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """Suppress a second cell wherever one category of a domain is suppressed for its size.
+
+    The overall estimate and the other categories would give a lone small cell back by
+    difference (totals exactly; means and proportions with the weighted counts), so in each
+    group of ``indicator, survey, wave, domain`` with exactly one category suppressed for
+    ``n < min_cell`` (and respondents in it), the published category with the smallest ``n``
+    is suppressed too (Statistics Canada, *Survey Methods and Practices*, 2010, §12.4, residual
+    disclosure). Cells suppressed for their CV are not confidential and need no complement.
+
+    >>> f = pd.DataFrame({"indicator": "x", "survey": "s", "wave": "1", "domain": "g",
+    ...     "domain_value": ["1", "2", "3"], "n": [4, 50, 30], "estimate": [1.0, 2.0, 3.0],
+    ...     "suppressed": [True, False, False], "reason": ["n < 10", "", ""]})
+    >>> complementary_suppression(f, 10)[["suppressed", "reason"]].values.tolist()[2]
+    [True, 'complementary suppression']
+    """
+    frame = frame.copy()
+    small = frame["reason"] == f"n < {min_cell}"
+    keys = ["indicator", "survey", "wave", "domain"]
+    for _, group in frame[frame["domain"] != "overall"].groupby(keys, sort=False):
+        lone = group[small.loc[group.index] & (group["n"] > 0)]
+        shown = group[~group["suppressed"].astype(bool)]
+        if len(lone) == 1 and len(shown) and group["suppressed"].astype(bool).sum() == 1:
+            partner = shown.sort_values(["n", "domain_value"]).index[0]
+            frame.loc[partner, ["suppressed", "reason"]] = [True, COMPLEMENTARY]
+    return blank_suppressed(frame)

@@ -20,6 +20,7 @@ from ci_eval.analysis.codes import code_sort_key, code_text, codes_text
 from ci_eval.analysis.disclosure_rules import (
     blank_suppressed,
     coefficient_of_variation,
+    complementary_suppression,
     quality_flag,
 )
 from ci_eval.analysis.settings import DisclosureRules
@@ -215,6 +216,16 @@ def estimate_indicators(
     ``designs`` maps ``(survey, wave)`` to the weighted design whose data holds the scored
     indicators and the disaggregation columns. Rows: model order of indicators, then waves in
     sorted order, then overall, then domains in ``disaggregate_by`` order, categories by code.
+
+    >>> from ci_eval.toc.schema import ToCModel
+    >>> model = ToCModel.model_validate({"name": {"en": "M"}, "outcomes": [], "indicators": [
+    ...     {"id": "x", "label": {"en": "X"}, "survey": "s", "items": ["q"],
+    ...      "scoring": {"method": "value"}}]})
+    >>> df = pd.DataFrame({"x": [1.0, 2.0, 3.0] * 5, "w": 1.0})
+    >>> t = estimate_indicators({("s", "1"): SurveyDesign(df, weights="w")}, model,
+    ...                         DisclosureRules())
+    >>> t[["indicator", "wave", "estimate", "n"]].values.tolist()
+    [['x', '1', 2.0, 15]]
     """
     codebooks = codebooks or {}
     frames = []
@@ -236,4 +247,4 @@ def estimate_indicators(
     out = pd.concat(frames, ignore_index=True)
     out["n"] = out["n"].astype(np.int64)
     out["suppressed"] = out["suppressed"].astype(bool)
-    return out
+    return complementary_suppression(out, rules.min_cell)

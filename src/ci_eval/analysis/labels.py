@@ -165,3 +165,41 @@ def _universe_label(expression: str, labels: Mapping[str, object]) -> dict[str, 
             "fr": f"Parmi ceux qui : {_text(labels[name], 'fr')}",
         }
     return {"en": f"Respondents with {text}", "fr": f"Répondants avec {text}"}
+
+
+def crossed_margin_labels(margins: pd.DataFrame, codebooks: Mapping[str, Codebook]) -> pd.DataFrame:
+    """``level`` labels of crossed weighting margins (``"1:2"`` of ``age_band x gender_plus``).
+
+    Each part is labelled from the codebook of the margin's survey, joined with " / ".
+
+    >>> cb = Codebook.from_dict({"survey": "s", "variables": [
+    ...     {"name": "a", "type": "categorical",
+    ...      "value_labels": {1: {"en": "Young", "fr": "Jeune"}}},
+    ...     {"name": "b", "type": "categorical",
+    ...      "value_labels": {2: {"en": "Men+", "fr": "Hommes+"}}}]})
+    >>> m = pd.DataFrame({"survey": ["s"], "margin": ["a x b"], "level": ["1:2"]})
+    >>> crossed_margin_labels(m, {"s": cb}).values.tolist()
+    [['level', '1:2', 'a x b', 'Young / Men+', 'Jeune / Hommes+']]
+    """
+    rows = []
+    crossed = margins[margins["margin"].str.contains(" x ", regex=False)]
+    for survey, margin, level in crossed[["survey", "margin", "level"]].drop_duplicates().values:
+        codebook = codebooks.get(survey)
+        variables = margin.split(" x ")
+        codes = str(level).split(":")
+        text = {"en": [], "fr": []}
+        for variable, code in zip(variables, codes, strict=False):
+            var = codebook.variables.get(variable) if codebook is not None else None
+            labels = {code_text(c): v for c, v in (var.value_labels if var else {}).items()}
+            for language in text:
+                text[language].append(_text(labels[code], language) if code in labels else code)
+        rows.append(
+            {
+                "kind": "level",
+                "id": str(level),
+                "parent": margin,
+                "en": " / ".join(text["en"]),
+                "fr": " / ".join(text["fr"]),
+            }
+        )
+    return pd.DataFrame(rows, columns=COLUMNS)

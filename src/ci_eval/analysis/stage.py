@@ -39,7 +39,7 @@ import pandas as pd
 from ci_eval.analysis.benchmark.tables import benchmark_tables
 from ci_eval.analysis.contribution.tables import EMPTY_COLUMNS, contribution_tables
 from ci_eval.analysis.indicators import estimate_indicators
-from ci_eval.analysis.labels import label_table
+from ci_eval.analysis.labels import crossed_margin_labels, label_table
 from ci_eval.analysis.reliability_stage import reliability_table
 from ci_eval.analysis.settings import AnalysisSettings
 from ci_eval.analysis.targets import progress_to_targets
@@ -129,6 +129,10 @@ def analyse(
     survey_labels = {name: dict(cfg.label) for name, cfg in study.surveys.items()}
     tables["labels"] = label_table(model, codebooks, survey_labels, waves)
     tables["weighting"], tables["weighting_margins"] = weighting_tables(weighted)
+    tables["labels"] = pd.concat(
+        [tables["labels"], crossed_margin_labels(tables["weighting_margins"], codebooks)],
+        ignore_index=True,
+    )
     indicators = estimate_indicators(
         designs, model, config.disclosure, codebooks, config.conf_level
     )

@@ -93,7 +93,13 @@ def margin_name(variables: Sequence[str]) -> str:
 def margin_totals(
     targets: pd.DataFrame, variables: Sequence[str], wave: str, source: str = "targets"
 ) -> pd.Series:
-    """Population totals of one (crossed) margin for one wave, indexed by cell text."""
+    """Population totals of one (crossed) margin for one wave, indexed by cell text.
+
+    >>> t = pd.DataFrame({"wave": ["1", "1", "1"], "a": ["1", "1", "2"], "b": ["1", "2", "1"],
+    ...                   "population": [10, 20, 30]})
+    >>> margin_totals(t, ["a"], "1").to_dict(), margin_totals(t, ["a", "b"], "1").to_dict()
+    ({'1': 30.0, '2': 30.0}, {'1:1': 10.0, '1:2': 20.0, '2:1': 30.0})
+    """
     rows = targets
     if "wave" in targets.columns:
         rows = targets[targets["wave"].astype(str) == str(wave)]
@@ -265,7 +271,15 @@ def _diagnostics(w: np.ndarray, iterations: int, trimmed: bool) -> dict[str, Any
 
 
 def weighting_tables(waves: Sequence[WeightedWave]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ``weighting`` and ``weighting_margins`` tables, sorted by survey and wave."""
+    """The ``weighting`` and ``weighting_margins`` tables, sorted by survey and wave.
+
+    >>> df = pd.DataFrame({"g": [1, 2, 2]})
+    >>> pop = pd.DataFrame({"g": ["1", "2"], "population": [5, 5]})
+    >>> ww = weight_wave(df, "s", "1", {"margins": [["g"]]}, pop)
+    >>> summary, margins = weighting_tables([ww])
+    >>> summary["effective_n"].round(3).tolist(), margins["after"].tolist()
+    ([2.667], [5.0, 5.0])
+    """
     waves = sorted(waves, key=lambda ww: (ww.survey, ww.wave))
     rows = [{"survey": ww.survey, "wave": ww.wave, **ww.diagnostics} for ww in waves]
     summary = pd.DataFrame(rows, columns=WEIGHTING_COLUMNS)

@@ -34,7 +34,7 @@ from ci_eval.survey.variables import (
     numeric_column,
 )
 
-CIPROP_METHODS = ("logit", "xlogit", "mean", "asin", "beta")
+CIPROP_METHODS = ("logit", "likelihood", "xlogit", "mean", "asin", "beta")
 
 
 class DesignBase:
@@ -273,9 +273,11 @@ class DesignBase:
 
         ``var`` is a 0/1 (or boolean) column, or a categorical column with ``category`` the level
         whose share is wanted. Methods as R: ``logit`` (Wald interval on the logit scale, the
-        default), ``xlogit`` (the same by the delta method), ``mean`` (Wald on the proportion),
-        ``asin`` (arcsine square root) and ``beta`` (Korn and Graubard 1998, with the effective
-        sample size). Intervals use t with the design degrees of freedom unless ``df`` is given.
+        default), ``likelihood`` (profile likelihood of the quasi-binomial fit, adjusted to the
+        design effect; :mod:`ci_eval.survey.profile_ci`), ``xlogit`` (the same by the delta
+        method), ``mean`` (Wald on the proportion), ``asin`` (arcsine square root) and ``beta``
+        (Korn and Graubard 1998, with the effective sample size). Intervals use t with the
+        design degrees of freedom unless ``df`` is given.
         """
         if method not in CIPROP_METHODS:
             raise DesignError(
@@ -309,11 +311,17 @@ class DesignBase:
         p, se = p[:, 0], np.sqrt(v[:, 0])
         lo, hi = np.empty_like(p), np.empty_like(p)
         for d in range(dom.count):
-            rows = np.flatnonzero(keep & (code == d) & (self._w != 0))
+            # R: degf of the (domain's) design, rows with a missing value included
+            rows = np.flatnonzero((dom.code == d) & (self._w != 0))
             dfd = self._degf(rows) if df is None else df
             in_domain = int(np.sum(dom.code == d))
             # logit: the interval is Wald on the logit scale, with that scale's own variance
             se_d = np.sqrt(v_link[d, 0]) * p[d] * (1 - p[d]) if method == "logit" else se[d]
+            if method == "likelihood":
+                lo[d], hi[d] = np.nan, np.nan
+                if not bad[d, 0]:
+                    lo[d], hi[d] = self._likelihood_interval(y, dom.code == d, conf_level, dfd)
+                continue
             lo[d], hi[d] = _prop_interval(p[d], se_d, method, conf_level, dfd, in_domain)
         n = self._counts(dom, keep)[:, None]
         frame = result_frame(
@@ -398,6 +406,29 @@ class DesignBase:
         return svychisq(self, a, b, statistic)
 
     # --- helpers ----------------------------------------------------------------------------
+
+    def _likelihood_interval(
+        self, y: np.ndarray, in_domain: np.ndarray, conf_level: float, df: float
+    ) -> tuple[float, float]:
+        """``ciprop(method="likelihood")`` in one domain (``in_domain``: its rows; those with
+        ``y`` missing leave the fit).
+
+        R fits on the domain's design: its rows only, but for a calibrated design every row,
+        with weight 0 outside the domain (R's ``[.survey.design2``).
+        """
+        from ci_eval.survey.profile_ci import likelihood_interval
+
+        has_y = ~np.isnan(y)
+        if getattr(self, "_calibration", ()):
+            everyone = np.flatnonzero(has_y)
+            w = np.where(in_domain, self._w, 0.0)
+            return likelihood_interval(
+                self, y, everyone, np.arange(len(y)), conf_level, df, weights=w
+            )
+        domain_rows = np.flatnonzero(in_domain)
+        return likelihood_interval(
+            self, y, np.flatnonzero(in_domain & has_y), domain_rows, conf_level, df
+        )
 
     def _domains(self, by: str | Sequence[str] | None) -> Domains:
         """Domains of ``by``, with rows outside the subpopulation (see :meth:`subset`) in none."""

@@ -91,6 +91,20 @@ def program_youth_indicators(
     """Score and estimate a program's youth data; compare it with the national estimates.
 
     ``national`` is the ``indicators`` table; its overall rows of the latest wave are used.
+
+    Examples
+    --------
+    >>> model = ToCModel.model_validate({"name": {"en": "M"}, "outcomes": [], "indicators": [
+    ...     {"id": "m", "label": {"en": "M"}, "survey": "y", "items": ["q"],
+    ...      "scoring": {"method": "threshold", "values": [1]}}]})
+    >>> cb = Codebook.from_dict({"survey": "y", "variables": [{"name": "q", "type": "numeric"}]})
+    >>> national = pd.DataFrame({"indicator": ["m"], "survey": "y", "wave": "2024",
+    ...     "domain": "overall", "estimate": [0.5], "ci_low": [0.45], "ci_high": [0.55],
+    ...     "suppressed": False})
+    >>> own = pd.DataFrame({"q": [1, 2, 1, 1] * 5})
+    >>> t = program_youth_indicators(own, model, cb, national, DisclosureRules())
+    >>> t[["value", "n", "national", "difference"]].round(2).values.tolist()
+    [[0.75, 20.0, 0.5, 0.25]]
     """
     survey = codebook.survey
     data = responses.copy()

@@ -98,7 +98,20 @@ def benchmark_tables(
     peer_by: Sequence[str],
     min_peers: int,
 ) -> dict[str, pd.DataFrame]:
-    """``benchmark_peers`` and one ``programs/<program_id>`` table per program (latest wave)."""
+    """``benchmark_peers`` and one ``programs/<program_id>`` table per program (latest wave).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"program_id": [f"P{k}" for k in range(8)],
+    ...                       "x": [1.0, 2, 3, 4, 5, 6, 7, 8], "region": [1] * 8})
+    >>> model = ToCModel.model_validate({"name": {"en": "M"}, "outcomes": [], "indicators": [
+    ...     {"id": "x", "label": {"en": "X"}, "survey": "o", "items": ["q"],
+    ...      "scoring": {"method": "value"}}]})
+    >>> tables = benchmark_tables({("o", "2024"): frame}, model, "o", "program_id",
+    ...                           ["region"], 5)
+    >>> tables["benchmark_peers"].values.tolist(), tables["programs/P0"]["median"].tolist()
+    ([['region=1', 8]], [5.0])
+    """
     waves = sorted(w for (s, w) in frames if s == survey)
     if not waves:
         return {"benchmark_peers": pd.DataFrame(columns=PEER_COLUMNS)}

@@ -51,7 +51,19 @@ def propensity_scores(design: SurveyDesign, data: ContributionData) -> np.ndarra
 
 
 def aipw(design: SurveyDesign, data: ContributionData) -> AIPWResult:
-    """The AIPW means of the outcome with and without the exposure (its two levels)."""
+    """The AIPW means of the outcome with and without the exposure (its two levels).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ci_eval.analysis.contribution.data import contribution_data
+    >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 5.0, 2.0, 4.0], "a": [0, 0, 1, 1, 0, 1],
+    ...                    "w": 1.0})
+    >>> d = SurveyDesign(df, weights="w")
+    >>> result = aipw(d, contribution_data(d, "y", "a", [], binary=False))
+    >>> np.round(result.estimate, 4).tolist()  # no covariates: the group means
+    [4.0, 1.6667]
+    """
     if len(data.levels) != 2:
         raise AnalysisError("the doubly robust estimate needs a binary exposure")
     exposed = (data.exposure == data.levels[1]) & data.keep

@@ -22,7 +22,21 @@ COLUMNS = ["exposure_level", "order", "estimate", "se", "ci_low", "ci_high", "n"
 def dose_response(
     design: SurveyDesign, data: ContributionData, fit: WeightedGLM, conf_level: float = 0.95
 ) -> pd.DataFrame:
-    """One row per exposure level (lowest code first) from the adjusted model ``fit``."""
+    """One row per exposure level (lowest code first) from the adjusted model ``fit``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ci_eval.analysis.contribution.data import contribution_data
+    >>> from ci_eval.analysis.contribution.regression import fit_glm
+    >>> df = pd.DataFrame({"y": [1.0, 2.0, 2.0, 3.0, 4.0, 5.0], "k": [1, 1, 2, 2, 3, 3],
+    ...                    "w": 1.0})
+    >>> d = SurveyDesign(df, weights="w")
+    >>> data = contribution_data(d, "y", "k", [], binary=False)
+    >>> fit = fit_glm(d, data.matrix(), data.y, data.w, binary=False)
+    >>> dose_response(d, data, fit)["estimate"].round(4).tolist()
+    [1.5, 2.5, 4.5]
+    """
     z = stats.norm.ppf(0.5 + conf_level / 2)
     means = standardised_means(design, fit, [data.matrix(lv) for lv in data.levels], data.w)
     se = np.sqrt(np.maximum(np.diag(means.vcov), 0.0))

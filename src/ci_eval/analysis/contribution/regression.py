@@ -25,7 +25,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ci_eval.analysis.contribution.data import ContributionData
 from ci_eval.errors import AnalysisError
 from ci_eval.survey import SurveyDesign
 
@@ -187,13 +186,3 @@ def coefficient(
             p,
         )
     return b, se, b - z * se, b + z * se, p
-
-
-def fit_outcome_model(
-    design: SurveyDesign, data: ContributionData, adjusted: bool = True
-) -> WeightedGLM:
-    """The outcome on the exposure (and the covariates, when ``adjusted``)."""
-    X = data.matrix()
-    if not adjusted:
-        X = X[:, : len(data.levels)]
-    return fit_glm(design, X, data.y, data.w, data.binary)

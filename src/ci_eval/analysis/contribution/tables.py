@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ci_eval.analysis.contribution.aipw import aipw
+from ci_eval.analysis.contribution.aipw import AIPWResult, aipw
 from ci_eval.analysis.contribution.data import ContributionData, contribution_data
 from ci_eval.analysis.contribution.dose import COLUMNS as DOSE_COLUMNS
 from ci_eval.analysis.contribution.dose import dose_response
@@ -32,6 +32,7 @@ from ci_eval.analysis.contribution.gap import COLUMNS as GAP_COLUMNS
 from ci_eval.analysis.contribution.gap import gap_projection
 from ci_eval.analysis.contribution.overlap import balance_table, overlap_table
 from ci_eval.analysis.contribution.regression import (
+    WeightedGLM,
     coefficient,
     contrast,
     fit_glm,
@@ -150,8 +151,21 @@ def contribution_tables(
 
     The gap projection is made for the spec whose exposure is ``gap_exposure``, with the 0/1
     column ``gap_indicator`` marking who wanted the exposure and had none.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> df = pd.DataFrame({"a": rng.integers(0, 2, 200), "w": 1.0})
+    >>> df["y"] = (rng.random(200) < 0.3 + 0.3 * df["a"]).astype(float)
+    >>> model = ToCModel.model_validate({"name": {"en": "M"}, "outcomes": [], "indicators": [
+    ...     {"id": "y", "label": {"en": "Y"}, "survey": "s", "items": ["q"],
+    ...      "scoring": {"method": "threshold", "values": [1]}}],
+    ...     "contributions": [{"indicator": "y", "exposure": "a"}]})
+    >>> t = contribution_tables(SurveyDesign(df, weights="w"), model.contributions[0], model,
+    ...                         "2024").contributions
+    >>> sorted(set(t["model"])), "odds_ratio" in set(t["measure"])
+    (['aipw', 'gcomp', 'raw', 'regression'], True)
     """
-    z = float(stats.norm.ppf(0.5 + conf_level / 2))
     outcome = model.indicator(spec.indicator)
     if spec.indicator not in design.data.columns:
         raise AnalysisError(
@@ -167,67 +181,16 @@ def contribution_tables(
     if smallest < min_cell:
         return _suppressed(spec, wave, data, f"an exposure group has n < {min_cell}")
     rows = _Rows(data, conf_level)
-    L = len(levels)
-    diff_measure = "risk_difference" if binary else "mean_difference"
-    # raw: the exposure alone (its standardised levels are the weighted raw levels)
-    raw = fit_glm(design, data.matrix()[:, :L], data.y, data.w, binary)
-    raw_means = standardised_means(design, raw, [data.matrix(lv)[:, :L] for lv in levels], data.w)
-    adjusted = fit_glm(design, data.matrix(), data.y, data.w, binary)
-    g = standardised_means(design, adjusted, [data.matrix(lv) for lv in levels], data.w)
-    for k in range(1, L):
-        text = f"{levels[k]} vs {levels[0]}"
-        raw_rr = contrast(raw_means.estimate, raw_means.vcov, k, 0, True, conf_level)
-        g_rr = contrast(g.estimate, g.vcov, k, 0, True, conf_level)
-        if L == 2:
-            rows.add("raw", "level_exposed", _level(raw_means.estimate, raw_means.vcov, 1, z), text)
-            rows.add(
-                "raw", "level_unexposed", _level(raw_means.estimate, raw_means.vcov, 0, z), text
-            )
-        raw_diff = contrast(raw_means.estimate, raw_means.vcov, k, 0, False, conf_level)
-        rows.add(
-            "raw", diff_measure, raw_diff, text, rr=raw_rr[:1] + raw_rr[2:4] if binary else None
-        )
-        if binary:
-            rows.add("raw", "risk_ratio", raw_rr, text)
-            rows.add("raw", "odds_ratio", coefficient(raw, k, True, conf_level), text)
-            rows.add("regression", "odds_ratio", coefficient(adjusted, k, True, conf_level), text)
-        else:
-            rows.add(
-                "regression", "mean_difference", coefficient(adjusted, k, False, conf_level), text
-            )
-        g_diff = contrast(g.estimate, g.vcov, k, 0, False, conf_level)
-        g_rr_ci = g_rr[:1] + g_rr[2:4] if binary else None
-        rows.add("regression", "ame", g_diff, text, rr=g_rr_ci)
-        if L == 2:
-            rows.add("gcomp", "level_exposed", _level(g.estimate, g.vcov, 1, z), text)
-            rows.add("gcomp", "level_unexposed", _level(g.estimate, g.vcov, 0, z), text)
-        rows.add("gcomp", diff_measure, g_diff, text, rr=g_rr_ci)
-        if binary:
-            rows.add("gcomp", "risk_ratio", g_rr, text)
+    adjusted = _model_rows(rows, design, data)
     balance = pd.DataFrame(columns=EMPTY_COLUMNS["balance"][2:])
     overlap = pd.DataFrame(columns=EMPTY_COLUMNS["overlap"][2:])
     dose = pd.DataFrame(columns=DOSE_COLUMNS)
     gap = pd.DataFrame()
-    if L == 2:
-        text = f"{levels[1]} vs {levels[0]}"
-        dr = aipw(design, data)
-        means = dr.estimate  # (exposed, unexposed)
-        rows.add("aipw", "level_exposed", _level(means, dr.vcov, 0, z), text)
-        rows.add("aipw", "level_unexposed", _level(means, dr.vcov, 1, z), text)
-        dr_rr = contrast(means, dr.vcov, 0, 1, True, conf_level)
-        rows.add(
-            "aipw",
-            "ate",
-            contrast(means, dr.vcov, 0, 1, False, conf_level),
-            text,
-            rr=dr_rr[:1] + dr_rr[2:4] if binary else None,
-        )
-        if binary:
-            rows.add("aipw", "risk_ratio", dr_rr, text)
+    if len(levels) == 2:
+        dr = _aipw_rows(rows, design, data)
         balance = balance_table(data, dr.propensity, dr.exposed)
         overlap = overlap_table(data, dr.propensity, dr.exposed, bins)
-        gap_wanted = gap_indicator and spec.exposure == gap_exposure
-        if gap_wanted and gap_indicator in design.data.columns:
+        if gap_indicator and spec.exposure == gap_exposure and gap_indicator in design.data:
             wanted = pd.to_numeric(design.data[gap_indicator], errors="coerce").to_numpy() == 1
             in_gap = wanted & data.keep & (data.exposure == levels[0])
             if in_gap.sum() >= min_cell:
@@ -255,6 +218,73 @@ def contribution_tables(
         dose_response=_front(dose, head),
         gap_projection=_front(gap, head) if len(gap) else gap,
     )
+
+
+def _interval(values: tuple) -> tuple[float, float, float]:
+    """``(estimate, ci_low, ci_high)`` of an ``(estimate, se, low, high, p)`` tuple."""
+    return values[0], values[2], values[3]
+
+
+def _model_rows(rows: _Rows, design: SurveyDesign, data: ContributionData) -> WeightedGLM:
+    """The raw, regression and g-computation rows; returns the adjusted outcome model."""
+    levels, conf, binary = data.levels, rows.conf_level, data.binary
+    L = len(levels)
+    z = float(stats.norm.ppf(0.5 + conf / 2))
+    diff = "risk_difference" if binary else "mean_difference"
+    # raw: the exposure alone (its standardised levels are the weighted raw levels)
+    raw = fit_glm(design, data.matrix()[:, :L], data.y, data.w, binary)
+    raw_means = standardised_means(design, raw, [data.matrix(lv)[:, :L] for lv in levels], data.w)
+    adjusted = fit_glm(design, data.matrix(), data.y, data.w, binary)
+    g = standardised_means(design, adjusted, [data.matrix(lv) for lv in levels], data.w)
+    for k in range(1, L):
+        text = f"{levels[k]} vs {levels[0]}"
+        raw_rr = contrast(raw_means.estimate, raw_means.vcov, k, 0, True, conf)
+        g_rr = contrast(g.estimate, g.vcov, k, 0, True, conf)
+        raw_ci, g_ci = (_interval(raw_rr), _interval(g_rr)) if binary else (None, None)
+        g_diff = contrast(g.estimate, g.vcov, k, 0, False, conf)
+        if L == 2:
+            rows.add("raw", "level_exposed", _level(raw_means.estimate, raw_means.vcov, 1, z), text)
+            rows.add(
+                "raw", "level_unexposed", _level(raw_means.estimate, raw_means.vcov, 0, z), text
+            )
+        rows.add(
+            "raw",
+            diff,
+            contrast(raw_means.estimate, raw_means.vcov, k, 0, False, conf),
+            text,
+            rr=raw_ci,
+        )
+        if binary:
+            rows.add("raw", "risk_ratio", raw_rr, text)
+            rows.add("raw", "odds_ratio", coefficient(raw, k, True, conf), text)
+            rows.add("regression", "odds_ratio", coefficient(adjusted, k, True, conf), text)
+        else:
+            rows.add("regression", "mean_difference", coefficient(adjusted, k, False, conf), text)
+        rows.add("regression", "ame", g_diff, text, rr=g_ci)
+        if L == 2:
+            rows.add("gcomp", "level_exposed", _level(g.estimate, g.vcov, 1, z), text)
+            rows.add("gcomp", "level_unexposed", _level(g.estimate, g.vcov, 0, z), text)
+        rows.add("gcomp", diff, g_diff, text, rr=g_ci)
+        if binary:
+            rows.add("gcomp", "risk_ratio", g_rr, text)
+    return adjusted
+
+
+def _aipw_rows(rows: _Rows, design: SurveyDesign, data: ContributionData) -> AIPWResult:
+    """The doubly robust rows of a binary exposure; returns the AIPW result."""
+    conf = rows.conf_level
+    z = float(stats.norm.ppf(0.5 + conf / 2))
+    text = f"{data.levels[1]} vs {data.levels[0]}"
+    dr = aipw(design, data)
+    means = dr.estimate  # (exposed, unexposed)
+    rows.add("aipw", "level_exposed", _level(means, dr.vcov, 0, z), text)
+    rows.add("aipw", "level_unexposed", _level(means, dr.vcov, 1, z), text)
+    dr_rr = contrast(means, dr.vcov, 0, 1, True, conf)
+    ratio_ci = _interval(dr_rr) if data.binary else None
+    rows.add("aipw", "ate", contrast(means, dr.vcov, 0, 1, False, conf), text, rr=ratio_ci)
+    if data.binary:
+        rows.add("aipw", "risk_ratio", dr_rr, text)
+    return dr
 
 
 def _ordered(exposure: str, codebook: Codebook | None) -> bool:
