@@ -153,3 +153,15 @@ def test_every_command_has_help(command):
     result = CliRunner().invoke(app, [*command, "--help"])
     assert result.exit_code == 0
     assert "Usage" in result.output and len(result.output) > 200
+
+
+def test_the_code_fingerprint_covers_the_package_source(tmp_path, monkeypatch):
+    before = pipeline.code_fingerprint()
+    assert len(before["ci_eval_source"]) == 64 and before["pandas"] == pd.__version__
+    fake = tmp_path / "ci_eval"
+    fake.mkdir()
+    (fake / "pipeline.py").write_text("x = 1\n", encoding="utf-8")
+    monkeypatch.setattr(pipeline, "__file__", str(fake / "pipeline.py"))
+    first = pipeline.code_fingerprint()["ci_eval_source"]
+    (fake / "stage.py").write_text("y = 2\n", encoding="utf-8")
+    assert pipeline.code_fingerprint()["ci_eval_source"] != first

@@ -119,7 +119,7 @@ def code_fingerprint() -> dict[str, Any]:
     """What the stages' results depend on besides their inputs: ci_eval's own source files
     (a code change reruns the stages it touches, even without a version bump) and the
     versions of the numerical packages."""
-    return {"ci_eval": sha256_tree(Path(__file__).parent, "**/*.py"), **package_versions()}
+    return {**package_versions(), "ci_eval_source": sha256_tree(Path(__file__).parent, "**/*.py")}
 
 
 # ---------------------------------------------------------------- the stages
