@@ -12,13 +12,19 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# Debian's chromium + chromedriver for the browser test (root only; else it is skipped)
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	   { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then \
+	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	     chromium chromium-driver >/dev/null || echo "chromium not installed: browser test skipped"; \
+	fi
 	touch $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 report: $(STAMP)
-	$(BIN)/ci-eval run .
+	SOURCE_DATE_EPOCH=0 $(BIN)/ci-eval run .
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

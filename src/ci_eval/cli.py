@@ -41,19 +41,6 @@ def main(
     """Survey and theory-of-change evaluation for collective-impact initiatives."""
 
 
-@app.command()
-def run(
-    study: Path = typer.Argument(Path("."), help="The study folder (holds ci-eval.toml)."),
-) -> None:
-    """Run the pipeline on a study: pull, quality, score, weight, estimate, report."""
-    console.print(f"[bold]ci-eval run[/bold] {study.resolve()}")
-    console.print(
-        "Built so far: the survey statistics core (ci_eval.survey). "
-        "Not built yet: pull, quality, scoring, weighting, estimation and the report stages; "
-        "`make test` checks what exists."
-    )
-
-
 # --- sources and codebook commands ---
 StudyArg = Annotated[Path, typer.Argument(help="The study folder (holds ci-eval.toml).")]
 
@@ -216,6 +203,155 @@ def demo_generate(
         f"wrote {len(files)} files of the demo study into {escape(str(out))} (seed {seed})",
         soft_wrap=True,
     )
+
+
+# --- pipeline and report commands ---
+report_app = typer.Typer(
+    help="Rebuild the book, or write one program's private benchmark page.", no_args_is_help=True
+)
+app.add_typer(report_app, name="report")
+
+
+def _stage_reporter(progress: object) -> object:
+    from ci_eval.pipeline import StageRun
+
+    tasks: dict[str, object] = {}
+
+    def report(stage: StageRun, event: str) -> None:
+        if event == "start":
+            tasks[stage.name] = progress.add_task(f"{stage.name}", total=None)
+            return
+        task = tasks[stage.name]
+        if event == "failed":
+            progress.update(task, description=f"[red]x {stage.name}[/red]", total=1, completed=0)
+            return
+        how = "cached" if stage.cached else f"{stage.seconds:.1f} s"
+        progress.update(task, description=f"[green]✓[/green] {stage.name} ({how})",
+                        total=1, completed=1)  # fmt: skip
+
+    return report
+
+
+@app.command("run")
+def run_command(
+    study: StudyArg = Path("."),
+    pull: Annotated[
+        bool, typer.Option("--pull", help="Also pull LimeSurvey sources (files always are).")
+    ] = False,
+    report: Annotated[
+        bool, typer.Option("--report/--no-report", help="Build the book after the tables.")
+    ] = True,
+    cache: Annotated[
+        bool, typer.Option("--cache/--no-cache", help="Reuse stages whose inputs are unchanged.")
+    ] = True,
+) -> None:
+    """Run the pipeline: pull, read, quality, score, weight + estimate, report.
+
+    Writes reports/<edition>/ (results tables, quality.csv, manifest.json) and the
+    bilingual book in reports/<edition>/site/. Stages whose inputs and settings are
+    unchanged are loaded from reports/<edition>/.cache/.
+    """
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from ci_eval.pipeline import run_pipeline
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=console, transient=False) as progress:
+            result = run_pipeline(
+                study, pull=pull, report=report, use_cache=cache,
+                reporter=_stage_reporter(progress),
+            )  # fmt: skip
+    except CiEvalError as exc:
+        raise _fail(exc) from None
+    console.print(f"results: {result.store}")
+    if result.site is not None:
+        console.print(f"report:  {result.site / 'index.html'}")
+
+
+@app.command("verify")
+def verify_command(
+    store: Annotated[Path, typer.Argument(help="A results store, e.g. reports/2024.")],
+) -> None:
+    """Rerun the pipeline from the same inputs and check every results table is byte-identical."""
+    from ci_eval.pipeline import verify_store
+
+    try:
+        with console.status("rerunning from the same inputs..."):
+            result = verify_store(store)
+    except CiEvalError as exc:
+        raise _fail(exc) from None
+    for name in result.changed_inputs:
+        console.print(f"[yellow]input changed since the run:[/yellow] {escape(name)}")
+    for name in result.different:
+        console.print(f"[red]differs:[/red] {escape(name)}")
+    for name in result.missing:
+        console.print(f"[red]not produced by the rerun:[/red] {escape(name)}")
+    for name in result.extra:
+        console.print(f"[red]new in the rerun:[/red] {escape(name)}")
+    if not result.ok:
+        console.print("[red]not reproduced[/red]")
+        raise typer.Exit(1)
+    console.print(f"[green]reproduced:[/green] {len(result.identical)} tables byte-identical")
+
+
+@app.command("init")
+def init_command(
+    folder: Annotated[Path, typer.Argument(help="The new study folder.")],
+    name: Annotated[str, typer.Option(help="The study's name.")] = "My study",
+) -> None:
+    """Scaffold a new study: ci-eval.toml, a model template, survey folders."""
+    from ci_eval.scaffold import init_study
+
+    try:
+        written = init_study(folder, name=name)
+    except CiEvalError as exc:
+        raise _fail(exc) from None
+    for path in written:
+        console.print(f"created {escape(str(path))}")
+    console.print(f"next: put survey files in {folder / 'surveys'}, then `ci-eval run {folder}`")
+
+
+@report_app.command("build")
+def report_build_command(
+    store: Annotated[Path, typer.Argument(help="A results store, e.g. reports/2024.")],
+    book: Annotated[Path | None, typer.Option(help="The book sources (default: book/).")] = None,
+) -> None:
+    """Build the book again from an existing results store (no estimation)."""
+    from ci_eval.report.build import build_book
+
+    try:
+        with console.status("building the book..."):
+            built = build_book(store, store / "site", edition=store.resolve().name, source=book)
+    except CiEvalError as exc:
+        raise _fail(exc) from None
+    for lang, folder in built.items():
+        console.print(f"{lang}: {folder / 'index.html'}")
+
+
+@report_app.command("program")
+def report_program_command(
+    program: Annotated[str, typer.Argument(help="The program id, e.g. P0001.")],
+    study: Annotated[Path, typer.Option(help="The study folder (holds ci-eval.toml).")] = Path("."),
+    store: Annotated[
+        Path | None, typer.Option(help="The results store (default: reports/<edition>).")
+    ] = None,
+) -> None:
+    """Write one program's private benchmark page to <store>/programs/<id>.html.
+
+    The page shows the program's own values and its peer group's quartiles only; it is
+    never part of the public site. Run `ci-eval run` first.
+    """
+    from ci_eval.report.program_page import program_page
+    from ci_eval.study import load_study
+
+    try:
+        if store is None:
+            store = study / "reports" / load_study(study).study.edition
+        path = program_page(store, program)
+    except CiEvalError as exc:
+        raise _fail(exc) from None
+    console.print(f"written (private, not in the public site): {path}")
 
 
 # --- analysis and benchmark commands ---

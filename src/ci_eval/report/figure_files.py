@@ -1,0 +1,62 @@
+"""Matplotlib figures saved as deterministic SVG files and shown with alt text.
+
+A figure is written to ``<figures>/<name>.svg`` (the book's ``_static/figures``)
+with a fixed hash salt and no date, so two builds give the same bytes; the page
+shows it as ``<figure><img alt=...><figcaption>`` so screen readers get a text
+alternative that states what the figure shows and its denominator.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+import matplotlib as mpl
+from matplotlib.figure import Figure
+
+STYLE = {
+    "svg.hashsalt": "ci-eval",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+# Colour-blind-safe (Okabe & Ito 2008) and distinguishable in grey.
+COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
+
+
+def new_figure(width: float = 7.0, height: float = 3.5) -> Figure:
+    """A figure in the report's style (not attached to pyplot, so no backend is touched).
+
+    >>> new_figure().get_size_inches().tolist()
+    [7.0, 3.5]
+    """
+    with mpl.rc_context(STYLE):
+        return Figure(figsize=(width, height), layout="constrained")
+
+
+def save_figure(fig: Figure, folder: str | Path, name: str) -> Path:
+    """Write ``fig`` as ``<folder>/<name>.svg`` with stable bytes; returns the path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.svg"
+    with mpl.rc_context(STYLE):
+        fig.savefig(path, format="svg", metadata={"Date": None, "Creator": None})
+    return path
+
+
+def figure_html(src: str, alt: str, caption: str, notes: str = "") -> str:
+    """The HTML that shows a saved figure with its alt text, caption and notes.
+
+    >>> html = figure_html("_static/figures/a.svg", "Bars", "Figure 1", "Among all.")
+    >>> html.startswith('<figure class="ci-figure"><img src="_static/figures/a.svg" alt="Bars"')
+    True
+    >>> html.endswith('Figure 1 <span class="ci-notes">Among all.</span></figcaption></figure>')
+    True
+    """
+    extra = f' <span class="ci-notes">{escape(notes)}</span>' if notes else ""
+    return (
+        f'<figure class="ci-figure"><img src="{escape(src)}" alt="{escape(alt)}" loading="lazy">'
+        f"<figcaption>{escape(caption)}{extra}</figcaption></figure>"
+    )

@@ -1,0 +1,121 @@
+"""One program's private benchmark page, from ``programs/<id>`` of the results store.
+
+The page compares the program with its peer group (quartiles of the group only,
+never another program's value) and is written to ``reports/<edition>/programs/<id>.html``,
+outside the public site. It is a single self-contained HTML file in every language of
+the study, one section per language, so it can be emailed to the program as is.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from html import escape
+from pathlib import Path
+
+from ci_eval.errors import ReportError
+from ci_eval.report.build import DEFAULT_BOOK
+from ci_eval.report.format import format_estimate, format_number
+from ci_eval.report.html_table import html_table
+from ci_eval.report.page import Page, load_translations
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def _section(page: Page, program: str) -> str:
+    frame = page.table(f"programs/{program}", latest=True)
+    ind = page.table("indicators") if page.has("indicators") else None
+    stats = {}
+    if ind is not None:
+        stats = dict(zip(ind["indicator"], ind["statistic"], strict=False))
+    headers = [
+        page.t(f"program.{k}")
+        for k in ("indicator", "value", "peer_group", "peer_n", "p25", "median", "p75", "rank")
+    ]
+    rows = []
+    for row in frame.to_dict("records"):
+        stat = stats.get(row["indicator"], "mean")
+        hidden = bool(row["suppressed"])
+
+        def cell(
+            value: float, stat: str = stat, hidden: bool = hidden, reason: str = str(row["reason"])
+        ) -> str:
+            return format_estimate(
+                value, stat, page.lang, suppressed=hidden, reason=reason, html=True
+            )
+
+        rows.append(
+            [
+                escape(page.label("indicator", str(row["indicator"]))),
+                cell(row["value"]),
+                escape(str(row["peer_group"])),
+                escape(format_number(row["peer_n"], page.lang)),
+                cell(row["p25"]),
+                cell(row["median"]),
+                cell(row["p75"]),
+                "" if hidden else escape(format_number(row["percentile_rank"], page.lang)),
+            ]
+        )
+    table = html_table(
+        f"bench-{page.lang}",
+        page.t("program.title", program=program),
+        headers,
+        rows,
+        [page.legend()],
+    )
+    return (
+        f'<section lang="{page.lang}"><h1>{escape(page.t("program.title", program=program))}</h1>'
+        f"<p>{escape(page.t('program.body'))}</p>{table}</section>"
+    )
+
+
+def program_page(
+    results: str | Path,
+    program: str,
+    out: str | Path | None = None,
+    *,
+    languages: list[str] | None = None,
+    i18n: str | Path | None = None,
+) -> Path:
+    """Write the benchmark page of ``program`` and return its path.
+
+    Parameters
+    ----------
+    results : path
+        The results store (``reports/<edition>``).
+    program : str
+        The program id (``programs/<id>`` must be in the store).
+    out : path, optional
+        The HTML file (default: ``<results>/programs/<id>.html``).
+    languages : list of str
+        Languages of the page (default: English and French).
+    """
+    if not _SAFE_ID.match(program):
+        raise ReportError(f"program id {program!r}: use letters, digits, '.', '_' or '-'")
+    results = Path(results)
+    words = load_translations(Path(i18n or DEFAULT_BOOK / "i18n"))
+    pages = [Page(results, lang, words, results / ".cache") for lang in (languages or ["en", "fr"])]
+    if not pages[0].has(f"programs/{program}"):
+        known = [n.split("/", 1)[1] for n in pages[0].store.names() if n.startswith("programs/")]
+        raise ReportError(
+            f"{results}: no benchmark for program {program!r} (programs with one: "
+            f"{', '.join(known[:10]) or 'none'}); check the id or rerun `ci-eval run`"
+        )
+    body = "\n".join(_section(page, program) for page in pages)
+    html = (
+        f'<!DOCTYPE html>\n<html lang="{pages[0].lang}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="robots" content="noindex">\n'
+        f"<title>{escape(pages[0].t('program.title', program=program))}</title>\n"
+        "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
+        "table{border-collapse:collapse}th,td{border-bottom:1px solid #ccc;padding:.25rem .5rem}"
+        "td{text-align:right}caption{text-align:left;font-weight:600}.ci-notes{font-size:.85rem}"
+        "</style>\n</head>\n<body>\n<main>\n"
+        f"{body}\n</main>\n</body>\n</html>\n"
+    )
+    path = Path(out) if out else results / "programs" / f"{program}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, path)
+    return path

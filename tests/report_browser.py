@@ -1,0 +1,108 @@
+"""Open a built site in headless Chromium (Debian's ``chromium`` + ``chromedriver``).
+
+Used by tests/test_report_browser.py, and as a script to refresh the README's
+screenshot from the demo report::
+
+    python tests/report_browser.py reports/2024/site docs/key-findings.png
+
+Selenium is pointed at /usr/bin/chromedriver explicitly, so it never looks for (or
+downloads) a driver; the site is served by http.server on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,1000",
+]
+
+
+def chromium_missing() -> str | None:
+    """Why the browser test cannot run here, or None when it can."""
+    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+        return (
+            "Debian's chromium and chromium-driver are not installed "
+            "(`make setup` installs them when run as root)"
+        )
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "the selenium package is not installed (pip install -e '.[dev]')"
+    return None
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` on 127.0.0.1 (a free port) for the duration of the block."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def browser() -> Iterator[object]:
+    """A headless Chromium driven by selenium, with a fresh profile, logging the console."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="ci-eval-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in [*FLAGS, f"--user-data-dir={profile}"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def console_errors(driver: object) -> list[str]:
+    """The SEVERE console messages logged since the last call."""
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def screenshot(site: Path, out: Path, page: str = "en/key_findings.html") -> Path:
+    """Save a screenshot of one page of a built site."""
+    with serve(site) as url, browser() as driver:
+        driver.get(f"{url}/{page}")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(out))
+    return out
+
+
+if __name__ == "__main__":
+    print(screenshot(Path(sys.argv[1]), Path(sys.argv[2])))

@@ -1,0 +1,484 @@
+"""A small synthetic results store with the tables of the analysis contract.
+
+The report is developed and tested against this store (HELPERS_RESULTS.md names the
+tables and columns). Values are made up but coherent: CIs contain their estimates,
+suppressed rows are blank with a reason. ``LEAK`` values are planted where the contract
+says a value must never be published, so tests can check the book never shows them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ci_eval.results import ResultsStore
+
+# A value that no real estimate in this store takes: the tests look for its renderings.
+LEAK = 0.987654
+
+
+def _labels() -> pd.DataFrame:
+    rows = [
+        ("outcome", "access", "", "Young people have mentors", "Les jeunes ont des mentors"),
+        ("outcome", "wellbeing", "", "Mental wellbeing", "Bien-être mental"),
+        (
+            "outcome",
+            "program_delivery",
+            "",
+            "Programs deliver mentoring",
+            "Les programmes offrent du mentorat",
+        ),
+        (
+            "indicator",
+            "mentored_6_18",
+            "",
+            "Had a mentor at ages 6-18",
+            "A eu un mentor entre 6 et 18 ans",
+        ),
+        (
+            "indicator",
+            "mentoring_gap",
+            "",
+            "Wanted a mentor and had none",
+            "Voulait un mentor et n'en a pas eu",
+        ),
+        (
+            "indicator",
+            "swemwbs_score",
+            "",
+            "Mental wellbeing score (SWEMWBS)",
+            "Score de bien-être mental (SWEMWBS)",
+        ),
+        ("indicator", "youth_served", "", "Young people served", "Jeunes servis"),
+        (
+            "indicator",
+            "has_waitlist",
+            "",
+            "Programs with a waitlist",
+            "Programmes avec liste d'attente",
+        ),
+        ("variable", "gender", "", "Gender", "Genre"),
+        ("variable", "region", "", "Region", "Région"),
+        (
+            "variable",
+            "mentored_6_18",
+            "",
+            "Had a mentor at ages 6-18",
+            "A eu un mentor entre 6 et 18 ans",
+        ),
+        ("level", "1", "gender", "Woman", "Femme"),
+        ("level", "2", "gender", "Man", "Homme"),
+        ("level", "3", "gender", "Another gender", "Autre genre"),
+        ("level", "1", "region", "Atlantic", "Atlantique"),
+        ("level", "2", "region", "Quebec", "Québec"),
+        ("level", "3", "region", "North", "Nord"),
+        (
+            "survey",
+            "youth",
+            "",
+            "National youth mentoring survey",
+            "Sondage national sur le mentorat des jeunes",
+        ),
+        (
+            "survey",
+            "organisations",
+            "",
+            "Survey of mentoring programs",
+            "Sondage des programmes de mentorat",
+        ),
+        ("wave", "2021", "", "2021", "2021"),
+        ("wave", "2024", "", "2024", "2024"),
+        (
+            "universe",
+            "all",
+            "",
+            "All young adults aged 18-30",
+            "Tous les jeunes adultes de 18 à 30 ans",
+        ),
+        (
+            "universe",
+            "mentored_6_18 == 1",
+            "",
+            "Among those who: Had a mentor at ages 6-18",
+            "Parmi ceux qui : A eu un mentor entre 6 et 18 ans",
+        ),
+        ("universe", "programs", "", "mentoring programs", "programmes de mentorat"),
+    ]
+    return pd.DataFrame(rows, columns=["kind", "id", "parent", "en", "fr"])
+
+
+INDICATORS = [
+    # id, outcome, survey, statistic, universe, base estimate
+    ("mentored_6_18", "access", "youth", "proportion", "all", 0.56),
+    ("mentoring_gap", "access", "youth", "proportion", "all", 0.52),
+    ("swemwbs_score", "wellbeing", "youth", "mean", "mentored_6_18 == 1", 23.4),
+    ("youth_served", "program_delivery", "organisations", "total", "programs", 48250.0),
+    ("has_waitlist", "program_delivery", "organisations", "proportion", "programs", 0.41),
+]
+DOMAINS = {"youth": ["gender", "region"], "organisations": ["region"]}
+
+
+def _indicators() -> pd.DataFrame:
+    rows = []
+    for ind, outcome, survey, stat, universe, base in INDICATORS:
+        for w, wave in enumerate(["2021", "2024"]):
+            cells = [("overall", "")] + [(d, str(c)) for d in DOMAINS[survey] for c in (1, 2, 3)]
+            for k, (domain, value) in enumerate(cells):
+                est = base * (1 + 0.03 * w + 0.01 * k)
+                se = abs(est) * (0.02 + 0.01 * k)
+                n = 800 if domain == "overall" else 120 - 15 * k
+                flag, suppressed, reason = "", False, ""
+                if value == "3" and domain == "region":  # a small domain: suppressed
+                    n, suppressed, reason = 7, True, "n < 10"
+                elif value == "3" and domain == "gender":
+                    flag = "E"
+                    se = abs(est) * 0.2
+                cv = 100 * se / abs(est)
+                row = {
+                    "indicator": ind,
+                    "outcome": outcome,
+                    "survey": survey,
+                    "wave": wave,
+                    "domain": domain,
+                    "domain_value": value,
+                    "statistic": stat,
+                    "estimate": est,
+                    "se": se,
+                    "ci_low": est - 1.96 * se,
+                    "ci_high": est + 1.96 * se,
+                    "n": n,
+                    "cv": cv,
+                    "flag": flag,
+                    "suppressed": suppressed,
+                    "reason": reason,
+                    "universe": universe,
+                    "missing_treatment": "dk_pnts_excluded",
+                }
+                if suppressed:
+                    for col in ("se", "ci_low", "ci_high", "cv"):
+                        row[col] = np.nan
+                    row["estimate"] = LEAK  # breaks the contract on purpose (see LEAK)
+                rows.append(row)
+    frame = pd.DataFrame(rows)
+    return frame.sort_values(["indicator", "wave", "domain", "domain_value"], ignore_index=True)
+
+
+def _trends(ind: pd.DataFrame) -> pd.DataFrame:
+    direction = {"mentoring_gap": "lower_is_better", "youth_served": "neutral"}
+    base = ind[ind["wave"] == "2021"].set_index(["indicator", "domain", "domain_value"])
+    now = ind[ind["wave"] == "2024"].set_index(["indicator", "domain", "domain_value"])
+    rows = []
+    for key, cur in now.iterrows():
+        b = base.loc[key]
+        suppressed = bool(cur["suppressed"] or b["suppressed"])
+        change = cur["estimate"] - b["estimate"]
+        se = float(np.hypot(cur["se"], b["se"]))
+        d = direction.get(key[0], "higher_is_better")
+        p = 0.01 if key[0] != "swemwbs_score" else 0.4
+        if suppressed or d == "neutral":
+            trend = "not_assessed"
+        elif p > 0.05:
+            trend = "steady"
+        else:
+            trend = "improved" if (change > 0) == (d == "higher_is_better") else "worsened"
+        rows.append(
+            {
+                "indicator": key[0],
+                "domain": key[1],
+                "domain_value": key[2],
+                "baseline_wave": "2021",
+                "wave": "2024",
+                "baseline": np.nan if suppressed else b["estimate"],
+                "estimate": np.nan if suppressed else cur["estimate"],
+                "change": np.nan if suppressed else change,
+                "se": np.nan if suppressed else se,
+                "ci_low": np.nan if suppressed else change - 1.96 * se,
+                "ci_high": np.nan if suppressed else change + 1.96 * se,
+                "p_value": np.nan if suppressed else p,
+                "q_value": np.nan if suppressed else p * 1.5,
+                "direction": d,
+                "trend": trend,
+                "suppressed": suppressed,
+                "reason": "n < 10" if suppressed else "",
+            }
+        )
+    return pd.DataFrame(rows).sort_values(
+        ["indicator", "domain", "domain_value"], ignore_index=True
+    )
+
+
+def _scorecard(trends: pd.DataFrame, ind: pd.DataFrame) -> pd.DataFrame:
+    overall = trends[trends["domain"] == "overall"].merge(
+        ind[(ind["domain"] == "overall") & (ind["wave"] == "2024")][["indicator", "survey"]]
+    )
+    rows = []
+    for survey, group in overall.groupby("survey", sort=True):
+        for trend in ("improved", "steady", "worsened", "not_assessed"):
+            rows.append(
+                {
+                    "survey": survey,
+                    "trend": trend,
+                    "count": int((group["trend"] == trend).sum()),
+                    "total": len(group),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _contributions() -> pd.DataFrame:
+    rows = []
+    for spec, outcome, measure, est in [
+        ("swemwbs_by_mentor", "swemwbs_score", "mean_difference", 1.3),
+        ("swemwbs_by_mentor", "swemwbs_score", "level_exposed", 24.0),
+        ("gap_by_mentor", "mentoring_gap", "risk_difference", -0.08),
+    ]:
+        for m, (wave, model) in enumerate(
+            [("2024", "raw"), ("2024", "regression"), ("2024", "aipw"), ("2021", "raw")]
+        ):
+            e = est * (1 - 0.15 * m)
+            se = abs(est) * 0.3
+            rows.append(
+                {
+                    "contribution": spec,
+                    "outcome": outcome,
+                    "exposure": "mentored_6_18",
+                    "wave": wave,
+                    "contrast": "1 vs 0",
+                    "model": model,
+                    "measure": measure,
+                    "estimate": e,
+                    "se": se,
+                    "ci_low": e - 1.96 * se,
+                    "ci_high": e + 1.96 * se,
+                    "p_value": 0.02 + 0.01 * m,
+                    "e_value": 1.8 - 0.1 * m,
+                    "e_value_ci": 1.2,
+                    "n": 1400,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _weighting() -> tuple[pd.DataFrame, pd.DataFrame]:
+    weighting = pd.DataFrame(
+        [
+            {
+                "survey": "youth",
+                "wave": w,
+                "n": 1600,
+                "sum_weights": 6.9e6,
+                "kish_deff": 1.4 + i / 10,
+                "effective_n": 1600 / (1.4 + i / 10),
+                "min": 0.4,
+                "max": 2.9,
+                "ratio": 7.25,
+                "iterations": 7,
+                "converged": True,
+                "trimmed": 12,
+            }
+            for i, w in enumerate(["2021", "2024"])
+        ]
+    )
+    margins = pd.DataFrame(
+        [
+            {
+                "survey": "youth",
+                "wave": "2024",
+                "margin": "gender",
+                "level": str(c),
+                "target": t,
+                "before": b,
+                "after": t,
+            }
+            for c, t, b in [(1, 0.49, 0.58), (2, 0.49, 0.39), (3, 0.02, 0.03)]
+        ]
+    )
+    return weighting, margins
+
+
+def _programs() -> dict[str, pd.DataFrame]:
+    return {
+        "P001": pd.DataFrame(
+            [
+                {
+                    "indicator": "youth_served",
+                    "wave": "2024",
+                    "value": 120.0,
+                    "peer_group": "medium",
+                    "peer_n": 12,
+                    "p25": 60.0,
+                    "median": 95.0,
+                    "p75": 150.0,
+                    "percentile_rank": 62.0,
+                    "suppressed": False,
+                    "reason": "",
+                },
+                {
+                    "indicator": "has_waitlist",
+                    "wave": "2024",
+                    "value": LEAK,
+                    "peer_group": "medium",
+                    "peer_n": 3,
+                    "p25": np.nan,
+                    "median": np.nan,
+                    "p75": np.nan,
+                    "percentile_rank": np.nan,
+                    "suppressed": True,
+                    "reason": "fewer than 5 peers",
+                },
+            ]
+        )
+    }
+
+
+def write_synthetic_store(root: str | Path) -> ResultsStore:
+    """Write the synthetic store to ``root`` and return it."""
+    store = ResultsStore(root)
+    ind = _indicators()
+    trends = _trends(ind)
+    weighting, margins = _weighting()
+    tables = {
+        "labels": _labels(),
+        "indicators": ind,
+        "trends": trends,
+        "scorecard": _scorecard(trends, ind),
+        "targets": pd.DataFrame(
+            [
+                {
+                    "indicator": "mentored_6_18",
+                    "wave": "2024",
+                    "estimate": 0.5768,
+                    "baseline": 0.558,
+                    "target": 0.60,
+                    "target_wave": "2024",
+                    "progress": 0.45,
+                    "on_track": False,
+                },
+                {
+                    "indicator": "mentoring_gap",
+                    "wave": "2024",
+                    "estimate": 0.40,
+                    "baseline": 0.543,
+                    "target": 0.45,
+                    "target_wave": "2024",
+                    "progress": 1.5,
+                    "on_track": True,
+                },
+            ]
+        ),
+        "contributions": _contributions(),
+        "balance": pd.DataFrame(
+            {
+                "contribution": "swemwbs_by_mentor",
+                "wave": "2024",
+                "covariate": ["age_band=2", "gender=2"],
+                "smd_before": [0.21, -0.15],
+                "smd_after": [0.02, -0.01],
+            }
+        ),
+        "overlap": pd.DataFrame(
+            {
+                "contribution": "swemwbs_by_mentor",
+                "group": ["exposed"] * 2 + ["unexposed"] * 2,
+                "bin_low": [0.0, 0.5] * 2,
+                "bin_high": [0.5, 1.0] * 2,
+                "share": [0.3, 0.7, 0.6, 0.4],
+            }
+        ),
+        "dose_response": pd.DataFrame(
+            {
+                "contribution": "swemwbs_by_mentor",
+                "wave": "2024",
+                "exposure_level": ["1", "2", "3"],
+                "order": [1, 2, 3],
+                "estimate": [22.1, 23.0, 24.2],
+                "se": [0.4, 0.5, 0.6],
+                "ci_low": [21.3, 22.0, 23.0],
+                "ci_high": [22.9, 24.0, 25.4],
+                "n": [300, 250, 180],
+            }
+        ),
+        "gap_projection": pd.DataFrame(
+            [
+                {
+                    "contribution": "swemwbs_by_mentor",
+                    "wave": "2024",
+                    "population": "gap",
+                    "scenario": s,
+                    "estimate": e,
+                    "se": 0.3,
+                    "ci_low": e - 0.6,
+                    "ci_high": e + 0.6,
+                    "change": c,
+                    "change_ci_low": c - 0.5,
+                    "change_ci_high": c + 0.5,
+                }
+                for s, e, c in [("observed", 23.0, 0.0), ("if_mentored", 23.9, 0.9)]
+            ]
+        ),
+        "reliability": pd.DataFrame(
+            {
+                "indicator": "swemwbs_score",
+                "wave": "2024",
+                "language": ["all", "en", "fr"],
+                "n": [1500, 1100, 400],
+                "items": 7,
+                "alpha": [0.86, 0.87, 0.84],
+                "ci_low": [0.85, 0.86, 0.81],
+                "ci_high": [0.87, 0.88, 0.86],
+            }
+        ),
+        "weighting": weighting,
+        "weighting_margins": margins,
+        "quality": pd.DataFrame(
+            {
+                "survey": "youth",
+                "wave": "2024",
+                "rule": ["responses", "eligibility", "speeders"],
+                "flagged": [1650, 31, 15],
+                "excluded": [0, 31, 12],
+                "remaining": [1650, 1619, 1607],
+            }
+        ),
+        "toc_outcomes": toc_outcomes(),
+        "benchmark_peers": pd.DataFrame(
+            {"peer_group": ["large", "medium", "small"], "programs": [9, 12, 15]}
+        ),
+    }
+    for name, frame in tables.items():
+        store.write(name, frame, f"synthetic {name}")
+    for pid, frame in _programs().items():
+        store.write(f"programs/{pid}", frame, "synthetic benchmark", private=True)
+    return store
+
+
+def toc_outcomes() -> pd.DataFrame:
+    """The ``toc_outcomes`` table the pipeline writes from the model."""
+    return pd.DataFrame(
+        {
+            "outcome": ["program_delivery", "access", "wellbeing"],
+            "level": ["activity", "output", "intermediate"],
+            "leads_to": ["access", "wellbeing", ""],
+        }
+    )
+
+
+_BUILT: dict[str, Path] = {}
+
+
+def built_site(tmp_path_factory) -> Path:
+    """Build the book once per test session on the synthetic store; returns the site folder.
+
+    Shared by the book and browser tests (the build takes about a minute).
+    """
+    if "site" not in _BUILT:
+        from ci_eval.report.build import build_book
+
+        root = tmp_path_factory.mktemp("report")
+        write_synthetic_store(root / "store")
+        build_book(root / "store", root / "site", edition="2024")
+        _BUILT["site"] = root / "site"
+        _BUILT["store"] = root / "store"
+    return _BUILT["site"]

@@ -1,0 +1,79 @@
+"""The whole pipeline with the real analysis on the bundled demo study (no book build here:
+tests/test_report_book.py builds the book on a small store)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ci_eval.pipeline import run_pipeline, verify_store
+from ci_eval.report.program_page import program_page
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[1]
+CONTRACT = {
+    "labels": ["kind", "id", "parent", "en", "fr"],
+    "indicators": ["indicator", "outcome", "survey", "wave", "domain", "domain_value",
+                   "statistic", "estimate", "se", "ci_low", "ci_high", "n", "cv", "flag",
+                   "suppressed", "reason", "universe", "missing_treatment"],
+    "trends": ["indicator", "domain", "domain_value", "baseline_wave", "wave", "baseline",
+               "estimate", "change", "q_value", "direction", "trend", "suppressed", "reason"],
+    "contributions": ["contribution", "outcome", "exposure", "model", "measure", "estimate",
+                      "ci_low", "ci_high", "p_value", "e_value", "n"],
+    "toc_outcomes": ["outcome", "level", "leads_to"],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("demo") / "study"
+    folder.mkdir()
+    shutil.copy2(REPO / "ci-eval.toml", folder / "ci-eval.toml")
+    shutil.copytree(REPO / "models", folder / "models")
+    shutil.copytree(REPO / "surveys", folder / "surveys", ignore=shutil.ignore_patterns("raw"))
+    run_pipeline(folder, report=False)
+    return folder
+
+
+def test_the_demo_run_writes_the_contract_tables_and_a_manifest(demo):
+    store = demo / "reports/2024"
+    index = json.loads((store / "index.json").read_text(encoding="utf-8"))["tables"]
+    for name, columns in CONTRACT.items():
+        assert set(columns) <= set(index[name]["columns"]), name
+        assert index[name]["rows"] > 0
+    assert all(entry["private"] == name.startswith("programs/") for name, entry in index.items())
+    manifest = json.loads((store / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["rows"]["tables"]["indicators"] == index["indicators"]["rows"]
+    assert (store / "quality.csv").read_text(encoding="utf-8").startswith("survey,wave,rule")
+
+
+def test_suppressed_estimates_are_blank_in_the_published_tables(demo):
+    indicators = pd.read_parquet(demo / "reports/2024/tables/indicators.parquet")
+    hidden = indicators[indicators["suppressed"]]
+    assert len(hidden) > 0  # the demo has small domains
+    assert hidden[["estimate", "se", "ci_low", "ci_high"]].isna().all().all()
+
+
+def test_verify_reruns_the_demo_byte_for_byte(demo):
+    result = verify_store(demo / "reports/2024")
+    assert result.ok, (result.different, result.missing, result.extra, result.changed_inputs)
+    assert "indicators" in result.identical and "contributions" in result.identical
+
+
+def test_program_pages_show_no_suppressed_value(demo):
+    store = demo / "reports/2024"
+    names = json.loads((store / "index.json").read_text(encoding="utf-8"))["tables"]
+    programs = sorted(n.split("/", 1)[1] for n in names if n.startswith("programs/"))
+    for program in programs[:5]:
+        page = program_page(store, program)
+        assert page == store / "programs" / f"{program}.html"
+        text = page.read_text(encoding="utf-8")
+        table = pd.read_parquet(store / "tables" / "programs" / f"{program}.parquet")
+        latest = table[table["wave"] == table["wave"].max()]
+        assert text.count("<tr>") == 2 * (len(latest) + 1)  # both languages, header + rows
+        # value, p25, median, p75 of a suppressed row are symbols, in both languages
+        assert text.count("<abbr title=") == 2 * 4 * int(latest["suppressed"].sum())

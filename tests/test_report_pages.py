@@ -1,0 +1,104 @@
+"""Page helpers on the synthetic store, without building the book (fast)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ci_eval.errors import ReportError
+from ci_eval.report import chapters
+from ci_eval.report.build import DEFAULT_BOOK, render_source
+from ci_eval.report.page import Page, load_translations
+from ci_eval.report.program_page import program_page
+from report_synthetic import LEAK, write_synthetic_store
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    root = tmp_path_factory.mktemp("store")
+    write_synthetic_store(root)
+    return root
+
+
+def page(store, lang, figures):
+    return Page(store, lang, load_translations(DEFAULT_BOOK / "i18n"), figures)
+
+
+def test_figures_are_byte_identical_across_renders(store, tmp_path):
+    first = page(store, "fr", tmp_path / "a")
+    second = page(store, "fr", tmp_path / "b")
+    html = chapters.domain_figure(first, "mentored_6_18", "region")
+    chapters.domain_figure(second, "mentored_6_18", "region")
+    a = (tmp_path / "a" / "mentored_6_18-region-fr.svg").read_bytes()
+    b = (tmp_path / "b" / "mentored_6_18-region-fr.svg").read_bytes()
+    assert a == b and b"<svg" in a
+    alt = re.search(r'alt="([^"]+)"', html).group(1)
+    # the suppressed region is described as not published, never by its value
+    assert "Nord: non publié" in alt
+    assert "98,8" not in alt and "Univers" in html
+
+
+def test_every_text_key_used_by_the_pages_exists_in_both_languages():
+    words = load_translations(DEFAULT_BOOK / "i18n")
+    for source in DEFAULT_BOOK.glob("*.md"):
+        text = source.read_text(encoding="utf-8")
+        for lang in ("en", "fr"):
+            rendered = render_source(text, words[lang], "2024", source.name)
+            assert "{{" not in rendered, (source.name, lang)
+
+
+def test_a_missing_text_key_names_the_key_and_the_file():
+    with pytest.raises(ReportError, match=r"chapter.md: no text for 'pages.nope'"):
+        render_source("{{t:pages.nope}}", {"pages": {}}, "2024", "chapter.md")
+
+
+def test_labels_ignore_the_parent_except_for_levels(store, tmp_path):
+    p = page(store, "en", tmp_path)
+    assert p.label("indicator", "mentored_6_18") == "Had a mentor at ages 6-18"
+    assert p.label("level", "2", "region") == "Quebec"
+    assert p.label("level", "2", "gender") == "Man"
+    assert p.label("indicator", "unknown_id") == "unknown_id"
+
+
+def test_scale_missing_rules_are_spelled_out(store, tmp_path):
+    p = page(store, "fr", tmp_path)
+    note = p.missing_note("dk_pnts_excluded_min_3_of_4")
+    assert note.startswith("Les réponses « Je ne sais pas »") and "au moins 3 de ses 4" in note
+
+
+def test_program_page_is_private_bilingual_and_hides_suppressed_values(store):
+    path = program_page(store, "P001")
+    assert path == store / "programs" / "P001.html"
+    text = path.read_text(encoding="utf-8")
+    assert '<section lang="en">' in text and '<section lang="fr">' in text
+    assert 'name="robots" content="noindex"' in text
+    assert f"{LEAK}" not in text and "98.8" not in text and "98,8" not in text
+    with pytest.raises(ReportError, match=r"no benchmark for program 'P999'.*P001"):
+        program_page(store, "P999")
+    with pytest.raises(ReportError, match="program id"):
+        program_page(store, "../etc")
+
+
+def test_report_settings_drop_unknown_ids_and_fall_back_to_defaults(store, tmp_path):
+    words = load_translations(DEFAULT_BOOK / "i18n")
+    given = {"headline": ["nope", "mentoring_gap"], "gap_outcomes": ["nowhere"]}
+    p = Page(store, "en", words, tmp_path, settings=given)
+    assert p.settings["headline"] == ["mentoring_gap"]
+    assert p.settings["gap_outcomes"] == ["access"]  # outcome of the first youth indicator
+    assert p.settings["people_survey"] == "youth"
+    assert p.settings["sector_survey"] == "organisations"
+    default = Page(store, "en", words, tmp_path).settings["headline"]
+    assert default == ["mentored_6_18", "swemwbs_score"]  # first indicator of each outcome
+
+
+def test_report_program_command_writes_the_private_page(store):
+    from typer.testing import CliRunner
+
+    from ci_eval.cli import app
+
+    result = CliRunner().invoke(app, ["report", "program", "P001", "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    assert (store / "programs" / "P001.html").exists()
+    missing = CliRunner().invoke(app, ["report", "program", "P404", "--store", str(store)])
+    assert missing.exit_code == 2 and "no benchmark for program 'P404'" in missing.output

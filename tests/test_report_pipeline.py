@@ -1,0 +1,167 @@
+"""The pipeline on a copy of the bundled demo study: caching, manifest, verify, errors.
+
+The estimate stage is replaced here by a small deterministic function of the scores,
+so these tests check the orchestration (what reruns, what is cached, what is written)
+independently of the analysis; the end-to-end run with the real analysis is
+tests/test_report_end_to_end.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import ci_eval.pipeline as pipeline
+from ci_eval.cli import app
+from ci_eval.pipeline import StageError, run_pipeline, verify_store
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def fake_estimate(study, model, codebooks, scored, clean, quality):
+    rows = []
+    for survey, waves in sorted(scored.items()):
+        for wave, frame in sorted(waves.items()):
+            for column in frame.columns[1:]:
+                rows.append({"survey": survey, "wave": wave, "indicator": column,
+                             "mean": float(frame[column].mean())})  # fmt: skip
+    return {"means": pd.DataFrame(rows), "toc_outcomes": pipeline.toc_outcomes(model)}
+
+
+@pytest.fixture
+def study(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "study"
+    folder.mkdir()
+    shutil.copy2(REPO / "ci-eval.toml", folder / "ci-eval.toml")
+    shutil.copytree(REPO / "models", folder / "models")
+    shutil.copytree(REPO / "surveys", folder / "surveys", ignore=shutil.ignore_patterns("raw"))
+    monkeypatch.setattr(pipeline, "_estimate", fake_estimate)
+    return folder
+
+
+def stages(result) -> dict[str, bool]:
+    return {s.name: s.cached for s in result.stages}
+
+
+def test_a_rerun_with_nothing_changed_loads_every_stage_from_the_cache(study):
+    first = run_pipeline(study, report=False)
+    assert stages(first) == {"pull": False, "read": False, "quality": False, "score": False,
+                             "estimate": False}  # fmt: skip
+    tables = (study / "reports/2024/tables/means.csv").read_bytes()
+    second = run_pipeline(study, report=False)
+    assert stages(second) == {"pull": False, "read": True, "quality": True, "score": True,
+                              "estimate": True}  # fmt: skip
+    assert (study / "reports/2024/tables/means.csv").read_bytes() == tables
+
+
+def test_changing_the_model_rescores_without_rereading(study):
+    run_pipeline(study, report=False)
+    model = study / "models/mentoring.yaml"
+    model.write_text(model.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    again = run_pipeline(study, report=False)
+    assert stages(again) == {"pull": False, "read": True, "quality": True, "score": False,
+                             "estimate": False}  # fmt: skip
+
+
+def test_changing_a_quality_rule_reruns_quality_and_what_follows(study):
+    run_pipeline(study, report=False)
+    toml = study / "ci-eval.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace("min = 18, max = 30", "min = 19, max = 30"), encoding="utf-8")
+    again = run_pipeline(study, report=False)
+    assert stages(again)["read"] is True
+    assert stages(again)["quality"] is False and stages(again)["score"] is False
+    assert again.manifest["rows"]["quality"]["youth/2024"] < 2884
+
+
+def test_manifest_records_inputs_settings_versions_seeds_and_rows(study):
+    result = run_pipeline(study, report=False)
+    path = study / "reports/2024/manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    model_hash = hashlib.sha256((study / "models/mentoring.yaml").read_bytes()).hexdigest()
+    assert manifest["inputs"]["models/mentoring.yaml"] == model_hash
+    assert "surveys/youth/data/youth_2024.sav" in manifest["inputs"]
+    assert manifest["seeds"] == {"study": 2024}
+    assert manifest["packages"]["pandas"] == pd.__version__
+    assert manifest["rows"]["read"] == {"organisations/2021": 400, "organisations/2024": 410,
+                                        "youth/2021": 3040, "youth/2024": 3140}  # fmt: skip
+    assert manifest["settings"]["disclosure"]["min_cell"] == 10
+    assert set(manifest["stages"]) == {"pull", "read", "quality", "score", "estimate"}
+    assert manifest["tables"]["means"] == result.manifest["tables"]["means"]
+    assert path.read_text(encoding="utf-8") == json.dumps(
+        manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"  # fmt: skip
+    quality = pd.read_csv(study / "reports/2024/tables/toc_outcomes.csv")
+    assert "thriving" in set(quality["outcome"])
+
+
+def test_verify_reproduces_and_detects_a_changed_table(study):
+    run_pipeline(study, report=False)
+    result = verify_store(study / "reports/2024")
+    assert result.ok and result.identical == ["means", "toc_outcomes"]
+    csv = study / "reports/2024/tables/means.csv"
+    csv.write_text(csv.read_text(encoding="utf-8").replace("0.", "0.0", 1), encoding="utf-8")
+    result = verify_store(study / "reports/2024")
+    assert not result.ok and result.different == ["means"]
+    code = CliRunner().invoke(app, ["verify", str(study / "reports/2024")])
+    assert code.exit_code == 1 and "differs" in code.output
+
+
+def test_a_failing_stage_names_itself_and_keeps_the_previous_results(study):
+    run_pipeline(study, report=False)
+    before = (study / "reports/2024/tables/means.csv").read_bytes()
+    toml = study / "ci-eval.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace("speeders = {", "speedsters = {"), encoding="utf-8")
+    with pytest.raises(StageError, match=r"(?s)quality stage failed: .*speedsters"):
+        run_pipeline(study, report=False)
+    assert (study / "reports/2024/tables/means.csv").read_bytes() == before
+    result = CliRunner().invoke(app, ["run", str(study), "--no-report"])
+    assert result.exit_code == 2
+    assert "quality stage failed" in result.output
+
+
+def test_a_missing_data_file_names_the_file_and_the_setting(study):
+    (study / "surveys/youth/data/youth_2021.sav").unlink()
+    with pytest.raises(StageError, match=r"(?s)pull stage failed: .*youth_2021.sav.*ci-eval.toml"):
+        run_pipeline(study, report=False)
+
+
+def test_init_scaffolds_a_study_that_loads_and_refuses_to_overwrite(tmp_path):
+    runner = CliRunner()
+    folder = tmp_path / "new-study"
+    result = runner.invoke(app, ["init", str(folder), "--name", "Mentoring North"])
+    assert result.exit_code == 0, result.output
+    assert 'name = "Mentoring North"' in (folder / "ci-eval.toml").read_text(encoding="utf-8")
+    assert (folder / "surveys/youth/data").is_dir()
+    check = runner.invoke(app, ["model", "check", str(folder)])
+    assert check.exit_code == 0, check.output
+    again = runner.invoke(app, ["init", str(folder)])
+    assert again.exit_code == 2 and "already exists" in again.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["run"], ["verify"], ["init"], ["report"], ["report", "program"], ["report", "build"]],
+)
+def test_every_command_has_help(command):
+    result = CliRunner().invoke(app, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output and len(result.output) > 200
+
+
+def test_the_code_fingerprint_covers_the_package_source(tmp_path, monkeypatch):
+    before = pipeline.code_fingerprint()
+    assert len(before["ci_eval_source"]) == 64 and before["pandas"] == pd.__version__
+    fake = tmp_path / "ci_eval"
+    fake.mkdir()
+    (fake / "pipeline.py").write_text("x = 1\n", encoding="utf-8")
+    monkeypatch.setattr(pipeline, "__file__", str(fake / "pipeline.py"))
+    first = pipeline.code_fingerprint()["ci_eval_source"]
+    (fake / "stage.py").write_text("y = 2\n", encoding="utf-8")
+    assert pipeline.code_fingerprint()["ci_eval_source"] != first
