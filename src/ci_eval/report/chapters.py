@@ -321,6 +321,12 @@ def _effects(page: Page) -> pd.DataFrame:
 
 def _contribution_title(page: Page, row: dict[str, Any]) -> str:
     exposure = page.label("indicator", str(row["exposure"]))
+    if exposure == str(row["exposure"]):  # not a yes/no indicator (e.g. an ordered exposure)
+        return page.t(
+            "contributions.title_labelled",
+            outcome=page.label("indicator", str(row["outcome"])),
+            contribution=page.label("contribution", str(row["contribution"])),
+        )
     if len(exposure) > 1 and exposure[1].islower():  # "Had a mentor" -> "had a mentor"
         exposure = exposure[0].lower() + exposure[1:]
     return page.t(
