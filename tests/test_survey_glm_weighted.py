@@ -1,7 +1,6 @@
 """Regression and tests on weighted (post-stratified, calibrated) designs, against R.
 
-These need ``ci_eval.survey.poststratify`` and ``calibrate`` (the weighting part of the survey
-core); until that part is merged they skip with that reason. R survey 4.1.1 on apiclus1:
+R survey 4.1.1 on apiclus1:
 
     des <- svydesign(ids=~dnum, weights=~pw, fpc=~fpc, data=apiclus1)
     pop <- data.frame(stype=c("E","H","M"), Freq=c(4421,755,1018))
@@ -29,8 +28,6 @@ POP = pd.Series({"E": 4421.0, "H": 755.0, "M": 1018.0})
 
 @pytest.fixture
 def weighting():
-    if not hasattr(survey, "poststratify") or not hasattr(survey, "calibrate"):
-        pytest.skip("poststratify/calibrate (the weighting part of ci_eval.survey) not merged yet")
     return survey
 
 
