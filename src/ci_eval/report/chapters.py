@@ -336,6 +336,17 @@ def _contribution_title(page: Page, row: dict[str, Any]) -> str:
     )
 
 
+def _contribution_titles(page: Page) -> dict[str, str]:
+    """The title of every contribution spec, by its id (empty without a contributions table)."""
+    if not page.has("contributions"):
+        return {}
+    con = page.table("contributions")
+    return {
+        row["contribution"]: _contribution_title(page, row)
+        for row in _rows(con.drop_duplicates("contribution"))
+    }
+
+
 def forest_plot(page: Page) -> str:
     """Effects of each exposure on each outcome, by model, with 95% CIs (one panel each)."""
     if not page.has("contributions"):
@@ -506,11 +517,7 @@ def gap_projection_table(page: Page) -> str:
     if not page.has("gap_projection"):
         return ""
     gap = page.table("gap_projection", latest=True)
-    names = {}
-    if page.has("contributions"):
-        con = page.table("contributions")
-        for row in _rows(con.drop_duplicates("contribution")):
-            names[row["contribution"]] = _contribution_title(page, row)
+    names = _contribution_titles(page)
     headers = [
         page.t("contributions.outcome"),
         page.t("gap.population"),
@@ -565,11 +572,7 @@ def balance_table(page: Page) -> str:
     if not page.has("balance"):
         return ""
     bal = page.table("balance", latest=True)
-    names = {}
-    if page.has("contributions"):
-        con = page.table("contributions")
-        for row in _rows(con.drop_duplicates("contribution")):
-            names[row["contribution"]] = _contribution_title(page, row)
+    names = _contribution_titles(page)
     headers = [
         page.t("balance.contribution"),
         page.t("balance.covariate"),
