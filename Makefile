@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test report lint format bench clean
+.PHONY: setup test check report lint format bench clean
 
 setup: $(STAMP)
 
@@ -22,6 +22,11 @@ $(STAMP): pyproject.toml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# the fast loop: lint, then every test not marked slow (under a minute on 2 cores)
+check: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest -q -x -m "not slow"
 
 report: $(STAMP)
 	SOURCE_DATE_EPOCH=0 $(BIN)/ci-eval run .

@@ -235,6 +235,7 @@ def test_program_youth_data_without_template_columns_is_refused():
         )
 
 
+@pytest.mark.slow
 def test_demo_benchmarks_respect_disclosure_rules():
     from analysis_fixtures import demo_tables
 

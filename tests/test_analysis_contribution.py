@@ -246,6 +246,7 @@ def test_simulation_coverage_of_dr_and_regression_and_bias_of_the_naive_differen
     assert bias > 5 * np.std(naive) / math.sqrt(reps)
 
 
+@pytest.mark.slow
 def test_demo_contributions_recover_the_planted_effects():
     """The demo's planted average effects of having had a mentor (surveys/demo_truth.yaml)."""
     from analysis_fixtures import demo_tables, demo_truth

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from analysis_fixtures import ROOT, demo_inputs, demo_tables
@@ -183,6 +184,7 @@ def test_suppressed_values_never_reach_a_published_table():
         assert hidden[["estimate", "se", "ci_low", "ci_high"]].isna().all().all(), name
 
 
+@pytest.mark.slow
 def test_same_inputs_give_byte_identical_stores(tmp_path):
     study, model, codebooks, scored, raw, quality = demo_inputs()
     small = model.model_copy(update={"contributions": model.contributions[:1]})
@@ -221,6 +223,7 @@ def test_benchmark_command_for_one_program(tmp_path):
     assert bad.exit_code == 2 and "P9999" in bad.output
 
 
+@pytest.mark.slow
 def test_benchmark_command_with_the_programs_own_youth_data(tmp_path):
     _, _, _, _, raw, _ = demo_inputs()
     own = raw["youth"]["2024"].head(60).drop(columns=["design_weight"])

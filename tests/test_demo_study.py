@@ -42,6 +42,7 @@ def read(survey: str, wave: str) -> tuple[pd.DataFrame, Codebook]:
     return codebook.harmonise(raw, wave=wave), codebook
 
 
+@pytest.mark.slow
 def test_a_fresh_generation_is_the_committed_demo_byte_for_byte(fresh: Path):
     files = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
     assert len(files) == 11

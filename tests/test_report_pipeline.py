@@ -60,6 +60,7 @@ def test_a_rerun_with_nothing_changed_loads_every_stage_from_the_cache(study):
     assert (study / "reports/2024/tables/means.csv").read_bytes() == tables
 
 
+@pytest.mark.slow
 def test_changing_the_model_rescores_without_rereading(study):
     run_pipeline(study, report=False)
     model = study / "models/mentoring.yaml"
@@ -69,6 +70,7 @@ def test_changing_the_model_rescores_without_rereading(study):
                              "estimate": False}  # fmt: skip
 
 
+@pytest.mark.slow
 def test_changing_a_quality_rule_reruns_quality_and_what_follows(study):
     run_pipeline(study, report=False)
     toml = study / "ci-eval.toml"
@@ -100,6 +102,7 @@ def test_manifest_records_inputs_settings_versions_seeds_and_rows(study):
     assert "thriving" in set(quality["outcome"])
 
 
+@pytest.mark.slow
 def test_verify_reproduces_and_detects_a_changed_table(study):
     run_pipeline(study, report=False)
     result = verify_store(study / "reports/2024")
@@ -112,6 +115,7 @@ def test_verify_reproduces_and_detects_a_changed_table(study):
     assert code.exit_code == 1 and "differs" in code.output
 
 
+@pytest.mark.slow
 def test_a_failing_stage_names_itself_and_keeps_the_previous_results(study):
     run_pipeline(study, report=False)
     before = (study / "reports/2024/tables/means.csv").read_bytes()

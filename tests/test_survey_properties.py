@@ -100,6 +100,7 @@ def test_weighted_quantile_math_rule_is_the_inverse_cdf():
     assert weighted_quantile(x, w, 0.5) == 4.0  # cumulative shares .2 .3 .4 .9 1
 
 
+@pytest.mark.slow
 def test_taylor_intervals_cover_about_95_percent_in_a_two_stage_sample():
     """Simulation: a stratified cluster sample from a finite population, 400 draws.
 
