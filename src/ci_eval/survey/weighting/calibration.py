@@ -26,7 +26,7 @@ from scipy import linalg
 
 from ci_eval.errors import ConvergenceError, WeightingError
 from ci_eval.survey.weighting.calfuns import Calfun, make_calfun
-from ci_eval.survey.weighting.designs import column_name, is_replicate, rebuild, weight_matrix
+from ci_eval.survey.weighting.designs import column_name, rebuild, weight_matrix
 from ci_eval.survey.weighting.diagnostics import Margin, NumericMargin, diagnose
 from ci_eval.survey.weighting.margins import (
     CategoricalMargin,
@@ -124,7 +124,7 @@ def calibrate(
         new[:, j] = W[:, j] * g
         _check_positive(new[:, j], g, j)
     # a replicate design's variance comes from its re-weighted replicates
-    adjustment = None if is_replicate(design) else regression_residuals(model.x, before, new[:, 0])
+    adjustment = None if design.is_replicate else regression_residuals(model.x, before, new[:, 0])
     diagnostics = diagnose("calibrate", before, new[:, 0], model.margins, iterations)
     return rebuild(design, new, adjustment, diagnostics)
 
