@@ -237,6 +237,68 @@ def fit_model_frame(
     )
 
 
+def fit_matrix(
+    design: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    family: str = "gaussian",
+    epsilon: float = EPSILON,
+    maxit: int = MAXIT,
+    what: str = "the model",
+    polish: bool = False,
+) -> SurveyGlmResults:
+    """Fit a GLM to a model matrix ``X`` (N, p) over the design's N rows with analysis weights
+    ``w`` (N,): the sampling weights times a per-row factor, zero for the rows outside the fit.
+
+    The variance is as :func:`fit_glm`'s: Taylor designs get the influence values (and their
+    covariance from the design's ``vcov`` over every row); replicate designs refit the model
+    under each column of replicate weights times the same per-row factor. ``polish``: see
+    :func:`~ci_eval.survey.glm_fit.glm_irls` (the full-sample fit only).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ci_eval.survey import SurveyDesign
+    >>> d = SurveyDesign(pd.DataFrame({"w": [1.0, 2.0, 1.0, 2.0]}), weights="w")
+    >>> X = np.column_stack([np.ones(4), [0.0, 1.0, 2.0, 3.0]])
+    >>> fit = fit_matrix(d, X, np.array([1.0, 3.0, 2.0, 5.0]), d.sampling_weights)
+    >>> np.round(fit.params, 4).tolist()
+    [1.2727, 1.1364]
+    """
+    fam = get_family(family)
+    rows = np.flatnonzero(w > 0)
+    Xs, ys, ws = X[rows], y[rows], w[rows]
+    fit = glm_irls(Xs, ys, ws / ws.mean(), fam, None, epsilon, maxit, what, polish)
+    p = X.shape[1]
+    influence = replicate_params = None
+    if design.is_replicate:
+        sw = design.sampling_weights
+        factor = np.divide(w, sw, out=np.zeros(len(w)), where=sw != 0)
+        repweights = design.repweights[rows] * factor[rows, None]
+        replicate_params = refit_replicates(Xs, ys, repweights, fam, fit.params, epsilon, maxit)
+        vcov = np.asarray(design.replicate_variance(fit.params, replicate_params), dtype=float)
+        degf = float(design.degf)
+    else:
+        influence = np.zeros((len(w), p))
+        influence[rows] = coefficient_influence(Xs, fit)
+        vcov = design.vcov(influence)
+        degf = float(design.degf_of(rows))
+    return SurveyGlmResults(
+        formula=what,
+        family=family,
+        terms=tuple(f"x{j}" for j in range(p)),
+        params=np.asarray(fit.params, dtype=float),
+        vcov=vcov,
+        df_resid=degf + 1 - p,
+        n=len(rows),
+        rows=rows,
+        model=fit,
+        influence=influence,
+        replicate_params=replicate_params,
+    )
+
+
 def coefficient_influence(X: np.ndarray, fit: GLMResults) -> np.ndarray:
     """Binder's influence values of the coefficients, ``(X' W X)^-1 x_i w_i r_i`` (k, p), from
     the bread and the working scores of a statsmodels fit (R's ``svy.varcoef``)."""

@@ -49,8 +49,13 @@ def glm_irls(
     epsilon: float = EPSILON,
     maxit: int = MAXIT,
     what: str = "the model",
+    polish: bool = False,
 ) -> GLMResults:
     """Fit a GLM with prior weights ``w`` by statsmodels' IRLS, stopping as R (module docstring).
+
+    ``polish`` takes one more IRLS step from the converged coefficients, so that the working
+    weights (and so the bread ``(X' W X)^-1``) are those of the converged fit rather than of
+    the step before it: the fully converged sandwich, where R's is one step behind.
 
     Examples
     --------
@@ -67,18 +72,10 @@ def glm_irls(
     if start is None:
         start = _first_step(X, y, w, family, sm_family)
         maxiter = max(maxit - 1, 1)
-    model = sm.GLM(y, X, family=sm_family, var_weights=w)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PerfectSeparationWarning)  # warned below, as R does
-        fit = model.fit(
-            method="IRLS",
-            start_params=np.asarray(start, dtype=float),
-            maxiter=maxiter,
-            tol=0.1 * epsilon,
-            rtol=epsilon,
-            tol_criterion="deviance",
-            scale=1.0,  # the criterion is then R's raw deviance (the scale enters no variance)
-        )
+    fit = _statsmodels_irls(X, y, w, sm_family, start, maxiter, epsilon)
+    if polish and fit.converged:
+        fit = _statsmodels_irls(X, y, w, sm_family, fit.params, 1, epsilon)
+        fit.converged = True  # one step from a converged fit
     if not fit.converged or not np.all(np.isfinite(fit.params)):
         raise ConvergenceError(
             f"IRLS for {what} did not converge in {maxit} iterations (epsilon={epsilon:g}); look "
@@ -95,6 +92,29 @@ def glm_irls(
                 stacklevel=3,
             )
     return fit
+
+
+def _statsmodels_irls(
+    X: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    sm_family: object,
+    start: np.ndarray,
+    maxiter: int,
+    epsilon: float,
+) -> GLMResults:
+    model = sm.GLM(y, X, family=sm_family, var_weights=w)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PerfectSeparationWarning)  # warned below, as R does
+        return model.fit(
+            method="IRLS",
+            start_params=np.asarray(start, dtype=float),
+            maxiter=maxiter,
+            tol=0.1 * epsilon,
+            rtol=epsilon,
+            tol_criterion="deviance",
+            scale=1.0,  # the criterion is then R's raw deviance (the scale enters no variance)
+        )
 
 
 def _first_step(
