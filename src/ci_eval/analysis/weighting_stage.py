@@ -175,7 +175,7 @@ def weight_wave(
         lonely_psu=settings.get("lonely_psu", "adjust"),
     )
     before = design.weights.to_numpy()
-    iterations, trimmed = 0, False
+    iterations, trimmed, converged = 0, False, True
     margin_frame = pd.DataFrame(columns=["margin", "level", "target", "before", "after"])
     trim = dict(settings.get("trim") or {})
     relative_to = trim.get("relative_to", "mean")
@@ -191,10 +191,12 @@ def weight_wave(
         design = calibrate(design, totals, calfun="raking", bounds=bounds, max_iter=max_iter)
         iterations, trimmed = design.weighting_diagnostics.iterations, True
         margin_frame = design.weighting_diagnostics.margins.copy()
+        converged = design.weighting_diagnostics.converged
     elif totals:
         design = rake(design, totals, max_iter=max_iter, tol=tol)
         iterations = design.weighting_diagnostics.iterations
         margin_frame = design.weighting_diagnostics.margins.copy()
+        converged = design.weighting_diagnostics.converged
     if trim and relative_to == "mean":
         design, trimmed = _trim(design, trim, where)
         if trimmed and totals and trim.get("rerake", True):
@@ -202,6 +204,7 @@ def weight_wave(
             # Battaglia, Izrael, Hoaglin & Frankel 2009, "Practical considerations in raking")
             design = rake(design, totals, max_iter=max_iter, tol=tol)
             iterations += design.weighting_diagnostics.iterations
+            converged = converged and design.weighting_diagnostics.converged
     w = design.weights.to_numpy()
     if len(margin_frame):
         margin_frame["after"] = _recount(design.data, margin_frame, w)
@@ -210,7 +213,7 @@ def weight_wave(
             shown[m].get(str(level), str(level))
             for m, level in zip(margin_frame["margin"], margin_frame["level"], strict=True)
         ]
-    diagnostics = _diagnostics(w, iterations, trimmed)
+    diagnostics = _diagnostics(w, iterations, trimmed, converged)
     return WeightedWave(survey, str(wave), design, diagnostics, margin_frame)
 
 
@@ -251,8 +254,9 @@ def _recount(data: pd.DataFrame, margins: pd.DataFrame, w: np.ndarray) -> list[f
     return out
 
 
-def _diagnostics(w: np.ndarray, iterations: int, trimmed: bool) -> dict[str, Any]:
-    """Kish's design effect of unequal weights ``n sum w^2 / (sum w)^2`` (Kish 1965, §11.7)."""
+def _diagnostics(w: np.ndarray, iterations: int, trimmed: bool, converged: bool) -> dict[str, Any]:
+    """Kish's design effect of unequal weights ``n sum w^2 / (sum w)^2`` (Kish 1965, §11.7),
+    the weight range, and what the weighting steps reported (iterations, convergence)."""
     positive = w[w > 0]
     n = positive.size
     deff = float(n * (positive @ positive) / positive.sum() ** 2)
@@ -265,7 +269,7 @@ def _diagnostics(w: np.ndarray, iterations: int, trimmed: bool) -> dict[str, Any
         "max": float(positive.max()),
         "ratio": float(positive.max() / positive.min()),
         "iterations": int(iterations),
-        "converged": True,
+        "converged": bool(converged),
         "trimmed": bool(trimmed),
     }
 
