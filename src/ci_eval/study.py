@@ -169,6 +169,10 @@ class LimeSurveySource(_Strict):
 Source = Annotated[FileSource | LimeSurveySource, Field(discriminator="type")]
 
 
+DEFAULT_ID = "id"
+"""The id column of a survey whose ``id`` is not set (LimeSurvey's response id)."""
+
+
 class SurveyConfig(_Strict):
     """One ``[surveys.<name>]`` table."""
 
@@ -183,6 +187,15 @@ class SurveyConfig(_Strict):
     @classmethod
     def _wave_keys(cls, value: Any) -> Any:
         return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
+
+    @property
+    def id_column(self) -> str:
+        """The column that identifies a respondent (or program): ``id`` unless set.
+
+        >>> SurveyConfig().id_column, SurveyConfig(id="program_id").id_column
+        ('id', 'program_id')
+        """
+        return self.id or DEFAULT_ID
 
 
 class Disclosure(_Strict):
