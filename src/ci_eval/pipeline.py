@@ -44,7 +44,7 @@ import pandas as pd
 from ci_eval import __version__
 from ci_eval.caching import StageCache, sha256_path, sha256_tree, source_fingerprint, stage_key
 from ci_eval.codebook import Codebook
-from ci_eval.errors import CiEvalError, StudyError
+from ci_eval.errors import AnalysisError, CiEvalError, ModelError, StudyError
 from ci_eval.manifest import package_versions, write_manifest
 from ci_eval.results import ResultsStore
 from ci_eval.study import LimeSurveySource, Study, load_study
@@ -125,7 +125,6 @@ class RunContext:
     output (``values``) and cache key (``keys``) once it has run."""
 
     study: Study
-    codebooks: dict[str, Codebook]
     inputs: dict[str, str]
     settings: dict[str, Any]
     pull_remote: bool = False
@@ -133,6 +132,11 @@ class RunContext:
     book: Path | None = None
     values: dict[str, Any] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
+
+    @functools.cached_property
+    def codebooks(self) -> dict[str, Codebook]:
+        """The surveys' codebooks, parsed the first time a stage that runs needs them."""
+        return _codebooks(self.study)
 
 
 def _none(ctx: RunContext) -> dict[str, Any]:
@@ -317,10 +321,12 @@ _DESCRIPTIONS = {
 
 # ---------------------------------------------------------------- running
 def _book_source(ctx: RunContext) -> Path:
-    from ci_eval.report.build import DEFAULT_BOOK
-
     source = ctx.book if ctx.book else (ctx.study.root / "book")
-    return source if (source / "_toc.yml").exists() else DEFAULT_BOOK
+    if (source / "_toc.yml").exists():
+        return source
+    from ci_eval.report.build import DEFAULT_BOOK  # imports matplotlib: only when needed
+
+    return DEFAULT_BOOK
 
 
 def _report(ctx: RunContext) -> str:
@@ -530,7 +536,7 @@ def _row_counts(ctx: RunContext, tables: dict[str, pd.DataFrame]) -> dict[str, A
 
 
 def _context(study: Study, **options: Any) -> RunContext:
-    return RunContext(study, _codebooks(study), study_inputs(study), _settings(study), **options)
+    return RunContext(study, study_inputs(study), _settings(study), **options)
 
 
 def compute_tables(
@@ -617,6 +623,93 @@ def run_pipeline(
 def _store_root(study: Study) -> Path:
     """``reports/<edition>`` of a study."""
     return study.root / "reports" / study.study.edition
+
+
+# ---------------------------------------------------------------- the model
+def load_study_model(study_dir: str | Path) -> tuple[Any, Path]:
+    """The validated model named by ``[study] model``, checked against the study's
+    codebooks, and its path (``ci-eval model check`` / ``show``).
+
+    Raises
+    ------
+    ModelError
+        If the study names no model, or the model does not validate (every problem listed).
+    """
+    from ci_eval.toc import load_model
+
+    study = load_study(study_dir)
+    if study.study.model is None:
+        raise ModelError(
+            f"{study.file}: names no model; add model = 'models/<name>.yaml' to [study]"
+        )
+    path = study.path(study.study.model)
+    return load_model(path, _codebooks(study)), path
+
+
+# ---------------------------------------------------------------- benchmark
+def benchmark_program(
+    study_dir: str | Path,
+    program: str,
+    *,
+    data: str | Path | None = None,
+    out: str | Path | None = None,
+) -> dict[str, pd.DataFrame]:
+    """One program's private benchmark, from the same stages as ``ci-eval run``.
+
+    The stages run on the snapshots the last run pulled (nothing is pulled) and load from
+    its cache when their inputs are unchanged. Returns ``benchmark_<program>`` (the
+    ``programs/<program>`` table of the run: own values, peer quartiles) and, with
+    ``data`` (the program's own youth data, named as in the youth codebook),
+    ``benchmark_<program>_youth`` beside the run's national ``indicators``. With ``out``,
+    each table is also written there as CSV.
+
+    Raises
+    ------
+    AnalysisError
+        If the program is not in the benchmark survey's latest wave.
+    """
+    study = load_study(study_dir)
+    cache = StageCache(_store_root(study) / ".cache")
+    tables, runner, _ = compute_tables(study, cache=cache, do_pull=False)
+    private = f"programs/{program}"
+    if private not in tables:
+        known = sorted(n.removeprefix("programs/") for n in tables if n.startswith("programs/"))
+        shown = ", ".join(known[:5]) + (", ..." if len(known) > 5 else "")
+        raise AnalysisError(
+            f"program {program!r} is not in the benchmark survey's latest wave "
+            f"({len(known)} programs: {shown or 'none'}); check --program"
+        )
+    result = {f"benchmark_{program}": tables[private]}
+    if data is not None:
+        result[f"benchmark_{program}_youth"] = _program_youth(runner.ctx, Path(data), tables)
+    if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        for name, frame in result.items():
+            frame.to_csv(Path(out) / f"{name}.csv", index=False, lineterminator="\n")
+    return result
+
+
+def _program_youth(ctx: RunContext, data: Path, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    from ci_eval.analysis.benchmark.program_data import program_youth_indicators
+    from ci_eval.analysis.stage import analysis_settings
+    from ci_eval.sources.files import read_survey_file
+
+    settings = analysis_settings(ctx.study)
+    youth = settings.benchmark.youth_survey
+    if youth not in ctx.codebooks:
+        raise StudyError(
+            f"{ctx.study.file}: the youth survey {youth!r} of [analysis.benchmark] has no "
+            f"codebook; set surveys.{youth}.codebook"
+        )
+    own = read_survey_file(data, survey=youth, codebook=ctx.codebooks[youth]).data
+    return program_youth_indicators(
+        own,
+        ctx.values["model"],
+        ctx.codebooks[youth],
+        tables["indicators"],
+        settings.disclosure,
+        id_column=ctx.study.surveys[youth].id_column,
+    )
 
 
 # ---------------------------------------------------------------- verify

@@ -66,8 +66,8 @@ from ci_eval.sources.limesurvey_structure import (
     fetch_structure,
 )
 from ci_eval.sources.progress import progress_bar
+from ci_eval.sources.settings import FileSource, LimeSurveySource, SourceStudy
 from ci_eval.sources.snapshots import Snapshot, SnapshotStore, sha256_file
-from ci_eval.study import FileSource, LimeSurveySource, Study
 
 logger = logging.getLogger(__name__)
 
@@ -112,13 +112,13 @@ def _utc_now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def snapshot_store(study: Study, survey: str, wave: str) -> SnapshotStore:
+def snapshot_store(study: SourceStudy, survey: str, wave: str) -> SnapshotStore:
     """The snapshot folder of one wave: ``surveys/<survey>/raw/<wave>``."""
     return SnapshotStore(study.path(f"surveys/{survey}/raw/{wave}"))
 
 
 def pull(
-    study: Study,
+    study: SourceStudy,
     survey: str | None = None,
     wave: str | None = None,
     *,
@@ -181,7 +181,7 @@ def pull(
 
 # ------------------------------------------------------------------ files
 def pull_file(
-    study: Study,
+    study: SourceStudy,
     source: FileSource,
     store: SnapshotStore,
     *,
@@ -200,13 +200,15 @@ def pull_file(
     digest = sha256_file(path)
     previous = store.latest()
     if previous is not None and previous.meta.get("file_sha256") == digest:
-        codebook = _file_codebook(previous)
+        variables = previous.meta.get("variables")
+        if variables is None:  # a snapshot written before meta.json counted them
+            variables = len(_file_codebook(previous).variables)
         return PullReport(
             survey,
             wave,
             "file",
             None,
-            variables=len(codebook.variables),
+            variables=int(variables),
             total_rows=int(previous.meta["rows"]),
             notes=[f"{path.name} unchanged since snapshot {previous.id}"],
         )
@@ -242,6 +244,7 @@ def pull_file(
                 "file": source.path,
                 "format": got.format,
                 "file_sha256": digest,
+                "variables": len(got.codebook.variables),
                 "previous": previous.id if previous else None,
             }
         )
@@ -463,7 +466,7 @@ def _structure_codebook(snap: Snapshot, survey: str) -> Codebook:
 
 
 # ------------------------------------------------------------ reading back
-def load_responses(study: Study, survey: str, wave: str) -> pd.DataFrame:
+def load_responses(study: SourceStudy, survey: str, wave: str) -> pd.DataFrame:
     """A wave's responses as held in its snapshots.
 
     For LimeSurvey, the snapshots are stacked in order, the latest revision of
@@ -498,7 +501,7 @@ def load_responses(study: Study, survey: str, wave: str) -> pd.DataFrame:
     return data.rename(columns=column_name)
 
 
-def wave_codebook(study: Study, survey: str, wave: str) -> Codebook:
+def wave_codebook(study: SourceStudy, survey: str, wave: str) -> Codebook:
     """The codebook the latest snapshot of a wave describes (server structure or file labels)."""
     store = snapshot_store(study, survey, str(wave))
     latest = store.latest()

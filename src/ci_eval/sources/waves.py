@@ -1,0 +1,50 @@
+"""Which waves of a survey are pulled, whether each fits the survey's codebook, and export
+of a wave's codebook (``ci-eval codebook``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ci_eval.codebook import Codebook
+from ci_eval.errors import CiEvalError
+from ci_eval.sources.pull import load_responses, snapshot_store, type_responses, wave_codebook
+from ci_eval.sources.settings import SourceStudy
+
+__all__ = ["export_codebook", "harmonisation_check", "pulled_waves"]
+
+
+def pulled_waves(study: SourceStudy, survey: str) -> list[str]:
+    """The waves of a survey that have at least one snapshot, in study order."""
+    return [w for w in study.waves.all if snapshot_store(study, survey, w).latest() is not None]
+
+
+def harmonisation_check(
+    study: SourceStudy, survey: str, codebook: Codebook
+) -> list[tuple[str, str]]:
+    """For each pulled wave: ``(wave, "fits")`` or ``(wave, <unmapped differences>)``.
+
+    The wave's raw responses are typed with the codebook of its own snapshot,
+    then harmonised with the survey's codebook; differences the codebook does
+    not map are reported, never guessed.
+    """
+    results = []
+    for wave in pulled_waves(study, survey):
+        raw = load_responses(study, survey, wave)
+        typed = type_responses(raw, wave_codebook(study, survey, wave))
+        try:
+            codebook.harmonise(typed, wave=wave)
+        except CiEvalError as exc:
+            results.append((wave, str(exc)))
+        else:
+            results.append((wave, "fits"))
+    return results
+
+
+def export_codebook(study: SourceStudy, survey: str, wave: str | None, path: Path) -> Codebook:
+    """Write the codebook of a wave's latest snapshot to ``path`` (YAML) and return it."""
+    waves = pulled_waves(study, survey)
+    chosen = wave if wave is not None else (waves[-1] if waves else study.waves.all[-1])
+    codebook = wave_codebook(study, survey, chosen)
+    codebook.to_yaml(path)
+    return codebook
