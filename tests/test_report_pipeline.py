@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 import ci_eval.pipeline as pipeline
 from ci_eval.caching import import_closure, source_fingerprint
 from ci_eval.cli import app
+from ci_eval.errors import CiEvalError
 from ci_eval.pipeline import StageError, run_pipeline, verify_store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -131,6 +132,22 @@ def test_a_missing_data_file_names_the_file_and_the_setting(study):
     (study / "surveys/youth/data/youth_2021.sav").unlink()
     with pytest.raises(StageError, match=r"(?s)pull stage failed: .*youth_2021.sav.*ci-eval.toml"):
         run_pipeline(study, report=False)
+
+
+def test_benchmark_names_a_program_that_is_not_in_the_survey(study, monkeypatch):
+    def with_programs(*args):
+        tables = fake_estimate(*args)
+        tables["programs/P0001"] = pd.DataFrame({"indicator": ["x"], "value": [0.5]})
+        return tables
+
+    monkeypatch.setattr(pipeline, "_estimate", with_programs)
+    run_pipeline(study, report=False)
+    tables = pipeline.benchmark_program(study, "P0001")
+    assert tables["benchmark_P0001"]["value"].tolist() == [0.5]
+    with pytest.raises(CiEvalError, match=r"program 'P9999' is not in .*1 programs: P0001"):
+        pipeline.benchmark_program(study, "P9999")
+    result = CliRunner().invoke(app, ["benchmark", str(study), "--program", "P9999"])
+    assert result.exit_code == 2 and "P9999" in result.output
 
 
 def test_init_scaffolds_a_study_that_loads_and_refuses_to_overwrite(tmp_path):
