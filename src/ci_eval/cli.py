@@ -61,14 +61,11 @@ def pull_command(
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
     """Pull surveys (LimeSurvey or files) into immutable raw snapshots."""
-    from ci_eval.sources.pull import pull
-    from ci_eval.study import load_study
+    from ci_eval.pipeline import pull_study
     from ci_eval.terminal import pull_lines, pull_table
 
     try:
-        reports = pull(
-            load_study(study), survey, wave, accept_changes=accept_changes, progress=progress
-        )
+        reports = pull_study(study, survey, wave, accept_changes=accept_changes, progress=progress)
     except CiEvalError as exc:
         raise _fail(exc) from None
     console.print(pull_table(reports))
@@ -86,42 +83,21 @@ def codebook_command(
     ] = None,
 ) -> None:
     """Show a survey's codebook and how each pulled wave fits it, or export one."""
-    from ci_eval.codebook import Codebook
-    from ci_eval.sources.pull import wave_codebook
-    from ci_eval.sources.waves import export_codebook, harmonisation_check, pulled_waves
-    from ci_eval.study import load_study
-    from ci_eval.terminal import codebook_table
+    from ci_eval.pipeline import export_wave_codebook, show_codebook
+    from ci_eval.terminal import codebook_lines, codebook_table
 
     try:
-        loaded = load_study(study)
-        config = loaded.survey(survey)
         if export is not None:
-            written = export_codebook(loaded, survey, wave, export)
+            written = export_wave_codebook(study, survey, wave, export)
             console.print(f"wrote {len(written.variables)} variables to {escape(str(export))}")
             return
-        path = loaded.path(config.codebook) if config.codebook else None
-        if path is not None and path.is_file():
-            codebook = Codebook.from_yaml(path)
-            console.print(codebook_table(codebook, loaded.study.languages))
-            for name, result in harmonisation_check(loaded, survey, codebook):
-                colour = "green" if result == "fits" else "yellow"
-                console.print(f"[{colour}]wave {name}:[/{colour}] {escape(result)}", soft_wrap=True)
-            return
-        waves = pulled_waves(loaded, survey)
-        if not waves:
-            console.print(
-                f"no codebook file and no pulled wave for {survey!r}: run `ci-eval pull` first"
-            )
-            return
-        console.print(
-            codebook_table(wave_codebook(loaded, survey, waves[-1]), loaded.study.languages)
-        )
-        console.print(
-            f"(from the latest snapshot of wave {waves[-1]}; save it with --export "
-            f"{config.codebook or f'surveys/{survey}/codebook.yaml'})"
-        )
+        shown, languages = show_codebook(study, survey)
     except CiEvalError as exc:
         raise _fail(exc) from None
+    if shown.codebook is not None:
+        console.print(codebook_table(shown.codebook, languages))
+    for line in codebook_lines(shown, survey):
+        console.print(line, soft_wrap=True)
 
 
 # --- theory of change, quality and demo commands ---
@@ -338,13 +314,10 @@ def report_program_command(
     The page shows the program's own values and its peer group's quartiles only; it is
     never part of the public site. Run `ci-eval run` first.
     """
-    from ci_eval.report.program_page import program_page
-    from ci_eval.study import load_study
+    from ci_eval.pipeline import write_program_page
 
     try:
-        if store is None:
-            store = study / "reports" / load_study(study).study.edition
-        path = program_page(store, program)
+        path = write_program_page(study, program, store)
     except CiEvalError as exc:
         raise _fail(exc) from None
     console.print(f"written (private, not in the public site): {path}")

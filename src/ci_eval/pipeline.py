@@ -625,6 +625,51 @@ def _store_root(study: Study) -> Path:
     return study.root / "reports" / study.study.edition
 
 
+# ---------------------------------------------------------------- commands on a study
+def pull_study(
+    study_dir: str | Path,
+    survey: str | None = None,
+    wave: str | None = None,
+    *,
+    accept_changes: bool = False,
+    progress: bool = False,
+) -> list[Any]:
+    """``ci-eval pull``: :func:`ci_eval.sources.pull.pull` on the study in ``study_dir``."""
+    from ci_eval.sources.pull import pull
+
+    study = load_study(study_dir)
+    return pull(study, survey, wave, accept_changes=accept_changes, progress=progress)
+
+
+def show_codebook(study_dir: str | Path, survey: str) -> tuple[Any, list[str]]:
+    """``ci-eval codebook``: a survey's codebook and how each pulled wave fits it
+    (:func:`ci_eval.sources.waves.survey_codebook`), with the study's languages."""
+    from ci_eval.sources.waves import survey_codebook
+
+    study = load_study(study_dir)
+    return survey_codebook(study, survey), list(study.study.languages)
+
+
+def export_wave_codebook(
+    study_dir: str | Path, survey: str, wave: str | None, path: str | Path
+) -> Codebook:
+    """``ci-eval codebook --export``: write the codebook of a wave's latest snapshot."""
+    from ci_eval.sources.waves import export_codebook
+
+    study = load_study(study_dir)
+    study.survey(survey)  # an unknown survey is named with the known ones
+    return export_codebook(study, survey, wave, Path(path))
+
+
+def write_program_page(study_dir: str | Path, program: str, store: str | Path | None) -> Path:
+    """``ci-eval report program``: one program's private page, from ``store`` (default:
+    the study's ``reports/<edition>``)."""
+    from ci_eval.report.program_page import program_page
+
+    root = Path(store) if store is not None else _store_root(load_study(study_dir))
+    return program_page(root, program)
+
+
 # ---------------------------------------------------------------- the model
 def load_study_model(study_dir: str | Path) -> tuple[Any, Path]:
     """The validated model named by ``[study] model``, checked against the study's

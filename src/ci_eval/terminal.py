@@ -19,8 +19,9 @@ from rich.table import Table
 
 from ci_eval.codebook import Codebook
 from ci_eval.sources.pull import PullReport
+from ci_eval.sources.waves import SurveyCodebook
 
-__all__ = ["codebook_table", "frame_table", "pull_lines", "pull_table"]
+__all__ = ["codebook_lines", "codebook_table", "frame_table", "pull_lines", "pull_table"]
 
 
 def _ids(ids: Sequence[int], limit: int = 8) -> str:
@@ -96,6 +97,26 @@ def codebook_table(codebook: Codebook, languages: Sequence[str] = ("en", "fr")) 
             escape(", ".join(f"{w}: {m.name}" for w, m in var.waves.items())),
         )
     return table
+
+
+def codebook_lines(shown: SurveyCodebook, survey: str) -> list[str]:
+    """How each pulled wave fits the codebook, or where the shown codebook came from.
+
+    >>> codebook_lines(SurveyCodebook(None, suggested_path="cb.yaml"), "youth")
+    ["no codebook file and no pulled wave for 'youth': run `ci-eval pull` first"]
+    """
+    if shown.codebook is None:
+        return [f"no codebook file and no pulled wave for {survey!r}: run `ci-eval pull` first"]
+    if shown.from_wave is not None:
+        return [
+            f"(from the latest snapshot of wave {shown.from_wave}; save it with --export "
+            f"{escape(shown.suggested_path)})"
+        ]
+    lines = []
+    for wave, result in shown.checks:
+        colour = "green" if result == "fits" else "yellow"
+        lines.append(f"[{colour}]wave {wave}:[/{colour}] {escape(result)}")
+    return lines
 
 
 def frame_table(frame: pd.DataFrame, title: str) -> Table:

@@ -4,6 +4,7 @@ of a wave's codebook (``ci-eval codebook``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ci_eval.codebook import Codebook
@@ -11,7 +12,13 @@ from ci_eval.errors import CiEvalError
 from ci_eval.sources.pull import load_responses, snapshot_store, type_responses, wave_codebook
 from ci_eval.sources.settings import SourceStudy
 
-__all__ = ["export_codebook", "harmonisation_check", "pulled_waves"]
+__all__ = [
+    "SurveyCodebook",
+    "export_codebook",
+    "harmonisation_check",
+    "pulled_waves",
+    "survey_codebook",
+]
 
 
 def pulled_waves(study: SourceStudy, survey: str) -> list[str]:
@@ -48,3 +55,30 @@ def export_codebook(study: SourceStudy, survey: str, wave: str | None, path: Pat
     codebook = wave_codebook(study, survey, chosen)
     codebook.to_yaml(path)
     return codebook
+
+
+@dataclass
+class SurveyCodebook:
+    """What ``ci-eval codebook`` shows of a survey: its codebook file and how each pulled
+    wave fits it (``checks``), or, without a codebook file, the latest pulled wave's own
+    codebook (``from_wave``); ``codebook`` is None when neither exists."""
+
+    codebook: Codebook | None
+    checks: list[tuple[str, str]] = field(default_factory=list)
+    from_wave: str | None = None
+    suggested_path: str = ""
+
+
+def survey_codebook(study: SourceStudy, survey: str) -> SurveyCodebook:
+    """A survey's codebook and its fit to the pulled waves (see :class:`SurveyCodebook`)."""
+    config = study.survey(survey)
+    path = study.path(config.codebook) if config.codebook else None
+    suggested = config.codebook or f"surveys/{survey}/codebook.yaml"
+    if path is not None and path.is_file():
+        codebook = Codebook.from_yaml(path)
+        return SurveyCodebook(codebook, harmonisation_check(study, survey, codebook))
+    waves = pulled_waves(study, survey)
+    if not waves:
+        return SurveyCodebook(None, suggested_path=suggested)
+    latest = wave_codebook(study, survey, waves[-1])
+    return SurveyCodebook(latest, from_wave=waves[-1], suggested_path=suggested)
