@@ -77,3 +77,18 @@ def test_program_pages_show_no_suppressed_value(demo):
         assert text.count("<tr>") == 2 * (len(latest) + 1)  # both languages, header + rows
         # value, p25, median, p75 of a suppressed row are symbols, in both languages
         assert text.count("<abbr title=") == 2 * 4 * int(latest["suppressed"].sum())
+
+
+def test_benchmark_uses_the_runs_stages_and_tables(demo, tmp_path):
+    from ci_eval.pipeline import benchmark_program
+    from ci_eval.sources.pull import load_responses
+    from ci_eval.study import load_study
+
+    own = tmp_path / "own.csv"
+    load_responses(load_study(demo), "youth", "2024").head(60).to_csv(own, index=False)
+    tables = benchmark_program(demo, "P0001", data=own, out=tmp_path / "out")
+    stored = pd.read_parquet(demo / "reports/2024/tables/programs/P0001.parquet")
+    pd.testing.assert_frame_equal(tables["benchmark_P0001"], stored)
+    youth = tables["benchmark_P0001_youth"]
+    assert (youth["n"].dropna() <= 60).all() and youth["national"].notna().any()
+    assert (tmp_path / "out/benchmark_P0001_youth.csv").exists()

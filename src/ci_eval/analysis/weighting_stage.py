@@ -153,6 +153,41 @@ def weight_wave(
             f"{where} design_weight {weight!r} is not a column of the {survey} data"
         )
     weights = data[weight].to_numpy(float) if weight else np.ones(len(data))
+    totals, shown = _population_totals(data, settings, targets, survey, wave, where)
+    design = SurveyDesign(
+        data,
+        ids=settings.get("ids"),
+        strata=settings.get("strata"),
+        weights=weights,
+        lonely_psu=settings.get("lonely_psu", "adjust"),
+    )
+    before = design.weights.to_numpy()
+    design, iterations, trimmed, converged, margin_frame = _adjust_to_totals(
+        design, totals, settings, where
+    )
+    w = design.weights.to_numpy()
+    if len(margin_frame):
+        margin_frame["after"] = _recount(design.data, margin_frame, w)
+        margin_frame["before"] = _recount(design.data, margin_frame, before)
+        margin_frame["level"] = [
+            shown[m].get(str(level), str(level))
+            for m, level in zip(margin_frame["margin"], margin_frame["level"], strict=True)
+        ]
+    diagnostics = _diagnostics(w, iterations, trimmed, converged)
+    return WeightedWave(survey, str(wave), design, diagnostics, margin_frame)
+
+
+def _population_totals(
+    data: pd.DataFrame,
+    settings: Mapping[str, Any],
+    targets: pd.DataFrame | None,
+    survey: str,
+    wave: str,
+    where: str,
+) -> tuple[dict[str, pd.Series], dict[str, dict[str, str]]]:
+    """The population total of each level of each margin, keyed by the data's own level
+    values, and the targets' labels of those levels; a crossed margin adds its helper
+    column ``"a x b"`` to ``data``."""
     margins = [list(m) if isinstance(m, list | tuple) else [m] for m in settings.get("margins", [])]
     totals: dict[str, pd.Series] = {}
     shown: dict[str, dict[str, str]] = {}
@@ -167,14 +202,15 @@ def weight_wave(
             data[name] = _cell_text(data, variables)
         wanted = margin_totals(targets, variables, wave, f"{where} targets")
         totals[name], shown[name] = _as_data_categories(data[name], wanted, where, name)
-    design = SurveyDesign(
-        data,
-        ids=settings.get("ids"),
-        strata=settings.get("strata"),
-        weights=weights,
-        lonely_psu=settings.get("lonely_psu", "adjust"),
-    )
-    before = design.weights.to_numpy()
+    return totals, shown
+
+
+def _adjust_to_totals(
+    design: SurveyDesign, totals: dict[str, pd.Series], settings: Mapping[str, Any], where: str
+) -> tuple[SurveyDesign, int, bool, bool, pd.DataFrame]:
+    """Rake to the totals and trim as ``settings`` say: the design, raking iterations,
+    whether weights were trimmed, whether every raking converged, and the margins
+    before/after (as raking reports them)."""
     iterations, trimmed, converged = 0, False, True
     margin_frame = pd.DataFrame(columns=["margin", "level", "target", "before", "after"])
     trim = dict(settings.get("trim") or {})
@@ -205,16 +241,7 @@ def weight_wave(
             design = rake(design, totals, max_iter=max_iter, tol=tol)
             iterations += design.weighting_diagnostics.iterations
             converged = converged and design.weighting_diagnostics.converged
-    w = design.weights.to_numpy()
-    if len(margin_frame):
-        margin_frame["after"] = _recount(design.data, margin_frame, w)
-        margin_frame["before"] = _recount(design.data, margin_frame, before)
-        margin_frame["level"] = [
-            shown[m].get(str(level), str(level))
-            for m, level in zip(margin_frame["margin"], margin_frame["level"], strict=True)
-        ]
-    diagnostics = _diagnostics(w, iterations, trimmed, converged)
-    return WeightedWave(survey, str(wave), design, diagnostics, margin_frame)
+    return design, iterations, trimmed, converged, margin_frame
 
 
 def _as_data_categories(
