@@ -49,6 +49,7 @@ from pydantic import (
 )
 
 from ci_eval.errors import StudyError
+from ci_eval.results.disclosure import DisclosureRules
 
 STUDY_FILE = "ci-eval.toml"
 
@@ -185,13 +186,8 @@ class SurveyConfig(_Strict):
         return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
 
 
-class Disclosure(_Strict):
-    """The ``[disclosure]`` table (Statistics Canada CV practice by default)."""
-
-    min_cell: int = 10
-    cv_caution: float = 16.5
-    cv_suppress: float = 33.3
-    min_peers: int = 5
+Disclosure = DisclosureRules
+"""The ``[disclosure]`` table: :class:`ci_eval.results.disclosure.DisclosureRules`."""
 
 
 class Study(BaseModel):

@@ -16,9 +16,10 @@ from ci_eval.analysis.codes import code_sort_key, code_text
 from ci_eval.analysis.contribution.tables import contribution_id
 from ci_eval.analysis.indicators import universe_id
 from ci_eval.codebook import Codebook
+from ci_eval.results.contract import columns
 from ci_eval.toc.schema import Contribution, ToCModel
 
-COLUMNS = ["kind", "id", "parent", "en", "fr"]
+COLUMNS = columns("labels")
 KINDS = (
     "survey",
     "wave",
@@ -170,23 +171,27 @@ def _universe_label(expression: str, labels: Mapping[str, object]) -> dict[str, 
 def crossed_margin_labels(margins: pd.DataFrame, codebooks: Mapping[str, Codebook]) -> pd.DataFrame:
     """``level`` labels of crossed weighting margins (``"1:2"`` of ``age_band x gender_plus``).
 
-    Each part is labelled from the codebook of the margin's survey, joined with " / ".
+    Each part is labelled from the codebook of the margin's survey, joined with " / ". The
+    label's ``id`` joins the codes with ``":"`` and its ``parent`` the variables with ``" x "``
+    (the labels table is keyed by text); ``margins`` is the ``weighting_margins`` table.
 
     >>> cb = Codebook.from_dict({"survey": "s", "variables": [
     ...     {"name": "a", "type": "categorical",
     ...      "value_labels": {1: {"en": "Young", "fr": "Jeune"}}},
     ...     {"name": "b", "type": "categorical",
     ...      "value_labels": {2: {"en": "Men+", "fr": "Hommes+"}}}]})
-    >>> m = pd.DataFrame({"survey": ["s"], "margin": ["a x b"], "level": ["1:2"]})
+    >>> m = pd.DataFrame({"survey": ["s"], "variables": [["a", "b"]], "levels": [["1", "2"]]})
     >>> crossed_margin_labels(m, {"s": cb}).values.tolist()
     [['level', '1:2', 'a x b', 'Young / Men+', 'Jeune / Hommes+']]
     """
     rows = []
-    crossed = margins[margins["margin"].str.contains(" x ", regex=False)]
-    for survey, margin, level in crossed[["survey", "margin", "level"]].drop_duplicates().values:
+    seen = set()
+    for survey, variables, codes in margins[["survey", "variables", "levels"]].values:
+        key = (survey, tuple(variables), tuple(codes))
+        if len(variables) < 2 or key in seen:
+            continue
+        seen.add(key)
         codebook = codebooks.get(survey)
-        variables = margin.split(" x ")
-        codes = str(level).split(":")
         text = {"en": [], "fr": []}
         for variable, code in zip(variables, codes, strict=False):
             var = codebook.variables.get(variable) if codebook is not None else None
@@ -196,8 +201,8 @@ def crossed_margin_labels(margins: pd.DataFrame, codebooks: Mapping[str, Codeboo
         rows.append(
             {
                 "kind": "level",
-                "id": str(level),
-                "parent": margin,
+                "id": ":".join(codes),
+                "parent": " x ".join(variables),
                 "en": " / ".join(text["en"]),
                 "fr": " / ".join(text["fr"]),
             }

@@ -19,30 +19,12 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from ci_eval.errors import AnalysisError
+from ci_eval.results.contract import columns
 from ci_eval.toc.schema import ToCModel
 
-COLUMNS = [
-    "survey",
-    "indicator",
-    "domain",
-    "domain_value",
-    "baseline_wave",
-    "wave",
-    "baseline",
-    "estimate",
-    "change",
-    "se",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "q_value",
-    "direction",
-    "trend",
-    "suppressed",
-    "reason",
-]
+COLUMNS = columns("trends")
 TRENDS = ("improved", "steady", "worsened", "not_assessed")
-SCORECARD_COLUMNS = ["survey", "baseline_wave", "wave", "trend", "count", "total"]
+SCORECARD_COLUMNS = columns("scorecard")
 KEYS = ["indicator", "domain", "domain_value"]
 
 
