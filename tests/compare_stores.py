@@ -29,6 +29,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ci_eval.results.contract import is_private
+
 
 def entries(root: Path) -> dict[str, Path]:
     """``{table name: CSV path}`` of a store, public and private."""
@@ -98,7 +100,7 @@ RESTRUCTURED: dict[str, Callable[[pd.DataFrame, pd.DataFrame], tuple[pd.DataFram
 
 
 def _rule(name: str):
-    return _old_program if name.startswith("programs/") else RESTRUCTURED.get(name)
+    return _old_program if is_private(name) else RESTRUCTURED.get(name)
 
 
 def compare(old_root: Path, new_root: Path) -> dict[str, list[str]]:
