@@ -158,7 +158,7 @@ class ResultsStore:
                 self._remove(gone)
                 summary.removed.append(gone)
             new = dict(sorted({**kept, **entries}.items()))
-            if new != old or (not (self._base_dir(private) / INDEX).exists() and new):
+            if new != old:  # a missing index reads as empty, so a first write makes it
                 index["tables"] = new
                 text = json.dumps(index, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
                 _atomic_write(self._base_dir(private) / INDEX, text.encode())
