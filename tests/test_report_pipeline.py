@@ -22,8 +22,18 @@ from ci_eval.caching import import_closure, source_fingerprint
 from ci_eval.cli import app
 from ci_eval.errors import CiEvalError
 from ci_eval.pipeline import StageError, run_pipeline, verify_store
+from ci_eval.results import contract
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+MEANS = contract.TableSpec(
+    "means",
+    tuple(contract.Column(n, t) for n, t in
+          [("survey", "string"), ("wave", "string"), ("indicator", "string"), ("mean", "float64")]),
+    "Mean of every score (the fake estimate stage of these tests)",
+    "tests.test_report_pipeline",
+)  # fmt: skip
 
 
 def fake_estimate(study, model, codebooks, scored, clean, quality):
@@ -44,6 +54,7 @@ def study(tmp_path, monkeypatch) -> Path:
     shutil.copytree(REPO / "models", folder / "models")
     shutil.copytree(REPO / "surveys", folder / "surveys", ignore=shutil.ignore_patterns("raw"))
     monkeypatch.setattr(pipeline, "_estimate", fake_estimate)
+    monkeypatch.setitem(contract.TABLES, "means", MEANS)
     return folder
 
 

@@ -309,7 +309,7 @@ def report_program_command(
         Path | None, typer.Option(help="The results store (default: reports/<edition>).")
     ] = None,
 ) -> None:
-    """Write one program's private benchmark page to <store>/programs/<id>.html.
+    """Write one program's private benchmark page to <store>/private/programs/<id>/.
 
     The page shows the program's own values and its peer group's quartiles only; it is
     never part of the public site. Run `ci-eval run` first.

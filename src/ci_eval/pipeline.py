@@ -45,8 +45,9 @@ from ci_eval import __version__
 from ci_eval.caching import StageCache, sha256_path, sha256_tree, source_fingerprint, stage_key
 from ci_eval.codebook import Codebook
 from ci_eval.errors import AnalysisError, CiEvalError, ModelError, StudyError
-from ci_eval.manifest import package_versions, write_manifest
 from ci_eval.results import ResultsStore
+from ci_eval.results.contract import columns, is_private, program_of, program_table
+from ci_eval.results.manifest import package_versions, write_manifest
 from ci_eval.study import LimeSurveySource, Study, load_study
 
 
@@ -247,13 +248,14 @@ def _score(
 
 
 def toc_outcomes(model: Any) -> pd.DataFrame:
-    """The outcomes of the model for the diagram: ``outcome, level, leads_to`` (comma-joined)."""
+    """The outcomes of the model for the diagram: ``outcome, level, leads_to`` (a list)."""
     return pd.DataFrame(
         {
             "outcome": [o.id for o in model.outcomes],
             "level": [o.level for o in model.outcomes],
-            "leads_to": [",".join(o.leads_to) for o in model.outcomes],
-        }
+            "leads_to": [list(o.leads_to) for o in model.outcomes],
+        },
+        columns=columns("toc_outcomes"),
     )
 
 
@@ -279,44 +281,16 @@ def _estimate(
 
 
 def publish_tables(root: Path, tables: dict[str, pd.DataFrame]) -> ResultsStore:
-    """Write every table into a fresh store beside ``root``, then swap it in.
+    """Write the tables into the results store at ``root`` (public and private apart).
 
-    The previous ``tables/`` and ``index.json`` stay whole until the new ones are complete.
+    The one place a run writes the store: every table is checked against the results
+    contract first, only tables whose bytes changed are rewritten, tables the run no longer
+    produces are removed, and an index is rewritten only when it changed
+    (:meth:`ci_eval.results.ResultsStore.write_tables`).
     """
-    staging = root / ".cache" / "staging"
-    if staging.exists():
-        shutil.rmtree(staging)
-    store = ResultsStore(staging)
-    for name in sorted(tables):
-        private = name.startswith("programs/")
-        store.write(name, tables[name], _DESCRIPTIONS.get(name, name), private=private)
-    root.mkdir(parents=True, exist_ok=True)
-    old = root / ".cache" / "previous-tables"
-    if old.exists():
-        shutil.rmtree(old)
-    if (root / "tables").exists():
-        (root / "tables").rename(old)
-    (staging / "tables").rename(root / "tables")
-    (staging / "index.json").replace(root / "index.json")
-    if old.exists():
-        shutil.rmtree(old)
-    shutil.rmtree(staging)
-    return ResultsStore(root)
-
-
-_DESCRIPTIONS = {
-    "labels": "Labels (en, fr) of outcomes, indicators, variables, levels, surveys, universes",
-    "indicators": "Indicator estimates by survey, wave and domain, with disclosure flags",
-    "trends": "Change of each indicator since the baseline wave",
-    "scorecard": "Count of indicators by trend category",
-    "targets": "Progress of indicators towards their targets",
-    "contributions": "Contribution of mentoring to outcomes, by model",
-    "quality": "Responses excluded by each quality rule",
-    "toc_outcomes": "Outcomes of the theory of change and their links",
-    "weighting": "Weighting diagnostics per survey wave",
-    "weighting_margins": "Population margins before and after weighting",
-    "reliability": "Reliability (Cronbach's alpha) of the scales",
-}
+    store = ResultsStore(root)
+    store.write_tables(tables, remove_others=True)
+    return store
 
 
 # ---------------------------------------------------------------- running
@@ -593,7 +567,7 @@ def run_pipeline(
     store = publish_tables(root, tables)
     if "quality" in tables:
         tables["quality"].to_csv(root / "quality.csv", index=False, lineterminator="\n")
-    index = {name: store.entry(name)["sha256"] for name in store.names()}
+    index = store.sha256()
     site = None
     if report:
         runner.ctx.book = Path(book) if book else None
@@ -701,8 +675,9 @@ def benchmark_program(
 ) -> dict[str, pd.DataFrame]:
     """One program's private benchmark, from the same stages as ``ci-eval run``.
 
-    The stages run on the snapshots the last run pulled (nothing is pulled) and load from
-    its cache when their inputs are unchanged. Returns ``benchmark_<program>`` (the
+    The stages are those of ``ci-eval run`` (file sources are snapshotted when their bytes
+    changed, LimeSurvey sources are read from their latest snapshots, never pulled) and load
+    from its cache when their inputs are unchanged. Returns ``benchmark_<program>`` (the
     ``programs/<program>`` table of the run: own values, peer quartiles) and, with
     ``data`` (the program's own youth data, named as in the youth codebook),
     ``benchmark_<program>_youth`` beside the run's national ``indicators``. With ``out``,
@@ -715,10 +690,10 @@ def benchmark_program(
     """
     study = load_study(study_dir)
     cache = StageCache(_store_root(study) / ".cache")
-    tables, runner, _ = compute_tables(study, cache=cache, do_pull=False)
-    private = f"programs/{program}"
+    tables, runner, _ = compute_tables(study, cache=cache)
+    private = program_table(program)
     if private not in tables:
-        known = sorted(n.removeprefix("programs/") for n in tables if n.startswith("programs/"))
+        known = sorted(program_of(n) for n in tables if is_private(n))
         shown = ", ".join(known[:5]) + (", ..." if len(known) > 5 else "")
         raise AnalysisError(
             f"program {program!r} is not in the benchmark survey's latest wave "
@@ -786,7 +761,7 @@ def verify_store(store_dir: str | Path, reporter: Reporter = _quiet) -> Verifica
     if not (store_dir / "index.json").exists():
         raise StudyError(f"{store_dir}: not a results store (no index.json); run `ci-eval run`")
     study = load_study(store_dir.parent.parent)
-    from ci_eval.manifest import read_manifest
+    from ci_eval.results.manifest import read_manifest
 
     recorded = read_manifest(store_dir).get("inputs", {})
     now = study_inputs(study)
@@ -795,15 +770,13 @@ def verify_store(store_dir: str | Path, reporter: Reporter = _quiet) -> Verifica
     scratch = store_dir / ".cache" / "verify"
     if scratch.exists():
         shutil.rmtree(scratch)
-    fresh = ResultsStore(scratch)
-    for name in sorted(tables):
-        fresh.write(name, tables[name], name, private=name.startswith("programs/"))
+    fresh = publish_tables(scratch, tables)
     old = ResultsStore(store_dir)
     identical, different = [], []
     for name in sorted(set(old.names()) & set(fresh.names())):
         same = all(
-            (store_dir / "tables" / f"{name}{ext}").read_bytes()
-            == (scratch / "tables" / f"{name}{ext}").read_bytes()
+            old.path(name, ext).is_file()
+            and old.path(name, ext).read_bytes() == fresh.path(name, ext).read_bytes()
             for ext in (".csv", ".parquet")
         )
         (identical if same else different).append(name)

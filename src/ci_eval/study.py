@@ -48,6 +48,7 @@ from pydantic import (
 )
 
 from ci_eval.errors import StudyError
+from ci_eval.results.disclosure import DisclosureRules
 from ci_eval.sources.settings import FileSource, LimeSurveySource, Source
 
 STUDY_FILE = "ci-eval.toml"
@@ -145,13 +146,8 @@ class SurveyConfig(_Strict):
         return self.id or DEFAULT_ID
 
 
-class Disclosure(_Strict):
-    """The ``[disclosure]`` table (Statistics Canada CV practice by default)."""
-
-    min_cell: int = 10
-    cv_caution: float = 16.5
-    cv_suppress: float = 33.3
-    min_peers: int = 5
+Disclosure = DisclosureRules
+"""The ``[disclosure]`` table: :class:`ci_eval.results.disclosure.DisclosureRules`."""
 
 
 class Study(BaseModel):

@@ -34,23 +34,11 @@ import pandas as pd
 
 from ci_eval.analysis.codes import codes_text
 from ci_eval.errors import AnalysisError
+from ci_eval.results.contract import columns, spec
 from ci_eval.survey import SurveyDesign, calibrate, rake, trim_weights
 
-WEIGHTING_COLUMNS = [
-    "survey",
-    "wave",
-    "n",
-    "sum_weights",
-    "kish_deff",
-    "effective_n",
-    "min",
-    "max",
-    "ratio",
-    "iterations",
-    "converged",
-    "trimmed",
-]
-MARGIN_COLUMNS = ["survey", "wave", "margin", "level", "target", "before", "after"]
+WEIGHTING_COLUMNS = columns("weighting")
+MARGIN_COLUMNS = columns("weighting_margins")
 CROSS = " x "
 
 
@@ -173,8 +161,14 @@ def weight_wave(
             shown[m].get(str(level), str(level))
             for m, level in zip(margin_frame["margin"], margin_frame["level"], strict=True)
         ]
+        margin_frame = _with_lists(margin_frame, {margin_name(v): v for v in _margins(settings)})
     diagnostics = _diagnostics(w, iterations, trimmed, converged)
     return WeightedWave(survey, str(wave), design, diagnostics, margin_frame)
+
+
+def _margins(settings: Mapping[str, Any]) -> list[list[str]]:
+    """The ``margins`` setting as lists of variables (a single name is a one-variable margin)."""
+    return [list(m) if isinstance(m, list | tuple) else [m] for m in settings.get("margins", [])]
 
 
 def _population_totals(
@@ -188,7 +182,7 @@ def _population_totals(
     """The population total of each level of each margin, keyed by the data's own level
     values, and the targets' labels of those levels; a crossed margin adds its helper
     column ``"a x b"`` to ``data``."""
-    margins = [list(m) if isinstance(m, list | tuple) else [m] for m in settings.get("margins", [])]
+    margins = _margins(settings)
     totals: dict[str, pd.Series] = {}
     shown: dict[str, dict[str, str]] = {}
     for variables in margins:
@@ -242,6 +236,21 @@ def _adjust_to_totals(
             iterations += design.weighting_diagnostics.iterations
             converged = converged and design.weighting_diagnostics.converged
     return design, iterations, trimmed, converged, margin_frame
+
+
+def _with_lists(frame: pd.DataFrame, crossings: Mapping[str, list[str]]) -> pd.DataFrame:
+    """Add the contract's ``variables`` and ``levels`` (lists) of each margin row.
+
+    The cell text of a crossed margin joins the codes with ``":"`` (:func:`_cell_text`), so
+    this is where it is taken apart, once, for the results table.
+    """
+    frame = frame.copy()
+    frame["variables"] = [list(crossings.get(m, [m])) for m in frame["margin"]]
+    frame["levels"] = [
+        str(level).split(":") if len(v) > 1 else [str(level)]
+        for v, level in zip(frame["variables"], frame["level"], strict=True)
+    ]
+    return frame
 
 
 def _as_data_categories(
@@ -310,6 +319,8 @@ def weighting_tables(waves: Sequence[WeightedWave]) -> tuple[pd.DataFrame, pd.Da
     >>> summary, margins = weighting_tables([ww])
     >>> summary["effective_n"].round(3).tolist(), margins["after"].tolist()
     ([2.667], [5.0, 5.0])
+    >>> margins["variables"].tolist(), margins["levels"].tolist()
+    ([['g'], ['g']], [['1'], ['2']])
     """
     waves = sorted(waves, key=lambda ww: (ww.survey, ww.wave))
     rows = [{"survey": ww.survey, "wave": ww.wave, **ww.diagnostics} for ww in waves]
@@ -317,7 +328,6 @@ def weighting_tables(waves: Sequence[WeightedWave]) -> tuple[pd.DataFrame, pd.Da
     frames = [ww.margins.assign(survey=ww.survey, wave=ww.wave) for ww in waves if len(ww.margins)]
     if frames:
         margins = pd.concat(frames, ignore_index=True)[MARGIN_COLUMNS]
-        margins["level"] = margins["level"].astype(str)
     else:
-        margins = pd.DataFrame(columns=MARGIN_COLUMNS)
+        margins = spec("weighting_margins").empty()
     return summary, margins

@@ -27,20 +27,10 @@ from ci_eval.analysis.contribution.regression import (
     replicate_vcov,
     replicate_weights,
 )
+from ci_eval.results.contract import columns
 from ci_eval.survey import SurveyDesign
 
-COLUMNS = [
-    "population",
-    "scenario",
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "change",
-    "change_ci_low",
-    "change_ci_high",
-    "n",
-]
+COLUMNS = columns("gap_projection")[2:]  # without contribution and wave
 
 
 def gap_projection(
