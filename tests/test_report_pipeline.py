@@ -152,7 +152,18 @@ def test_a_missing_data_file_names_the_file_and_the_setting(study):
 def test_benchmark_names_a_program_that_is_not_in_the_survey(study, monkeypatch):
     def with_programs(*args):
         tables = fake_estimate(*args)
-        tables["programs/P0001"] = pd.DataFrame({"indicator": ["x"], "value": [0.5]})
+        row = contract.spec("programs/P0001").empty()
+        row.loc[0] = {
+            "indicator": "x",
+            "wave": "2024",
+            "value": 0.5,
+            "peer_group": "all",
+            "peer_n": 5,
+            "symbol": "",
+            "suppressed": False,
+            "reason": "",
+        }
+        tables["programs/P0001"] = row.astype(contract.spec("programs/P0001").empty().dtypes)
         return tables
 
     monkeypatch.setattr(pipeline, "_estimate", with_programs)
