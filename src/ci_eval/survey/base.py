@@ -35,6 +35,8 @@ from ci_eval.survey.variables import (
 )
 
 CIPROP_METHODS = ("logit", "likelihood", "xlogit", "mean", "asin", "beta")
+#: the named rules of the ``df=`` argument of the estimators (see :meth:`DesignBase.mean`)
+DF_RULES = ("design", "estimate")
 
 
 class DesignBase:
@@ -93,8 +95,23 @@ class DesignBase:
 
     @property
     def degf(self) -> float:
-        """Design degrees of freedom (R's ``degf``)."""
-        return self._degf()
+        """Design degrees of freedom (R's ``degf``), of the subpopulation for a subset design.
+
+        As R's ``degf(subset(design, ...))``: the PSUs minus the strata that keep a row of
+        positive weight in the subset (a replicate design: the rank of its replicate weights).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ci_eval.survey import SurveyDesign
+        >>> df = pd.DataFrame({"psu": [1, 2, 3, 4], "g": ["a", "a", "a", "b"]})
+        >>> d = SurveyDesign(df, ids="psu", weights=[1.0] * 4)
+        >>> d.degf, d.subset("g == 'a'").degf
+        (3.0, 2.0)
+        """
+        if self._subset is None:
+            return self._degf()
+        return self._degf(np.flatnonzero(self._subset & (self._w != 0)))
 
     def mean(
         self,
@@ -107,8 +124,12 @@ class DesignBase:
         """Weighted means (proportions per level for categorical variables), as ``svymean``.
 
         ``by`` gives domain estimates (as ``svyby``); ``df`` sets the intervals: ``None`` for
-        normal intervals (R's ``confint`` default), ``"design"`` for t with the design degrees of
-        freedom, or a number.
+        normal intervals (R's ``confint`` default), a number for t on that many degrees of
+        freedom, ``"design"`` for t on the design's degrees of freedom :attr:`degf` (R's
+        ``confint(est, df = degf(design))``: one value for every domain, rows with a missing
+        value included), or ``"estimate"`` for t on the degrees of freedom of the rows that enter
+        each estimate (the PSUs of its domain that keep a value; a PSU whose values are all
+        missing, or outside the domain, does not count).
         """
         am = analysis_matrix(self.data, vars)
         return self._linear(am, by, na_rm, conf_level, df, kind="mean")
@@ -513,8 +534,10 @@ class DesignBase:
     ) -> np.ndarray:
         if df is None or isinstance(df, int | float):
             return np.full((dom.count, 1), critical_value(conf_level, df))
-        if df != "design":
-            raise DesignError(f"df={df!r}: use None (normal), 'design' or a number")
+        if df not in DF_RULES:
+            raise DesignError(f"df={df!r}: use None (normal), a number, 'design' or 'estimate'")
+        if df == "design":
+            return np.full((dom.count, 1), critical_value(conf_level, self.degf))
         code = np.maximum(dom.code, 0)
         dfs = [
             self._degf(np.flatnonzero(keep & (code == d) & (self._w != 0)))
