@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import special, stats
 
 from ci_eval.errors import DesignError
+from ci_eval.survey.design_covariance import is_calibrated
 from ci_eval.survey.frames import critical_value, result_frame
 from ci_eval.survey.quantile import weighted_quantile
 from ci_eval.survey.variables import (
@@ -299,6 +300,12 @@ class DesignBase:
         method), ``mean`` (Wald on the proportion), ``asin`` (arcsine square root) and ``beta``
         (Korn and Graubard 1998, with the effective sample size). Intervals use t with the
         design degrees of freedom unless ``df`` is given.
+
+        As R, ``beta`` scales the effective sample size by ``t(n - 1) / t(degf)`` quantiles with
+        ``n`` the rows of the domain's design: for a calibrated (post-stratified, raked) design
+        that is every row of the design, since R's domains of it keep the other rows with
+        weight 0, and for any other design the domain's rows (R is inconsistent here; ci_eval
+        follows it).
         """
         if method not in CIPROP_METHODS:
             raise DesignError(
@@ -335,7 +342,8 @@ class DesignBase:
             # R: degf of the (domain's) design, rows with a missing value included
             rows = np.flatnonzero((dom.code == d) & (self._w != 0))
             dfd = self._degf(rows) if df is None else df
-            in_domain = int(np.sum(dom.code == d))
+            # R's nrow(design) of the domain's design: every row for a calibrated design
+            in_domain = len(self.data) if is_calibrated(self) else int(np.sum(dom.code == d))
             # logit: the interval is Wald on the logit scale, with that scale's own variance
             se_d = np.sqrt(v_link[d, 0]) * p[d] * (1 - p[d]) if method == "logit" else se[d]
             if method == "likelihood":
