@@ -67,3 +67,15 @@ def test_subset_without_rows_of_positive_weight_has_no_psu() -> None:
     d = SurveyDesign(df, ids="psu", weights=np.array([0.0, 1.0, 1.0]))
     assert d.subset("g == 'b'").degf == 1.0
     assert d.degf == 1.0  # R: degf counts only rows of positive weight
+
+
+# --- 3. svyciprop(method="beta") ignores df ------------------------------------------------------
+
+
+def test_beta_interval_ignores_df(clus1_na: SurveyDesign) -> None:
+    base = clus1_na.ciprop("sch_wide", category="Yes", method="beta")
+    for df in (3, 30.5, np.inf):
+        other = clus1_na.ciprop("sch_wide", category="Yes", method="beta", df=df)
+        pd.testing.assert_frame_equal(base, other)
+    logit = clus1_na.ciprop("sch_wide", category="Yes", method="logit", df=3)
+    assert logit["ci_low"].iloc[0] != clus1_na.ciprop("sch_wide", category="Yes")["ci_low"].iloc[0]

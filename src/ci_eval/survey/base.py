@@ -299,7 +299,8 @@ class DesignBase:
         design effect; :mod:`ci_eval.survey.profile_ci`), ``xlogit`` (the same by the delta
         method), ``mean`` (Wald on the proportion), ``asin`` (arcsine square root) and ``beta``
         (Korn and Graubard 1998, with the effective sample size). Intervals use t with the
-        design degrees of freedom unless ``df`` is given.
+        design degrees of freedom unless ``df`` is given; ``beta`` always uses the design's, as
+        R's ``svyciprop`` does (it ignores ``df`` there).
 
         As R, ``beta`` scales the effective sample size by ``t(n - 1) / t(degf)`` quantiles with
         ``n`` the rows of the domain's design: for a calibrated (post-stratified, raked) design
@@ -341,7 +342,8 @@ class DesignBase:
         for d in range(dom.count):
             # R: degf of the (domain's) design, rows with a missing value included
             rows = np.flatnonzero((dom.code == d) & (self._w != 0))
-            dfd = self._degf(rows) if df is None else df
+            # R's beta interval uses degf(design) whatever df is
+            dfd = self._degf(rows) if df is None or method == "beta" else df
             # R's nrow(design) of the domain's design: every row for a calibrated design
             in_domain = len(self.data) if is_calibrated(self) else int(np.sum(dom.code == d))
             # logit: the interval is Wald on the logit scale, with that scale's own variance
