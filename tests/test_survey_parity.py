@@ -6,6 +6,8 @@ here pin the options that keep ci_eval's earlier behaviour and the properties R'
 
 from __future__ import annotations
 
+import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,7 @@ from scipy import stats
 
 from ci_eval.errors import DesignError
 from ci_eval.survey import SurveyDesign
+from ci_eval.survey.hadamard import stored
 
 DATA = Path(__file__).parent / "reference" / "data"
 
@@ -79,3 +82,35 @@ def test_beta_interval_ignores_df(clus1_na: SurveyDesign) -> None:
         pd.testing.assert_frame_equal(base, other)
     logit = clus1_na.ciprop("sch_wide", category="Yes", method="logit", df=3)
     assert logit["ci_low"].iloc[0] != clus1_na.ciprop("sch_wide", category="Yes")["ci_low"].iloc[0]
+
+
+# --- 4. BRR with R's Hadamard matrices -----------------------------------------------------------
+
+HADAMARD = json.loads((DATA / "brr_hadamard.json").read_text(encoding="utf-8"))
+
+
+def _hex_rows(rows: list[str], width: int) -> np.ndarray:
+    """Rows of hexadecimal digits (make_parity.R's bits()) as a 0/1 matrix ``width`` wide."""
+    bits = [[(int(c, 16) >> (3 - b)) & 1 for c in row for b in range(4)][:width] for row in rows]
+    return np.asarray(bits)
+
+
+def test_stored_matrices_are_r_s() -> None:
+    for size in ("28", "36"):
+        np.testing.assert_array_equal(
+            stored(int(size)), _hex_rows(HADAMARD["stored"][size], int(size))
+        )
+
+
+@pytest.mark.parametrize("case", HADAMARD["brr"], ids=lambda c: f"{c['pairs']}pairs")
+def test_brr_weights_are_r_s_for_every_size(case: dict) -> None:
+    """R's as.svrepdesign(type = "BRR") replicate weights, for 2..64 pairs of PSUs."""
+    pairs = pd.read_csv(DATA / "brr_pairs.csv")
+    data = pairs[pairs["h"] <= case["pairs"]].reset_index(drop=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback warning any more
+        rep = SurveyDesign(data, ids="psu", strata="h", weights="w").as_replicate("BRR")
+    r_psu = _hex_rows(case["psu_rows"], case["replicates"])
+    r_factor = 2.0 * r_psu[np.asarray(case["psu_of_row"]) - 1]
+    assert rep.n_replicates == case["replicates"]
+    np.testing.assert_array_equal(rep.repweights / data["w"].to_numpy()[:, None], r_factor)
