@@ -114,3 +114,31 @@ def test_brr_weights_are_r_s_for_every_size(case: dict) -> None:
     r_factor = 2.0 * r_psu[np.asarray(case["psu_of_row"]) - 1]
     assert rep.n_replicates == case["replicates"]
     np.testing.assert_array_equal(rep.repweights / data["w"].to_numpy()[:, None], r_factor)
+
+
+# --- 6. quantile intervals -----------------------------------------------------------------------
+
+
+def test_quantile_interval_needs_a_replicate_design(clus1_na: SurveyDesign) -> None:
+    with pytest.raises(DesignError, match="'quantile' needs a replicate design"):
+        clus1_na.quantile("api00", 0.5, interval_type="quantile")
+    with pytest.raises(DesignError, match="interval_type='score'"):
+        clus1_na.quantile("api00", 0.5, interval_type="score")
+
+
+def test_replicate_quantile_answers_beta_with_mean_as_r(clus1_na: SurveyDesign) -> None:
+    rep = clus1_na.as_replicate("JK1")
+    mean = rep.quantile("api00", [0.25, 0.5], interval_type="mean")
+    for kind in ("beta", "xlogit", "asin"):
+        pd.testing.assert_frame_equal(rep.quantile("api00", [0.25, 0.5], interval_type=kind), mean)
+
+
+def test_interval_types_share_the_estimate(clus1_na: SurveyDesign) -> None:
+    frames = [
+        clus1_na.quantile("api00", [0.1, 0.5], interval_type=kind)
+        for kind in ("mean", "beta", "xlogit", "asin")
+    ]
+    for frame in frames[1:]:
+        np.testing.assert_array_equal(frame["estimate"], frames[0]["estimate"])
+        assert (frame["ci_low"] <= frame["estimate"]).all()
+        assert (frame["estimate"] <= frame["ci_high"]).all()

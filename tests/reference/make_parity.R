@@ -268,6 +268,66 @@ for (strict in c(FALSE, TRUE)) {
          note = "R raises the zero weights (every 5th row) to the lower bound")
 }
 
+# ---- 6. quantile intervals (svyquantile's interval.type) ------------------------------------
+family <- "quantile"
+quantile_rows <- function(obj, variable, probs, by = NULL) {
+  m <- obj[[variable]]
+  lapply(seq_along(probs), function(i) {
+    row <- list(variable = variable, level = as.character(probs[i]))
+    if (!is.null(by)) row$by <- by
+    c(row, list(estimate = num(m[i, 1]), se = num(m[i, 4]), ci_low = num(m[i, 2]),
+                ci_high = num(m[i, 3])))
+  })
+}
+probs <- c(0.25, 0.5, 0.9)
+for (type in c("beta", "xlogit", "asin")) {
+  for (rule in c("math", "school")) {
+    q <- svyquantile(~api00, dclus1, probs, interval.type = type, qrule = rule)
+    record(sprintf("par_dclus1_quantile_%s_%s", type, rule),
+           sprintf("svyquantile(~api00, dclus1, c(0.25, 0.5, 0.9), interval.type = '%s', qrule = '%s')",
+                   type, rule),
+           "apiclus1_na", clus1,
+           fn_call("quantile", vars = "api00", q = probs, interval_type = type, qrule = rule),
+           quantile_rows(q, "api00", probs))
+  }
+}
+q <- svyquantile(~api00_na, dclus1, probs, interval.type = "beta", na.rm = TRUE, df = 30)
+record("par_dclus1_quantile_beta_narm_df30",
+       "svyquantile(~api00_na, dclus1, c(0.25, 0.5, 0.9), interval.type = 'beta', na.rm = TRUE, df = 30)",
+       "apiclus1_na", clus1,
+       fn_call("quantile", vars = "api00_na", q = probs, interval_type = "beta", na_rm = TRUE, df = 30),
+       quantile_rows(q, "api00_na", probs),
+       note = "beta: the share's interval uses nrow(design) and degf(design); df = 30 only sets the se")
+for (w in list(list("ps", dclus1p, ps_spec), list("plain", dclus1, NULL))) {
+  q <- svyquantile(~api00, subset(w[[2]], stype == "M"), 0.5, interval.type = "beta")
+  record(sprintf("par_dclus1_%s_subset_m_quantile_beta", w[[1]]),
+         "svyquantile(~api00, subset(<dclus1>, stype == 'M'), 0.5, interval.type = 'beta')",
+         "apiclus1_na", clus1,
+         fn_call("quantile", vars = "api00", q = 0.5, interval_type = "beta"),
+         quantile_rows(q, "api00", 0.5), subset = "stype == 'M'", weighting = w[[3]],
+         note = "nrow(design) is every row of a calibrated design, the subset's rows otherwise")
+}
+boot50 <- load_data("apiclus1_bootstrap50")
+bs_frame <- cbind(na1, boot50)
+bs <- svrepdesign(data = bs_frame, repweights = bs_frame[, names(boot50)], weights = ~pw,
+                  type = "bootstrap", combined.weights = TRUE, scale = 0.021865889212828,
+                  rscales = 1, mse = FALSE)
+boot_spec <- list(type = "bootstrap", repweights_file = "apiclus1_bootstrap50.csv",
+                  scale = 0.021865889212828, rscales = 1, mse = FALSE, combined_weights = TRUE)
+for (type in c("quantile", "beta")) {
+  for (rule in c("math", "school")) {
+    q <- svyquantile(~api00, bs, probs, interval.type = type, qrule = rule)
+    record(sprintf("par_dclus1_boot50_quantile_%s_%s", type, rule),
+           sprintf("svyquantile(~api00, bs, c(0.25, 0.5, 0.9), interval.type = '%s', qrule = '%s')",
+                   type, rule),
+           "apiclus1_na", clus1,
+           fn_call("quantile", vars = "api00", q = probs, interval_type = type, qrule = rule),
+           quantile_rows(q, "api00", probs), replicate = boot_spec,
+           note = if (type == "beta") "R's replicate svyquantile ignores interval.type other than 'quantile' (Woodruff 'mean')" else
+             "replicate quantiles, se from svrVar")
+  }
+}
+
 source_line <- paste0(R.version.string, ", survey ", packageVersion("survey"), ", jsonlite ",
                       packageVersion("jsonlite"))
 ids <- vapply(cases, function(x) x$id, "")

@@ -31,6 +31,7 @@ from scipy import special
 from ci_eval.errors import DesignError
 from ci_eval.survey.base import DesignBase, domain_totals
 from ci_eval.survey.grouped import grouped_sums
+from ci_eval.survey.quantile import weighted_quantile
 from ci_eval.survey.variables import as_list, check_columns, numeric_column
 
 REPLICATE_TYPES = ("JK1", "JKn", "bootstrap", "BRR", "Fay", "other")
@@ -291,6 +292,33 @@ class ReplicateDesign(DesignBase):
         est = variance(full)
         v = self._cell_variance(est, variance(reps))
         return self._frame(names, [None] * p, dom, est, v, bad, keep, conf_level, df)
+
+    # --- quantile intervals (DesignBase.quantile) ----------------------------------------------
+
+    def _share_interval(
+        self,
+        share: float,
+        var: float,
+        interval_type: str,
+        conf_level: float,
+        df: float,
+        design_df: float,
+        n_rows: int,
+    ) -> tuple[float, float]:
+        """R's replicate ``svyquantile`` calls ``woodruffCI`` without the interval type: always
+        the Wald (``"mean"``) interval of the share."""
+        return super()._share_interval(share, var, "mean", conf_level, df, design_df, n_rows)
+
+    def _replicate_quantile_se(
+        self, x: np.ndarray, rows: np.ndarray, p: float, qhat: float, qrule: str
+    ) -> float:
+        """Standard error of the ``p`` quantile of ``x`` over ``rows`` from the quantiles of
+        every replicate (R's ``repCI``, ``interval.type = "quantile"``)."""
+        rw = self.repweights[rows]
+        reps = np.array(
+            [weighted_quantile(x[rows], rw[:, r], p, qrule) for r in range(rw.shape[1])]
+        )
+        return float(np.sqrt(self.replicate_variance(np.array([qhat]), reps[:, None])[0, 0]))
 
     # --- variance engine ---------------------------------------------------------------------
 
