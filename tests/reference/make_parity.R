@@ -328,6 +328,19 @@ for (type in c("quantile", "beta")) {
   }
 }
 
+# ---- 7. replicate designs: svyciprop(method = "likelihood") ---------------------------------
+family <- "replicate"
+jk1 <- as.svrepdesign(dclus1, type = "JK1")
+p <- svyciprop(~I(sch_wide == "Yes"), jk1, method = "likelihood")
+row <- ciprop_row(p, "sch_wide", "Yes")
+row$ci_low <- NULL
+row$ci_high <- NULL
+record("par_dclus1_jk1_ciprop_likelihood",
+       "svyciprop(~I(sch.wide == 'Yes'), as.svrepdesign(dclus1, type = 'JK1'), method = 'likelihood')",
+       "apiclus1_na", clus1, fn_call("ciprop", var = "sch_wide", category = "Yes", method = "likelihood"),
+       list(row), replicate = list(type = "JK1"),
+       note = "R gives the estimate and se and a missing (NA) interval; the test checks the NaN limits")
+
 source_line <- paste0(R.version.string, ", survey ", packageVersion("survey"), ", jsonlite ",
                       packageVersion("jsonlite"))
 ids <- vapply(cases, function(x) x$id, "")

@@ -14,6 +14,7 @@ call's variables leave the estimate, never the design (their PSUs and strata sta
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,7 +22,7 @@ import pandas as pd
 from scipy import special, stats
 
 from ci_eval.errors import DesignError
-from ci_eval.survey.design_covariance import is_calibrated
+from ci_eval.survey.design_covariance import is_calibrated, is_replicate
 from ci_eval.survey.frames import critical_value, result_frame
 from ci_eval.survey.quantile import weighted_quantile
 from ci_eval.survey.variables import (
@@ -355,7 +356,9 @@ class DesignBase:
         default), ``likelihood`` (profile likelihood of the quasi-binomial fit, adjusted to the
         design effect; :mod:`ci_eval.survey.profile_ci`), ``xlogit`` (the same by the delta
         method), ``mean`` (Wald on the proportion), ``asin`` (arcsine square root) and ``beta``
-        (Korn and Graubard 1998, with the effective sample size). Intervals use t with the
+        (Korn and Graubard 1998, with the effective sample size; on a replicate design
+        ``likelihood`` gives the estimate and standard error with missing limits, as R). Intervals
+        use t with the
         design degrees of freedom unless ``df`` is given; ``beta`` always uses the design's, as
         R's ``svyciprop`` does (it ignores ``df`` there).
 
@@ -365,6 +368,14 @@ class DesignBase:
         weight 0, and for any other design the domain's rows (R is inconsistent here; ci_eval
         follows it).
         """
+        if method == "likelihood" and is_replicate(self):
+            warnings.warn(
+                "ciprop(method='likelihood') has no interval on a replicate design (the profile "
+                "likelihood needs a model-based variance); the limits are missing, as in R. Use "
+                "method='logit', 'xlogit' or 'beta' for an interval",
+                UserWarning,
+                stacklevel=2,
+            )
         if method not in CIPROP_METHODS:
             raise DesignError(
                 f"ciprop method {method!r} is not supported; use one of {', '.join(CIPROP_METHODS)}"
@@ -407,7 +418,7 @@ class DesignBase:
             se_d = np.sqrt(v_link[d, 0]) * p[d] * (1 - p[d]) if method == "logit" else se[d]
             if method == "likelihood":
                 lo[d], hi[d] = np.nan, np.nan
-                if not bad[d, 0]:
+                if not bad[d, 0] and not is_replicate(self):
                     lo[d], hi[d] = self._likelihood_interval(y, dom.code == d, conf_level, dfd)
                 continue
             lo[d], hi[d] = _prop_interval(p[d], se_d, method, conf_level, dfd, in_domain)
