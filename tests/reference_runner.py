@@ -96,6 +96,7 @@ def _replicate(case: Case, design, df: pd.DataFrame):
             scale=rep["scale"],
             rscales=rep["rscales"],
             mse=rep["mse"],
+            **{k: rep[k] for k in ("fpc", "fpctype") if k in rep},
         )
     as_replicate = _feature(design, "as_replicate", f"as_replicate({kind!r})")
     extra = {k: v for k, v in rep.items() if k != "type"}

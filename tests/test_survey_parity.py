@@ -16,7 +16,7 @@ import pytest
 from scipy import stats
 
 from ci_eval.errors import DesignError
-from ci_eval.survey import SurveyDesign
+from ci_eval.survey import ReplicateDesign, SurveyDesign
 from ci_eval.survey.hadamard import stored
 
 DATA = Path(__file__).parent / "reference" / "data"
@@ -142,3 +142,23 @@ def test_interval_types_share_the_estimate(clus1_na: SurveyDesign) -> None:
         np.testing.assert_array_equal(frame["estimate"], frames[0]["estimate"])
         assert (frame["ci_low"] <= frame["estimate"]).all()
         assert (frame["estimate"] <= frame["ci_high"]).all()
+
+
+# --- 7. replicate designs with a finite-population correction -----------------------------------
+
+
+def test_replicate_fpc_scales_the_variance() -> None:
+    df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 6.0], "w": [1.0] * 4})
+    reps = (1 - np.eye(4)) * 4 / 3
+    plain = ReplicateDesign(df, repweights=reps, weights="w", type="JK1", scale=0.75)
+    with_fpc = ReplicateDesign(
+        df, repweights=reps, weights="w", type="JK1", scale=0.75, fpc=0.2, fpctype="fraction"
+    )
+    se, se_fpc = plain.mean("y")["se"].iloc[0], with_fpc.mean("y")["se"].iloc[0]
+    assert se_fpc == pytest.approx(se * np.sqrt(0.8), rel=1e-14)
+    with pytest.raises(DesignError, match="fpctype="):
+        ReplicateDesign(df, repweights=reps, weights="w", type="JK1", scale=0.75, fpc=0.2)
+    with pytest.raises(DesignError, match="not available for type='bootstrap'"):
+        ReplicateDesign(
+            df, repweights=reps, weights="w", type="bootstrap", fpc=0.2, fpctype="correction"
+        )

@@ -341,6 +341,32 @@ record("par_dclus1_jk1_ciprop_likelihood",
        list(row), replicate = list(type = "JK1"),
        note = "R gives the estimate and se and a missing (NA) interval; the test checks the NaN limits")
 
+# svrepdesign(fpc =, fpctype =): JK1 weights of apiclus1 without fpc (data/apiclus1_jk1.csv,
+# already multiplied by the sampling weights), with the first-stage sampling fraction 15/757
+dclus1_nofpc <- svydesign(id = ~dnum, weights = ~pw, data = na1)
+jk1_weights <- unclass(weights(as.svrepdesign(dclus1_nofpc, type = "JK1", compress = FALSE), "analysis"))
+jk1_weights <- matrix(as.numeric(jk1_weights), nrow = nrow(na1))
+colnames(jk1_weights) <- paste0("jk", seq_len(ncol(jk1_weights)))
+jk1_weights <- save_csv(as.data.frame(jk1_weights), "apiclus1_jk1")
+jk_frame <- cbind(na1, jk1_weights)
+for (fpctype in c("fraction", "correction")) {
+  fpc <- rep(if (fpctype == "fraction") 15 / 757 else 1 - 15 / 757, 15)
+  des <- svrepdesign(data = jk_frame, repweights = jk_frame[, names(jk1_weights)], weights = ~pw,
+                     type = "JK1", scale = 14 / 15, rscales = rep(1, 15), combined.weights = TRUE,
+                     fpc = fpc, fpctype = fpctype)
+  m <- svymean(~api00 + enroll, des)
+  record(sprintf("par_dclus1_jk1_fpc_%s_mean", fpctype),
+         sprintf("svymean(~api00 + enroll, svrepdesign(<JK1 weights>, type = 'JK1', scale = 14/15, fpc = rep(%s, 15), fpctype = '%s'))",
+                 if (fpctype == "fraction") "15/757" else "1 - 15/757", fpctype),
+         "apiclus1_na", clus1, fn_call("mean", vars = c("api00", "enroll")),
+         lapply(1:2, function(k) list(variable = c("api00", "enroll")[k], estimate = num(coef(m))[k],
+                                      se = num(SE(m))[k])),
+         replicate = list(type = "JK1", repweights_file = "apiclus1_jk1.csv", scale = 14 / 15,
+                          rscales = rep(1, 15), mse = FALSE, combined_weights = TRUE, fpc = fpc,
+                          fpctype = fpctype),
+         note = "R multiplies rscales by 1 - fpc (fraction) or fpc (correction)")
+}
+
 source_line <- paste0(R.version.string, ", survey ", packageVersion("survey"), ", jsonlite ",
                       packageVersion("jsonlite"))
 ids <- vapply(cases, function(x) x$id, "")

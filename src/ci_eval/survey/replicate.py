@@ -58,6 +58,10 @@ class ReplicateDesign(DesignBase):
     combined_weights : the replicate columns are analysis weights (already multiplied by the
         sampling weights, the default, as R); with ``False`` they are multipliers of ``weights``.
     fay_rho : Fay's factor for ``type="Fay"`` (R's ``rho``).
+    fpc, fpctype : a finite population correction per replicate, as R's ``svrepdesign(fpc=,
+        fpctype=)``: ``rscales`` is multiplied by ``1 - fpc`` (``fpctype="fraction"``, fpc the
+        sampling fractions) or by ``fpc`` (``"correction"``); one value or one per replicate, in
+        [0, 1]. Not for ``BRR``, ``Fay`` or ``bootstrap`` (R refuses them too).
 
     Examples
     --------
@@ -80,6 +84,8 @@ class ReplicateDesign(DesignBase):
         mse: bool = False,
         combined_weights: bool = True,
         fay_rho: float = 0.0,
+        fpc: float | Sequence[float] | np.ndarray | None = None,
+        fpctype: str | None = None,
     ) -> None:
         if not isinstance(data, pd.DataFrame):
             raise DesignError(f"data must be a pandas DataFrame, not {type_name(data)}")
@@ -90,6 +96,8 @@ class ReplicateDesign(DesignBase):
         reps = _replicate_matrix(data, repweights)
         w = _full_sample_weights(data, weights)
         scale_, rscales_ = _default_scales(type, scale, rscales, reps, combined_weights, fay_rho)
+        if fpc is not None or fpctype is not None:
+            rscales_ = rscales_ * _fpc_factor(type, fpc, fpctype, reps.shape[1])
         if not combined_weights:
             reps = reps * w[:, None]
         self._setup(data, w, reps, None, type, scale_, rscales_, mse, fay_rho)
@@ -558,6 +566,32 @@ def _full_sample_weights(data: pd.DataFrame, weights: WeightsArg) -> np.ndarray:
         name = "weights"
     _check_finite(w, name)
     return w
+
+
+FPC_TYPES = ("fraction", "correction")
+
+
+def _fpc_factor(
+    type: str, fpc: float | Sequence[float] | np.ndarray | None, fpctype: str | None, n_rep: int
+) -> np.ndarray:
+    """The factor R's ``svrepdesign(fpc=, fpctype=)`` multiplies ``rscales`` by.
+
+    >>> _fpc_factor("JK1", 0.25, "fraction", 2).tolist()
+    [0.75, 0.75]
+    """
+    if fpc is None or fpctype not in FPC_TYPES:
+        raise DesignError(
+            "a replicate design's fpc needs both fpc= (one value or one per replicate) and "
+            f"fpctype= ({' or '.join(map(repr, FPC_TYPES))}), as R's svrepdesign"
+        )
+    if type in ("BRR", "Fay", "bootstrap"):
+        raise DesignError(f"fpc= is not available for type={type!r} (R refuses it too)")
+    f = np.atleast_1d(np.asarray(fpc, dtype=float))
+    if f.size not in (1, n_rep) or np.any(~(f >= 0) | ~(f <= 1)):
+        raise DesignError(
+            f"fpc= must give one value or one per replicate ({n_rep}), each in [0, 1]"
+        )
+    return np.broadcast_to(1.0 - f if fpctype == "fraction" else f, (n_rep,)).copy()
 
 
 def _default_scales(
