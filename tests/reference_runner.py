@@ -96,6 +96,7 @@ def _replicate(case: Case, design, df: pd.DataFrame):
             scale=rep["scale"],
             rscales=rep["rscales"],
             mse=rep["mse"],
+            **{k: rep[k] for k in ("fpc", "fpctype") if k in rep},
         )
     as_replicate = _feature(design, "as_replicate", f"as_replicate({kind!r})")
     extra = {k: v for k, v in rep.items() if k != "type"}
@@ -215,6 +216,8 @@ def run_case(case: Case):
     if key in NOT_SUPPORTED:
         raise NotBuiltYetError(NOT_SUPPORTED[key])
     df = _read(case.data_dir, spec["data"])
+    if spec.get("data_rows"):  # the design is built on these rows of the data file only
+        df = df.query(spec["data_rows"]).reset_index(drop=True)
     call = spec["call"]
     args = dict(call["args"])
     if call["fn"] == "glm":  # R's IRLS settings, when the case's R call sets them
@@ -228,6 +231,8 @@ def run_case(case: Case):
     design = _weighting(case, design)
     if subset:
         design = _feature(design, "subset", "subset")(df.eval(subset).to_numpy())
+    if call["fn"] == "degf":
+        return design, {"df": float(design.degf)}
     fn = _feature(design, call["fn"], f"the {call['fn']!r} estimator")
     return design, fn(**args)
 
@@ -280,7 +285,7 @@ def compare(case: Case, design, result) -> list[str]:
         if worst > tol:
             problems.append(f"weights differ from R by a relative {worst:.3g}")
         expected = [expected["mean"]]
-    if spec["call"]["fn"] in ("chisq", "ttest"):
+    if spec["call"]["fn"] in ("chisq", "ttest", "degf"):
         got_row = result if isinstance(result, dict) else result.iloc[0].to_dict()
         for field in STAT_FIELDS:
             want = expected[0].get(field)

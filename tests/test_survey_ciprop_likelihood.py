@@ -387,10 +387,17 @@ def test_missing_values_without_na_rm_give_missing() -> None:
     assert res[["estimate", "se", "ci_low", "ci_high"]].isna().all(axis=None)
 
 
-def test_replicate_designs_are_refused() -> None:
+def test_replicate_designs_give_no_interval_as_r() -> None:
+    # R: svyciprop(..., as.svrepdesign(dclus1), method = "likelihood") has NA limits
+    # (the estimate and se: parity_replicate.json)
     _, clus = _designs()
-    with pytest.raises(DesignError, match="replicate design"):
-        clus.as_replicate("JK1").ciprop("sch_wide", category="Yes", method="likelihood")
+    rep = clus.as_replicate("JK1")
+    with pytest.warns(UserWarning, match="no interval on a replicate design"):
+        res = rep.ciprop("sch_wide", category="Yes", method="likelihood")
+    assert res[["ci_low", "ci_high"]].isna().all(axis=None)
+    logit = rep.ciprop("sch_wide", category="Yes", method="logit")
+    assert res["estimate"].iloc[0] == pytest.approx(logit["estimate"].iloc[0], rel=1e-14)
+    assert res["se"].iloc[0] == pytest.approx(logit["se"].iloc[0], rel=1e-14)
 
 
 def test_unknown_method_lists_likelihood() -> None:

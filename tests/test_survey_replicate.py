@@ -301,13 +301,14 @@ def test_subset_matches_the_domain_estimate() -> None:
         r.subset(np.zeros(len(df), dtype=bool))
 
 
-def test_hadamard_where_r_uses_a_stored_matrix_warns() -> None:
-    # R's hadamard(24) is its stored matrix of order 28; ci_eval uses Sylvester's of order 32
-    with pytest.warns(UserWarning, match="order 28"):
-        h = hadamard(24)
-    assert h.shape == (32, 32)
-    s = 2 * h - 1
-    assert np.array_equal(s @ s.T, 32 * np.eye(32, dtype=int))
+def test_hadamard_where_r_uses_a_stored_matrix_is_r_s() -> None:
+    # R's hadamard(24) is its stored matrix of order 28, hadamard(50) that of 28 doubled
+    # (every size up to 64 is compared with R in test_survey_parity.py)
+    for n, order in ((24, 28), (34, 36), (50, 56)):
+        h = hadamard(n)
+        assert h.shape == (order, order)
+        s = 2 * h - 1
+        assert np.array_equal(s @ s.T, order * np.eye(order, dtype=int))
 
 
 def test_a_census_has_no_replicates_and_no_variance() -> None:

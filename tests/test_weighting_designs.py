@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ci_eval.errors import WeightingError
 from ci_eval.survey import (
     ReplicateDesign,
     SurveyDesign,
@@ -88,11 +89,28 @@ def test_trimming_after_calibration_reports_the_margins_it_moves(dclus1) -> None
     assert trimmed._calibration == cal._calibration  # R keeps the calibration's adjustment
 
 
-def test_zero_weights_are_neither_trimmed_nor_given_a_share() -> None:
+def test_zero_weights_kept_are_neither_trimmed_nor_given_a_share() -> None:
     df = pd.DataFrame({"w": [0.0, 1.0, 2.0, 3.0, 14.0]})
-    w = trim_weights(SurveyDesign(df, weights="w"), lower=2, upper=8).weights.tolist()
+    d = SurveyDesign(df, weights="w")
+    w = trim_weights(d, lower=2, upper=8, zero_weights="keep").weights.tolist()
     # 1 is raised to 2 and 14 cut to 8: 5 is shared by the two inside (2.5 each)
     assert w == [0.0, 2.0, 4.5, 5.5, 8.0]
+
+
+def test_zero_weights_are_raised_to_the_lower_bound_as_r() -> None:
+    df = pd.DataFrame({"w": [0.0, 1.0, 2.0, 3.0, 14.0]})
+    w = trim_weights(SurveyDesign(df, weights="w"), lower=2, upper=8).weights.tolist()
+    # R's trimWeights: 0 and 1 are raised to 2, 14 cut to 8: 3 is shared by the two inside
+    assert w == [2.0, 2.0, 3.5, 4.5, 8.0]
+    # within the bounds a zero weight is inside and takes its share of the cut amount
+    w = trim_weights(SurveyDesign(df, weights="w"), upper=8).weights.tolist()
+    assert w == [1.5, 2.5, 3.5, 4.5, 8.0]
+
+
+def test_zero_weight_rule_must_be_known() -> None:
+    d = SurveyDesign(pd.DataFrame({"w": [1.0, 2.0, 9.0]}), weights="w")
+    with pytest.raises(WeightingError, match="zero_weights='drop'"):
+        trim_weights(d, upper=5, zero_weights="drop")
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ call's variables leave the estimate, never the design (their PSUs and strata sta
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -35,6 +36,10 @@ from ci_eval.survey.variables import (
 )
 
 CIPROP_METHODS = ("logit", "likelihood", "xlogit", "mean", "asin", "beta")
+#: R's svyquantile interval.type values ("quantile": replicate designs only, and last)
+QUANTILE_INTERVALS = ("mean", "beta", "xlogit", "asin", "quantile")
+#: the named rules of the ``df=`` argument of the estimators (see :meth:`DesignBase.mean`)
+DF_RULES = ("design", "estimate")
 
 
 class DesignBase:
@@ -119,8 +124,23 @@ class DesignBase:
 
     @property
     def degf(self) -> float:
-        """Design degrees of freedom (R's ``degf``)."""
-        return self._degf()
+        """Design degrees of freedom (R's ``degf``), of the subpopulation for a subset design.
+
+        As R's ``degf(subset(design, ...))``: the PSUs minus the strata that keep a row of
+        positive weight in the subset (a replicate design: the rank of its replicate weights).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ci_eval.survey import SurveyDesign
+        >>> df = pd.DataFrame({"psu": [1, 2, 3, 4], "g": ["a", "a", "a", "b"]})
+        >>> d = SurveyDesign(df, ids="psu", weights=[1.0] * 4)
+        >>> d.degf, d.subset("g == 'a'").degf
+        (3.0, 2.0)
+        """
+        if self._subset is None:
+            return self._degf()
+        return self._degf(np.flatnonzero(self._subset & (self._w != 0)))
 
     def degf_of(self, rows: np.ndarray) -> float:
         """Design degrees of freedom of the design restricted to the positions ``rows`` (R's
@@ -138,8 +158,12 @@ class DesignBase:
         """Weighted means (proportions per level for categorical variables), as ``svymean``.
 
         ``by`` gives domain estimates (as ``svyby``); ``df`` sets the intervals: ``None`` for
-        normal intervals (R's ``confint`` default), ``"design"`` for t with the design degrees of
-        freedom, or a number.
+        normal intervals (R's ``confint`` default), a number for t on that many degrees of
+        freedom, ``"design"`` for t on the design's degrees of freedom :attr:`degf` (R's
+        ``confint(est, df = degf(design))``: one value for every domain, rows with a missing
+        value included), or ``"estimate"`` for t on the degrees of freedom of the rows that enter
+        each estimate (the PSUs of its domain that keep a value; a PSU whose values are all
+        missing, or outside the domain, does not count).
         """
         am = analysis_matrix(self.data, vars)
         return self._linear(am, by, na_rm, conf_level, df, kind="mean")
@@ -225,18 +249,37 @@ class DesignBase:
         conf_level: float = 0.95,
         qrule: str = "math",
         df: float | None = None,
+        interval_type: str = "mean",
     ) -> pd.DataFrame:
-        """Quantiles with Woodruff confidence intervals, as R ``survey`` 4.x's ``svyquantile``.
+        """Quantiles with confidence intervals, as R ``survey`` 4.x's ``svyquantile``.
 
-        The quantile follows ``qrule`` (``"math"``, R's default, or ``"school"``); the interval
-        maps the t interval (design degrees of freedom, or ``df``) of the estimated share of
-        values at or below the quantile back through the rule, and the standard error is the
-        interval's width over twice the critical value, as R reports it.
+        The quantile follows ``qrule`` (``"math"``, R's default, or ``"school"``). The interval
+        (``interval_type``, R's ``interval.type``) is Woodruff's: an interval for the estimated
+        share of values at or below the quantile, mapped back through the rule. The share's
+        interval is ``"mean"`` (Wald, the default), ``"beta"``, ``"xlogit"`` or ``"asin"``, as
+        :meth:`ciprop`'s methods of those names (t on the design degrees of freedom, or
+        ``df``; ``beta`` always uses the design's, as R). Replicate designs also offer
+        ``"quantile"``: the quantile recomputed with every replicate's weights, a Wald interval
+        on their variance. The standard error is the interval's width over twice the critical
+        value, as R reports it.
+
+        As R's ``svyquantile`` for replicate designs, a replicate design answers ``"beta"``,
+        ``"xlogit"`` and ``"asin"`` with the ``"mean"`` interval (R does not pass the
+        interval type on there; ci_eval follows it).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from ci_eval.survey import SurveyDesign
+        >>> d = SurveyDesign(pd.DataFrame({"y": [1.0, 2, 3, 4, 5, 6, 7, 8]}), weights=[1.0] * 8)
+        >>> float(d.quantile("y", 0.5, interval_type="beta")["estimate"].iloc[0])
+        4.0
         """
         names = as_list(vars)
         probs = np.atleast_1d(np.asarray(q, dtype=float))
         if np.any((probs < 0) | (probs > 1)):
             raise DesignError(f"quantiles must lie in [0, 1], got {probs.tolist()}")
+        self._check_quantile_interval(interval_type)
         x = np.column_stack([numeric_column(self.data, v) for v in names])
         dom = self._domains(by)
         keep, bad = self._keep(dom, np.isnan(x).any(axis=1), np.isnan(x), na_rm)
@@ -245,31 +288,35 @@ class DesignBase:
         shape = (n_dom, len(names) * k)
         est, se, lo, hi = (np.full(shape, np.nan) for _ in range(4))
         ones = keep[:, None].astype(float)
+        rows_of = [np.flatnonzero(keep & (code == d)) for d in range(n_dom)]
         for j in range(len(names)):
             xj = x[:, j]
             qhat = np.full((n_dom, k), np.nan)
-            rows_of = [np.flatnonzero(keep & (code == d)) for d in range(n_dom)]
             for d, rows in enumerate(rows_of):
                 for i, p in enumerate(probs):
                     qhat[d, i] = weighted_quantile(xj[rows], self._w[rows], p, qrule)
             below = np.where(keep[:, None], xj[:, None] <= qhat[code], False).astype(float)
             share, share_var = self._ratio_stat(below, ones, keep, code, n_dom)
             for d, rows in enumerate(rows_of):
-                dfd = self._degf(rows[self._w[rows] != 0]) if df is None else df
+                design_df = self._degf(rows[self._w[rows] != 0])
+                dfd = design_df if df is None else df
                 crit = critical_value(conf_level, dfd)
-                for i in range(k):
-                    half = crit * np.sqrt(share_var[d, i])
-                    p_lo, p_hi = share[d, i] - half, share[d, i] + half
-                    lo_q = (
-                        np.nan
-                        if not p_lo >= 0
-                        else weighted_quantile(xj[rows], self._w[rows], p_lo, qrule)
-                    )
-                    hi_q = (
-                        np.nan
-                        if not p_hi <= 1
-                        else weighted_quantile(xj[rows], self._w[rows], p_hi, qrule)
-                    )
+                for i, p in enumerate(probs):
+                    if interval_type == "quantile":
+                        half = crit * self._replicate_quantile_se(xj, rows, p, qhat[d, i], qrule)
+                        lo_q, hi_q = qhat[d, i] - half, qhat[d, i] + half
+                    else:
+                        p_lo, p_hi = self._share_interval(
+                            share[d, i],
+                            share_var[d, i],
+                            interval_type,
+                            conf_level,
+                            dfd,
+                            design_df,
+                            len(rows),
+                        )
+                        lo_q = _quantile_at(xj[rows], self._w[rows], p_lo, qrule)
+                        hi_q = _quantile_at(xj[rows], self._w[rows], p_hi, qrule)
                     c = j * k + i
                     est[d, c], lo[d, c], hi[d, c] = qhat[d, i], lo_q, hi_q
                     se[d, c] = (hi_q - lo_q) / (2 * crit)
@@ -290,6 +337,38 @@ class DesignBase:
             np.repeat(n[:, None], len(variable), axis=1),
         )
 
+    def _check_quantile_interval(self, interval_type: str) -> None:
+        allowed = (
+            QUANTILE_INTERVALS
+            if hasattr(self, "_replicate_quantile_se")
+            else (QUANTILE_INTERVALS[:-1])
+        )
+        if interval_type not in allowed:
+            raise DesignError(
+                f"quantile interval_type={interval_type!r} is not supported for this design; "
+                f"use one of {', '.join(allowed)} ('quantile' needs a replicate design)"
+            )
+
+    def _share_interval(
+        self,
+        share: float,
+        var: float,
+        interval_type: str,
+        conf_level: float,
+        df: float,
+        design_df: float,
+        n_rows: int,
+    ) -> tuple[float, float]:
+        """The interval of the share of values at or below a quantile (R's ``woodruffCI``).
+
+        ``beta`` uses R's ``nrow(design)`` (every row of a calibrated design, else the domain's
+        ``n_rows``) and the design's degrees of freedom, whatever ``df`` is, as R.
+        """
+        if interval_type == "beta":
+            n_rows = len(self.data) if self.is_calibrated else n_rows
+            df = design_df
+        return _prop_interval(share, float(np.sqrt(var)), interval_type, conf_level, df, n_rows)
+
     def ciprop(
         self,
         var: str,
@@ -307,9 +386,26 @@ class DesignBase:
         default), ``likelihood`` (profile likelihood of the quasi-binomial fit, adjusted to the
         design effect; :mod:`ci_eval.survey.profile_ci`), ``xlogit`` (the same by the delta
         method), ``mean`` (Wald on the proportion), ``asin`` (arcsine square root) and ``beta``
-        (Korn and Graubard 1998, with the effective sample size). Intervals use t with the
-        design degrees of freedom unless ``df`` is given.
+        (Korn and Graubard 1998, with the effective sample size; on a replicate design
+        ``likelihood`` gives the estimate and standard error with missing limits, as R). Intervals
+        use t with the
+        design degrees of freedom unless ``df`` is given; ``beta`` always uses the design's, as
+        R's ``svyciprop`` does (it ignores ``df`` there).
+
+        As R, ``beta`` scales the effective sample size by ``t(n - 1) / t(degf)`` quantiles with
+        ``n`` the rows of the domain's design: for a calibrated (post-stratified, raked) design
+        that is every row of the design, since R's domains of it keep the other rows with
+        weight 0, and for any other design the domain's rows (R is inconsistent here; ci_eval
+        follows it).
         """
+        if method == "likelihood" and self.is_replicate:
+            warnings.warn(
+                "ciprop(method='likelihood') has no interval on a replicate design (the profile "
+                "likelihood needs a model-based variance); the limits are missing, as in R. Use "
+                "method='logit', 'xlogit' or 'beta' for an interval",
+                UserWarning,
+                stacklevel=2,
+            )
         if method not in CIPROP_METHODS:
             raise DesignError(
                 f"ciprop method {method!r} is not supported; use one of {', '.join(CIPROP_METHODS)}"
@@ -344,13 +440,15 @@ class DesignBase:
         for d in range(dom.count):
             # R: degf of the (domain's) design, rows with a missing value included
             rows = np.flatnonzero((dom.code == d) & (self._w != 0))
-            dfd = self._degf(rows) if df is None else df
-            in_domain = int(np.sum(dom.code == d))
+            # R's beta interval uses degf(design) whatever df is
+            dfd = self._degf(rows) if df is None or method == "beta" else df
+            # R's nrow(design) of the domain's design: every row for a calibrated design
+            in_domain = len(self.data) if self.is_calibrated else int(np.sum(dom.code == d))
             # logit: the interval is Wald on the logit scale, with that scale's own variance
             se_d = np.sqrt(v_link[d, 0]) * p[d] * (1 - p[d]) if method == "logit" else se[d]
             if method == "likelihood":
                 lo[d], hi[d] = np.nan, np.nan
-                if not bad[d, 0]:
+                if not bad[d, 0] and not self.is_replicate:
                     lo[d], hi[d] = self._likelihood_interval(y, dom.code == d, conf_level, dfd)
                 continue
             lo[d], hi[d] = _prop_interval(p[d], se_d, method, conf_level, dfd, in_domain)
@@ -533,8 +631,10 @@ class DesignBase:
     ) -> np.ndarray:
         if df is None or isinstance(df, int | float):
             return np.full((dom.count, 1), critical_value(conf_level, df))
-        if df != "design":
-            raise DesignError(f"df={df!r}: use None (normal), 'design' or a number")
+        if df not in DF_RULES:
+            raise DesignError(f"df={df!r}: use None (normal), a number, 'design' or 'estimate'")
+        if df == "design":
+            return np.full((dom.count, 1), critical_value(conf_level, self.degf))
         code = np.maximum(dom.code, 0)
         dfs = [
             self._degf(np.flatnonzero(keep & (code == d) & (self._w != 0)))
@@ -566,6 +666,13 @@ def _prop_interval(
         lo = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
         hi = stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
         return float(lo), float(hi)
+
+
+def _quantile_at(x: np.ndarray, w: np.ndarray, p: float, qrule: str) -> float:
+    """The ``p`` quantile, or NaN where ``p`` is missing or outside [0, 1] (R's woodruffCI)."""
+    if not 0 <= p <= 1:
+        return float("nan")
+    return weighted_quantile(x, w, p, qrule)
 
 
 def _zero_outside(values: np.ndarray, keep: np.ndarray, missing: np.ndarray) -> np.ndarray:

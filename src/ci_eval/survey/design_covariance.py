@@ -21,6 +21,20 @@ def in_analysis(design: Any) -> np.ndarray:
     return mask if subset is None else mask & subset
 
 
+def r_design_rows(design: Any) -> np.ndarray:
+    """(n,) True for the rows that R's design object holds, whatever their weight.
+
+    R's ``subset`` of a calibrated design keeps every row (those outside with weight 0); of any
+    other design it drops the rows outside. Some of R's code counts the rows it holds:
+    ``svychisq``'s sample size ``N`` and denominator degrees of freedom, ``svyciprop(method =
+    "beta")``'s ``nrow(design)``. A replicate design's subset drops rows from its data.
+    """
+    subset = design.subset_mask
+    if subset is None or design.is_calibrated:
+        return np.ones(len(design.data), dtype=bool)
+    return np.asarray(subset, dtype=bool)
+
+
 def analysis_degf(design: Any) -> float:
     """Design degrees of freedom of the analysed rows, as R's ``degf`` of a subset design.
 

@@ -19,7 +19,10 @@ as follows, and so does :func:`likelihood_interval`:
    difference, scaled by the dispersion ``phi``: the design-weighted variance (R's ``svyvar``,
    divisor ``m - 1`` with ``m`` the rows of positive weight) of ``svyglm``'s Pearson
    residuals, ``(y - mu) / sqrt(mu (1 - mu))`` times the square root of prior weight over
-   scaled sampling weight (1 unless rows of the domain miss ``y``).
+   scaled sampling weight (1 unless rows of the domain miss ``y``). R scales the sampling
+   weights there by their mean over the rows of the fitted design: a calibrated design keeps
+   the rows without ``y`` in it with weight 0, any other design drops them, so the two give
+   different residuals for the same data (R is inconsistent; ci_eval follows it).
 4. Interpolate ``z`` as a function of ``b`` by an FMM cubic spline at three times as many
    points as the profile has (``b0`` among them), then invert it by linear interpolation at
    ``z = Phi^-1(2 alpha)`` and ``Phi^-1(1 - 2 alpha)``
@@ -33,6 +36,7 @@ design degrees of freedom.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -45,6 +49,20 @@ from ci_eval.survey.glm_fit import glm_irls
 from ci_eval.survey.interpolation import approx, spline
 
 MAX_STEPS = 10  # MASS's profile.glm(maxsteps = 10): at most 9 steps on each side
+
+
+@dataclass(frozen=True)
+class InterceptFit:
+    """Step 1: the intercept-only quasi-binomial ``svyglm`` behind the interval."""
+
+    y: np.ndarray  # the response on the fit's rows
+    prior: np.ndarray  # prior weights: sampling weights scaled to mean 1 over the design's rows
+    weights: np.ndarray  # the sampling weights of the fit's rows
+    mu: np.ndarray  # fitted values
+    b0: float  # the coefficient (logit of the proportion)
+    se: float  # its design standard error
+    design_effect: float  # design variance / model-based variance of b0 (R's lambda)
+    deviance: float
 
 
 def likelihood_interval(
@@ -60,11 +78,12 @@ def likelihood_interval(
 
     ``y`` is the 0/1 variable aligned with the design's data; ``rows`` are the positions that
     enter the fit (the domain's rows with a value of ``y``) and ``domain_rows`` those of the
-    domain (the subset design R fits on: the prior weights are scaled to mean 1 over them).
-    ``df`` is the design degrees of freedom for the level adjustment. ``weights`` (aligned with
-    the data; the design's weights if None) replace the sampling weights: R's domain of a
-    calibrated design keeps every row, those outside the domain with weight 0, so that ``rows``
-    and ``domain_rows`` are then all rows and the weights are 0 outside the domain.
+    design R fits on (the prior weights are scaled to mean 1 over them). ``df`` is the design
+    degrees of freedom for the level adjustment. ``weights`` (aligned with the data; the design's
+    weights if None) replace the sampling weights: R's domain of a calibrated design keeps every
+    row, those outside the domain with weight 0, so ``domain_rows`` are then all rows, the
+    weights are 0 outside the domain, and the rows without ``y`` stay in R's fitted design with
+    weight 0 (they count in the mean weight of the Pearson residuals, step 3).
 
     Examples
     --------
@@ -77,6 +96,19 @@ def likelihood_interval(
     >>> bool(0 < lo < 0.7 < hi < 1)
     True
     """
+    _check_arguments(design, conf_level, df)
+    rows = np.asarray(rows)
+    w_all = np.asarray(design.sampling_weights if weights is None else weights, dtype=float)
+    fit = fit_intercept(design, y, rows, w_all[rows], float(np.mean(w_all[domain_rows])))
+    alpha = tail_probability(conf_level, df, fit.design_effect)
+    # R's fitted design: every row of a calibrated design's domain, else the fit's rows
+    held = len(domain_rows) if weights is not None else len(rows)
+    phi = pearson_dispersion(fit, held)
+    betas, zs = _profile(fit.y, fit.prior, fit.b0, fit.se, fit.deviance, phi, alpha, len(rows))
+    return invert_profile(betas, zs, alpha)
+
+
+def _check_arguments(design: Any, conf_level: float, df: float) -> None:
     if design.is_replicate:
         raise DesignError(
             "ciprop(method='likelihood') needs a design with PSUs and strata (Taylor "
@@ -89,9 +121,14 @@ def likelihood_interval(
         raise DesignError(
             f"ciprop(method='likelihood') needs positive design degrees of freedom, got {df!r}"
         )
-    rows = np.asarray(rows)
-    w_all = np.asarray(design.sampling_weights if weights is None else weights, dtype=float)
-    prior = w_all[rows] / float(np.mean(w_all[np.asarray(domain_rows)]))
+
+
+def fit_intercept(
+    design: Any, y: np.ndarray, rows: np.ndarray, w: np.ndarray, mean_weight: float
+) -> InterceptFit:
+    """Step 1: fit ``y ~ 1`` (quasi-binomial) on ``rows`` with sampling weights ``w`` scaled by
+    ``mean_weight`` (their mean over the rows of the design R fits on)."""
+    prior = w / mean_weight
     yk = np.asarray(y, dtype=float)[rows]
     observed = yk[prior > 0]
     if observed.size == 0 or np.all(observed == observed[0]):
@@ -102,31 +139,55 @@ def likelihood_interval(
             "method='beta' for a proportion of 0 or 1"
         )
     X = np.ones((len(rows), 1))
-    family = get_family("quasibinomial")
-    fit = glm_irls(X, yk, prior, family, what="the intercept-only model of ciprop")
+    fit = glm_irls(
+        X, yk, prior, get_family("quasibinomial"), what="the intercept-only model of ciprop"
+    )
     influence = np.zeros((len(design.data), 1))
     influence[rows] = coefficient_influence(X, fit)
     var_design = float(design.vcov(influence, rows=rows)[0, 0])
     naive = float(fit.normalized_cov_params[0, 0])
-    b0, se = float(fit.params[0]), np.sqrt(var_design)
+    return InterceptFit(
+        y=yk,
+        prior=prior,
+        weights=w,
+        mu=np.asarray(fit.mu),
+        b0=float(fit.params[0]),
+        se=float(np.sqrt(var_design)),
+        design_effect=var_design / naive,
+        deviance=float(fit.deviance),
+    )
 
-    # the tail probability, adjusted to the design effect (confint.svyglm)
-    lam = var_design / naive
+
+def tail_probability(conf_level: float, df: float, design_effect: float) -> float:
+    """Step 2: the tail probability adjusted to the design effect (R's ``confint.svyglm``).
+
+    >>> round(tail_probability(0.95, np.inf, 1.0), 6)
+    0.0125
+    """
     quantile = stats.norm.ppf if np.isinf(df) else (lambda p: stats.t.ppf(p, df))
-    alpha = float(stats.norm.cdf(quantile((1 - conf_level) / 2) * np.sqrt(lam)) / 2)
+    return float(stats.norm.cdf(quantile((1 - conf_level) / 2) * np.sqrt(design_effect)) / 2)
 
-    # the dispersion: svyvar of svyglm's Pearson residuals over the fit's rows, which divide
-    # the prior weight by the sampling weight scaled over the fit's rows (1 without missing y)
-    w = w_all[rows]
-    pos = w != 0
-    ratio = prior[pos] / (w[pos] / np.mean(w))
-    mu = np.asarray(fit.mu)[pos]
-    pearson = (yk[pos] - mu) * np.sqrt(ratio) / np.sqrt(mu * (1 - mu))
-    w, n_pos = w[pos], int(np.sum(pos))
+
+def pearson_dispersion(fit: InterceptFit, held_rows: int) -> float:
+    """Step 3's dispersion: the design-weighted variance of ``svyglm``'s Pearson residuals.
+
+    R's residuals multiply by ``sqrt(prior / pw)`` with ``pw`` the sampling weights scaled to
+    mean 1 over the ``held_rows`` rows of the fitted design (R's ``residuals.svyglm``); rows
+    without ``y`` count there only when R keeps them with weight 0 (a calibrated design).
+    """
+    pos = fit.weights != 0
+    w = fit.weights[pos]
+    ratio = fit.prior[pos] / (w / (np.sum(w) / held_rows))
+    mu = fit.mu[pos]
+    pearson = (fit.y[pos] - mu) * np.sqrt(ratio) / np.sqrt(mu * (1 - mu))
+    n_pos = int(np.sum(pos))
     centre = np.sum(w * pearson) / np.sum(w)
-    dispersion = np.sum(w * ((pearson - centre) ** 2 * n_pos / (n_pos - 1))) / np.sum(w)
+    return float(np.sum(w * ((pearson - centre) ** 2 * n_pos / (n_pos - 1))) / np.sum(w))
 
-    betas, zs = _profile(yk, prior, b0, se, float(fit.deviance), dispersion, alpha, len(rows))
+
+def invert_profile(betas: np.ndarray, zs: np.ndarray, alpha: float) -> tuple[float, float]:
+    """Step 4: the interval where the splined profile crosses ``Phi^-1(2 alpha)`` and
+    ``Phi^-1(1 - 2 alpha)``, on the proportion scale (NaN, with a warning, where it does not)."""
     grid, z_grid = spline(betas, zs)
     cutoff = np.array([stats.norm.ppf(2 * alpha), stats.norm.isf(2 * alpha)])
     lo, hi = _expit(approx(z_grid, grid, cutoff))
@@ -136,7 +197,7 @@ def likelihood_interval(
             "interval (few design degrees of freedom or a design effect far from 1), so it is "
             "missing, as in R; consider method='logit' or 'beta'",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     return float(lo), float(hi)
 

@@ -31,6 +31,7 @@ from scipy import special
 from ci_eval.errors import DesignError
 from ci_eval.survey.base import DesignBase, check_weights, domain_totals, read_weights, subset_mask
 from ci_eval.survey.grouped import grouped_sums
+from ci_eval.survey.quantile import weighted_quantile
 from ci_eval.survey.variables import as_list, check_columns, numeric_column
 
 REPLICATE_TYPES = ("JK1", "JKn", "bootstrap", "BRR", "Fay", "other")
@@ -57,6 +58,10 @@ class ReplicateDesign(DesignBase):
     combined_weights : the replicate columns are analysis weights (already multiplied by the
         sampling weights, the default, as R); with ``False`` they are multipliers of ``weights``.
     fay_rho : Fay's factor for ``type="Fay"`` (R's ``rho``).
+    fpc, fpctype : a finite population correction per replicate, as R's ``svrepdesign(fpc=,
+        fpctype=)``: ``rscales`` is multiplied by ``1 - fpc`` (``fpctype="fraction"``, fpc the
+        sampling fractions) or by ``fpc`` (``"correction"``); one value or one per replicate, in
+        [0, 1]. Not for ``BRR``, ``Fay`` or ``bootstrap`` (R refuses them too).
 
     Examples
     --------
@@ -81,6 +86,8 @@ class ReplicateDesign(DesignBase):
         mse: bool = False,
         combined_weights: bool = True,
         fay_rho: float = 0.0,
+        fpc: float | Sequence[float] | np.ndarray | None = None,
+        fpctype: str | None = None,
     ) -> None:
         if not isinstance(data, pd.DataFrame):
             raise DesignError(f"data must be a pandas DataFrame, not {type_name(data)}")
@@ -91,6 +98,8 @@ class ReplicateDesign(DesignBase):
         reps = _replicate_matrix(data, repweights)
         w = _full_sample_weights(data, weights)
         scale_, rscales_ = _default_scales(type, scale, rscales, reps, combined_weights, fay_rho)
+        if fpc is not None or fpctype is not None:
+            rscales_ = rscales_ * _fpc_factor(type, fpc, fpctype, reps.shape[1])
         if not combined_weights:
             reps = reps * w[:, None]
         self._setup(data, w, reps, None, type, scale_, rscales_, mse, fay_rho)
@@ -300,6 +309,33 @@ class ReplicateDesign(DesignBase):
         est = variance(full)
         v = self._cell_variance(est, variance(reps))
         return self._frame(names, [None] * p, dom, est, v, bad, keep, conf_level, df)
+
+    # --- quantile intervals (DesignBase.quantile) ----------------------------------------------
+
+    def _share_interval(
+        self,
+        share: float,
+        var: float,
+        interval_type: str,
+        conf_level: float,
+        df: float,
+        design_df: float,
+        n_rows: int,
+    ) -> tuple[float, float]:
+        """R's replicate ``svyquantile`` calls ``woodruffCI`` without the interval type: always
+        the Wald (``"mean"``) interval of the share."""
+        return super()._share_interval(share, var, "mean", conf_level, df, design_df, n_rows)
+
+    def _replicate_quantile_se(
+        self, x: np.ndarray, rows: np.ndarray, p: float, qhat: float, qrule: str
+    ) -> float:
+        """Standard error of the ``p`` quantile of ``x`` over ``rows`` from the quantiles of
+        every replicate (R's ``repCI``, ``interval.type = "quantile"``)."""
+        rw = self.repweights[rows]
+        reps = np.array(
+            [weighted_quantile(x[rows], rw[:, r], p, qrule) for r in range(rw.shape[1])]
+        )
+        return float(np.sqrt(self.replicate_variance(np.array([qhat]), reps[:, None])[0, 0]))
 
     # --- variance engine ---------------------------------------------------------------------
 
@@ -526,6 +562,32 @@ def _full_sample_weights(data: pd.DataFrame, weights: WeightsArg) -> np.ndarray:
         )
         return np.ones(n)
     return read_weights(data, weights)
+
+
+FPC_TYPES = ("fraction", "correction")
+
+
+def _fpc_factor(
+    type: str, fpc: float | Sequence[float] | np.ndarray | None, fpctype: str | None, n_rep: int
+) -> np.ndarray:
+    """The factor R's ``svrepdesign(fpc=, fpctype=)`` multiplies ``rscales`` by.
+
+    >>> _fpc_factor("JK1", 0.25, "fraction", 2).tolist()
+    [0.75, 0.75]
+    """
+    if fpc is None or fpctype not in FPC_TYPES:
+        raise DesignError(
+            "a replicate design's fpc needs both fpc= (one value or one per replicate) and "
+            f"fpctype= ({' or '.join(map(repr, FPC_TYPES))}), as R's svrepdesign"
+        )
+    if type in ("BRR", "Fay", "bootstrap"):
+        raise DesignError(f"fpc= is not available for type={type!r} (R refuses it too)")
+    f = np.atleast_1d(np.asarray(fpc, dtype=float))
+    if f.size not in (1, n_rep) or np.any(~(f >= 0) | ~(f <= 1)):
+        raise DesignError(
+            f"fpc= must give one value or one per replicate ({n_rep}), each in [0, 1]"
+        )
+    return np.broadcast_to(1.0 - f if fpctype == "fraction" else f, (n_rep,)).copy()
 
 
 def _default_scales(

@@ -30,6 +30,7 @@ from ci_eval.survey.design_covariance import (
     analysis_degf,
     in_analysis,
     mean_covariance,
+    r_design_rows,
     total_covariance,
 )
 from ci_eval.survey.glm import fit_model_frame
@@ -136,11 +137,10 @@ def svychisq(design: Any, a: str, b: str, statistic: str = "F") -> pd.DataFrame:
     cells[rows, cell[rows]] = 1.0
     grid_rows = np.tile(np.arange(nr), nc)
     grid_cols = np.repeat(np.arange(nc), nr)
-    nu = analysis_degf(design)
+    nu, n_total = _chisq_sizes(design)
     w = design.sampling_weights
     if statistic in ("Wald", "adjWald"):
         return _wald(design, cells, rows, grid_rows, grid_cols, nr, nc, nu, statistic)
-    n_total = float(np.count_nonzero(analysed))
     table = (w[rows] @ cells[rows]).reshape(nc, nr).T
     pearson = _pearson(table * n_total / table.sum())
     props, cov = mean_covariance(design, cells, rows)
@@ -166,6 +166,23 @@ def svychisq(design: Any, a: str, b: str, statistic: str = "F") -> pd.DataFrame:
     df = float(delta.shape[0])
     p = float(stats.chi2.sf(pearson / (trace / df), df))
     return _chisq_frame("Rao-Scott chi-squared", pearson, np.nan, np.nan, df, p, rows.size)
+
+
+def _chisq_sizes(design: Any) -> tuple[float, float]:
+    """R ``svychisq``'s denominator degrees of freedom ``nu`` and sample size ``N``.
+
+    R counts the rows its design object holds (:func:`r_design_rows`), whatever their weight or
+    missing values: ``N = nrow(model.matrix(...))`` scales the weighted table, and ``nu`` is the
+    PSUs minus the strata of those rows. On a subset of a calibrated (post-stratified, raked)
+    design R keeps the rows outside the subset with weight 0, so ``nu`` and ``N`` are then the
+    whole design's, while on a subset of any other design they are the subset's: R is
+    inconsistent here, and ci_eval follows it. A replicate design uses its ``degf`` and the
+    rows of positive weight.
+    """
+    if design.is_replicate:
+        return analysis_degf(design), float(np.count_nonzero(in_analysis(design)))
+    held = r_design_rows(design)
+    return float(design.degf_of(np.flatnonzero(held))), float(np.count_nonzero(held))
 
 
 def _codes(col: pd.Series, levels: list) -> np.ndarray:

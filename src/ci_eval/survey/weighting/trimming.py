@@ -20,12 +20,18 @@ D = TypeVar("D")
 
 #: passes of strict trimming before giving up (each pass shrinks the overshoot geometrically)
 MAX_PASSES = 10_000
+#: how trim_weights treats weights of 0 (see its docstring)
+ZERO_WEIGHT_RULES = ("raise", "keep")
 #: weights within this relative distance of a bound count as on it when strict trimming settles
 SETTLED = 1e-12
 
 
 def trim_weights(
-    design: D, lower: float | None = None, upper: float | None = None, strict: bool = False
+    design: D,
+    lower: float | None = None,
+    upper: float | None = None,
+    strict: bool = False,
+    zero_weights: str = "raise",
 ) -> D:
     """Trim the weights of a design to ``[lower, upper]``, keeping their total.
 
@@ -35,6 +41,10 @@ def trim_weights(
     lower, upper : bounds on the weights themselves (not ratios); ``None`` for no bound.
     strict : repeat until every weight lies within the bounds (R's ``strict=TRUE``); by default
         the cut amount is shared out once, as R's default, and may leave some weights outside.
+    zero_weights : ``"raise"`` (the default, R's ``trimWeights``): a weight of 0 is a weight
+        like any other, raised to ``lower`` when that is positive (or given a share of the cut
+        amount when it lies within the bounds); ``"keep"``: units with a weight of 0 are
+        neither trimmed nor given a share, so they stay out of every estimate.
 
     Returns
     -------
@@ -44,10 +54,11 @@ def trim_weights(
     when the mean weight sits on a bound it sets every weight to the mean (the only solution,
     which R's passes approach without end). The variance keeps the
     adjustments of earlier post-stratification or calibration, computed with the weights of that
-    step, as R does (trimming itself adds none). Units with a weight of 0 are neither trimmed nor
-    given a share (R would raise them to ``lower``). A replicate design has every replicate's
+    step, as R does (trimming itself adds none). A replicate design has every replicate's
     weights trimmed the same way (R's own ``trimWeights`` for replicate designs leaves the
-    full-sample weights unchanged, which is a bug there).
+    full-sample weights unchanged, which is a bug there); a replicate's weight of 0 for a unit
+    of positive full-sample weight (a PSU the replicate drops) stays 0 under either
+    ``zero_weights`` rule.
 
     Raises
     ------
@@ -66,12 +77,17 @@ def trim_weights(
     hi = np.inf if upper is None else float(upper)
     if np.isnan(lo) or np.isnan(hi) or lo > hi:
         raise WeightingError(f"trim_weights needs lower <= upper, got lower={lower}, upper={upper}")
+    if zero_weights not in ZERO_WEIGHT_RULES:
+        raise WeightingError(
+            f"trim_weights zero_weights={zero_weights!r}: use 'raise' (R's rule) or 'keep'"
+        )
     W = weight_matrix(design)
     before = W[:, 0].copy()
     new = np.empty_like(W)
     passes = 0
     for j in range(W.shape[1]):
-        new[:, j], used = _trim_column(W[:, j], lo, hi, strict, j)
+        active = _trimmed_units(W, j, zero_weights)
+        new[:, j], used = _trim_column(W[:, j], lo, hi, strict, j, active)
         passes = used if j == 0 else passes
     previous = design.weighting_diagnostics
     targets = previous.targets if previous is not None else ()
@@ -79,10 +95,18 @@ def trim_weights(
     return rebuild(design, new, None, diagnostics)
 
 
+def _trimmed_units(W: np.ndarray, j: int, zero_weights: str) -> np.ndarray:
+    """The units that column ``j`` of the weights (0: full sample) trims and shares among."""
+    if zero_weights == "keep":
+        return W[:, j] != 0
+    if j == 0:
+        return np.ones(W.shape[0], dtype=bool)
+    return (W[:, j] != 0) | (W[:, 0] == 0)  # a replicate's dropped PSU stays dropped
+
+
 def _trim_column(
-    w: np.ndarray, lo: float, hi: float, strict: bool, j: int
+    w: np.ndarray, lo: float, hi: float, strict: bool, j: int, active: np.ndarray
 ) -> tuple[np.ndarray, int]:
-    active = w != 0
     n = int(active.sum())
     mean = float(w[active].sum()) / n if n else 0.0
     if n and not lo <= mean <= hi:

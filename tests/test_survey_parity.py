@@ -1,0 +1,164 @@
+"""R parity in the corners (issue 16), beyond the reference cases of tests/reference/parity_*.json.
+
+Those cases (made by tests/reference/make_parity.R) run in test_survey_reference.py; the tests
+here pin the options that keep ci_eval's earlier behaviour and the properties R's numbers rest on.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from ci_eval.errors import DesignError
+from ci_eval.survey import ReplicateDesign, SurveyDesign
+from ci_eval.survey.hadamard import stored
+
+DATA = Path(__file__).parent / "reference" / "data"
+
+
+@pytest.fixture(scope="module")
+def clus1_na() -> SurveyDesign:
+    df = pd.read_csv(DATA / "apiclus1_na.csv")
+    return SurveyDesign(df, ids="dnum", weights="pw", fpc="fpc")
+
+
+# --- 1. degrees of freedom ------------------------------------------------------------------
+
+
+def test_subset_degf_counts_the_psus_left(clus1_na: SurveyDesign) -> None:
+    e = clus1_na.subset("stype == 'H'")
+    psus = clus1_na.data.loc[clus1_na.data["stype"] == "H", "dnum"].nunique()
+    assert e.degf == psus - 1 < clus1_na.degf
+
+
+def test_df_estimate_counts_the_psus_with_values(clus1_na: SurveyDesign) -> None:
+    """df='estimate' (ci_eval's earlier 'design'): the PSUs that keep a value, here fewer."""
+    data = clus1_na.data
+    with_values = data.loc[data["api00_na"].notna(), "dnum"].nunique()
+    assert with_values < data["dnum"].nunique()  # the data file has PSUs with no value
+    row = clus1_na.mean("api00_na", na_rm=True, df="estimate").iloc[0]
+    crit = stats.t.ppf(0.975, with_values - 1)
+    assert row["ci_high"] == pytest.approx(row["estimate"] + crit * row["se"], rel=1e-12)
+    design_row = clus1_na.mean("api00_na", na_rm=True, df="design").iloc[0]
+    crit = stats.t.ppf(0.975, clus1_na.degf)
+    assert design_row["ci_high"] == pytest.approx(
+        design_row["estimate"] + crit * design_row["se"], rel=1e-12
+    )
+
+
+def test_df_estimate_is_per_domain(clus1_na: SurveyDesign) -> None:
+    frame = clus1_na.mean("api00", by="stype", df="estimate")
+    for _, row in frame.iterrows():
+        psus = clus1_na.data.loc[clus1_na.data["stype"] == row["stype"], "dnum"].nunique()
+        crit = stats.t.ppf(0.975, psus - 1)
+        assert row["ci_low"] == pytest.approx(row["estimate"] - crit * row["se"], rel=1e-12)
+
+
+def test_df_rule_must_be_known(clus1_na: SurveyDesign) -> None:
+    with pytest.raises(DesignError, match="'design' or 'estimate'"):
+        clus1_na.mean("api00", df="rows")
+
+
+def test_subset_without_rows_of_positive_weight_has_no_psu() -> None:
+    df = pd.DataFrame({"psu": [1, 2, 3], "g": ["a", "b", "b"]})
+    d = SurveyDesign(df, ids="psu", weights=np.array([0.0, 1.0, 1.0]))
+    assert d.subset("g == 'b'").degf == 1.0
+    assert d.degf == 1.0  # R: degf counts only rows of positive weight
+
+
+# --- 3. svyciprop(method="beta") ignores df ------------------------------------------------------
+
+
+def test_beta_interval_ignores_df(clus1_na: SurveyDesign) -> None:
+    base = clus1_na.ciprop("sch_wide", category="Yes", method="beta")
+    for df in (3, 30.5, np.inf):
+        other = clus1_na.ciprop("sch_wide", category="Yes", method="beta", df=df)
+        pd.testing.assert_frame_equal(base, other)
+    logit = clus1_na.ciprop("sch_wide", category="Yes", method="logit", df=3)
+    assert logit["ci_low"].iloc[0] != clus1_na.ciprop("sch_wide", category="Yes")["ci_low"].iloc[0]
+
+
+# --- 4. BRR with R's Hadamard matrices -----------------------------------------------------------
+
+HADAMARD = json.loads((DATA / "brr_hadamard.json").read_text(encoding="utf-8"))
+
+
+def _hex_rows(rows: list[str], width: int) -> np.ndarray:
+    """Rows of hexadecimal digits (make_parity.R's bits()) as a 0/1 matrix ``width`` wide."""
+    bits = [[(int(c, 16) >> (3 - b)) & 1 for c in row for b in range(4)][:width] for row in rows]
+    return np.asarray(bits)
+
+
+def test_stored_matrices_are_r_s() -> None:
+    for size in ("28", "36"):
+        np.testing.assert_array_equal(
+            stored(int(size)), _hex_rows(HADAMARD["stored"][size], int(size))
+        )
+
+
+@pytest.mark.parametrize("case", HADAMARD["brr"], ids=lambda c: f"{c['pairs']}pairs")
+def test_brr_weights_are_r_s_for_every_size(case: dict) -> None:
+    """R's as.svrepdesign(type = "BRR") replicate weights, for 2..64 pairs of PSUs."""
+    pairs = pd.read_csv(DATA / "brr_pairs.csv")
+    data = pairs[pairs["h"] <= case["pairs"]].reset_index(drop=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback warning any more
+        rep = SurveyDesign(data, ids="psu", strata="h", weights="w").as_replicate("BRR")
+    r_psu = _hex_rows(case["psu_rows"], case["replicates"])
+    r_factor = 2.0 * r_psu[np.asarray(case["psu_of_row"]) - 1]
+    assert rep.n_replicates == case["replicates"]
+    np.testing.assert_array_equal(rep.repweights / data["w"].to_numpy()[:, None], r_factor)
+
+
+# --- 6. quantile intervals -----------------------------------------------------------------------
+
+
+def test_quantile_interval_needs_a_replicate_design(clus1_na: SurveyDesign) -> None:
+    with pytest.raises(DesignError, match="'quantile' needs a replicate design"):
+        clus1_na.quantile("api00", 0.5, interval_type="quantile")
+    with pytest.raises(DesignError, match="interval_type='score'"):
+        clus1_na.quantile("api00", 0.5, interval_type="score")
+
+
+def test_replicate_quantile_answers_beta_with_mean_as_r(clus1_na: SurveyDesign) -> None:
+    rep = clus1_na.as_replicate("JK1")
+    mean = rep.quantile("api00", [0.25, 0.5], interval_type="mean")
+    for kind in ("beta", "xlogit", "asin"):
+        pd.testing.assert_frame_equal(rep.quantile("api00", [0.25, 0.5], interval_type=kind), mean)
+
+
+def test_interval_types_share_the_estimate(clus1_na: SurveyDesign) -> None:
+    frames = [
+        clus1_na.quantile("api00", [0.1, 0.5], interval_type=kind)
+        for kind in ("mean", "beta", "xlogit", "asin")
+    ]
+    for frame in frames[1:]:
+        np.testing.assert_array_equal(frame["estimate"], frames[0]["estimate"])
+        assert (frame["ci_low"] <= frame["estimate"]).all()
+        assert (frame["estimate"] <= frame["ci_high"]).all()
+
+
+# --- 7. replicate designs with a finite-population correction -----------------------------------
+
+
+def test_replicate_fpc_scales_the_variance() -> None:
+    df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 6.0], "w": [1.0] * 4})
+    reps = (1 - np.eye(4)) * 4 / 3
+    plain = ReplicateDesign(df, repweights=reps, weights="w", type="JK1", scale=0.75)
+    with_fpc = ReplicateDesign(
+        df, repweights=reps, weights="w", type="JK1", scale=0.75, fpc=0.2, fpctype="fraction"
+    )
+    se, se_fpc = plain.mean("y")["se"].iloc[0], with_fpc.mean("y")["se"].iloc[0]
+    assert se_fpc == pytest.approx(se * np.sqrt(0.8), rel=1e-14)
+    with pytest.raises(DesignError, match="fpctype="):
+        ReplicateDesign(df, repweights=reps, weights="w", type="JK1", scale=0.75, fpc=0.2)
+    with pytest.raises(DesignError, match="not available for type='bootstrap'"):
+        ReplicateDesign(
+            df, repweights=reps, weights="w", type="bootstrap", fpc=0.2, fpctype="correction"
+        )
