@@ -171,6 +171,6 @@ def test_demo_trends_and_scorecard():
     assert trends["q_value"].dropna().between(0, 1).all()
     assert (trends["q_value"].dropna() >= trends.loc[trends["q_value"].notna(), "p_value"]).all()
     youth = card[card["survey"] == "youth"]
-    assert youth["count"].sum() == youth["total"].iloc[0] == 17
+    assert youth["count"].sum() == youth["total"].iloc[0] == 21
     everything = card[card["survey"] == "all"]
-    assert everything["total"].iloc[0] == 32 == everything["count"].sum()
+    assert everything["total"].iloc[0] == 38 == everything["count"].sum()
