@@ -151,3 +151,144 @@ def test_an_unknown_column_is_a_clear_error():
     with pytest.raises(AnalysisError, match="'disability' is not a column"):
         equity_gaps(SurveyDesign(df, weights="w"), ["y"], [EquityGroup("disability", ("1",))],
                     "2024", DisclosureRules())  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def demo_designs():
+    from analysis_fixtures import demo_inputs
+    from ci_eval.analysis.stage import analysis_frames, weight_all
+
+    study, model, codebooks, scored, raw, _ = demo_inputs()
+    frames = analysis_frames(scored, raw, codebooks)
+    designs = {(w.survey, w.wave): w.design for w in weight_all(study, frames)}
+    return designs, model, codebooks
+
+
+@pytest.mark.slow
+def test_the_demo_gaps_recover_their_planted_values(demo_designs):
+    """Every planted gap (surveys/demo_truth.yaml) against its estimate on the raked demo."""
+    from analysis_fixtures import demo_truth
+
+    designs, _, codebooks = demo_designs
+    truth = demo_truth()
+    spec = truth["equity"]["groups"]
+    groups = [
+        EquityGroup(g["variable"], tuple(map(str, g["group"])), tuple(map(str, g["comparison"])))
+        for g in spec.values()
+    ]
+    name_of = {(g.variable, "+".join(g.group)): name for g, name in zip(groups, spec, strict=True)}
+    groups.append(EquityGroup("indigenous", ("3",)))  # Inuit youth against everyone else
+    covered = {"difference": 0, "ratio": 0}
+    checked = 0
+    for wave in ("2021", "2024"):
+        planted = truth["waves"][wave]["equity_gaps"]
+        t = equity_gaps(designs[("youth", wave)], list(planted), groups, wave, DisclosureRules(),
+                        within=["region"], codebook=codebooks["youth"])  # fmt: skip
+        for row in t[t["domain"] == "overall"].itertuples():
+            if (row.group_variable, row.group) not in name_of:
+                continue
+            value = planted[row.indicator][name_of[(row.group_variable, row.group)]]
+            assert not row.suppressed and row.flag == ""
+            z = (row.difference - value["difference"]) / row.difference_se
+            assert abs(z) < 3, (wave, row.indicator, row.group_variable, z)  # no bias
+            covered["difference"] += (
+                row.difference_ci_low <= value["difference"] <= row.difference_ci_high
+            )
+            covered["ratio"] += row.ratio_ci_low <= value["ratio"] <= row.ratio_ci_high
+            checked += 1
+        inuit = t[(t["group_variable"] == "indigenous") & (t["group"] == "3")]
+        by_region = inuit[inuit["domain"] == "region"].set_index(["indicator", "domain_value"])
+        assert by_region["suppressed"].xs("1", level=1).all()  # Atlantic: a handful of Inuit
+        assert not by_region.loc[("mentoring_gap", "6"), "suppressed"]  # the Territories
+        assert (by_region.loc[by_region["suppressed"], "reason"] != "").all()
+    assert checked == 20
+    # Twenty 95% intervals of one fixed sample: each covers with probability 0.95, so one miss
+    # is chance (2021, Indigenous unmet need: z = 2.3); more would point to a bias.
+    assert covered["difference"] >= 19 and covered["ratio"] >= 19
+    risk = truth["waves"]["2024"]["equity_gaps"]["mentoring_gap"]["risk_any"]
+    assert risk["ratio"] == pytest.approx(2.0, abs=0.1)
+
+
+@pytest.mark.slow
+def test_the_demo_changes_recover_their_planted_values_and_are_seen(demo_designs):
+    from analysis_fixtures import demo_truth
+    from ci_eval.analysis.indicators import estimate_indicator
+    from ci_eval.analysis.trend_families import within_families
+    from ci_eval.analysis.trends import change_since_baseline
+
+    designs, model, codebooks = demo_designs
+    changes = demo_truth()["changes"]
+    rows = []
+    for indicator_id in ("mentored_12_18", "offers_ementoring", "has_waitlist",
+                         "demand_outpaces_capacity"):  # fmt: skip
+        indicator = model.indicator(indicator_id)
+        for wave in ("2021", "2024"):
+            design = designs[(indicator.survey, wave)]
+            rows.append(estimate_indicator(design, indicator, wave, DisclosureRules(),
+                                           codebooks[indicator.survey]))  # fmt: skip
+    trends = change_since_baseline(pd.concat(rows, ignore_index=True), model, "2021")
+    overall = within_families(trends[trends["domain"] == "overall"]).set_index("indicator")
+    for indicator_id, row in overall.iterrows():
+        planted = changes[indicator_id]["change"]
+        assert row["ci_low"] <= planted <= row["ci_high"], (indicator_id, row["change"], planted)
+    assert overall.loc["mentored_12_18", "trend"] == "improved"
+    assert overall.loc["offers_ementoring", "trend"] == "increased"  # neutral, and seen
+    assert overall.loc["has_waitlist", "trend"] == "worsened"
+    assert overall.loc["mentored_12_18", "change"] == pytest.approx(0.04, abs=0.02)
+
+
+def _population(rng: np.random.Generator, shift: float) -> pd.DataFrame:
+    """A finite population: 10 strata of 200 clusters of 40 people; the group is clustered and
+    the outcome has a cluster effect (so the two cells covary within clusters)."""
+    strata, clusters, size = 10, 200, 40
+    n_clusters = strata * clusters
+    cluster = np.repeat(np.arange(n_clusters), size)
+    stratum = cluster // clusters
+    group_logit = -1.2 + rng.normal(0, 0.8, n_clusters)[cluster]
+    group = rng.random(cluster.size) < 1 / (1 + np.exp(-group_logit))
+    sex = rng.choice([1, 2], cluster.size)
+    logit = -0.9 + shift + 0.8 * group + 0.2 * (sex == 1) + rng.normal(0, 0.5, n_clusters)[cluster]
+    y = (rng.random(cluster.size) < 1 / (1 + np.exp(-logit))) * 1.0
+    return pd.DataFrame({"stratum": stratum, "cluster": cluster, "g": np.where(group, 1, 2),
+                         "sex": sex, "y": y})  # fmt: skip
+
+
+def _sample(rng: np.random.Generator, population: pd.DataFrame, per_stratum: int = 8):
+    """Clusters drawn without replacement within strata, post-stratified on sex."""
+    picked = []
+    for _, frame in population.groupby("stratum"):
+        ids = rng.choice(frame["cluster"].unique(), per_stratum, replace=False)
+        picked.append(frame[frame["cluster"].isin(ids)])
+    sample = pd.concat(picked, ignore_index=True)
+    sample["w"] = 200 / per_stratum
+    design = SurveyDesign(sample, ids="cluster", strata="stratum", weights="w")
+    return poststratify(design, "sex", population["sex"].value_counts().astype(float))
+
+
+@pytest.mark.slow
+def test_gap_ratio_and_change_intervals_cover_95_percent_in_repeated_samples():
+    """400 samples of a stratified cluster design (finite population, post-stratified): the
+    log-ratio interval of the gap and the interval of the change between two independent
+    waves each cover their population value 93-97% of the time (binomial SD 1.1 points)."""
+    rng = np.random.default_rng(2024)
+    waves = [_population(rng, 0.0), _population(rng, 0.25)]
+    group = [w["g"].to_numpy() == 1 for w in waves]
+    true_ratio = waves[0]["y"][group[0]].mean() / waves[0]["y"][~group[0]].mean()
+    true_change = waves[1]["y"].mean() - waves[0]["y"].mean()
+    reps, z = 400, 1.959963984540054
+    covered = {"ratio": 0, "difference": 0, "change": 0}
+    for _ in range(reps):
+        first, second = (_sample(rng, w) for w in waves)
+        a = first.data["g"].to_numpy() == 1
+        gap = gap_cells(first, first.data["y"].to_numpy(float), a, ~a, z)
+        covered["ratio"] += gap["ratio_ci_low"] <= true_ratio <= gap["ratio_ci_high"]
+        true_difference = waves[0]["y"][group[0]].mean() - waves[0]["y"][~group[0]].mean()
+        covered["difference"] += (
+            gap["difference_ci_low"] <= true_difference <= gap["difference_ci_high"]
+        )
+        m1, m2 = (d.mean("y").iloc[0] for d in (first, second))
+        change, se = m2["estimate"] - m1["estimate"], np.hypot(m1["se"], m2["se"])
+        covered["change"] += abs(change - true_change) <= z * se
+    rates = {k: v / reps for k, v in covered.items()}
+    assert all(0.93 <= r <= 0.97 for r in rates.values()), rates
+    assert true_ratio > 1.5 and true_change > 0.04  # there is a gap and a change to cover
