@@ -292,3 +292,33 @@ def test_gap_ratio_and_change_intervals_cover_95_percent_in_repeated_samples():
     rates = {k: v / reps for k, v in covered.items()}
     assert all(0.93 <= r <= 0.97 for r in rates.values()), rates
     assert true_ratio > 1.5 and true_change > 0.04  # there is a gap and a change to cover
+
+
+@pytest.mark.slow
+def test_the_equity_gaps_table_of_the_demo_follows_the_model(demo_designs):
+    from ci_eval.analysis.equity import EQUITY_VARIABLES, EquitySettings, equity_gap_table
+
+    designs, model, codebooks = demo_designs
+    t = equity_gap_table(designs, model, DisclosureRules(), codebooks)
+    assert list(t.columns) == COLUMNS
+    by = {i.id: set(i.disaggregate_by) for i in model.indicators}
+    pairs = set(zip(t["indicator"], t["group_variable"], strict=True))
+    assert all(variable in by[indicator] for indicator, variable in pairs)
+    expected = {
+        (i.id, v)
+        for i in model.indicators
+        for v in i.disaggregate_by
+        if v in EQUITY_VARIABLES and i.estimate_as != "total"
+    }
+    assert pairs == expected and ("mentoring_gap", "risk_any") in pairs
+    gap = t[(t["indicator"] == "mentoring_gap") & (t["domain"] == "overall")]
+    assert set(gap["wave"]) == {"2021", "2024"}
+    assert {"1", "2", "3", "4", "1+2+3"} <= set(
+        gap.loc[gap["group_variable"] == "indigenous", "group"]
+    )
+    assert set(gap.loc[gap["group_variable"] == "risk_any", "comparison"]) == {"2"}
+    assert t["suppressed"].any() and not t["suppressed"].all()
+    assert set(t["domain"]) == {"overall", "region"}
+    only_risk = EquitySettings(variables=["risk_any"], groups=[], within=[])
+    narrow = equity_gap_table(designs, model, DisclosureRules(), codebooks, only_risk)
+    assert set(narrow["group_variable"]) == {"risk_any"} and set(narrow["domain"]) == {"overall"}

@@ -37,11 +37,12 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 from scipy import stats
 
 from ci_eval.analysis.codes import code_sort_key, code_text, codes_text
@@ -50,6 +51,7 @@ from ci_eval.analysis.indicators import OVERALL, domain_levels
 from ci_eval.analysis.settings import DisclosureRules
 from ci_eval.codebook import Codebook
 from ci_eval.errors import AnalysisError
+from ci_eval.toc.schema import ToCModel
 
 COLUMNS = [
     "indicator",
@@ -79,6 +81,9 @@ COLUMNS = [
 ]
 """Columns of the ``equity_gaps`` table (to be declared in the results contract)."""
 ESTIMATED = COLUMNS[7:19]
+EQUITY_VARIABLES = ("indigenous", "racialized_group", "lgbtq2s", "transgender", "disability",
+                    "newcomer", "risk_any")  # fmt: skip
+"""The demo instrument's equity variables (the shared names of issue 11's instrument)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,82 @@ class EquityGroup:
     variable: str
     group: tuple[str, ...]
     comparison: tuple[str, ...] | None = None
+
+
+class GroupSpec(BaseModel):
+    """An explicit group, e.g. any Indigenous identity: ``{variable = "indigenous", group =
+    [1, 2, 3], comparison = [4]}`` (``comparison`` omitted: the other answered codes)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    variable: str
+    group: list[int | str]
+    comparison: list[int | str] | None = None
+
+    def as_group(self) -> EquityGroup:
+        comparison = None if self.comparison is None else tuple(map(code_text, self.comparison))
+        return EquityGroup(self.variable, tuple(map(code_text, self.group)), comparison)
+
+
+class EquitySettings(BaseModel):
+    """Settings of the ``equity_gaps`` table (for ``[analysis.equity]``, once wired).
+
+    ``variables``: the equity variables; an indicator gets gaps for those among its
+    ``disaggregate_by``, each category against the others (:func:`default_groups`);
+    ``groups``: further groups; ``within``: the intersections (each group within each
+    category of these variables).
+
+    >>> s = EquitySettings.model_validate({"groups": [{"variable": "indigenous",
+    ...     "group": [1, 2, 3], "comparison": [4]}]})
+    >>> s.groups[0].as_group(), s.within
+    (EquityGroup(variable='indigenous', group=('1', '2', '3'), comparison=('4',)), ['region'])
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    variables: list[str] = list(EQUITY_VARIABLES)
+    groups: list[GroupSpec] = [
+        GroupSpec(variable="indigenous", group=[1, 2, 3], comparison=[4]),
+    ]
+    within: list[str] = ["region"]
+
+
+def equity_gap_table(
+    designs: Mapping[tuple[str, str], object],
+    model: ToCModel,
+    rules: DisclosureRules,
+    codebooks: Mapping[str, Codebook] | None = None,
+    settings: EquitySettings | None = None,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """The ``equity_gaps`` table: every mean or proportion indicator of the model, each of its
+    ``disaggregate_by`` variables that is an equity variable, every wave of its survey.
+
+    ``designs`` maps ``(survey, wave)`` to the weighted design holding the scored indicators
+    (as for :func:`ci_eval.analysis.indicators.estimate_indicators`).
+    """
+    settings = settings or EquitySettings()
+    codebooks = codebooks or {}
+    extra = [g.as_group() for g in settings.groups]
+    frames = []
+    for indicator in model.indicators:
+        if indicator.estimate_as == "total":
+            continue
+        variables = [v for v in indicator.disaggregate_by if v in settings.variables]
+        for (survey, wave), design in sorted(designs.items()):
+            if survey != indicator.survey or not variables:
+                continue
+            codebook = codebooks.get(survey)
+            groups = [g for v in variables for g in default_groups(design.data, v, codebook)]
+            groups += [g for g in extra if g.variable in variables]
+            within = [v for v in settings.within if v in design.data.columns]
+            frames.append(
+                equity_gaps(design, [indicator.id], groups, wave, rules, within, codebook,
+                            conf_level)
+            )  # fmt: skip
+    if not frames:
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.concat(frames, ignore_index=True)
 
 
 def default_groups(

@@ -6,7 +6,8 @@ demo committed at the repository root can be checked by regenerating it.
 
 Random streams: each part draws from ``numpy.random.default_rng([seed, k])`` with
 its own ``k`` (youth waves 1-2, truth 11-12, programs 21-23), so changing one part
-does not shift the others.
+does not shift the others; the equity items draw from child streams of those
+(``Generator.spawn``, which leaves the parent's numbers as they were).
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ stay for 12 months; collaboration grows between the waves (the "mutually
 reinforcing activities" of collective impact), more in better-connected programs
 (a latent ``connected`` score, so the collaboration items hang together). The
 territories have one or two programs each, so disclosure control has hard cases.
+Waitlists, waits and demand beyond capacity grow between the waves; ages served,
+funding sources and whether a program records identity are stable per program.
 
 >>> import numpy as np
 >>> programs = program_universe(np.random.default_rng(3))

@@ -21,6 +21,9 @@ The data-generating process (all effects are written down in :data:`EFFECTS`):
 6. **Quality problems** are added as extra rows: ineligible ages, duplicates,
    break-offs, speeders, straight-liners, failed attention checks, and a few
    out-of-range numbers of mentors.
+7. **Who is left out**: identity, risk factors, unmet need and barriers
+   (:mod:`ci_eval.demo.equity`), drawn from child streams (``Generator.spawn``) so
+   the draws above keep their random numbers.
 
 >>> import numpy as np
 >>> people = draw_people(np.random.default_rng(1), 1000, "2021")
