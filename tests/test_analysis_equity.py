@@ -322,3 +322,29 @@ def test_the_equity_gaps_table_of_the_demo_follows_the_model(demo_designs):
     only_risk = EquitySettings(variables=["risk_any"], groups=[], within=[])
     narrow = equity_gap_table(designs, model, DisclosureRules(), codebooks, only_risk)
     assert set(narrow["group_variable"]) == {"risk_any"} and set(narrow["domain"]) == {"overall"}
+
+
+def test_a_category_the_indicators_table_hides_stays_hidden_in_the_gaps():
+    from ci_eval.analysis.disclosure_rules import complementary_suppression
+    from ci_eval.analysis.equity import inherit_suppression
+    from ci_eval.analysis.indicators import estimate_indicator
+    from ci_eval.toc.schema import Indicator
+
+    rng = np.random.default_rng(8)
+    df = pd.DataFrame({"g": rng.choice([1.0, 2.0, 3.0], 400, p=[0.02, 0.18, 0.8]), "w": 1.0})
+    df["y"] = (rng.random(400) < 0.4) * 1.0
+    design = SurveyDesign(df, weights="w")
+    indicator = Indicator.model_validate({"id": "y", "label": {"en": "Y"}, "survey": "s",
+        "items": ["q"], "scoring": {"method": "threshold", "values": [1]},
+        "disaggregate_by": ["g"]})  # fmt: skip
+    rules = DisclosureRules()
+    table = complementary_suppression(estimate_indicator(design, indicator, "1", rules), 10)
+    hidden = table.loc[table["suppressed"], "domain_value"].tolist()
+    assert hidden == ["1", "2"]  # 2 hides 1 (n < 10) from being recovered by difference
+    groups = default_groups(df, "g")
+    gaps = equity_gaps(design, ["y"], groups, "1", rules)
+    assert gaps["suppressed"].tolist() == [True, False, False]  # only n < 10 by its own rule
+    kept = inherit_suppression(gaps, table)
+    assert kept["suppressed"].tolist() == [True, True, False]
+    assert kept.loc[1, "reason"] == "group: complementary suppression"
+    assert np.isnan(kept.loc[1, "estimate_group"]) and np.isnan(kept.loc[1, "difference"])

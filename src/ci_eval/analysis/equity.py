@@ -144,12 +144,14 @@ def equity_gap_table(
     codebooks: Mapping[str, Codebook] | None = None,
     settings: EquitySettings | None = None,
     conf_level: float = 0.95,
+    indicators: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The ``equity_gaps`` table: every mean or proportion indicator of the model, each of its
     ``disaggregate_by`` variables that is an equity variable, every wave of its survey.
 
     ``designs`` maps ``(survey, wave)`` to the weighted design holding the scored indicators
-    (as for :func:`ci_eval.analysis.indicators.estimate_indicators`).
+    (as for :func:`ci_eval.analysis.indicators.estimate_indicators`); with the ``indicators``
+    table, its suppressed categories stay suppressed here (:func:`inherit_suppression`).
     """
     settings = settings or EquitySettings()
     codebooks = codebooks or {}
@@ -172,7 +174,8 @@ def equity_gap_table(
             )  # fmt: skip
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
-    return pd.concat(frames, ignore_index=True)
+    table = pd.concat(frames, ignore_index=True)
+    return table if indicators is None else inherit_suppression(table, indicators)
 
 
 def default_groups(
@@ -350,3 +353,34 @@ def _disclosure(cells: dict, rules: DisclosureRules) -> dict:
     if not reasons and not np.isfinite(cells["ratio"]):
         return {"flag": flag, "suppressed": False, "reason": "ratio not estimable (a zero)"}
     return {"flag": flag, "suppressed": bool(reasons), "reason": "; ".join(reasons)}
+
+
+def inherit_suppression(gaps: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
+    """Suppress every overall gap whose group or comparison is a category that the
+    ``indicators`` table suppresses (also by complementary suppression), so this table
+    cannot publish a cell that the other one hides and undo its protection.
+
+    >>> gaps = pd.DataFrame({"indicator": "x", "wave": "1", "group_variable": "g",
+    ...     "group": ["2", "3"], "comparison": ["1+3", "1+2"], "domain": "overall",
+    ...     "domain_value": "", "estimate_group": 0.5, "suppressed": False, "reason": ""})
+    >>> ind = pd.DataFrame({"indicator": "x", "wave": "1", "domain": "g",
+    ...     "domain_value": ["1", "2", "3"], "suppressed": [True, True, False],
+    ...     "reason": ["n < 10", "complementary suppression", ""]})
+    >>> inherit_suppression(gaps, ind)[["suppressed", "reason", "estimate_group"]].values.tolist()
+    [[True, 'group: complementary suppression', nan], [False, '', 0.5]]
+    """
+    hidden = indicators[indicators["suppressed"].astype(bool)]
+    reason_of = {
+        (r.indicator, r.wave, r.domain, r.domain_value): r.reason for r in hidden.itertuples()
+    }
+    out = gaps.copy()
+    for i, row in zip(out.index, out.itertuples(), strict=True):
+        if row.domain != OVERALL or row.suppressed:
+            continue
+        for cell, codes in (("group", row.group), ("comparison", row.comparison)):
+            key = (row.indicator, row.wave, row.group_variable, codes)
+            if "+" not in codes and key in reason_of:
+                out.loc[i, ["suppressed", "reason"]] = [True, f"{cell}: {reason_of[key]}"]
+                out.loc[i, [c for c in ESTIMATED if c in out.columns]] = np.nan
+                break
+    return out
