@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ci_eval.results import ResultsStore
+from ci_eval.results import ResultsStore, contract
 
 # A value that no real estimate in this store takes: the tests look for its renderings.
 LEAK = 0.987654
@@ -151,6 +151,7 @@ def _indicators() -> pd.DataFrame:
                     "n": n,
                     "cv": cv,
                     "flag": flag,
+                    "symbol": "x" if suppressed else flag,
                     "suppressed": suppressed,
                     "reason": reason,
                     "universe": universe,
@@ -245,7 +246,8 @@ def _contributions() -> pd.DataFrame:
                     "outcome": outcome,
                     "exposure": "mentored_6_18",
                     "wave": wave,
-                    "contrast": "1 vs 0",
+                    "high": "1",
+                    "low": "0",
                     "model": model,
                     "measure": measure,
                     "estimate": e,
@@ -286,8 +288,8 @@ def _weighting() -> tuple[pd.DataFrame, pd.DataFrame]:
             {
                 "survey": "youth",
                 "wave": "2024",
-                "margin": "gender",
-                "level": str(c),
+                "variables": ["gender"],
+                "levels": [str(c)],
                 "target": t,
                 "before": b,
                 "after": t,
@@ -312,6 +314,7 @@ def _programs() -> dict[str, pd.DataFrame]:
                     "median": 95.0,
                     "p75": 150.0,
                     "percentile_rank": 62.0,
+                    "symbol": "",
                     "suppressed": False,
                     "reason": "",
                 },
@@ -325,6 +328,7 @@ def _programs() -> dict[str, pd.DataFrame]:
                     "median": np.nan,
                     "p75": np.nan,
                     "percentile_rank": np.nan,
+                    "symbol": "x",
                     "suppressed": True,
                     "reason": "fewer than 5 peers",
                 },
@@ -447,11 +451,29 @@ def write_synthetic_store(root: str | Path) -> ResultsStore:
             {"peer_group": ["large", "medium", "small"], "programs": [9, 12, 15]}
         ),
     }
-    for name, frame in tables.items():
-        store.write(name, frame, f"synthetic {name}")
-    for pid, frame in _programs().items():
-        store.write(f"programs/{pid}", frame, "synthetic benchmark", private=True)
+    tables.update({contract.program_table(pid): frame for pid, frame in _programs().items()})
+    store.write_tables({name: conform(name, frame) for name, frame in tables.items()})
     return store
+
+
+_DEFAULTS = {"string": "", "int64": 0, "float64": np.nan, "bool": False}
+
+
+def conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with the declared columns of table ``name``, in order and of their types:
+    columns the synthetic data leaves out get a blank value (the contract is checked on write)."""
+    out = pd.DataFrame(index=frame.index)
+    for column in contract.spec(name).columns:
+        if column.dtype == "list<string>":
+            out[column.name] = frame[column.name]
+            continue
+        values = frame[column.name] if column.name in frame else _DEFAULTS[column.dtype]
+        series = pd.Series(values, index=frame.index)
+        if column.dtype == "string":
+            series = series.fillna("").astype(str)
+        out[column.name] = series.astype({"string": "str", "int64": "int64", "float64": float,
+                                          "bool": bool}[column.dtype])  # fmt: skip
+    return out.reset_index(drop=True)
 
 
 def toc_outcomes() -> pd.DataFrame:
@@ -460,7 +482,7 @@ def toc_outcomes() -> pd.DataFrame:
         {
             "outcome": ["program_delivery", "access", "wellbeing"],
             "level": ["activity", "output", "intermediate"],
-            "leads_to": ["access", "wellbeing", ""],
+            "leads_to": [["access"], ["wellbeing"], []],
         }
     )
 

@@ -171,6 +171,8 @@ def test_demo_indicators_table_contract():
     shown = t[~t["suppressed"]]
     assert (shown["n"] >= 10).all() and (shown["cv"].fillna(0) <= 33.3).all()
     assert set(t["flag"]) <= {"", "E", "F"}
+    assert set(t.loc[t["suppressed"], "symbol"]) <= {"F", "x"}
+    assert (t.loc[~t["suppressed"], "symbol"] == t.loc[~t["suppressed"], "flag"]).all()
     # every model indicator, every wave of its survey, an overall row
     overall = t[t["domain"] == "overall"]
     assert len(overall) == 2 * len(model.indicators) == 2 * 38

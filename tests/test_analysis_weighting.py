@@ -13,6 +13,7 @@ from ci_eval.analysis.weighting_stage import (
     weighting_tables,
 )
 from ci_eval.errors import AnalysisError
+from ci_eval.results.contract import columns
 
 
 def _sample(seed: int = 1, n: int = 400) -> pd.DataFrame:
@@ -139,13 +140,7 @@ def test_demo_weighting_tables():
     youth = t["weighting"][t["weighting"]["survey"] == "youth"]
     assert youth["converged"].all() and (youth["kish_deff"] > 1).all()
     margins = t["weighting_margins"]
-    assert set(margins["margin"]) == {"age_band x gender_plus", "province"}
-    assert list(margins.columns) == [
-        "survey",
-        "wave",
-        "margin",
-        "level",
-        "target",
-        "before",
-        "after",
-    ]
+    assert {tuple(v) for v in margins["variables"]} == {("age_band", "gender_plus"), ("province",)}
+    crossed = margins[[len(v) == 2 for v in margins["variables"]]]
+    assert all(len(codes) == 2 for codes in crossed["levels"])
+    assert list(margins.columns) == columns("weighting_margins")

@@ -17,9 +17,9 @@ from ci_eval.codebook import Codebook
 from ci_eval.demo import generate_study
 from ci_eval.demo.problems import youth_wave
 from ci_eval.demo.savfile import write_sav
+from ci_eval.pipeline import load_study_model
 from ci_eval.quality import check_quality
 from ci_eval.toc import score_indicators
-from ci_eval.toc.study_model import load_study_model
 
 ROOT = Path(__file__).resolve().parents[1]
 WAVES = ("2021", "2024")

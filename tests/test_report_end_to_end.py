@@ -12,20 +12,11 @@ import pytest
 
 from ci_eval.pipeline import run_pipeline, verify_store
 from ci_eval.report.program_page import program_page
+from ci_eval.results import ResultsStore
+from ci_eval.results.contract import TABLES, is_private, program_of, program_table, spec
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
-CONTRACT = {
-    "labels": ["kind", "id", "parent", "en", "fr"],
-    "indicators": ["indicator", "outcome", "survey", "wave", "domain", "domain_value",
-                   "statistic", "estimate", "se", "ci_low", "ci_high", "n", "cv", "flag",
-                   "suppressed", "reason", "universe", "missing_treatment"],
-    "trends": ["indicator", "domain", "domain_value", "baseline_wave", "wave", "baseline",
-               "estimate", "change", "q_value", "direction", "trend", "suppressed", "reason"],
-    "contributions": ["contribution", "outcome", "exposure", "model", "measure", "estimate",
-                      "ci_low", "ci_high", "p_value", "e_value", "n"],
-    "toc_outcomes": ["outcome", "level", "leads_to"],
-}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -42,10 +33,15 @@ def demo(tmp_path_factory) -> Path:
 def test_the_demo_run_writes_the_contract_tables_and_a_manifest(demo):
     store = demo / "reports/2024"
     index = json.loads((store / "index.json").read_text(encoding="utf-8"))["tables"]
-    for name, columns in CONTRACT.items():
-        assert set(columns) <= set(index[name]["columns"]), name
+    public = {name for name, t in TABLES.items() if not t.private}
+    assert set(index) == public
+    for name in public:
+        assert index[name]["columns"] == spec(name).names, name
         assert index[name]["rows"] > 0
-    assert all(entry["private"] == name.startswith("programs/") for name, entry in index.items())
+        assert not index[name]["private"]
+    private = ResultsStore(store).names(private=True)
+    assert private and all(is_private(name) for name in private)
+    assert not (store / "tables" / "programs").exists()
     manifest = json.loads((store / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["rows"]["tables"]["indicators"] == index["indicators"]["rows"]
     assert (store / "quality.csv").read_text(encoding="utf-8").startswith("survey,wave,rule")
@@ -66,14 +62,29 @@ def test_verify_reruns_the_demo_byte_for_byte(demo):
 
 def test_program_pages_show_no_suppressed_value(demo):
     store = demo / "reports/2024"
-    names = json.loads((store / "index.json").read_text(encoding="utf-8"))["tables"]
-    programs = sorted(n.split("/", 1)[1] for n in names if n.startswith("programs/"))
+    results = ResultsStore(store)
+    programs = [program_of(name) for name in results.names(private=True)]
     for program in programs[:5]:
         page = program_page(store, program)
-        assert page == store / "programs" / f"{program}.html"
+        assert page == store / "private" / "programs" / program / "benchmark.html"
         text = page.read_text(encoding="utf-8")
-        table = pd.read_parquet(store / "tables" / "programs" / f"{program}.parquet")
+        table = results.read(program_table(program))
         latest = table[table["wave"] == table["wave"].max()]
         assert text.count("<tr>") == 2 * (len(latest) + 1)  # both languages, header + rows
         # value, p25, median, p75 of a suppressed row are symbols, in both languages
         assert text.count("<abbr title=") == 2 * 4 * int(latest["suppressed"].sum())
+
+
+def test_benchmark_uses_the_runs_stages_and_tables(demo, tmp_path):
+    from ci_eval.pipeline import benchmark_program
+    from ci_eval.sources.pull import load_responses
+    from ci_eval.study import load_study
+
+    own = tmp_path / "own.csv"
+    load_responses(load_study(demo), "youth", "2024").head(60).to_csv(own, index=False)
+    tables = benchmark_program(demo, "P0001", data=own, out=tmp_path / "out")
+    stored = pd.read_parquet(demo / "reports/2024/tables/programs/P0001.parquet")
+    pd.testing.assert_frame_equal(tables["benchmark_P0001"], stored)
+    youth = tables["benchmark_P0001_youth"]
+    assert (youth["n"].dropna() <= 60).all() and youth["national"].notna().any()
+    assert (tmp_path / "out/benchmark_P0001_youth.csv").exists()

@@ -45,18 +45,21 @@ def test_value_by_statistic():
 
 def test_suppressed_estimates_never_show_their_value():
     for lang in ("en", "fr"):
-        shown = format_estimate(0.987654, "proportion", lang, suppressed=True, reason="n < 10")
-        assert shown == "x"
-        shown = format_estimate(0.987654, "proportion", lang, flag="F", reason="CV > 33.3%")
-        assert shown == "F"
-        html = format_estimate(
-            0.987654, "proportion", lang, suppressed=True, reason="CV > 33.3%", html=True
-        )
+        assert format_estimate(0.987654, "proportion", lang, symbol="x") == "x"
+        assert format_estimate(0.987654, "proportion", lang, symbol="F") == "F"
+        html = format_estimate(0.987654, "proportion", lang, symbol="F", html=True)
         assert "98" not in html and ">F</abbr>" in html
+        html = format_estimate(0.987654, "proportion", lang, symbol="x", html=True)
+        assert "98" not in html and ">x</abbr>" in html
+
+
+def test_an_unknown_symbol_is_an_error():
+    with pytest.raises(ReportError, match="quality symbol 'y'"):
+        format_estimate(0.5, "proportion", "en", symbol="y")
 
 
 def test_caution_flag_is_a_superscript_in_html():
-    html = format_estimate(0.1234, "proportion", "en", flag="E", html=True)
+    html = format_estimate(0.1234, "proportion", "en", symbol="E", html=True)
     assert html == '12.3%<sup><abbr title="use with caution">E</abbr></sup>'
 
 

@@ -69,7 +69,8 @@ def test_scale_missing_rules_are_spelled_out(store, tmp_path):
 
 def test_program_page_is_private_bilingual_and_hides_suppressed_values(store):
     path = program_page(store, "P001")
-    assert path == store / "programs" / "P001.html"
+    assert path == store / "private" / "programs" / "P001" / "benchmark.html"
+    assert not any((store / "tables").rglob("P001*"))  # nothing of the program is public
     text = path.read_text(encoding="utf-8")
     assert '<section lang="en">' in text and '<section lang="fr">' in text
     assert 'name="robots" content="noindex"' in text
@@ -99,6 +100,6 @@ def test_report_program_command_writes_the_private_page(store):
 
     result = CliRunner().invoke(app, ["report", "program", "P001", "--store", str(store)])
     assert result.exit_code == 0, result.output
-    assert (store / "programs" / "P001.html").exists()
+    assert (store / "private/programs/P001/benchmark.html").exists()
     missing = CliRunner().invoke(app, ["report", "program", "P404", "--store", str(store)])
     assert missing.exit_code == 2 and "no benchmark for program 'P404'" in missing.output

@@ -18,10 +18,22 @@ import pytest
 from typer.testing import CliRunner
 
 import ci_eval.pipeline as pipeline
+from ci_eval.caching import import_closure, source_fingerprint
 from ci_eval.cli import app
+from ci_eval.errors import CiEvalError
 from ci_eval.pipeline import StageError, run_pipeline, verify_store
+from ci_eval.results import contract
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+MEANS = contract.TableSpec(
+    "means",
+    tuple(contract.Column(n, t) for n, t in
+          [("survey", "string"), ("wave", "string"), ("indicator", "string"), ("mean", "float64")]),
+    "Mean of every score (the fake estimate stage of these tests)",
+    "tests.test_report_pipeline",
+)  # fmt: skip
 
 
 def fake_estimate(study, model, codebooks, scored, clean, quality):
@@ -42,6 +54,7 @@ def study(tmp_path, monkeypatch) -> Path:
     shutil.copytree(REPO / "models", folder / "models")
     shutil.copytree(REPO / "surveys", folder / "surveys", ignore=shutil.ignore_patterns("raw"))
     monkeypatch.setattr(pipeline, "_estimate", fake_estimate)
+    monkeypatch.setitem(contract.TABLES, "means", MEANS)
     return folder
 
 
@@ -51,12 +64,12 @@ def stages(result) -> dict[str, bool]:
 
 def test_a_rerun_with_nothing_changed_loads_every_stage_from_the_cache(study):
     first = run_pipeline(study, report=False)
-    assert stages(first) == {"pull": False, "read": False, "quality": False, "score": False,
-                             "estimate": False}  # fmt: skip
+    assert stages(first) == {"pull": False, "read": False, "quality": False, "model": False,
+                             "score": False, "estimate": False}  # fmt: skip
     tables = (study / "reports/2024/tables/means.csv").read_bytes()
     second = run_pipeline(study, report=False)
-    assert stages(second) == {"pull": False, "read": True, "quality": True, "score": True,
-                              "estimate": True}  # fmt: skip
+    assert stages(second) == {"pull": False, "read": True, "quality": True, "model": True,
+                              "score": True, "estimate": True}  # fmt: skip
     assert (study / "reports/2024/tables/means.csv").read_bytes() == tables
 
 
@@ -66,8 +79,8 @@ def test_changing_the_model_rescores_without_rereading(study):
     model = study / "models/mentoring.yaml"
     model.write_text(model.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     again = run_pipeline(study, report=False)
-    assert stages(again) == {"pull": False, "read": True, "quality": True, "score": False,
-                             "estimate": False}  # fmt: skip
+    assert stages(again) == {"pull": False, "read": True, "quality": True, "model": False,
+                             "score": False, "estimate": False}  # fmt: skip
 
 
 @pytest.mark.slow
@@ -94,7 +107,7 @@ def test_manifest_records_inputs_settings_versions_seeds_and_rows(study):
     assert manifest["rows"]["read"] == {"organisations/2021": 400, "organisations/2024": 410,
                                         "youth/2021": 3040, "youth/2024": 3140}  # fmt: skip
     assert manifest["settings"]["disclosure"]["min_cell"] == 10
-    assert set(manifest["stages"]) == {"pull", "read", "quality", "score", "estimate"}
+    assert set(manifest["stages"]) == {"pull", "read", "quality", "model", "score", "estimate"}
     assert manifest["tables"]["means"] == result.manifest["tables"]["means"]
     assert path.read_text(encoding="utf-8") == json.dumps(
         manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"  # fmt: skip
@@ -136,6 +149,33 @@ def test_a_missing_data_file_names_the_file_and_the_setting(study):
         run_pipeline(study, report=False)
 
 
+def test_benchmark_names_a_program_that_is_not_in_the_survey(study, monkeypatch):
+    def with_programs(*args):
+        tables = fake_estimate(*args)
+        row = contract.spec("programs/P0001").empty()
+        row.loc[0] = {
+            "indicator": "x",
+            "wave": "2024",
+            "value": 0.5,
+            "peer_group": "all",
+            "peer_n": 5,
+            "symbol": "",
+            "suppressed": False,
+            "reason": "",
+        }
+        tables["programs/P0001"] = row.astype(contract.spec("programs/P0001").empty().dtypes)
+        return tables
+
+    monkeypatch.setattr(pipeline, "_estimate", with_programs)
+    run_pipeline(study, report=False)
+    tables = pipeline.benchmark_program(study, "P0001")
+    assert tables["benchmark_P0001"]["value"].tolist() == [0.5]
+    with pytest.raises(CiEvalError, match=r"program 'P9999' is not in .*1 programs: P0001"):
+        pipeline.benchmark_program(study, "P9999")
+    result = CliRunner().invoke(app, ["benchmark", str(study), "--program", "P9999"])
+    assert result.exit_code == 2 and "P9999" in result.output
+
+
 def test_init_scaffolds_a_study_that_loads_and_refuses_to_overwrite(tmp_path):
     runner = CliRunner()
     folder = tmp_path / "new-study"
@@ -159,13 +199,37 @@ def test_every_command_has_help(command):
     assert "Usage" in result.output and len(result.output) > 200
 
 
-def test_the_code_fingerprint_covers_the_package_source(tmp_path, monkeypatch):
-    before = pipeline.code_fingerprint()
-    assert len(before["ci_eval_source"]) == 64 and before["pandas"] == pd.__version__
-    fake = tmp_path / "ci_eval"
-    fake.mkdir()
-    (fake / "pipeline.py").write_text("x = 1\n", encoding="utf-8")
-    monkeypatch.setattr(pipeline, "__file__", str(fake / "pipeline.py"))
-    first = pipeline.code_fingerprint()["ci_eval_source"]
-    (fake / "stage.py").write_text("y = 2\n", encoding="utf-8")
-    assert pipeline.code_fingerprint()["ci_eval_source"] != first
+def test_each_stage_is_fingerprinted_by_the_modules_it_imports():
+    estimate = pipeline.stage("estimate")
+    closure = import_closure(estimate.modules)
+    assert "ci_eval.survey.design" in closure and "ci_eval.toc.scoring" in closure
+    assert not [m for m in closure if m.startswith(("ci_eval.report", "ci_eval.sources"))]
+    fingerprint = pipeline.code_fingerprint(estimate)
+    assert len(fingerprint["ci_eval_source"]) == 64 and fingerprint["pandas"] == pd.__version__
+    assert fingerprint != pipeline.code_fingerprint(pipeline.stage("score"))
+
+
+def test_an_edit_reruns_only_the_stages_whose_modules_import_it(tmp_path):
+    package = tmp_path / "ci_eval"
+    files = {
+        "__init__.py": "from ci_eval.errors import CiEvalError\n",
+        "errors.py": "class CiEvalError(Exception): ...\n",
+        "survey/__init__.py": "from .design import SurveyDesign\n",
+        "survey/design.py": "class SurveyDesign: ...\n",
+        "analysis/__init__.py": "",
+        "analysis/stage.py": "def analyse():\n    from ci_eval.survey import SurveyDesign\n",
+        "report/__init__.py": "",
+        "report/build.py": "from ci_eval import errors\n",
+    }
+    for name, text in files.items():
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).write_text(text, encoding="utf-8")
+
+    def estimate_key() -> str:
+        return source_fingerprint(["ci_eval.analysis"], root=package)
+
+    before = estimate_key()
+    (package / "report/build.py").write_text("from ci_eval import errors\nX = 1\n")
+    assert estimate_key() == before
+    (package / "survey/design.py").write_text("class SurveyDesign:\n    weights = None\n")
+    assert estimate_key() != before

@@ -15,7 +15,7 @@ from ci_eval.codebook import Codebook
 from ci_eval.errors import SourceError
 from ci_eval.sources.pull import load_responses, pull, snapshot_store, wave_codebook
 from ci_eval.sources.snapshots import SnapshotStore
-from ci_eval.sources.summary import harmonisation_check
+from ci_eval.sources.waves import harmonisation_check
 from ci_eval.study import load_study
 from limesurvey_server import SURVEY_ID, FakeLimeSurvey, real_responses
 

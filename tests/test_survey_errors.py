@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from ci_eval.errors import DesignError
-from ci_eval.survey import SurveyDesign
+from ci_eval.survey import ReplicateDesign, SurveyDesign
 
 
 @pytest.fixture
@@ -32,13 +32,25 @@ def test_missing_design_column_is_named(df):
 
 
 @pytest.mark.parametrize(
-    ("value", "message"),
-    [(np.nan, "missing values"), (-1.0, "negative value"), (np.inf, "infinite value")],
+    ("value", "message"), [(np.nan, "a missing value"), (np.inf, "an infinite value")]
 )
-def test_bad_weights_are_refused_with_the_row(df, value, message):
+@pytest.mark.parametrize("kind", ["taylor", "replicate"])
+def test_bad_weights_are_refused_with_the_row(df, value, message, kind):
     df.loc[2, "w"] = value
-    with pytest.raises(DesignError, match=rf"weights column .w. has .*{message}.*row 2"):
-        SurveyDesign(df, weights="w")
+    with pytest.raises(DesignError, match=rf"weights column .w. has {message} at row 2"):
+        if kind == "taylor":
+            SurveyDesign(df, weights="w")
+        else:
+            ReplicateDesign(df, repweights=np.ones((len(df), 3)), weights="w", scale=1, rscales=1)
+
+
+def test_negative_weights_are_accepted_by_both_designs_as_r(df):
+    # R 4.1.1: svydesign(ids = ~1, weights = ~w, data) and svrepdesign(...) accept w < 0
+    df.loc[2, "w"] = -1.0
+    taylor = SurveyDesign(df, weights="w")
+    rep = ReplicateDesign(df, repweights=np.ones((len(df), 3)), weights="w", scale=1, rscales=1)
+    assert taylor.sampling_weights[2] == rep.sampling_weights[2] == -1.0
+    assert taylor.with_weights(taylor.sampling_weights).sampling_weights[2] == -1.0
 
 
 def test_a_lonely_psu_fails_by_default_and_names_the_stratum(df):

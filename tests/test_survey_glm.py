@@ -206,7 +206,21 @@ def test_fit_object_carries_the_covariance() -> None:
     fit = fit_glm(d, "y ~ x + g")
     assert fit.vcov.shape == (4, 4)
     np.testing.assert_allclose(fit.vcov, fit.vcov.T)
-    np.testing.assert_allclose(fit.se, fit.frame()["se"])
+    np.testing.assert_allclose(fit.se, fit.summary_frame()["se"])
+    np.testing.assert_allclose(fit.bse, fit.se)
+    assert (
+        list(fit.cov_params().columns) == list(fit.terms) == ["Intercept", "x", "g[T.b]", "g[T.c]"]
+    )
+    assert fit.influence.shape == (40, 4) and fit.replicate_params is None
+    np.testing.assert_allclose(fit.vcov, d.vcov(fit.influence, rows=fit.rows))
+    np.testing.assert_allclose(fit.predict(newdata=d.data.iloc[:3]), fit.model.fittedvalues[:3])
+
+
+def test_replicate_fit_carries_the_replicate_coefficients() -> None:
+    d = _random_design(9, 40, 8, False).as_replicate("JK1")
+    fit = fit_glm(d, "y ~ x")
+    assert fit.influence is None and fit.replicate_params.shape == (8, 2)
+    np.testing.assert_allclose(fit.vcov, d.replicate_variance(fit.params, fit.replicate_params))
 
 
 @pytest.mark.parametrize(
@@ -316,10 +330,11 @@ def test_intercept_only_gaussian_on_replicates_is_the_replicate_mean(
 
 
 @pytest.mark.parametrize("family", ["gaussian", "binomial", "poisson"])
-def test_batched_replicate_refits_equal_one_fit_per_replicate(family: str) -> None:
+def test_replicate_refits_are_the_weighted_fits_of_each_replicate(family: str) -> None:
+    import statsmodels.api as sm
+
     from ci_eval.survey.glm_family import get_family
-    from ci_eval.survey.irls import irls
-    from ci_eval.survey.irls_replicates import refit_replicates
+    from ci_eval.survey.glm_fit import glm_irls, refit_replicates
 
     rng = np.random.default_rng(21)
     k = 80
@@ -331,17 +346,17 @@ def test_batched_replicate_refits_equal_one_fit_per_replicate(family: str) -> No
         "poisson": rng.poisson(np.exp(eta)).astype(float),
     }[family]
     fam = get_family(family)
-    weights = rng.exponential(size=(k, 37)) * (rng.random((k, 37)) < 0.9)
-    start = irls(X, y, np.ones(k), fam).coef
-    batched = refit_replicates(X, y, weights, fam, start, 1e-8, 25)
+    weights = rng.exponential(size=(k, 7)) * (rng.random((k, 7)) < 0.9)
+    start = glm_irls(X, y, np.ones(k), fam).params
+    got = refit_replicates(X, y, weights, fam, start, 1e-8, 25)
     for r in range(weights.shape[1]):
-        one = irls(X, y, weights[:, r] / weights[:, r].sum(), fam, start).coef
-        np.testing.assert_allclose(batched[r], one, rtol=1e-9, atol=1e-12)
+        model = sm.GLM(y, X, family=fam.statsmodels(), var_weights=weights[:, r])
+        np.testing.assert_allclose(got[r], model.fit(tol=1e-14).params, rtol=1e-6, atol=1e-8)
 
 
 def test_replicates_that_cannot_be_refitted_give_nan() -> None:
     from ci_eval.survey.glm_family import get_family
-    from ci_eval.survey.irls_replicates import refit_replicates
+    from ci_eval.survey.glm_fit import refit_replicates
 
     X = np.column_stack([np.ones(6), [0.0, 0.0, 0.0, 1.0, 1.0, 1.0]])
     y = np.array([1.0, 2.0, 3.0, 5.0, 6.0, 7.0])

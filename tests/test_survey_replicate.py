@@ -317,3 +317,17 @@ def test_a_census_has_no_replicates_and_no_variance() -> None:
     row = r.mean("y").iloc[0]
     assert row["estimate"] == pytest.approx(7 / 3)
     assert row["se"] == 0.0
+
+
+def test_replicate_subset_takes_the_query_string_and_mask_a_taylor_subset_takes() -> None:
+    df = pd.read_csv(Path(__file__).parent / "reference" / "data" / "apistrat.csv")
+    taylor = SurveyDesign(df, strata="stype", weights="pw")
+    rep = taylor.as_replicate("JKn")
+    by_string = rep.subset("stype == 'E'").mean("api00")
+    by_mask = rep.subset((df["stype"] == "E").to_numpy()).mean("api00")
+    pd.testing.assert_frame_equal(by_string, by_mask)
+    assert by_string["estimate"].iloc[0] == pytest.approx(
+        taylor.subset("stype == 'E'").mean("api00")["estimate"].iloc[0], rel=1e-12
+    )
+    with pytest.raises(DesignError, match="one True/False per row"):
+        rep.subset(np.ones(3, dtype=bool))

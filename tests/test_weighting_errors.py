@@ -99,6 +99,12 @@ def test_rake_that_cannot_converge_names_the_discrepancy() -> None:
     margins = {"a": pd.Series({"x": 10.0, "y": 10.0}), "b": pd.Series({"u": 5.0, "v": 15.0})}
     with pytest.raises(ConvergenceError, match=r"did not converge in 20 sweeps.*category"):
         rake(SurveyDesign(df, weights="w"), margins, max_iter=20)
+    # force=True: R's behaviour, a warning and the last sweep's weights, reported as such
+    with pytest.warns(UserWarning, match=r"did not converge in 20 sweeps"):
+        forced = rake(SurveyDesign(df, weights="w"), margins, max_iter=20, force=True)
+    diag = forced.weighting_diagnostics
+    assert (diag.converged, diag.iterations) == (False, 20)
+    assert not np.allclose(diag.margins["after"], diag.margins["target"])
 
 
 def test_rake_by_r_rule_that_does_not_settle() -> None:
@@ -106,6 +112,11 @@ def test_rake_by_r_rule_that_does_not_settle() -> None:
     margins = {"a": pd.Series({"x": 10.0, "y": 10.0}), "b": pd.Series({"u": 10.0, "v": 10.0})}
     with pytest.raises(ConvergenceError, match=r"in 2 sweeps by R's rule"):
         rake(SurveyDesign(df, weights="w"), margins, epsilon=1e-12, max_iter=2)
+    with pytest.warns(UserWarning, match=r"in 2 sweeps by R's rule"):
+        forced = rake(SurveyDesign(df, weights="w"), margins, epsilon=1e-12, max_iter=2, force=True)
+    assert not forced.weighting_diagnostics.converged
+    settled = rake(SurveyDesign(df, weights="w"), margins, epsilon=1e-12, max_iter=200)
+    assert settled.weighting_diagnostics.converged
 
 
 def test_bounds_that_cannot_be_met(design) -> None:
@@ -122,6 +133,13 @@ def test_bounds_met_one_by_one_but_not_together() -> None:
     margins = {"g": pd.Series({"a": 3.0, "b": 1.0}), "x": 3.0}
     with pytest.raises(ConvergenceError, match=r"bounds .* too tight"):
         calibrate(SurveyDesign(df, weights="w"), margins, bounds=(0.5, 2.0), calfun="raking")
+    # R's calibrate(force = TRUE): a warning, and the diagnostics say it did not converge
+    with pytest.warns(UserWarning, match=r"bounds .* too tight"):
+        forced = calibrate(
+            SurveyDesign(df, weights="w"), margins, bounds=(0.5, 2.0), calfun="raking", force=True
+        )
+    assert forced.weighting_diagnostics.converged is False
+    assert forced.weighting_diagnostics.iterations == 50
 
 
 def test_bad_bounds_and_calfun(design) -> None:

@@ -8,7 +8,7 @@ family are shown as one clear message and exit code 2, without a traceback.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -61,14 +61,11 @@ def pull_command(
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
     """Pull surveys (LimeSurvey or files) into immutable raw snapshots."""
-    from ci_eval.sources.pull import pull
-    from ci_eval.sources.summary import pull_lines, pull_table
-    from ci_eval.study import load_study
+    from ci_eval.pipeline import pull_study
+    from ci_eval.terminal import pull_lines, pull_table
 
     try:
-        reports = pull(
-            load_study(study), survey, wave, accept_changes=accept_changes, progress=progress
-        )
+        reports = pull_study(study, survey, wave, accept_changes=accept_changes, progress=progress)
     except CiEvalError as exc:
         raise _fail(exc) from None
     console.print(pull_table(reports))
@@ -86,46 +83,21 @@ def codebook_command(
     ] = None,
 ) -> None:
     """Show a survey's codebook and how each pulled wave fits it, or export one."""
-    from ci_eval.codebook import Codebook
-    from ci_eval.sources.pull import wave_codebook
-    from ci_eval.sources.summary import (
-        codebook_table,
-        export_codebook,
-        harmonisation_check,
-        pulled_waves,
-    )
-    from ci_eval.study import load_study
+    from ci_eval.pipeline import export_wave_codebook, show_codebook
+    from ci_eval.terminal import codebook_lines, codebook_table
 
     try:
-        loaded = load_study(study)
-        config = loaded.survey(survey)
         if export is not None:
-            written = export_codebook(loaded, survey, wave, export)
+            written = export_wave_codebook(study, survey, wave, export)
             console.print(f"wrote {len(written.variables)} variables to {escape(str(export))}")
             return
-        path = loaded.path(config.codebook) if config.codebook else None
-        if path is not None and path.is_file():
-            codebook = Codebook.from_yaml(path)
-            console.print(codebook_table(codebook, loaded.study.languages))
-            for name, result in harmonisation_check(loaded, survey, codebook):
-                colour = "green" if result == "fits" else "yellow"
-                console.print(f"[{colour}]wave {name}:[/{colour}] {escape(result)}", soft_wrap=True)
-            return
-        waves = pulled_waves(loaded, survey)
-        if not waves:
-            console.print(
-                f"no codebook file and no pulled wave for {survey!r}: run `ci-eval pull` first"
-            )
-            return
-        console.print(
-            codebook_table(wave_codebook(loaded, survey, waves[-1]), loaded.study.languages)
-        )
-        console.print(
-            f"(from the latest snapshot of wave {waves[-1]}; save it with --export "
-            f"{config.codebook or f'surveys/{survey}/codebook.yaml'})"
-        )
+        shown, languages = show_codebook(study, survey)
     except CiEvalError as exc:
         raise _fail(exc) from None
+    if shown.codebook is not None:
+        console.print(codebook_table(shown.codebook, languages))
+    for line in codebook_lines(shown, survey):
+        console.print(line, soft_wrap=True)
 
 
 # --- theory of change, quality and demo commands ---
@@ -145,7 +117,7 @@ def model_check(
     study: Path = typer.Argument(Path("."), help="The study folder (holds ci-eval.toml)."),
 ) -> None:
     """Validate the study's theory-of-change model against its codebooks."""
-    from ci_eval.toc.study_model import load_study_model
+    from ci_eval.pipeline import load_study_model
 
     try:
         model, path = load_study_model(study)
@@ -169,8 +141,8 @@ def model_show(
     """Print the theory of change as a tree, or write it as a Mermaid / Graphviz diagram."""
     from rich.console import Console as StdoutConsole
 
+    from ci_eval.pipeline import load_study_model
     from ci_eval.toc.diagram import FORMATS, render, tree
-    from ci_eval.toc.study_model import load_study_model
 
     try:
         model, _ = load_study_model(study)
@@ -337,66 +309,21 @@ def report_program_command(
         Path | None, typer.Option(help="The results store (default: reports/<edition>).")
     ] = None,
 ) -> None:
-    """Write one program's private benchmark page to <store>/programs/<id>.html.
+    """Write one program's private benchmark page to <store>/private/programs/<id>/.
 
     The page shows the program's own values and its peer group's quartiles only; it is
     never part of the public site. Run `ci-eval run` first.
     """
-    from ci_eval.report.program_page import program_page
-    from ci_eval.study import load_study
+    from ci_eval.pipeline import write_program_page
 
     try:
-        if store is None:
-            store = study / "reports" / load_study(study).study.edition
-        path = program_page(store, program)
+        path = write_program_page(study, program, store)
     except CiEvalError as exc:
         raise _fail(exc) from None
     console.print(f"written (private, not in the public site): {path}")
 
 
 # --- analysis and benchmark commands ---
-def _benchmark_wave(
-    study_obj: Any, survey: str, wave: str, codebook: Any, model: Any
-) -> tuple[Any, Any]:
-    """One wave of a survey read from its source, harmonised, quality-checked and scored."""
-    from ci_eval.quality import check_quality
-    from ci_eval.sources.files import read_survey_file
-    from ci_eval.sources.pull import load_responses
-    from ci_eval.toc import score_indicators
-
-    source = study_obj.source(survey, wave)
-    if source.type == "file":
-        data = read_survey_file(study_obj.path(source.path), survey=survey, wave=wave).data
-    else:
-        data = load_responses(study_obj, survey, wave)
-    data = codebook.harmonise(data, wave=wave)
-    clean = check_quality(data, study_obj.quality.get(survey, {})).clean
-    id_column = study_obj.surveys[survey].id or "id"
-    return clean, score_indicators(model, clean, codebook, id_column=id_column, survey=survey)
-
-
-def _national_indicators(study_obj: Any, model: Any, codebooks: Any, survey: str) -> Any:
-    """The survey's indicators table: from the results store, or estimated now."""
-    from ci_eval.analysis.indicators import estimate_indicators
-    from ci_eval.analysis.stage import analysis_frames, analysis_settings, weight_all
-    from ci_eval.results import ResultsStore
-
-    store = ResultsStore(study_obj.path("reports") / study_obj.study.edition)
-    if "indicators" in store.names():
-        return store.read("indicators")
-    scored, raw = {}, {}
-    for wave in study_obj.surveys[survey].sources:
-        clean, scores = _benchmark_wave(study_obj, survey, wave, codebooks[survey], model)
-        raw.setdefault(survey, {})[wave] = clean
-        scored.setdefault(survey, {})[wave] = scores
-    designs = {
-        (w.survey, w.wave): w.design
-        for w in weight_all(study_obj, analysis_frames(scored, raw, codebooks))
-    }
-    rules = analysis_settings(study_obj).disclosure
-    return estimate_indicators(designs, model, rules, codebooks)
-
-
 @app.command("benchmark")
 def benchmark_command(
     study: StudyArg = Path("."),
@@ -407,64 +334,24 @@ def benchmark_command(
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Also write the table(s) as CSV here.")] = None,
 ) -> None:
-    """Benchmark one program against its peers (private: its own values, peer quartiles only)."""
-    import pandas as pd
-    from rich.table import Table
+    """Benchmark one program against its peers (private: its own values, peer quartiles only).
 
-    from ci_eval.analysis.benchmark.program_data import program_youth_indicators
-    from ci_eval.analysis.benchmark.tables import program_table
-    from ci_eval.analysis.stage import analysis_settings
-    from ci_eval.sources.files import read_survey_file
-    from ci_eval.study import load_study
-    from ci_eval.toc.study_model import load_study_model, study_codebooks
+    Uses the stages (and the cache) of `ci-eval run`: run it first.
+    """
+    from rich.console import Console as StdoutConsole
+
+    from ci_eval.pipeline import benchmark_program
+    from ci_eval.terminal import frame_table
 
     if not program:
         raise _fail(CiEvalError("give the program with --program ID (e.g. --program P0001)"))
     try:
-        study_obj = load_study(study)
-        model, _ = load_study_model(study)
-        codebooks = study_codebooks(study)
-        settings = analysis_settings(study_obj)
-        bench = settings.benchmark
-        wave = [w for w in study_obj.waves.all if w in study_obj.survey(bench.survey).sources][-1]
-        clean, scores = _benchmark_wave(
-            study_obj, bench.survey, wave, codebooks[bench.survey], model
-        )
-        id_column = study_obj.surveys[bench.survey].id or "id"
-        frame = clean.assign(**{c: scores[c] for c in scores.columns if c != id_column})
-        programs = frame.drop_duplicates(id_column).set_index(id_column)
-        programs.index = programs.index.astype(str)
-        indicators = [i.id for i in model.indicators_for(bench.survey)]
-        table, _ = program_table(
-            programs, program, indicators, bench.peer_by, settings.disclosure.min_peers, wave
-        )
-        tables = {f"benchmark_{program}": table}
-        if data is not None:
-            youth = bench.youth_survey
-            own = read_survey_file(data, survey=youth, codebook=codebooks[youth]).data
-            national = _national_indicators(study_obj, model, codebooks, youth)
-            tables[f"benchmark_{program}_youth"] = program_youth_indicators(
-                own,
-                model,
-                codebooks[youth],
-                national,
-                settings.disclosure,
-                id_column=study_obj.surveys[youth].id or "respondent_id",
-            )
+        with console.status("benchmarking (stages of the last run)..."):
+            tables = benchmark_program(study, program, data=data, out=out)
     except CiEvalError as exc:
         raise _fail(exc) from None
     for name, frame in tables.items():
-        shown = Table(title=f"{name} (private to program {program})")
-        for column in frame.columns:
-            shown.add_column(column)
-        for row in frame.itertuples(index=False):
-            shown.add_row(
-                *("" if pd.isna(v) else f"{v:.4g}" if isinstance(v, float) else str(v) for v in row)
-            )
-        Console().print(shown)
-        if out is not None:
-            out.mkdir(parents=True, exist_ok=True)
-            frame.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
+        StdoutConsole().print(frame_table(frame, f"{name} (private to program {program})"))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,7 +27,12 @@ results store is replaced only once everything before it succeeded.
 
 from __future__ import annotations
 
+import ast
+import functools
+import hashlib
+import inspect
 import shutil
+import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,14 +42,13 @@ from typing import Any
 import pandas as pd
 
 from ci_eval import __version__
-from ci_eval.caching import StageCache, sha256_path, sha256_tree, stage_key
+from ci_eval.caching import StageCache, sha256_path, sha256_tree, source_fingerprint, stage_key
 from ci_eval.codebook import Codebook
-from ci_eval.errors import AnalysisError, CiEvalError, ReportError, StudyError
-from ci_eval.manifest import package_versions, write_manifest
+from ci_eval.errors import AnalysisError, CiEvalError, ModelError, StudyError
 from ci_eval.results import ResultsStore
+from ci_eval.results.contract import columns, is_private, program_of, program_table
+from ci_eval.results.manifest import package_versions, write_manifest
 from ci_eval.study import LimeSurveySource, Study, load_study
-
-STAGES = ("pull", "read", "quality", "score", "estimate", "report")
 
 
 @dataclass
@@ -115,25 +119,67 @@ def _settings(study: Study) -> dict[str, Any]:
     return {k: data[k] for k in sorted(data)}
 
 
-def code_fingerprint() -> dict[str, Any]:
-    """What the stages' results depend on besides their inputs: ci_eval's own source files
-    (a code change reruns the stages it touches, even without a version bump) and the
-    versions of the numerical packages."""
-    return {**package_versions(), "ci_eval_source": sha256_tree(Path(__file__).parent, "**/*.py")}
-
-
 # ---------------------------------------------------------------- the stages
-def _pull(study: Study, pull_remote: bool) -> dict[str, Any]:
+@dataclass
+class RunContext:
+    """What the stages of one run share: the study, its parsed inputs, and each stage's
+    output (``values``) and cache key (``keys``) once it has run."""
+
+    study: Study
+    inputs: dict[str, str]
+    settings: dict[str, Any]
+    pull_remote: bool = False
+    do_pull: bool = True
+    book: Path | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+
+    @functools.cached_property
+    def codebooks(self) -> dict[str, Codebook]:
+        """The surveys' codebooks, parsed the first time a stage that runs needs them."""
+        return _codebooks(self.study)
+
+
+def _none(ctx: RunContext) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage, declared once: how it computes, what its cache key is made of.
+
+    ``upstream`` names the earlier stages whose outputs it reads (their keys enter its
+    key); ``inputs`` gives the hashes of the files it reads; ``settings`` the top-level
+    keys of the study file it reads (``"*"``: all but ``not_settings``); ``modules`` the
+    ci_eval modules or packages (with all their modules) it runs: its key covers their
+    source and that of every ci_eval module they import, so an edit elsewhere does not
+    rerun it. An uncached stage runs
+    every time; ``valid`` can reject a cached value whose files are gone.
+    """
+
+    name: str
+    compute: Callable[[RunContext], Any]
+    upstream: tuple[str, ...] = ()
+    inputs: Callable[[RunContext], dict[str, Any]] = _none
+    settings: tuple[str, ...] = ()
+    not_settings: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()
+    cached: bool = True
+    valid: Callable[[RunContext, Any], bool] | None = None
+
+
+def _pull(ctx: RunContext) -> dict[str, Any]:
     from ci_eval.sources.pull import pull, snapshot_store
 
+    study = ctx.study
     fingerprints: dict[str, Any] = {}
     for survey, cfg in study.surveys.items():
         for wave, source in cfg.sources.items():
             remote = isinstance(source, LimeSurveySource)
-            if not remote or pull_remote:
+            if ctx.do_pull and (not remote or ctx.pull_remote):
                 pull(study, survey, wave)
             snaps = snapshot_store(study, survey, wave).snapshots()
-            if not snaps:
+            if not snaps and ctx.do_pull:
                 raise StudyError(
                     f"surveys.{survey}.sources.{wave}: no snapshot of this LimeSurvey wave yet; "
                     f"run `ci-eval run --pull` (or `ci-eval pull --survey {survey} --wave {wave}`)"
@@ -142,54 +188,59 @@ def _pull(study: Study, pull_remote: bool) -> dict[str, Any]:
     return fingerprints
 
 
-def _read(study: Study, codebooks: dict[str, Codebook]) -> dict[tuple[str, str], pd.DataFrame]:
+def _read(ctx: RunContext) -> dict[tuple[str, str], pd.DataFrame]:
     from ci_eval.sources.pull import load_responses
 
     frames = {}
-    for survey, cfg in study.surveys.items():
+    for survey, cfg in ctx.study.surveys.items():
         for wave in cfg.sources:
-            data = load_responses(study, survey, wave)
-            if survey in codebooks:
-                data = codebooks[survey].harmonise(data, wave=wave)
+            data = load_responses(ctx.study, survey, wave)
+            if survey in ctx.codebooks:
+                data = ctx.codebooks[survey].harmonise(data, wave=wave)
             frames[(survey, wave)] = data
     return frames
 
 
-def _quality(
-    study: Study, frames: dict[tuple[str, str], pd.DataFrame]
-) -> dict[tuple[str, str], Any]:
+def _quality(ctx: RunContext) -> dict[tuple[str, str], Any]:
     from ci_eval.quality import check_quality
 
     results = {}
-    for (survey, wave), data in frames.items():
-        settings = study.quality.get(survey, {})
+    for (survey, wave), data in ctx.values["read"].items():
+        settings = ctx.study.quality.get(survey, {})
         results[(survey, wave)] = check_quality(
-            data, settings, source=f"{study.file.name} [quality.{survey}] (wave {wave})"
+            data, settings, source=f"{ctx.study.file.name} [quality.{survey}] (wave {wave})"
         )
     return results
 
 
-def _model(study: Study, codebooks: dict[str, Codebook]) -> Any:
+def _model(ctx: RunContext) -> Any:
     from ci_eval.toc import load_model
 
-    if not study.study.model:
-        raise StudyError(f"{study.file}: [study] model is not set; name the theory-of-change file")
-    return load_model(study.path(study.study.model), codebooks)
+    if not ctx.study.study.model:
+        raise StudyError(
+            f"{ctx.study.file}: [study] model is not set; name the theory-of-change file"
+        )
+    return load_model(ctx.study.path(ctx.study.study.model), ctx.codebooks)
 
 
 def _score(
-    study: Study, model: Any, codebooks: dict[str, Codebook], quality: dict[tuple[str, str], Any]
+    ctx: RunContext,
 ) -> tuple[dict[str, dict[str, pd.DataFrame]], dict[str, dict[str, pd.DataFrame]]]:
+    """The indicator values of each wave (``scored``) and the clean responses (``clean``)."""
     from ci_eval.toc import score_indicators
 
+    model = ctx.values["model"]
     scored: dict[str, dict[str, pd.DataFrame]] = {}
     clean: dict[str, dict[str, pd.DataFrame]] = {}
-    for (survey, wave), result in quality.items():
+    for (survey, wave), result in ctx.values["quality"].items():
         if not model.indicators_for(survey):
             continue
-        cfg = study.surveys[survey]
         scores = score_indicators(
-            model, result.clean, codebooks[survey], id_column=cfg.id or "id", survey=survey
+            model,
+            result.clean,
+            ctx.codebooks[survey],
+            id_column=ctx.study.surveys[survey].id_column,
+            survey=survey,
         )
         scored.setdefault(survey, {})[wave] = scores
         clean.setdefault(survey, {})[wave] = result.clean
@@ -197,14 +248,21 @@ def _score(
 
 
 def toc_outcomes(model: Any) -> pd.DataFrame:
-    """The outcomes of the model for the diagram: ``outcome, level, leads_to`` (comma-joined)."""
+    """The outcomes of the model for the diagram: ``outcome, level, leads_to`` (a list)."""
     return pd.DataFrame(
         {
             "outcome": [o.id for o in model.outcomes],
             "level": [o.level for o in model.outcomes],
-            "leads_to": [",".join(o.leads_to) for o in model.outcomes],
-        }
+            "leads_to": [list(o.leads_to) for o in model.outcomes],
+        },
+        columns=columns("toc_outcomes"),
     )
+
+
+def _estimate_stage(ctx: RunContext) -> dict[str, pd.DataFrame]:
+    scored, clean = ctx.values["score"]
+    v = ctx.values
+    return _estimate(ctx.study, v["model"], ctx.codebooks, scored, clean, v["quality"])
 
 
 def _estimate(
@@ -215,105 +273,244 @@ def _estimate(
     clean: dict[str, dict[str, pd.DataFrame]],
     quality: dict[tuple[str, str], Any],
 ) -> dict[str, pd.DataFrame]:
-    try:
-        from ci_eval.analysis import analyse
-    except ImportError as exc:
-        raise AnalysisError(
-            f"the analysis stage (ci_eval.analysis) is not installed ({exc}); "
-            "merge the analysis branch or install a ci_eval that has it"
-        ) from None
+    from ci_eval.analysis import analyse
+
     tables = dict(analyse(study, model, codebooks, scored, raw=clean, quality=quality))
     tables["toc_outcomes"] = toc_outcomes(model)
     return tables
 
 
 def publish_tables(root: Path, tables: dict[str, pd.DataFrame]) -> ResultsStore:
-    """Write every table into a fresh store beside ``root``, then swap it in.
+    """Write the tables into the results store at ``root`` (public and private apart).
 
-    The previous ``tables/`` and ``index.json`` stay whole until the new ones are complete.
+    The one place a run writes the store: every table is checked against the results
+    contract first, only tables whose bytes changed are rewritten, tables the run no longer
+    produces are removed, and an index is rewritten only when it changed
+    (:meth:`ci_eval.results.ResultsStore.write_tables`).
     """
-    staging = root / ".cache" / "staging"
-    if staging.exists():
-        shutil.rmtree(staging)
-    store = ResultsStore(staging)
-    for name in sorted(tables):
-        private = name.startswith("programs/")
-        store.write(name, tables[name], _DESCRIPTIONS.get(name, name), private=private)
-    root.mkdir(parents=True, exist_ok=True)
-    old = root / ".cache" / "previous-tables"
-    if old.exists():
-        shutil.rmtree(old)
-    if (root / "tables").exists():
-        (root / "tables").rename(old)
-    (staging / "tables").rename(root / "tables")
-    (staging / "index.json").replace(root / "index.json")
-    if old.exists():
-        shutil.rmtree(old)
-    shutil.rmtree(staging)
-    return ResultsStore(root)
-
-
-_DESCRIPTIONS = {
-    "labels": "Labels (en, fr) of outcomes, indicators, variables, levels, surveys, universes",
-    "indicators": "Indicator estimates by survey, wave and domain, with disclosure flags",
-    "trends": "Change of each indicator since the baseline wave",
-    "scorecard": "Count of indicators by trend category",
-    "targets": "Progress of indicators towards their targets",
-    "contributions": "Contribution of mentoring to outcomes, by model",
-    "quality": "Responses excluded by each quality rule",
-    "toc_outcomes": "Outcomes of the theory of change and their links",
-    "weighting": "Weighting diagnostics per survey wave",
-    "weighting_margins": "Population margins before and after weighting",
-    "reliability": "Reliability (Cronbach's alpha) of the scales",
-}
+    store = ResultsStore(root)
+    store.write_tables(tables, remove_others=True)
+    return store
 
 
 # ---------------------------------------------------------------- running
+def _book_source(ctx: RunContext) -> Path:
+    source = ctx.book if ctx.book else (ctx.study.root / "book")
+    if (source / "_toc.yml").exists():
+        return source
+    from ci_eval.report.build import DEFAULT_BOOK  # imports matplotlib: only when needed
+
+    return DEFAULT_BOOK
+
+
+def _report(ctx: RunContext) -> str:
+    from ci_eval.report.build import build_book
+
+    root = _store_root(ctx.study)
+    build_book(
+        root,
+        root / "site",
+        languages=list(ctx.study.study.languages),
+        edition=ctx.study.study.edition,
+        source=_book_source(ctx),
+        settings=dict(ctx.settings.get("report", {})),
+    )
+    return str(root / "site")
+
+
+def _site_built(ctx: RunContext, site: Any) -> bool:
+    return all((Path(site) / lang / "index.html").exists() for lang in ctx.study.study.languages)
+
+
+def _codebook_hashes(ctx: RunContext) -> dict[str, str]:
+    return {
+        name: sha256_path(ctx.study.path(cfg.codebook))
+        for name, cfg in sorted(ctx.study.surveys.items())
+        if cfg.codebook
+    }
+
+
+def _model_inputs(ctx: RunContext) -> dict[str, Any]:
+    model = ctx.study.study.model
+    model_file = _relative(ctx.study, ctx.study.path(model)) if model else None
+    return {"model": ctx.inputs.get(model_file or ""), "codebooks": _codebook_hashes(ctx)}
+
+
+def _data_inputs(ctx: RunContext) -> dict[str, Any]:
+    # the study file enters through its parsed settings
+    study_file = _relative(ctx.study, ctx.study.file)
+    return {"files": {k: v for k, v in ctx.inputs.items() if k != study_file}}
+
+
+def _report_inputs(ctx: RunContext) -> dict[str, Any]:
+    return {
+        "tables": ctx.values["tables_index"],
+        "book": sha256_tree(_book_source(ctx)),
+        "languages": list(ctx.study.study.languages),
+        "edition": ctx.study.study.edition,
+    }
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("pull", _pull, modules=("ci_eval.sources.pull",), cached=False),
+    Stage(
+        "read",
+        _read,
+        upstream=("pull",),
+        inputs=lambda ctx: {"codebooks": _codebook_hashes(ctx)},
+        modules=("ci_eval.sources.pull", "ci_eval.codebook"),
+    ),
+    Stage(
+        "quality", _quality, upstream=("read",), settings=("quality",), modules=("ci_eval.quality",)
+    ),
+    Stage("model", _model, inputs=_model_inputs, modules=("ci_eval.toc",)),
+    Stage(
+        "score",
+        _score,
+        upstream=("quality", "model"),
+        settings=("surveys",),
+        modules=("ci_eval.toc",),
+    ),
+    Stage(
+        "estimate",
+        _estimate_stage,
+        upstream=("model", "quality", "score"),
+        inputs=_data_inputs,
+        settings=("*",),
+        not_settings=("quality", "report"),
+        modules=("ci_eval.analysis",),
+    ),
+    Stage(
+        "report",
+        _report,
+        inputs=_report_inputs,
+        settings=("report",),
+        modules=("ci_eval.report",),
+        valid=_site_built,
+    ),
+)
+"""Every stage of ``ci-eval run``, in order; :func:`compute_tables` runs all but ``report``,
+which :func:`run_pipeline` runs once the tables are published."""
+
+STAGE_NAMES = tuple(stage.name for stage in STAGES)
+
+
+def stage(name: str) -> Stage:
+    """The declaration of one stage, by name."""
+    for declared in STAGES:
+        if declared.name == name:
+            return declared
+    raise KeyError(f"no stage {name!r}; the stages are {', '.join(STAGE_NAMES)}")
+
+
+def _glue_source(function: Callable[..., Any]) -> str:
+    """The source of a stage's compute function and of the pipeline functions it calls."""
+    seen: dict[str, str] = {}
+    todo = [function]
+    while todo:
+        func = todo.pop()
+        if func.__name__ in seen:
+            continue
+        source = inspect.getsource(func)
+        seen[func.__name__] = source
+        for node in ast.walk(ast.parse(textwrap.dedent(source))):
+            called = globals().get(node.id) if isinstance(node, ast.Name) else None
+            if inspect.isfunction(called) and called.__module__ == __name__:
+                todo.append(called)
+    return "".join(seen[name] for name in sorted(seen))
+
+
+def code_fingerprint(declared: Stage) -> dict[str, Any]:
+    """What a stage's result depends on besides its inputs: the source of the ci_eval
+    modules it runs and (transitively) imports, its own glue code in this module, and the
+    versions of the numerical packages. An edit to any other module leaves it unchanged.
+
+    >>> code_fingerprint(stage("estimate")) == code_fingerprint(stage("estimate"))
+    True
+    """
+    return {
+        **_package_versions(),
+        "ci_eval_source": source_fingerprint(declared.modules),
+        "glue": hashlib.sha256(_glue_source(declared.compute).encode()).hexdigest(),
+    }
+
+
+@functools.cache
+def _package_versions() -> dict[str, str]:
+    return package_versions()
+
+
+def stage_parts(declared: Stage, ctx: RunContext) -> dict[str, Any]:
+    """What a stage's cache key is made of (see :class:`Stage`)."""
+    if "*" in declared.settings:
+        names = [k for k in ctx.settings if k not in declared.not_settings]
+    else:
+        names = list(declared.settings)
+    return {
+        "upstream": {name: ctx.keys[name] for name in declared.upstream},
+        "inputs": declared.inputs(ctx),
+        "settings": {k: ctx.settings[k] for k in names if k in ctx.settings},
+        "code": code_fingerprint(declared),
+    }
+
+
 class _Runner:
-    def __init__(self, cache: StageCache | None, reporter: Reporter) -> None:
+    """Runs declared stages in order: the cache key, the cache, the timing, the reporter."""
+
+    def __init__(self, ctx: RunContext, cache: StageCache | None, reporter: Reporter) -> None:
+        self.ctx = ctx
         self.cache = cache
         self.reporter = reporter
         self.stages: list[StageRun] = []
 
-    def stage(
-        self, name: str, parts: dict[str, Any], compute: Callable[[], Any]
-    ) -> tuple[Any, str]:
-        run = StageRun(name, key=stage_key(name, parts))
-        self.stages.append(run)
-        self.reporter(run, "start")
-        start = time.perf_counter()
-        value = self.cache.load(name, run.key) if self.cache else None
-        run.cached = value is not None
-        if value is None:
-            try:
-                value = compute()
-            except CiEvalError as exc:
-                self.reporter(run, "failed")
-                raise StageError(f"{name} stage failed: {exc}") from exc
-            if self.cache:
-                self.cache.save(name, run.key, value)
-        run.seconds = time.perf_counter() - start
-        self.reporter(run, "done")
-        return value, run.key
-
-    def always(self, name: str, compute: Callable[[], Any]) -> Any:
-        """A stage that runs every time (pulls: cheap when nothing changed)."""
+    def run(self, declared: Stage) -> Any:
+        """Run (or load) one stage; its output goes to ``ctx.values[name]``."""
+        ctx, name = self.ctx, declared.name
         run = StageRun(name)
         self.stages.append(run)
         self.reporter(run, "start")
         start = time.perf_counter()
         try:
-            value = compute()
+            value = None
+            if declared.cached:
+                run.key = stage_key(name, stage_parts(declared, ctx))
+                value = self.cache.load(name, run.key) if self.cache else None
+                if value is not None and declared.valid and not declared.valid(ctx, value):
+                    value = None
+            run.cached = value is not None
+            if value is None:
+                value = declared.compute(ctx)
+                if self.cache and declared.cached:
+                    self.cache.save(name, run.key, value)
         except CiEvalError as exc:
             self.reporter(run, "failed")
             raise StageError(f"{name} stage failed: {exc}") from exc
+        ctx.values[name] = value
+        if not run.key:  # an uncached stage is known to the next ones by what it returned
+            run.key = stage_key(name, {"value": value})
+        ctx.keys[name] = run.key
         run.seconds = time.perf_counter() - start
         self.reporter(run, "done")
         return value
 
 
-def _row_counts(frames: dict[tuple[str, str], pd.DataFrame]) -> dict[str, int]:
-    return {f"{s}/{w}": len(df) for (s, w), df in sorted(frames.items())}
+def _row_counts(ctx: RunContext, tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    scored, _ = ctx.values["score"]
+    quality = ctx.values["quality"]
+    return {
+        "read": {f"{s}/{w}": len(df) for (s, w), df in sorted(ctx.values["read"].items())},
+        "quality": {f"{s}/{w}": len(r.clean) for (s, w), r in sorted(quality.items())},
+        "score": {
+            f"{s}/{w}": len(df)
+            for s, waves in sorted(scored.items())
+            for w, df in sorted(waves.items())
+        },
+        "tables": {name: len(frame) for name, frame in sorted(tables.items())},
+    }
+
+
+def _context(study: Study, **options: Any) -> RunContext:
+    return RunContext(study, study_inputs(study), _settings(study), **options)
 
 
 def compute_tables(
@@ -324,64 +521,16 @@ def compute_tables(
     pull_remote: bool = False,
     do_pull: bool = True,
 ) -> tuple[dict[str, pd.DataFrame], _Runner, dict[str, Any]]:
-    """Run the stages up to ``estimate``; returns the tables, the stage log and row counts."""
-    runner = _Runner(cache, reporter)
-    codebooks = _codebooks(study)
-    inputs = study_inputs(study)
-    settings = _settings(study)
-    if do_pull:
-        fingerprints = runner.always("pull", lambda: _pull(study, pull_remote))
-    else:
-        from ci_eval.sources.pull import snapshot_store
+    """Run the stages up to ``estimate``; returns the tables, the stage log and row counts.
 
-        fingerprints = {
-            f"{s}/{w}": [
-                x.meta.get("content_hash") for x in snapshot_store(study, s, w).snapshots()
-            ]
-            for s, cfg in study.surveys.items()
-            for w in cfg.sources
-        }
-    code = code_fingerprint()
-    codebook_hashes = {
-        name: sha256_path(study.path(cfg.codebook))
-        for name, cfg in sorted(study.surveys.items())
-        if cfg.codebook
-    }
-    frames, read_key = runner.stage(
-        "read",
-        {"snapshots": fingerprints, "codebooks": codebook_hashes, "code": code},
-        lambda: _read(study, codebooks),
-    )
-    quality, quality_key = runner.stage(
-        "quality",
-        {"upstream": read_key, "settings": settings.get("quality", {}), "code": code},
-        lambda: _quality(study, frames),
-    )
-    model = _model(study, codebooks)
-    model_file = _relative(study, study.path(study.study.model))
-    (scored, clean), score_key = runner.stage(
-        "score",
-        {"upstream": quality_key, "model": inputs.get(model_file), "code": code},
-        lambda: _score(study, model, codebooks, quality),
-    )
-    estimate_parts = {
-        "upstream": score_key,
-        # the study file enters through its parsed settings, less the later stages' own
-        "inputs": {k: v for k, v in inputs.items() if k != _relative(study, study.file)},
-        "settings": {k: v for k, v in settings.items() if k not in ("quality", "report")},
-        "code": code,
-    }
-    tables, _ = runner.stage(
-        "estimate",
-        estimate_parts,
-        lambda: _estimate(study, model, codebooks, scored, clean, quality),
-    )
-    rows: dict[str, Any] = {"read": _row_counts(frames)}
-    rows["quality"] = {f"{s}/{w}": len(r.clean) for (s, w), r in sorted(quality.items())}
-    rows["score"] = {f"{s}/{w}": len(df) for s, waves in sorted(scored.items())
-                     for w, df in sorted(waves.items())}  # fmt: skip
-    rows["tables"] = {name: len(frame) for name, frame in sorted(tables.items())}
-    return tables, runner, rows
+    With ``do_pull=False`` nothing is pulled: the snapshots the last run used are read.
+    """
+    ctx = _context(study, pull_remote=pull_remote, do_pull=do_pull)
+    runner = _Runner(ctx, cache, reporter)
+    for declared in STAGES[: STAGE_NAMES.index("estimate") + 1]:
+        runner.run(declared)
+    tables = ctx.values["estimate"]
+    return tables, runner, _row_counts(ctx, tables)
 
 
 def run_pipeline(
@@ -412,83 +561,175 @@ def run_pipeline(
     """
     started = time.perf_counter()
     study = load_study(study_dir)
-    root = study.root / "reports" / study.study.edition
+    root = _store_root(study)
     cache = StageCache(root / ".cache") if use_cache else None
     tables, runner, rows = compute_tables(study, cache=cache, reporter=reporter, pull_remote=pull)
     store = publish_tables(root, tables)
     if "quality" in tables:
         tables["quality"].to_csv(root / "quality.csv", index=False, lineterminator="\n")
-    index = {name: store.entry(name)["sha256"] for name in store.names()}
+    index = store.sha256()
+    site = None
+    if report:
+        runner.ctx.book = Path(book) if book else None
+        runner.ctx.values["tables_index"] = index
+        site = Path(runner.run(stage("report")))
     manifest: dict[str, Any] = {
         "ci_eval": __version__,
         "edition": study.study.edition,
         "study": study.study.name,
-        "inputs": study_inputs(study),
-        "settings": _settings(study),
-        "packages": package_versions(),
+        "inputs": runner.ctx.inputs,
+        "settings": runner.ctx.settings,
+        "packages": _package_versions(),
         "seeds": {"study": study.study.seed},
         "seed": study.study.seed,
         "rows": rows,
         "tables": index,
-        "stages": {},
+        "stages": {
+            s.name: {"key": s.key, "cached": s.cached, "seconds": round(s.seconds, 3)}
+            for s in runner.stages
+        },
+        "seconds": round(time.perf_counter() - started, 3),
     }
-    site = None
-    if report:
-        site = _report(study, root, runner, index, book)
-    manifest["stages"] = {
-        s.name: {"key": s.key, "cached": s.cached, "seconds": round(s.seconds, 3)}
-        for s in runner.stages
-    }
-    manifest["seconds"] = round(time.perf_counter() - started, 3)
     write_manifest(root, manifest)
     return RunResult(store=root, site=site, manifest=manifest, stages=runner.stages)
 
 
-def _report(
-    study: Study, root: Path, runner: _Runner, index: dict[str, str], book: str | Path | None
-) -> Path:
-    from ci_eval.report.build import DEFAULT_BOOK, build_book
+def _store_root(study: Study) -> Path:
+    """``reports/<edition>`` of a study."""
+    return study.root / "reports" / study.study.edition
 
-    source = Path(book) if book else (study.root / "book")
-    if not (source / "_toc.yml").exists():
-        source = DEFAULT_BOOK
-    report_settings = dict((study.model_extra or {}).get("report", {}))
-    languages = list(study.study.languages)
-    site = root / "site"
-    parts = {
-        "tables": index,
-        "book": sha256_tree(source),
-        "languages": languages,
-        "settings": report_settings,
-        "code": code_fingerprint(),
-    }
-    key = stage_key("report", parts)
-    run = StageRun("report", key=key)
-    runner.stages.append(run)
-    runner.reporter(run, "start")
-    start = time.perf_counter()
-    marker = root / ".cache" / "report" / "built"
-    built = all((site / lang / "index.html").exists() for lang in languages)
-    if built and marker.exists() and marker.read_text(encoding="utf-8") == key:
-        run.cached = True
-    else:
-        try:
-            build_book(
-                root,
-                site,
-                languages=languages,
-                edition=study.study.edition,
-                source=source,
-                settings=report_settings,
-            )
-        except ReportError as exc:
-            runner.reporter(run, "failed")
-            raise StageError(f"report stage failed: {exc}") from exc
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.write_text(key, encoding="utf-8")
-    run.seconds = time.perf_counter() - start
-    runner.reporter(run, "done")
-    return site
+
+# ---------------------------------------------------------------- commands on a study
+def pull_study(
+    study_dir: str | Path,
+    survey: str | None = None,
+    wave: str | None = None,
+    *,
+    accept_changes: bool = False,
+    progress: bool = False,
+) -> list[Any]:
+    """``ci-eval pull``: :func:`ci_eval.sources.pull.pull` on the study in ``study_dir``."""
+    from ci_eval.sources.pull import pull
+
+    study = load_study(study_dir)
+    return pull(study, survey, wave, accept_changes=accept_changes, progress=progress)
+
+
+def show_codebook(study_dir: str | Path, survey: str) -> tuple[Any, list[str]]:
+    """``ci-eval codebook``: a survey's codebook and how each pulled wave fits it
+    (:func:`ci_eval.sources.waves.survey_codebook`), with the study's languages."""
+    from ci_eval.sources.waves import survey_codebook
+
+    study = load_study(study_dir)
+    return survey_codebook(study, survey), list(study.study.languages)
+
+
+def export_wave_codebook(
+    study_dir: str | Path, survey: str, wave: str | None, path: str | Path
+) -> Codebook:
+    """``ci-eval codebook --export``: write the codebook of a wave's latest snapshot."""
+    from ci_eval.sources.waves import export_codebook
+
+    study = load_study(study_dir)
+    study.survey(survey)  # an unknown survey is named with the known ones
+    return export_codebook(study, survey, wave, Path(path))
+
+
+def write_program_page(study_dir: str | Path, program: str, store: str | Path | None) -> Path:
+    """``ci-eval report program``: one program's private page, from ``store`` (default:
+    the study's ``reports/<edition>``)."""
+    from ci_eval.report.program_page import program_page
+
+    root = Path(store) if store is not None else _store_root(load_study(study_dir))
+    return program_page(root, program)
+
+
+# ---------------------------------------------------------------- the model
+def load_study_model(study_dir: str | Path) -> tuple[Any, Path]:
+    """The validated model named by ``[study] model``, checked against the study's
+    codebooks, and its path (``ci-eval model check`` / ``show``).
+
+    Raises
+    ------
+    ModelError
+        If the study names no model, or the model does not validate (every problem listed).
+    """
+    from ci_eval.toc import load_model
+
+    study = load_study(study_dir)
+    if study.study.model is None:
+        raise ModelError(
+            f"{study.file}: names no model; add model = 'models/<name>.yaml' to [study]"
+        )
+    path = study.path(study.study.model)
+    return load_model(path, _codebooks(study)), path
+
+
+# ---------------------------------------------------------------- benchmark
+def benchmark_program(
+    study_dir: str | Path,
+    program: str,
+    *,
+    data: str | Path | None = None,
+    out: str | Path | None = None,
+) -> dict[str, pd.DataFrame]:
+    """One program's private benchmark, from the same stages as ``ci-eval run``.
+
+    The stages are those of ``ci-eval run`` (file sources are snapshotted when their bytes
+    changed, LimeSurvey sources are read from their latest snapshots, never pulled) and load
+    from its cache when their inputs are unchanged. Returns ``benchmark_<program>`` (the
+    ``programs/<program>`` table of the run: own values, peer quartiles) and, with
+    ``data`` (the program's own youth data, named as in the youth codebook),
+    ``benchmark_<program>_youth`` beside the run's national ``indicators``. With ``out``,
+    each table is also written there as CSV.
+
+    Raises
+    ------
+    AnalysisError
+        If the program is not in the benchmark survey's latest wave.
+    """
+    study = load_study(study_dir)
+    cache = StageCache(_store_root(study) / ".cache")
+    tables, runner, _ = compute_tables(study, cache=cache)
+    private = program_table(program)
+    if private not in tables:
+        known = sorted(program_of(n) for n in tables if is_private(n))
+        shown = ", ".join(known[:5]) + (", ..." if len(known) > 5 else "")
+        raise AnalysisError(
+            f"program {program!r} is not in the benchmark survey's latest wave "
+            f"({len(known)} programs: {shown or 'none'}); check --program"
+        )
+    result = {f"benchmark_{program}": tables[private]}
+    if data is not None:
+        result[f"benchmark_{program}_youth"] = _program_youth(runner.ctx, Path(data), tables)
+    if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        for name, frame in result.items():
+            frame.to_csv(Path(out) / f"{name}.csv", index=False, lineterminator="\n")
+    return result
+
+
+def _program_youth(ctx: RunContext, data: Path, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    from ci_eval.analysis.benchmark.program_data import program_youth_indicators
+    from ci_eval.analysis.stage import analysis_settings
+    from ci_eval.sources.files import read_survey_file
+
+    settings = analysis_settings(ctx.study)
+    youth = settings.benchmark.youth_survey
+    if youth not in ctx.codebooks:
+        raise StudyError(
+            f"{ctx.study.file}: the youth survey {youth!r} of [analysis.benchmark] has no "
+            f"codebook; set surveys.{youth}.codebook"
+        )
+    own = read_survey_file(data, survey=youth, codebook=ctx.codebooks[youth]).data
+    return program_youth_indicators(
+        own,
+        ctx.values["model"],
+        ctx.codebooks[youth],
+        tables["indicators"],
+        settings.disclosure,
+        id_column=ctx.study.surveys[youth].id_column,
+    )
 
 
 # ---------------------------------------------------------------- verify
@@ -520,7 +761,7 @@ def verify_store(store_dir: str | Path, reporter: Reporter = _quiet) -> Verifica
     if not (store_dir / "index.json").exists():
         raise StudyError(f"{store_dir}: not a results store (no index.json); run `ci-eval run`")
     study = load_study(store_dir.parent.parent)
-    from ci_eval.manifest import read_manifest
+    from ci_eval.results.manifest import read_manifest
 
     recorded = read_manifest(store_dir).get("inputs", {})
     now = study_inputs(study)
@@ -529,15 +770,13 @@ def verify_store(store_dir: str | Path, reporter: Reporter = _quiet) -> Verifica
     scratch = store_dir / ".cache" / "verify"
     if scratch.exists():
         shutil.rmtree(scratch)
-    fresh = ResultsStore(scratch)
-    for name in sorted(tables):
-        fresh.write(name, tables[name], name, private=name.startswith("programs/"))
+    fresh = publish_tables(scratch, tables)
     old = ResultsStore(store_dir)
     identical, different = [], []
     for name in sorted(set(old.names()) & set(fresh.names())):
         same = all(
-            (store_dir / "tables" / f"{name}{ext}").read_bytes()
-            == (scratch / "tables" / f"{name}{ext}").read_bytes()
+            old.path(name, ext).is_file()
+            and old.path(name, ext).read_bytes() == fresh.path(name, ext).read_bytes()
             for ext in (".csv", ".parquet")
         )
         (identical if same else different).append(name)

@@ -44,6 +44,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ci_eval.errors import QualityError
+from ci_eval.results.contract import columns
 
 RULES = (
     "eligibility",
@@ -56,7 +57,7 @@ RULES = (
 )
 """The rules, in the order exclusions are attributed."""
 
-SUMMARY_COLUMNS = ["rule", "flagged", "excluded", "remaining"]
+SUMMARY_COLUMNS = columns("quality")[2:]  # the results table less survey and wave
 
 
 class _Rule(BaseModel):
@@ -219,10 +220,9 @@ def quality_table(results: Mapping[tuple[str, str], QualityResult]) -> pd.DataFr
         result.summary.assign(survey=survey, wave=wave)
         for (survey, wave), result in sorted(results.items())
     ]
-    columns = ["survey", "wave", *SUMMARY_COLUMNS]
     if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)[columns]
+        return pd.DataFrame(columns=columns("quality"))
+    return pd.concat(frames, ignore_index=True)[columns("quality")]
 
 
 def write_quality_csv(results: Mapping[tuple[str, str], QualityResult], path: str | Path) -> Path:

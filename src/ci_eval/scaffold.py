@@ -17,6 +17,7 @@ import datetime as dt
 from pathlib import Path
 
 from ci_eval.errors import StudyError
+from ci_eval.results.disclosure import DEFAULT_RULES
 
 STUDY_TOML = """\
 # A ci-eval study. Paths are relative to this folder. See `ci-eval --help`.
@@ -57,10 +58,10 @@ path = "surveys/youth/data/youth_{year}.sav"
 # eligibility = {{ column = "age", min = 18, max = 30 }}
 
 [disclosure]
-min_cell = 10
-cv_caution = 16.5
-cv_suppress = 33.3
-min_peers = 5
+min_cell = {min_cell}
+cv_caution = {cv_caution}
+cv_suppress = {cv_suppress}
+min_peers = {min_peers}
 
 # [report]
 # headline = ["mentored"]           # indicators on the key-findings page
@@ -146,7 +147,7 @@ def init_study(
         raise StudyError(f"study name {name!r}: use a name without quotes or line breaks")
     year = year or str(dt.date.today().year)
     files = {
-        "ci-eval.toml": STUDY_TOML.format(name=name, year=year),
+        "ci-eval.toml": STUDY_TOML.format(name=name, year=year, **DEFAULT_RULES.model_dump()),
         "models/model.yaml": MODEL_YAML.format(name=name),
         "surveys/youth/codebook.yaml": CODEBOOK_YAML,
         "README.md": README.format(name=name),

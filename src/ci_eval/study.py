@@ -36,12 +36,11 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
-    Field,
     PrivateAttr,
     ValidationError,
     field_validator,
@@ -49,6 +48,8 @@ from pydantic import (
 )
 
 from ci_eval.errors import StudyError
+from ci_eval.results.disclosure import DisclosureRules
+from ci_eval.sources.settings import FileSource, LimeSurveySource, Source
 
 STUDY_FILE = "ci-eval.toml"
 
@@ -64,8 +65,6 @@ __all__ = [
     "Waves",
     "load_study",
 ]
-
-_SECRET_KEYS = {"user", "username", "password", "passwd", "secret", "token", "api_key"}
 
 
 def _as_str(value: Any) -> Any:
@@ -118,55 +117,8 @@ class Waves(_Strict):
         return self
 
 
-class FileSource(_Strict):
-    """A wave delivered as a file (sav/zsav/por/dta/sas7bdat/xpt/csv/parquet)."""
-
-    type: Literal["file"]
-    path: str
-    codebook: str | None = None
-    """A codebook for this file only (CSV needs one, unless the survey's codebook is used)."""
-    encoding: str | None = None
-    chunk_size: int = Field(default=50_000, gt=0)
-
-
-class LimeSurveySource(_Strict):
-    """A wave pulled from a LimeSurvey server (RemoteControl 2 JSON-RPC)."""
-
-    type: Literal["limesurvey"]
-    url: str
-    survey_id: int
-    completed_only: bool = True
-    credentials: str = "CI_EVAL_LS"
-    """Prefix of the environment variables ``<prefix>_USER`` / ``<prefix>_PASSWORD``."""
-    languages: list[str] | None = None
-    """Languages of the structure to pull; default: the study's languages."""
-    timeout: float = Field(default=60.0, gt=0)
-    retries: int = Field(default=3, ge=0)
-    batch_size: int = Field(default=5_000, gt=0)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_secrets(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            found = sorted(k for k in data if str(k).lower() in _SECRET_KEYS)
-            if found:
-                raise ValueError(
-                    f"{', '.join(found)} must not be in the study file; set the environment "
-                    "variables <credentials>_USER and <credentials>_PASSWORD instead"
-                )
-        return data
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(
-                "url must start with http:// or https:// and point at index.php/admin/remotecontrol"
-            )
-        return value
-
-
-Source = Annotated[FileSource | LimeSurveySource, Field(discriminator="type")]
+DEFAULT_ID = "id"
+"""The id column of a survey whose ``id`` is not set (LimeSurvey's response id)."""
 
 
 class SurveyConfig(_Strict):
@@ -184,14 +136,18 @@ class SurveyConfig(_Strict):
     def _wave_keys(cls, value: Any) -> Any:
         return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
 
+    @property
+    def id_column(self) -> str:
+        """The column that identifies a respondent (or program): ``id`` unless set.
 
-class Disclosure(_Strict):
-    """The ``[disclosure]`` table (Statistics Canada CV practice by default)."""
+        >>> SurveyConfig().id_column, SurveyConfig(id="program_id").id_column
+        ('id', 'program_id')
+        """
+        return self.id or DEFAULT_ID
 
-    min_cell: int = 10
-    cv_caution: float = 16.5
-    cv_suppress: float = 33.3
-    min_peers: int = 5
+
+Disclosure = DisclosureRules
+"""The ``[disclosure]`` table: :class:`ci_eval.results.disclosure.DisclosureRules`."""
 
 
 class Study(BaseModel):

@@ -55,6 +55,20 @@ def quality_flag(
     return "", False, ""
 
 
+def disclosure_symbols(flags: pd.Series, suppressed: pd.Series) -> list[str]:
+    """The symbol a report shows for each estimate: ``F`` (too unreliable, suppressed for its
+    CV), ``x`` (suppressed for confidentiality: too few respondents, not estimable, or a
+    complementary suppression), else its flag (``E`` or ``""``).
+
+    >>> disclosure_symbols(pd.Series(["", "E", "F", "E"]), pd.Series([True, False, True, True]))
+    ['x', 'E', 'F', 'x']
+    """
+    return [
+        "F" if flag == "F" else ("x" if hidden else str(flag))
+        for flag, hidden in zip(flags, suppressed.astype(bool), strict=True)
+    ]
+
+
 def blank_suppressed(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
     """Set every estimated value of the suppressed rows to NaN (the rows stay).
 

@@ -21,34 +21,17 @@ from ci_eval.analysis.disclosure_rules import (
     blank_suppressed,
     coefficient_of_variation,
     complementary_suppression,
+    disclosure_symbols,
     quality_flag,
 )
 from ci_eval.analysis.settings import DisclosureRules
 from ci_eval.codebook import Codebook
 from ci_eval.errors import AnalysisError
+from ci_eval.results.contract import columns
 from ci_eval.survey import SurveyDesign
 from ci_eval.toc.schema import Indicator, ToCModel
 
-COLUMNS = [
-    "indicator",
-    "outcome",
-    "survey",
-    "wave",
-    "domain",
-    "domain_value",
-    "statistic",
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "n",
-    "cv",
-    "flag",
-    "suppressed",
-    "reason",
-    "universe",
-    "missing_treatment",
-]
+COLUMNS = columns("indicators")
 OVERALL = "overall"
 
 
@@ -180,6 +163,7 @@ def estimate_indicator(
     frame["flag"] = [f[0] for f in flags]
     frame["suppressed"] = [f[1] for f in flags]
     frame["reason"] = [f[2] for f in flags]
+    frame["symbol"] = disclosure_symbols(frame["flag"], frame["suppressed"])
     frame["universe"] = universe_id(indicator)
     frame["missing_treatment"] = missing_treatment(indicator)
     return blank_suppressed(frame[COLUMNS])
@@ -247,4 +231,6 @@ def estimate_indicators(
     out = pd.concat(frames, ignore_index=True)
     out["n"] = out["n"].astype(np.int64)
     out["suppressed"] = out["suppressed"].astype(bool)
-    return complementary_suppression(out, rules.min_cell)
+    out = complementary_suppression(out, rules.min_cell)
+    out["symbol"] = disclosure_symbols(out["flag"], out["suppressed"])
+    return out

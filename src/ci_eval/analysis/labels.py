@@ -16,9 +16,10 @@ from ci_eval.analysis.codes import code_sort_key, code_text
 from ci_eval.analysis.contribution.tables import contribution_id
 from ci_eval.analysis.indicators import universe_id
 from ci_eval.codebook import Codebook
+from ci_eval.results.contract import columns
 from ci_eval.toc.schema import Contribution, ToCModel
 
-COLUMNS = ["kind", "id", "parent", "en", "fr"]
+COLUMNS = columns("labels")
 KINDS = (
     "survey",
     "wave",
@@ -55,84 +56,62 @@ def label_table(
     >>> label_table(model, {}, waves=["2024"]).values.tolist()
     [['wave', '2024', '', '2024', '2024'], ['outcome', 'o', '', 'Thrive', "S'épanouir"]]
     """
-    rows: list[dict[str, str]] = []
-    for name, label in sorted((surveys or {}).items()):
-        rows.append(
-            {
-                "kind": "survey",
-                "id": name,
-                "parent": "",
-                "en": _text(label, "en"),
-                "fr": _text(label, "fr"),
-            }
-        )
-    rows += [
-        {"kind": "wave", "id": str(w), "parent": "", "en": str(w), "fr": str(w)}
-        for w in sorted(waves)
+    rows = [
+        *_study_rows(surveys or {}, waves),
+        *_model_rows(model, codebooks),
+        *_codebook_rows(codebooks),
     ]
-    for outcome in model.outcomes:
-        rows.append(
-            {
-                "kind": "outcome",
-                "id": outcome.id,
-                "parent": "",
-                "en": _text(outcome.label, "en"),
-                "fr": _text(outcome.label, "fr"),
-            }
-        )
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    return frame.drop_duplicates(["kind", "id", "parent"], keep="first").reset_index(drop=True)
+
+
+def _row(kind: str, id: str, parent: str, label: Mapping[str, str] | object) -> dict[str, str]:
+    return {
+        "kind": kind,
+        "id": id,
+        "parent": parent,
+        "en": _text(label, "en"),
+        "fr": _text(label, "fr"),
+    }
+
+
+def _study_rows(
+    surveys: Mapping[str, Mapping[str, str]], waves: Sequence[str]
+) -> list[dict[str, str]]:
+    """Survey names (from the study) and waves (labelled by themselves)."""
+    rows = [_row("survey", name, "", label) for name, label in sorted(surveys.items())]
+    return rows + [_row("wave", str(w), "", {"en": str(w), "fr": str(w)}) for w in sorted(waves)]
+
+
+def _model_rows(model: ToCModel, codebooks: Mapping[str, Codebook]) -> list[dict[str, str]]:
+    """Outcomes, indicators, universes and contributions of the theory-of-change model."""
+    rows = [_row("outcome", o.id, "", o.label) for o in model.outcomes]
     universes: dict[str, dict[str, str]] = {
         "all": {"en": "All respondents", "fr": "Tous les répondants"}
     }
     labels = {i.id: i.label for i in model.indicators}
     for indicator in model.indicators:
-        rows.append(
-            {
-                "kind": "indicator",
-                "id": indicator.id,
-                "parent": indicator.outcome or "",
-                "en": _text(indicator.label, "en"),
-                "fr": _text(indicator.label, "fr"),
-            }
-        )
+        rows.append(_row("indicator", indicator.id, indicator.outcome or "", indicator.label))
         if indicator.universe:
             universes[universe_id(indicator)] = _universe_label(indicator.universe, labels)
     if len(model.indicators):
-        for uid, text in sorted(universes.items()):
-            rows.append({"kind": "universe", "id": uid, "parent": "", **text})
+        rows += [_row("universe", uid, "", text) for uid, text in sorted(universes.items())]
     for spec in model.contributions:
-        rows.append(
-            {
-                "kind": "contribution",
-                "id": contribution_id(spec),
-                "parent": spec.indicator,
-                **_contribution_label(spec, labels, codebooks),
-            }
-        )
+        label = _contribution_label(spec, labels, codebooks)
+        rows.append(_row("contribution", contribution_id(spec), spec.indicator, label))
+    return rows
+
+
+def _codebook_rows(codebooks: Mapping[str, Codebook]) -> list[dict[str, str]]:
+    """Variables of every codebook and their levels (codes as text, in code order)."""
+    rows = []
     for survey in sorted(codebooks):
         for var in codebooks[survey].variables.values():
-            rows.append(
-                {
-                    "kind": "variable",
-                    "id": var.name,
-                    "parent": survey,
-                    "en": _text(var.label, "en"),
-                    "fr": _text(var.label, "fr"),
-                }
-            )
-            codes = sorted((code_text(c) for c in var.value_labels), key=code_sort_key)
+            rows.append(_row("variable", var.name, survey, var.label))
             by_text = {code_text(c): v for c, v in var.value_labels.items()}
-            for code in codes:
-                rows.append(
-                    {
-                        "kind": "level",
-                        "id": code,
-                        "parent": var.name,
-                        "en": _text(by_text[code], "en"),
-                        "fr": _text(by_text[code], "fr"),
-                    }
-                )
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    return frame.drop_duplicates(["kind", "id", "parent"], keep="first").reset_index(drop=True)
+            for code in sorted(by_text, key=code_sort_key):
+                rows.append(_row("level", code, var.name, by_text[code]))
+    return rows
 
 
 def _contribution_label(
@@ -170,23 +149,27 @@ def _universe_label(expression: str, labels: Mapping[str, object]) -> dict[str, 
 def crossed_margin_labels(margins: pd.DataFrame, codebooks: Mapping[str, Codebook]) -> pd.DataFrame:
     """``level`` labels of crossed weighting margins (``"1:2"`` of ``age_band x gender_plus``).
 
-    Each part is labelled from the codebook of the margin's survey, joined with " / ".
+    Each part is labelled from the codebook of the margin's survey, joined with " / ". The
+    label's ``id`` joins the codes with ``":"`` and its ``parent`` the variables with ``" x "``
+    (the labels table is keyed by text); ``margins`` is the ``weighting_margins`` table.
 
     >>> cb = Codebook.from_dict({"survey": "s", "variables": [
     ...     {"name": "a", "type": "categorical",
     ...      "value_labels": {1: {"en": "Young", "fr": "Jeune"}}},
     ...     {"name": "b", "type": "categorical",
     ...      "value_labels": {2: {"en": "Men+", "fr": "Hommes+"}}}]})
-    >>> m = pd.DataFrame({"survey": ["s"], "margin": ["a x b"], "level": ["1:2"]})
+    >>> m = pd.DataFrame({"survey": ["s"], "variables": [["a", "b"]], "levels": [["1", "2"]]})
     >>> crossed_margin_labels(m, {"s": cb}).values.tolist()
     [['level', '1:2', 'a x b', 'Young / Men+', 'Jeune / Hommes+']]
     """
     rows = []
-    crossed = margins[margins["margin"].str.contains(" x ", regex=False)]
-    for survey, margin, level in crossed[["survey", "margin", "level"]].drop_duplicates().values:
+    seen = set()
+    for survey, variables, codes in margins[["survey", "variables", "levels"]].values:
+        key = (survey, tuple(variables), tuple(codes))
+        if len(variables) < 2 or key in seen:
+            continue
+        seen.add(key)
         codebook = codebooks.get(survey)
-        variables = margin.split(" x ")
-        codes = str(level).split(":")
         text = {"en": [], "fr": []}
         for variable, code in zip(variables, codes, strict=False):
             var = codebook.variables.get(variable) if codebook is not None else None
@@ -196,8 +179,8 @@ def crossed_margin_labels(margins: pd.DataFrame, codebooks: Mapping[str, Codeboo
         rows.append(
             {
                 "kind": "level",
-                "id": str(level),
-                "parent": margin,
+                "id": ":".join(codes),
+                "parent": " x ".join(variables),
                 "en": " / ".join(text["en"]),
                 "fr": " / ".join(text["fr"]),
             }

@@ -12,10 +12,11 @@ from collections.abc import Mapping
 import pandas as pd
 
 from ci_eval.codebook import Codebook
+from ci_eval.results.contract import columns
 from ci_eval.toc.reliability import scale_reliability
 from ci_eval.toc.schema import ToCModel
 
-COLUMNS = ["indicator", "wave", "language", "n", "items", "alpha", "ci_low", "ci_high"]
+COLUMNS = columns("reliability")
 
 
 def reliability_table(

@@ -1,8 +1,8 @@
 """Settings of the analysis stage, from the study file with documented defaults.
 
-The study's ``[disclosure]`` table gives the disclosure rules (Statistics Canada practice by
-default: suppress under 10 respondents, E at a CV of 16.5%, F and suppressed above 33.3%, at least
-5 peer programs); an optional ``[analysis]`` table gives the rest:
+The study's ``[disclosure]`` table gives the disclosure rules
+(:class:`ci_eval.results.disclosure.DisclosureRules`, where their defaults are declared); an
+optional ``[analysis]`` table gives the rest:
 
 ```toml
 [analysis]
@@ -31,17 +31,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ci_eval.errors import AnalysisError
+from ci_eval.results.disclosure import DisclosureRules
 
-
-class DisclosureRules(BaseModel):
-    """Minimum cell size, CV thresholds (percent) and minimum number of peer programs."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    min_cell: int = Field(default=10, ge=1)
-    cv_caution: float = Field(default=16.5, gt=0)
-    cv_suppress: float = Field(default=33.3, gt=0)
-    min_peers: int = Field(default=5, ge=1)
+__all__ = ["AnalysisSettings", "BenchmarkSettings", "DisclosureRules"]
 
 
 class BenchmarkSettings(BaseModel):

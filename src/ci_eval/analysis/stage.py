@@ -24,8 +24,10 @@ Returns ``{table name: DataFrame}`` with the names and columns of the results-st
 (``labels``, ``indicators``, ``trends``, ``scorecard``, ``targets``, ``contributions``,
 ``balance``, ``overlap``, ``dose_response``, ``gap_projection``, ``reliability``, ``weighting``,
 ``weighting_margins``, ``quality``, ``benchmark_peers`` and ``programs/<program_id>``), values
-unrounded and rows in a deterministic order. Tables whose name starts with ``programs/`` are
-private (write them with ``private=True``); :data:`PRIVATE_PREFIX` says so.
+unrounded and rows in a deterministic order. Tables whose name starts with
+:data:`~ci_eval.results.contract.PRIVATE_PREFIX` are private; the results contract
+(:mod:`ci_eval.results.contract`) declares every table and :class:`~ci_eval.results.ResultsStore`
+keeps the private ones apart.
 """
 
 from __future__ import annotations
@@ -52,11 +54,9 @@ from ci_eval.analysis.weighting_stage import (
 )
 from ci_eval.codebook import Codebook
 from ci_eval.errors import AnalysisError
+from ci_eval.quality import quality_table
+from ci_eval.results.contract import columns
 from ci_eval.toc.schema import ToCModel
-
-PRIVATE_PREFIX = "programs/"
-"""Tables under this prefix are one program's private benchmark (``ResultsStore.write(...,
-private=True)``)."""
 
 
 def analysis_settings(study: Any, settings: Any = None) -> AnalysisSettings:
@@ -201,16 +201,8 @@ def _concat(frames: list[pd.DataFrame], name: str) -> pd.DataFrame:
 
 def _quality(quality: Any) -> pd.DataFrame:
     """The quality table from a frame, or from ``{(survey, wave): result with .summary}``."""
-    columns = ["survey", "wave", "rule", "flagged", "excluded", "remaining"]
     if quality is None:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=columns("quality"))
     if isinstance(quality, pd.DataFrame):
         return quality.reset_index(drop=True)
-    frames = [
-        result.summary.assign(survey=survey, wave=str(wave))
-        for (survey, wave), result in sorted(quality.items())
-    ]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    out = pd.concat(frames, ignore_index=True)
-    return out[["survey", "wave", *[c for c in out.columns if c not in ("survey", "wave")]]]
+    return quality_table({(s, str(w)): result for (s, w), result in quality.items()})

@@ -15,19 +15,10 @@ import math
 
 import pandas as pd
 
+from ci_eval.results.contract import columns
 from ci_eval.toc.schema import ToCModel
 
-COLUMNS = [
-    "indicator",
-    "wave",
-    "estimate",
-    "baseline",
-    "target",
-    "target_wave",
-    "progress",
-    "on_track",
-    "assessed",
-]
+COLUMNS = columns("targets")
 
 
 def _year(wave: str) -> float:

@@ -19,30 +19,12 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from ci_eval.errors import AnalysisError
+from ci_eval.results.contract import columns
 from ci_eval.toc.schema import ToCModel
 
-COLUMNS = [
-    "survey",
-    "indicator",
-    "domain",
-    "domain_value",
-    "baseline_wave",
-    "wave",
-    "baseline",
-    "estimate",
-    "change",
-    "se",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "q_value",
-    "direction",
-    "trend",
-    "suppressed",
-    "reason",
-]
+COLUMNS = columns("trends")
 TRENDS = ("improved", "steady", "worsened", "not_assessed")
-SCORECARD_COLUMNS = ["survey", "baseline_wave", "wave", "trend", "count", "total"]
+SCORECARD_COLUMNS = columns("scorecard")
 KEYS = ["indicator", "domain", "domain_value"]
 
 
@@ -74,55 +56,19 @@ def change_since_baseline(
             "linked respondents, which the analysis does not support; set it to true for "
             "independent samples"
         )
-    direction = {i.id: i.direction for i in model.indicators}
     base = indicators[indicators["wave"] == str(baseline_wave)]
-    later = indicators[indicators["wave"] != str(baseline_wave)]
     if base.empty:
         return pd.DataFrame(columns=COLUMNS)
-    merged = later.merge(
+    merged = indicators[indicators["wave"] != str(baseline_wave)].merge(
         base[[*KEYS, "estimate", "se", "suppressed"]],
         on=KEYS,
         how="inner",
         suffixes=("", "_base"),
         sort=False,
     )
-    z_crit = stats.norm.ppf(0.5 + conf_level / 2)
-    change = merged["estimate"] - merged["estimate_base"]
-    se = np.sqrt(merged["se"] ** 2 + merged["se_base"] ** 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = change / se
-    p = 2 * stats.norm.sf(np.abs(z))
-    suppressed = merged["suppressed"].astype(bool) | merged["suppressed_base"].astype(bool)
-    out = pd.DataFrame(
-        {
-            "survey": merged["survey"],
-            "indicator": merged["indicator"],
-            "domain": merged["domain"],
-            "domain_value": merged["domain_value"],
-            "baseline_wave": str(baseline_wave),
-            "wave": merged["wave"],
-            "baseline": merged["estimate_base"],
-            "estimate": merged["estimate"],
-            "change": change,
-            "se": se,
-            "ci_low": change - z_crit * se,
-            "ci_high": change + z_crit * se,
-            "p_value": p,
-            "direction": merged["indicator"].map(direction).fillna("neutral"),
-            "suppressed": suppressed,
-            "reason": np.where(
-                merged["suppressed_base"].astype(bool),
-                f"suppressed in {baseline_wave}",
-                np.where(merged["suppressed"].astype(bool), "suppressed in " + merged["wave"], ""),
-            ),
-        }
-    )
-    testable = ~out["suppressed"] & np.isfinite(out["p_value"])
-    out["q_value"] = np.nan
-    if testable.any():
-        out.loc[testable, "q_value"] = multipletests(
-            out.loc[testable, "p_value"].to_numpy(), method="fdr_bh"
-        )[1]
+    direction = {i.id: i.direction for i in model.indicators}
+    out = _changes(merged, str(baseline_wave), conf_level, direction)
+    out["q_value"] = _fdr(out["p_value"], out["suppressed"])
     out["trend"] = [
         _trend(q, c, d, s, alpha)
         for q, c, d, s in zip(
@@ -132,6 +78,53 @@ def change_since_baseline(
     blank = ["baseline", "estimate", "change", "se", "ci_low", "ci_high", "p_value", "q_value"]
     out.loc[out["suppressed"], blank] = np.nan
     return out[COLUMNS].reset_index(drop=True)
+
+
+def _changes(
+    merged: pd.DataFrame, baseline_wave: str, conf_level: float, direction: dict[str, str]
+) -> pd.DataFrame:
+    """Change, SE (independent samples), CI and two-sided z-test p-value of each later row
+    joined with its baseline row (``*_base`` columns)."""
+    z_crit = stats.norm.ppf(0.5 + conf_level / 2)
+    change = merged["estimate"] - merged["estimate_base"]
+    se = np.sqrt(merged["se"] ** 2 + merged["se_base"] ** 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = change / se
+    hidden_base = merged["suppressed_base"].astype(bool)
+    hidden_now = merged["suppressed"].astype(bool)
+    return pd.DataFrame(
+        {
+            "survey": merged["survey"],
+            "indicator": merged["indicator"],
+            "domain": merged["domain"],
+            "domain_value": merged["domain_value"],
+            "baseline_wave": baseline_wave,
+            "wave": merged["wave"],
+            "baseline": merged["estimate_base"],
+            "estimate": merged["estimate"],
+            "change": change,
+            "se": se,
+            "ci_low": change - z_crit * se,
+            "ci_high": change + z_crit * se,
+            "p_value": 2 * stats.norm.sf(np.abs(z)),
+            "direction": merged["indicator"].map(direction).fillna("neutral"),
+            "suppressed": hidden_now | hidden_base,
+            "reason": np.where(
+                hidden_base,
+                f"suppressed in {baseline_wave}",
+                np.where(hidden_now, "suppressed in " + merged["wave"], ""),
+            ),
+        }
+    )
+
+
+def _fdr(p_values: pd.Series, suppressed: pd.Series) -> pd.Series:
+    """Benjamini-Hochberg q-values over the testable rows (not suppressed, finite p); NaN else."""
+    q = pd.Series(np.nan, index=p_values.index)
+    testable = ~suppressed & np.isfinite(p_values)
+    if testable.any():
+        q[testable] = multipletests(p_values[testable].to_numpy(), method="fdr_bh")[1]
+    return q
 
 
 def _trend(q: float, change: float, direction: str, suppressed: bool, alpha: float) -> str:

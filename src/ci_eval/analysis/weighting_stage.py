@@ -34,23 +34,11 @@ import pandas as pd
 
 from ci_eval.analysis.codes import codes_text
 from ci_eval.errors import AnalysisError
+from ci_eval.results.contract import columns, spec
 from ci_eval.survey import SurveyDesign, calibrate, rake, trim_weights
 
-WEIGHTING_COLUMNS = [
-    "survey",
-    "wave",
-    "n",
-    "sum_weights",
-    "kish_deff",
-    "effective_n",
-    "min",
-    "max",
-    "ratio",
-    "iterations",
-    "converged",
-    "trimmed",
-]
-MARGIN_COLUMNS = ["survey", "wave", "margin", "level", "target", "before", "after"]
+WEIGHTING_COLUMNS = columns("weighting")
+MARGIN_COLUMNS = columns("weighting_margins")
 CROSS = " x "
 
 
@@ -153,7 +141,48 @@ def weight_wave(
             f"{where} design_weight {weight!r} is not a column of the {survey} data"
         )
     weights = data[weight].to_numpy(float) if weight else np.ones(len(data))
-    margins = [list(m) if isinstance(m, list | tuple) else [m] for m in settings.get("margins", [])]
+    totals, shown = _population_totals(data, settings, targets, survey, wave, where)
+    design = SurveyDesign(
+        data,
+        ids=settings.get("ids"),
+        strata=settings.get("strata"),
+        weights=weights,
+        lonely_psu=settings.get("lonely_psu", "adjust"),
+    )
+    before = design.weights.to_numpy()
+    design, iterations, trimmed, converged, margin_frame = _adjust_to_totals(
+        design, totals, settings, where
+    )
+    w = design.weights.to_numpy()
+    if len(margin_frame):
+        margin_frame["after"] = _recount(design.data, margin_frame, w)
+        margin_frame["before"] = _recount(design.data, margin_frame, before)
+        margin_frame["level"] = [
+            shown[m].get(str(level), str(level))
+            for m, level in zip(margin_frame["margin"], margin_frame["level"], strict=True)
+        ]
+        margin_frame = _with_lists(margin_frame, {margin_name(v): v for v in _margins(settings)})
+    diagnostics = _diagnostics(w, iterations, trimmed, converged)
+    return WeightedWave(survey, str(wave), design, diagnostics, margin_frame)
+
+
+def _margins(settings: Mapping[str, Any]) -> list[list[str]]:
+    """The ``margins`` setting as lists of variables (a single name is a one-variable margin)."""
+    return [list(m) if isinstance(m, list | tuple) else [m] for m in settings.get("margins", [])]
+
+
+def _population_totals(
+    data: pd.DataFrame,
+    settings: Mapping[str, Any],
+    targets: pd.DataFrame | None,
+    survey: str,
+    wave: str,
+    where: str,
+) -> tuple[dict[str, pd.Series], dict[str, dict[str, str]]]:
+    """The population total of each level of each margin, keyed by the data's own level
+    values, and the targets' labels of those levels; a crossed margin adds its helper
+    column ``"a x b"`` to ``data``."""
+    margins = _margins(settings)
     totals: dict[str, pd.Series] = {}
     shown: dict[str, dict[str, str]] = {}
     for variables in margins:
@@ -167,15 +196,16 @@ def weight_wave(
             data[name] = _cell_text(data, variables)
         wanted = margin_totals(targets, variables, wave, f"{where} targets")
         totals[name], shown[name] = _as_data_categories(data[name], wanted, where, name)
-    design = SurveyDesign(
-        data,
-        ids=settings.get("ids"),
-        strata=settings.get("strata"),
-        weights=weights,
-        lonely_psu=settings.get("lonely_psu", "adjust"),
-    )
-    before = design.weights.to_numpy()
-    iterations, trimmed = 0, False
+    return totals, shown
+
+
+def _adjust_to_totals(
+    design: SurveyDesign, totals: dict[str, pd.Series], settings: Mapping[str, Any], where: str
+) -> tuple[SurveyDesign, int, bool, bool, pd.DataFrame]:
+    """Rake to the totals and trim as ``settings`` say: the design, raking iterations,
+    whether weights were trimmed, whether every raking converged, and the margins
+    before/after (as raking reports them)."""
+    iterations, trimmed, converged = 0, False, True
     margin_frame = pd.DataFrame(columns=["margin", "level", "target", "before", "after"])
     trim = dict(settings.get("trim") or {})
     relative_to = trim.get("relative_to", "mean")
@@ -191,10 +221,12 @@ def weight_wave(
         design = calibrate(design, totals, calfun="raking", bounds=bounds, max_iter=max_iter)
         iterations, trimmed = design.weighting_diagnostics.iterations, True
         margin_frame = design.weighting_diagnostics.margins.copy()
+        converged = design.weighting_diagnostics.converged
     elif totals:
         design = rake(design, totals, max_iter=max_iter, tol=tol)
         iterations = design.weighting_diagnostics.iterations
         margin_frame = design.weighting_diagnostics.margins.copy()
+        converged = design.weighting_diagnostics.converged
     if trim and relative_to == "mean":
         design, trimmed = _trim(design, trim, where)
         if trimmed and totals and trim.get("rerake", True):
@@ -202,16 +234,23 @@ def weight_wave(
             # Battaglia, Izrael, Hoaglin & Frankel 2009, "Practical considerations in raking")
             design = rake(design, totals, max_iter=max_iter, tol=tol)
             iterations += design.weighting_diagnostics.iterations
-    w = design.weights.to_numpy()
-    if len(margin_frame):
-        margin_frame["after"] = _recount(design.data, margin_frame, w)
-        margin_frame["before"] = _recount(design.data, margin_frame, before)
-        margin_frame["level"] = [
-            shown[m].get(str(level), str(level))
-            for m, level in zip(margin_frame["margin"], margin_frame["level"], strict=True)
-        ]
-    diagnostics = _diagnostics(w, iterations, trimmed)
-    return WeightedWave(survey, str(wave), design, diagnostics, margin_frame)
+            converged = converged and design.weighting_diagnostics.converged
+    return design, iterations, trimmed, converged, margin_frame
+
+
+def _with_lists(frame: pd.DataFrame, crossings: Mapping[str, list[str]]) -> pd.DataFrame:
+    """Add the contract's ``variables`` and ``levels`` (lists) of each margin row.
+
+    The cell text of a crossed margin joins the codes with ``":"`` (:func:`_cell_text`), so
+    this is where it is taken apart, once, for the results table.
+    """
+    frame = frame.copy()
+    frame["variables"] = [list(crossings.get(m, [m])) for m in frame["margin"]]
+    frame["levels"] = [
+        str(level).split(":") if len(v) > 1 else [str(level)]
+        for v, level in zip(frame["variables"], frame["level"], strict=True)
+    ]
+    return frame
 
 
 def _as_data_categories(
@@ -251,8 +290,9 @@ def _recount(data: pd.DataFrame, margins: pd.DataFrame, w: np.ndarray) -> list[f
     return out
 
 
-def _diagnostics(w: np.ndarray, iterations: int, trimmed: bool) -> dict[str, Any]:
-    """Kish's design effect of unequal weights ``n sum w^2 / (sum w)^2`` (Kish 1965, §11.7)."""
+def _diagnostics(w: np.ndarray, iterations: int, trimmed: bool, converged: bool) -> dict[str, Any]:
+    """Kish's design effect of unequal weights ``n sum w^2 / (sum w)^2`` (Kish 1965, §11.7),
+    the weight range, and what the weighting steps reported (iterations, convergence)."""
     positive = w[w > 0]
     n = positive.size
     deff = float(n * (positive @ positive) / positive.sum() ** 2)
@@ -265,7 +305,7 @@ def _diagnostics(w: np.ndarray, iterations: int, trimmed: bool) -> dict[str, Any
         "max": float(positive.max()),
         "ratio": float(positive.max() / positive.min()),
         "iterations": int(iterations),
-        "converged": True,
+        "converged": bool(converged),
         "trimmed": bool(trimmed),
     }
 
@@ -279,6 +319,8 @@ def weighting_tables(waves: Sequence[WeightedWave]) -> tuple[pd.DataFrame, pd.Da
     >>> summary, margins = weighting_tables([ww])
     >>> summary["effective_n"].round(3).tolist(), margins["after"].tolist()
     ([2.667], [5.0, 5.0])
+    >>> margins["variables"].tolist(), margins["levels"].tolist()
+    ([['g'], ['g']], [['1'], ['2']])
     """
     waves = sorted(waves, key=lambda ww: (ww.survey, ww.wave))
     rows = [{"survey": ww.survey, "wave": ww.wave, **ww.diagnostics} for ww in waves]
@@ -286,7 +328,6 @@ def weighting_tables(waves: Sequence[WeightedWave]) -> tuple[pd.DataFrame, pd.Da
     frames = [ww.margins.assign(survey=ww.survey, wave=ww.wave) for ww in waves if len(ww.margins)]
     if frames:
         margins = pd.concat(frames, ignore_index=True)[MARGIN_COLUMNS]
-        margins["level"] = margins["level"].astype(str)
     else:
-        margins = pd.DataFrame(columns=MARGIN_COLUMNS)
+        margins = spec("weighting_margins").empty()
     return summary, margins

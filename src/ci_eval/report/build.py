@@ -247,56 +247,89 @@ def build_book(
         The study's ``[report]`` settings (see :attr:`ci_eval.report.page.Page.settings`).
     """
     results = Path(results).resolve()
-    site = Path(site).resolve()
     source = Path(source or DEFAULT_BOOK).resolve()
     work = Path(work or results / ".cache" / "book").resolve()
     languages = list(languages or LANGUAGES)
-    if not (source / "_toc.yml").exists():
-        raise ReportError(f"{source}: no book sources (_toc.yml missing); pass the book folder")
-    for lang in languages:
-        if lang not in LANGUAGES:
-            raise ReportError(f"language {lang!r} has no translation; use {', '.join(LANGUAGES)}")
+    _check_book(source, languages)
     words = load_translations(source / "i18n")
     settings = {**book_settings(source), **(settings or {})}
-    package_root = str(Path(__file__).resolve().parents[2])
-    python_path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
-    envs: dict[str, dict[str, str]] = {}
     running: dict[str, tuple[Path, subprocess.Popen[str]]] = {}
     try:
         # One Sphinx process per language, side by side: each runs its pages' kernels.
+        envs = {lang: page_environment(results, source, lang, settings) for lang in languages}
         for lang in languages:
             folder = render_book(source, work / lang, lang, languages, edition)
-            envs[lang] = {
-                **os.environ,
-                "PYTHONPATH": python_path,
-                "CI_EVAL_RESULTS": str(results),
-                "CI_EVAL_LANG": lang,
-                "CI_EVAL_I18N": str(source / "i18n"),
-                "CI_EVAL_FIGURES": str(folder / "_static" / "figures"),
-                "CI_EVAL_SETTINGS": json.dumps(settings or {}, sort_keys=True),
-                "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-                "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0"),
-            }
+            envs[lang]["CI_EVAL_FIGURES"] = str(folder / "_static" / "figures")
             running[lang] = (folder, _start_sphinx(folder, envs[lang]))
-        failed = {lang: _failure(folder, process) for lang, (folder, process) in running.items()}
-        for lang, messages in failed.items():
-            if messages is None:
-                continue
-            folder = running[lang][0]
-            if any(race in messages for race in KERNEL_RACE):
-                folder = render_book(source, work / lang, lang, languages, edition)
-                running[lang] = (folder, _start_sphinx(folder, envs[lang]))
-                messages = _failure(folder, running[lang][1])
-            if messages is not None:
-                _raise_failure(folder, running[lang][1].returncode, messages)
+        for lang in languages:
+            running[lang] = _wait_or_retry(running[lang], envs[lang], source, work, edition, lang,
+                                           languages)  # fmt: skip
     finally:
         for _, process in running.values():
             if process.poll() is None:
                 process.kill()
                 process.wait()
+    built = _publish_site(Path(site).resolve(), {lang: f for lang, (f, _) in running.items()})
+    title = " / ".join(str(words[lang]["book"]["title"]) for lang in languages)
+    (Path(site).resolve() / "index.html").write_text(
+        language_index(title, languages, words), encoding="utf-8"
+    )
+    return built
+
+
+def _check_book(source: Path, languages: list[str]) -> None:
+    if not (source / "_toc.yml").exists():
+        raise ReportError(f"{source}: no book sources (_toc.yml missing); pass the book folder")
+    for lang in languages:
+        if lang not in LANGUAGES:
+            raise ReportError(f"language {lang!r} has no translation; use {', '.join(LANGUAGES)}")
+
+
+def page_environment(
+    results: Path, source: Path, lang: str, settings: dict[str, Any]
+) -> dict[str, str]:
+    """The environment of one language's Sphinx process: what :meth:`Page.from_env` reads
+    (``CI_EVAL_FIGURES`` is set once the book is rendered)."""
+    package_root = str(Path(__file__).resolve().parents[2])
+    python_path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
+    return {
+        **os.environ,
+        "PYTHONPATH": python_path,
+        "CI_EVAL_RESULTS": str(results),
+        "CI_EVAL_LANG": lang,
+        "CI_EVAL_I18N": str(source / "i18n"),
+        "CI_EVAL_SETTINGS": json.dumps(settings or {}, sort_keys=True),
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0"),
+    }
+
+
+def _wait_or_retry(
+    running: tuple[Path, subprocess.Popen[str]],
+    env: dict[str, str],
+    source: Path,
+    work: Path,
+    edition: str,
+    lang: str,
+    languages: list[str],
+) -> tuple[Path, subprocess.Popen[str]]:
+    """Wait for one language's build; rebuild it once after a kernel start-up race."""
+    folder, process = running
+    messages = _failure(folder, process)
+    if messages is not None and any(race in messages for race in KERNEL_RACE):
+        folder = render_book(source, work / lang, lang, languages, edition)
+        process = _start_sphinx(folder, env)
+        messages = _failure(folder, process)
+    if messages is not None:
+        _raise_failure(folder, process.returncode, messages)
+    return folder, process
+
+
+def _publish_site(site: Path, folders: dict[str, Path]) -> dict[str, Path]:
+    """Copy each language's HTML into ``site/<lang>`` (through a staging folder)."""
     built: dict[str, Path] = {}
     site.mkdir(parents=True, exist_ok=True)
-    for lang, (folder, _) in running.items():
+    for lang, folder in folders.items():
         staging = site / f".{lang}.tmp"
         if staging.exists():
             shutil.rmtree(staging)
@@ -309,6 +342,4 @@ def build_book(
             shutil.rmtree(target)
         staging.rename(target)
         built[lang] = target
-    title = " / ".join(str(words[lang]["book"]["title"]) for lang in languages)
-    (site / "index.html").write_text(language_index(title, languages, words), encoding="utf-8")
     return built

@@ -14,7 +14,7 @@ module by mistake; an estimate to use with caution carries a superscript ``E``.
 '1\\u202f234,5'
 >>> format_percent(0.558, "en"), format_percent(0.558, "fr")
 ('55.8%', '55,8\\xa0%')
->>> format_estimate(0.4, "proportion", "en", suppressed=True, reason="n < 10")
+>>> format_estimate(0.4, "proportion", "en", symbol="x")
 'x'
 """
 
@@ -97,13 +97,17 @@ def format_value(value: float | None, statistic: str, lang: str, digits: int | N
     return format_number(value, lang, 1 if digits is None else digits)
 
 
-def suppression_symbol(reason: str) -> str:
-    """``x`` for confidentiality (too few respondents or peers), ``F`` for unreliability.
+HIDDEN = (SUPPRESSED_UNRELIABLE, SUPPRESSED_CONFIDENTIAL)
+"""Symbols that stand in place of a value."""
 
-    >>> suppression_symbol("n < 10"), suppression_symbol("CV > 33.3%")
-    ('x', 'F')
+
+def is_hidden(symbol: str) -> bool:
+    """Whether a results row's ``symbol`` withholds its value (``F`` or ``x``).
+
+    >>> is_hidden("x"), is_hidden("E"), is_hidden("")
+    (True, False, False)
     """
-    return SUPPRESSED_UNRELIABLE if "cv" in reason.lower() else SUPPRESSED_CONFIDENTIAL
+    return symbol in HIDDEN
 
 
 def format_estimate(
@@ -111,31 +115,32 @@ def format_estimate(
     statistic: str,
     lang: str,
     *,
-    flag: str = "",
-    suppressed: bool = False,
-    reason: str = "",
+    symbol: str = "",
     html: bool = False,
 ) -> str:
-    """An estimate as a cell shows it: the value, ``value E``, or the suppression symbol.
+    """An estimate as a cell shows it: the value, ``value E``, or the symbol ``F`` / ``x``.
 
-    A suppressed estimate never shows its value. With ``html=True`` the flag is a
-    ``<sup>`` and the symbols carry an ``<abbr>`` with their meaning in words.
+    ``symbol`` is the results row's own ``symbol`` column (:mod:`ci_eval.results.contract`).
+    A withheld estimate never shows its value, even if a value reached this function by
+    mistake. With ``html=True`` the flag is a ``<sup>`` and the symbols carry an ``<abbr>``
+    with their meaning in words.
 
-    >>> format_estimate(0.25, "proportion", "en", flag="E")
+    >>> format_estimate(0.25, "proportion", "en", symbol="E")
     '25.0% E'
-    >>> format_estimate(0.25, "proportion", "en", flag="F")
+    >>> format_estimate(0.25, "proportion", "en", symbol="F")
     'F'
-    >>> format_estimate(0.25, "proportion", "fr", flag="E", html=True)
+    >>> format_estimate(0.25, "proportion", "fr", symbol="E", html=True)
     '25,0\\xa0%<sup><abbr title="à utiliser avec prudence">E</abbr></sup>'
     """
     _check_language(lang)
-    if suppressed or flag == "F":
-        symbol = suppression_symbol(reason) if suppressed else SUPPRESSED_UNRELIABLE
+    if symbol not in ("", CAUTION, *HIDDEN):
+        raise ReportError(f"quality symbol {symbol!r}: expected '', 'E', 'F' or 'x'")
+    if is_hidden(symbol):
         if html:
             return f'<abbr title="{escape(SYMBOL_TITLES[lang][symbol])}">{symbol}</abbr>'
         return symbol
     text = format_value(value, statistic, lang)
-    if flag == CAUTION:
+    if symbol == CAUTION:
         if html:
             title = escape(SYMBOL_TITLES[lang][CAUTION])
             return f'{escape(text)}<sup><abbr title="{title}">E</abbr></sup>'

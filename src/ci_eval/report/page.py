@@ -9,7 +9,7 @@ results store only; nothing is estimated while the book builds.
 >>> from ci_eval.results import ResultsStore
 >>> root = tempfile.mkdtemp()
 >>> _ = ResultsStore(root).write("labels", pd.DataFrame({"kind": ["wave"], "id": ["2024"],
-...     "parent": [""], "en": ["2024"], "fr": ["2024"]}), "labels")
+...     "parent": [""], "en": ["2024"], "fr": ["2024"]}))
 >>> page = Page(root, "fr", {"fr": {"hello": "Bonjour {name}"}}, root)
 >>> page.t("hello", name="Ana"), page.label("wave", "2024")
 ('Bonjour Ana', '2024')
@@ -36,6 +36,7 @@ from ci_eval.report.format import (
     format_number,
     format_percent,
     format_value,
+    is_hidden,
 )
 from ci_eval.report.html_table import html_table
 from ci_eval.results import ResultsStore
@@ -146,7 +147,7 @@ class Page:
 
     def has(self, name: str) -> bool:
         """Whether the results store holds the table ``name``."""
-        return name in self.store.names()
+        return self.store.has(name)
 
     def table(self, name: str, latest: bool = False) -> pd.DataFrame:
         """A results table (read once per page); ``latest``: only its latest wave's rows."""
@@ -220,15 +221,13 @@ class Page:
             row.get("estimate"),
             statistic or str(row.get("statistic", "mean")),
             self.lang,
-            flag=str(row.get("flag", "") or ""),
-            suppressed=bool(row.get("suppressed", False)),
-            reason=str(row.get("reason", "") or ""),
+            symbol=str(row["symbol"]),
             html=True,
         )
 
     def ci_html(self, row: dict[str, Any], statistic: str | None = None) -> str:
         """The 95% CI of a row as a cell ("" when suppressed)."""
-        if bool(row.get("suppressed", False)) or str(row.get("flag", "")) == "F":
+        if is_hidden(str(row["symbol"])):
             return ""
         stat = statistic or str(row.get("statistic", "mean"))
         low, high = self.value(row["ci_low"], stat), self.value(row["ci_high"], stat)

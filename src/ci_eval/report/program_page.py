@@ -1,8 +1,9 @@
 """One program's private benchmark page, from ``programs/<id>`` of the results store.
 
 The page compares the program with its peer group (quartiles of the group only,
-never another program's value) and is written to ``reports/<edition>/programs/<id>.html``,
-outside the public site. It is a single self-contained HTML file in every language of
+never another program's value) and is written beside the program's private tables,
+``reports/<edition>/private/programs/<id>/benchmark.html``, outside the public site and the
+public ``tables/``. It is a single self-contained HTML file in every language of
 the study, one section per language, so it can be emailed to the program as is.
 """
 
@@ -18,12 +19,14 @@ from ci_eval.report.build import DEFAULT_BOOK
 from ci_eval.report.format import format_estimate, format_number
 from ci_eval.report.html_table import html_table
 from ci_eval.report.page import Page, load_translations
+from ci_eval.results import ResultsStore
+from ci_eval.results.contract import program_of, program_table
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 def _section(page: Page, program: str) -> str:
-    frame = page.table(f"programs/{program}", latest=True)
+    frame = page.table(program_table(program), latest=True)
     ind = page.table("indicators") if page.has("indicators") else None
     stats = {}
     if ind is not None:
@@ -37,12 +40,8 @@ def _section(page: Page, program: str) -> str:
         stat = stats.get(row["indicator"], "mean")
         hidden = bool(row["suppressed"])
 
-        def cell(
-            value: float, stat: str = stat, hidden: bool = hidden, reason: str = str(row["reason"])
-        ) -> str:
-            return format_estimate(
-                value, stat, page.lang, suppressed=hidden, reason=reason, html=True
-            )
+        def cell(value: float, stat: str = stat, symbol: str = str(row["symbol"])) -> str:
+            return format_estimate(value, stat, page.lang, symbol=symbol, html=True)
 
         rows.append(
             [
@@ -69,6 +68,15 @@ def _section(page: Page, program: str) -> str:
     )
 
 
+def default_page_path(results: str | Path, program: str) -> Path:
+    """Where a program's page goes by default: beside its private tables.
+
+    >>> default_page_path("reports/2024", "P0001").as_posix()
+    'reports/2024/private/programs/P0001/benchmark.html'
+    """
+    return ResultsStore(results).path(program_table(program), ".html")
+
+
 def program_page(
     results: str | Path,
     program: str,
@@ -86,7 +94,7 @@ def program_page(
     program : str
         The program id (``programs/<id>`` must be in the store).
     out : path, optional
-        The HTML file (default: ``<results>/programs/<id>.html``).
+        The HTML file (default: ``<results>/private/programs/<id>/benchmark.html``).
     languages : list of str
         Languages of the page (default: English and French).
     """
@@ -95,8 +103,8 @@ def program_page(
     results = Path(results)
     words = load_translations(Path(i18n or DEFAULT_BOOK / "i18n"))
     pages = [Page(results, lang, words, results / ".cache") for lang in (languages or ["en", "fr"])]
-    if not pages[0].has(f"programs/{program}"):
-        known = [n.split("/", 1)[1] for n in pages[0].store.names() if n.startswith("programs/")]
+    if not pages[0].has(program_table(program)):
+        known = [program_of(n) for n in pages[0].store.names(private=True)]
         raise ReportError(
             f"{results}: no benchmark for program {program!r} (programs with one: "
             f"{', '.join(known[:10]) or 'none'}); check the id or rerun `ci-eval run`"
@@ -113,7 +121,7 @@ def program_page(
         "</style>\n</head>\n<body>\n<main>\n"
         f"{body}\n</main>\n</body>\n</html>\n"
     )
-    path = Path(out) if out else results / "programs" / f"{program}.html"
+    path = Path(out) if out else default_page_path(results, program)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(html, encoding="utf-8")

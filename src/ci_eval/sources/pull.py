@@ -66,8 +66,8 @@ from ci_eval.sources.limesurvey_structure import (
     fetch_structure,
 )
 from ci_eval.sources.progress import progress_bar
+from ci_eval.sources.settings import FileSource, LimeSurveySource, SourceStudy
 from ci_eval.sources.snapshots import Snapshot, SnapshotStore, sha256_file
-from ci_eval.study import FileSource, LimeSurveySource, Study
 
 logger = logging.getLogger(__name__)
 
@@ -112,13 +112,13 @@ def _utc_now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def snapshot_store(study: Study, survey: str, wave: str) -> SnapshotStore:
+def snapshot_store(study: SourceStudy, survey: str, wave: str) -> SnapshotStore:
     """The snapshot folder of one wave: ``surveys/<survey>/raw/<wave>``."""
     return SnapshotStore(study.path(f"surveys/{survey}/raw/{wave}"))
 
 
 def pull(
-    study: Study,
+    study: SourceStudy,
     survey: str | None = None,
     wave: str | None = None,
     *,
@@ -181,7 +181,7 @@ def pull(
 
 # ------------------------------------------------------------------ files
 def pull_file(
-    study: Study,
+    study: SourceStudy,
     source: FileSource,
     store: SnapshotStore,
     *,
@@ -200,29 +200,22 @@ def pull_file(
     digest = sha256_file(path)
     previous = store.latest()
     if previous is not None and previous.meta.get("file_sha256") == digest:
-        codebook = _file_codebook(previous)
+        variables = previous.meta.get("variables")
+        if variables is None:  # a snapshot written before meta.json counted them
+            variables = len(_file_codebook(previous).variables)
         return PullReport(
             survey,
             wave,
             "file",
             None,
-            variables=len(codebook.variables),
+            variables=int(variables),
             total_rows=int(previous.meta["rows"]),
             notes=[f"{path.name} unchanged since snapshot {previous.id}"],
         )
-    codebook_path = source.codebook or study.surveys[survey].codebook
-    given = None
-    if path.suffix.lower() == ".csv" or source.codebook:
-        if codebook_path is None:
-            raise SourceError(
-                f"{path}: a CSV file needs a codebook; set surveys.{survey}.codebook or "
-                f"surveys.{survey}.sources.{wave}.codebook in {study.file}"
-            )
-        given = Codebook.from_yaml(study.path(codebook_path))
     got = read_survey_file(
         path,
         survey=survey,
-        codebook=given,
+        codebook=_given_codebook(study, source, survey, wave),
         wave=wave,
         language=study.study.languages[0],
         chunk_size=source.chunk_size,
@@ -242,6 +235,7 @@ def pull_file(
                 "file": source.path,
                 "format": got.format,
                 "file_sha256": digest,
+                "variables": len(got.codebook.variables),
                 "previous": previous.id if previous else None,
             }
         )
@@ -256,6 +250,23 @@ def pull_file(
         total_rows=len(got.data),
         changes=changes,
     )
+
+
+def _given_codebook(
+    study: SourceStudy, source: FileSource, survey: str, wave: str
+) -> Codebook | None:
+    """The codebook a file is read with: the source's own, or the survey's for a CSV file
+    (whose columns carry no labels); None when the file's own labels serve."""
+    path = study.path(source.path)
+    if path.suffix.lower() != ".csv" and not source.codebook:
+        return None
+    codebook_path = source.codebook or study.surveys[survey].codebook
+    if codebook_path is None:
+        raise SourceError(
+            f"{path}: a CSV file needs a codebook; set surveys.{survey}.codebook or "
+            f"surveys.{survey}.sources.{wave}.codebook in {study.file}"
+        )
+    return Codebook.from_yaml(study.path(codebook_path))
 
 
 # -------------------------------------------------------------- LimeSurvey
@@ -363,16 +374,7 @@ def pull_limesurvey(
         backoff=backoff,
         sleep=sleep,
     ) as conn:
-        version = conn.server_version()
-        structure = fetch_structure(conn, sid, languages)
-        props = structure["properties"]
-        if str(props.get("active", "Y")).upper() != "Y":
-            raise SourceError(
-                f"LimeSurvey at {public_url(source.url)}: survey {sid} is not active; "
-                "activate it in LimeSurvey before pulling"
-            )
-        summary = conn.summary(sid) or {}
-        has_datestamp = str(props.get("datestamp", "Y")).upper() == "Y"
+        version, structure, summary, has_datestamp = _active_survey(conn, source, languages)
         if not has_datestamp:
             notes.append("the survey has no date stamps: edits cannot be detected")
         late, edited, deleted = (
@@ -404,49 +406,12 @@ def pull_limesurvey(
         if not fetch and not withdrawn:
             report.variables = len(old_codebook.variables) if old_codebook else 0
             return report
+        meta = _snapshot_meta(source, version, languages, summary, report, fetch, last_id)
+        meta["previous"] = previous[-1].id if previous else None
         expected = summary.get("completed_responses" if source.completed_only else "full_responses")
-        with store.writer(when or _utc_now()) as writer:
-            writer.write_structure(structure)
-            columns: list[str] | None = None
-            with progress_bar(
-                f"Pulling survey {sid}", len(fetch) if fetch else expected, enabled=progress
-            ) as advance:
-                for group in _spans(fetch, source.batch_size):
-                    wanted = set(group)
-                    rows = conn.export(
-                        sid,
-                        completed_only=source.completed_only,
-                        from_id=group[0],
-                        to_id=group[-1],
-                    )
-                    rows = [r for r in rows if int(r["id"]) in wanted]
-                    if not rows:
-                        continue
-                    columns = columns or list(rows[0])
-                    writer.write(_arrow_rows(rows, columns))
-                    advance(len(rows))
-            if writer.rows == 0 and previous:
-                writer.use_schema(pq.read_schema(previous[-1].responses_path))
-            ids = sorted(set(fetch))
-            snap = writer.finish(
-                {
-                    "source": "limesurvey",
-                    "server": public_url(source.url),
-                    "server_version": version,
-                    "survey_id": sid,
-                    "completed_only": source.completed_only,
-                    "languages": list(languages),
-                    "response_ids": {"first": ids[0], "last": ids[-1]} if ids else None,
-                    "after_id": last_id,
-                    "late": late,
-                    "revised": edited if accept_changes else [],
-                    "withdrawn": withdrawn,
-                    "unapplied_edits": [] if accept_changes else edited,
-                    "unapplied_deletions": [] if accept_changes else deleted,
-                    "summary": summary,
-                    "previous": previous[-1].id if previous else None,
-                }
-            )
+        snap = _write_snapshot(
+            conn, source, store, structure, fetch, meta, previous, when, progress, expected
+        )
     new_codebook = _structure_codebook(snap, survey)
     report.snapshot = snap
     report.rows = snap.meta["rows"]
@@ -457,13 +422,96 @@ def pull_limesurvey(
     return report
 
 
+def _snapshot_meta(
+    source: LimeSurveySource,
+    version: Any,
+    languages: Sequence[str],
+    summary: dict[str, Any],
+    report: PullReport,
+    fetch: list[int],
+    after_id: int,
+) -> dict[str, Any]:
+    """What ``meta.json`` records of a LimeSurvey pull: the server, the ids pulled, and the
+    edits and deletions found (applied or not)."""
+    applied = report.accepted
+    return {
+        "source": "limesurvey",
+        "server": public_url(source.url),
+        "server_version": version,
+        "survey_id": source.survey_id,
+        "completed_only": source.completed_only,
+        "languages": list(languages),
+        "response_ids": {"first": fetch[0], "last": fetch[-1]} if fetch else None,
+        "after_id": after_id,
+        "late": report.late,
+        "revised": report.edited if applied else [],
+        "withdrawn": report.deleted if applied else [],
+        "unapplied_edits": [] if applied else report.edited,
+        "unapplied_deletions": [] if applied else report.deleted,
+        "summary": summary,
+    }
+
+
+def _active_survey(
+    conn: LimeSurveyConnection, source: LimeSurveySource, languages: Sequence[str]
+) -> tuple[Any, dict[str, Any], dict[str, Any], bool]:
+    """The server version, the survey's structure and response summary, and whether it
+    keeps date stamps; a survey that is not active is refused."""
+    version = conn.server_version()
+    structure = fetch_structure(conn, source.survey_id, languages)
+    props = structure["properties"]
+    if str(props.get("active", "Y")).upper() != "Y":
+        raise SourceError(
+            f"LimeSurvey at {public_url(source.url)}: survey {source.survey_id} is not active; "
+            "activate it in LimeSurvey before pulling"
+        )
+    summary = conn.summary(source.survey_id) or {}
+    return version, structure, summary, str(props.get("datestamp", "Y")).upper() == "Y"
+
+
+def _write_snapshot(
+    conn: LimeSurveyConnection,
+    source: LimeSurveySource,
+    store: SnapshotStore,
+    structure: dict[str, Any],
+    fetch: list[int],
+    meta: dict[str, Any],
+    previous: Sequence[Snapshot],
+    when: str | None,
+    progress: bool,
+    expected: int | None,
+) -> Snapshot:
+    """Export the ``fetch`` ids in batches into a new snapshot with the structure and meta."""
+    sid = source.survey_id
+    with store.writer(when or _utc_now()) as writer:
+        writer.write_structure(structure)
+        columns: list[str] | None = None
+        with progress_bar(
+            f"Pulling survey {sid}", len(fetch) if fetch else expected, enabled=progress
+        ) as advance:
+            for group in _spans(fetch, source.batch_size):
+                wanted = set(group)
+                rows = conn.export(
+                    sid, completed_only=source.completed_only, from_id=group[0], to_id=group[-1]
+                )
+                rows = [r for r in rows if int(r["id"]) in wanted]
+                if not rows:
+                    continue
+                columns = columns or list(rows[0])
+                writer.write(_arrow_rows(rows, columns))
+                advance(len(rows))
+        if writer.rows == 0 and previous:
+            writer.use_schema(pq.read_schema(previous[-1].responses_path))
+        return writer.finish(meta)
+
+
 def _structure_codebook(snap: Snapshot, survey: str) -> Codebook:
     columns = list(pq.read_schema(snap.responses_path).names)
     return codebook_from_structure(snap.structure(), survey, columns=columns)
 
 
 # ------------------------------------------------------------ reading back
-def load_responses(study: Study, survey: str, wave: str) -> pd.DataFrame:
+def load_responses(study: SourceStudy, survey: str, wave: str) -> pd.DataFrame:
     """A wave's responses as held in its snapshots.
 
     For LimeSurvey, the snapshots are stacked in order, the latest revision of
@@ -498,7 +546,7 @@ def load_responses(study: Study, survey: str, wave: str) -> pd.DataFrame:
     return data.rename(columns=column_name)
 
 
-def wave_codebook(study: Study, survey: str, wave: str) -> Codebook:
+def wave_codebook(study: SourceStudy, survey: str, wave: str) -> Codebook:
     """The codebook the latest snapshot of a wave describes (server structure or file labels)."""
     store = snapshot_store(study, survey, str(wave))
     latest = store.latest()

@@ -43,6 +43,8 @@ class DesignBase:
     data: pd.DataFrame
     _w: np.ndarray
     _subset: np.ndarray | None = None
+    #: True for a replicate-weight design (variances from replicates, not linearisation)
+    is_replicate: bool = False
     #: what the last weighting step did (set by ``ci_eval.survey.weighting``), else None
     weighting_diagnostics = None
 
@@ -92,9 +94,38 @@ class DesignBase:
         return pd.Series(self._w, index=self.data.index, name="weights")
 
     @property
+    def sampling_weights(self) -> np.ndarray:
+        """The sampling weights as a read-only array aligned with the data (R's
+        ``weights(design)``)."""
+        view = self._w.view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def subset_mask(self) -> np.ndarray | None:
+        """Read-only (n,) True for the rows of the subpopulation (:meth:`subset` of a Taylor
+        design), or None when the design is not a subset (replicate subsets drop rows)."""
+        if self._subset is None:
+            return None
+        view = self._subset.view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def is_calibrated(self) -> bool:
+        """True when a weighting step adjusted the influence values (a calibrated Taylor
+        design, whose variances are residuals from the calibration model)."""
+        return bool(getattr(self, "_calibration", ()))
+
+    @property
     def degf(self) -> float:
         """Design degrees of freedom (R's ``degf``)."""
         return self._degf()
+
+    def degf_of(self, rows: np.ndarray) -> float:
+        """Design degrees of freedom of the design restricted to the positions ``rows`` (R's
+        ``degf(design[rows, ])``)."""
+        return self._degf(np.asarray(rows))
 
     def mean(
         self,
@@ -355,18 +386,7 @@ class DesignBase:
         >>> float(d.mean("y")["estimate"].iloc[0])
         2.0
         """
-        if isinstance(condition, str):
-            try:
-                mask = self.data.eval(condition)
-            except Exception as exc:
-                raise DesignError(f"subset condition {condition!r} failed: {exc}") from exc
-        else:
-            mask = condition
-        mask = np.asarray(mask)
-        if mask.dtype != bool or mask.shape != (len(self.data),):
-            raise DesignError(
-                f"a subset condition must give one True/False per row ({len(self.data)} rows)"
-            )
+        mask = subset_mask(self.data, condition)
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
         new._subset = mask if self._subset is None else (self._subset & mask)
@@ -391,7 +411,7 @@ class DesignBase:
         """
         from ci_eval.survey.glm import fit_glm
 
-        return fit_glm(self, formula, family, epsilon, maxit).frame(conf_level)
+        return fit_glm(self, formula, family, epsilon, maxit).summary_frame(conf_level)
 
     def ttest(self, var: str, by: str, conf_level: float = 0.95) -> pd.DataFrame:
         """Difference of the means of ``var`` between the two groups of ``by``, as ``svyttest``."""
@@ -419,7 +439,7 @@ class DesignBase:
         from ci_eval.survey.profile_ci import likelihood_interval
 
         has_y = ~np.isnan(y)
-        if getattr(self, "_calibration", ()):
+        if self.is_calibrated:
             everyone = np.flatnonzero(has_y)
             w = np.where(in_domain, self._w, 0.0)
             return likelihood_interval(
@@ -580,3 +600,87 @@ def domain_totals(
     for j in range(values.shape[1]):
         out[:, j] = np.bincount(domain, weights=values[:, j] * weights, minlength=n_domains)
     return out
+
+
+def subset_mask(data: pd.DataFrame, condition: str | np.ndarray | pd.Series) -> np.ndarray:
+    """The rows a subset ``condition`` keeps: a ``DataFrame.eval`` expression such as
+    ``"stype == 'E'"`` or a boolean mask aligned with ``data`` (missing counts as False, as R's
+    ``subset``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> subset_mask(pd.DataFrame({"g": ["a", "b", None]}), "g == 'a'").tolist()
+    [True, False, False]
+    """
+    if isinstance(condition, str):
+        try:
+            condition = data.eval(condition)
+        except Exception as exc:
+            raise DesignError(
+                f"subset condition {condition!r} failed: {exc}; write it as a DataFrame.eval "
+                "expression over the data's columns, e.g. \"stype == 'E'\""
+            ) from exc
+    values = pd.Series(condition) if not isinstance(condition, pd.Series) else condition
+    if values.dtype == object:
+        values = values.fillna(False)
+    if isinstance(values.dtype, pd.BooleanDtype):
+        values = values.fillna(False)
+    mask = np.asarray(values)
+    if mask.dtype != bool or mask.shape != (len(data),):
+        raise DesignError(
+            f"a subset condition must give one True/False per row ({len(data)} rows); got "
+            f"{mask.size} values of type {mask.dtype}"
+        )
+    if not mask.any():
+        raise DesignError("the subset condition keeps no row")
+    return mask
+
+
+def read_weights(
+    data: pd.DataFrame,
+    weights: str | Sequence[float] | np.ndarray | pd.Series,
+) -> np.ndarray:
+    """Sampling weights from a column name or an array aligned with ``data``, checked by
+    :func:`check_weights`."""
+    if isinstance(weights, str):
+        check_columns(data, [weights], "weights")
+        col = data[weights]
+        if not pd.api.types.is_numeric_dtype(col):
+            raise DesignError(f"weights column {weights!r} must be numeric, not {col.dtype}")
+        w = col.to_numpy(dtype=float, na_value=np.nan)
+        check_weights(w, f"weights column {weights!r}")
+        return w
+    w = np.asarray(weights, dtype=float).reshape(-1)
+    if w.size != len(data):
+        raise DesignError(f"weights has {w.size} values for {len(data)} rows")
+    check_weights(w, "weights")
+    return w
+
+
+def check_weights(w: np.ndarray, name: str) -> None:
+    """The one rule for weights, of either kind of design: every value finite.
+
+    Missing and infinite values are refused (R's ``svydesign`` refuses missing weights).
+    Negative and zero weights are accepted, as R's ``svydesign`` and ``svrepdesign`` accept
+    them: linear calibration and replicate schemes such as BRR with Fay's factor or
+    jackknife-after-calibration can produce them, and a zero weight keeps a row in the design
+    but out of the estimates.
+
+    Examples
+    --------
+    >>> check_weights(np.array([1.0, -0.5, 0.0]), "weights")  # accepted, as R
+    >>> check_weights(np.array([1.0, np.nan]), "weights")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ci_eval.errors.DesignError: weights has a missing value at row 1; ...
+    """
+    if np.any(np.isnan(w)):
+        row = int(np.argwhere(np.isnan(w))[0][0])
+        raise DesignError(
+            f"{name} has a missing value at row {row}; R does not allow missing weights either "
+            "(give every row a weight, or drop the row)"
+        )
+    if np.any(~np.isfinite(w)):
+        row = int(np.argwhere(~np.isfinite(w))[0][0])
+        raise DesignError(f"{name} has an infinite value at row {row}")

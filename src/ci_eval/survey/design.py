@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ci_eval.errors import DesignError
-from ci_eval.survey.base import DesignBase, domain_totals
+from ci_eval.survey.base import DesignBase, check_weights, domain_totals, read_weights
 from ci_eval.survey.replicate import ReplicateDesign
 from ci_eval.survey.replicate_weights import make_replicate_design
 from ci_eval.survey.structure import DesignStructure, build_structure, check_lonely
@@ -190,7 +190,7 @@ class SurveyDesign(DesignBase):
         w = np.asarray(weights, dtype=float).reshape(-1)
         if w.size != len(self.data):
             raise DesignError(f"weights has {w.size} values for {len(self.data)} rows")
-        _check_weights(w, "weights")
+        check_weights(w, "weights")
         new._w = w
         if adjustment is not None:
             new._calibration = (*self._calibration, adjustment)
@@ -208,18 +208,6 @@ class SurveyDesign(DesignBase):
         )
 
 
-def _check_weights(w: np.ndarray, name: str) -> None:
-    if np.any(np.isnan(w)):
-        row = int(np.flatnonzero(np.isnan(w))[0])
-        raise DesignError(f"{name} has missing values (first at row {row})")
-    if np.any(~np.isfinite(w)):
-        row = int(np.flatnonzero(~np.isfinite(w))[0])
-        raise DesignError(f"{name} has an infinite value at row {row}")
-    if np.any(w < 0):
-        row = int(np.flatnonzero(w < 0)[0])
-        raise DesignError(f"{name} has a negative value ({w[row]:g}) at row {row}")
-
-
 def _sampling_weights(
     data: pd.DataFrame,
     weights: WeightsArg,
@@ -231,19 +219,7 @@ def _sampling_weights(
     if weights is not None and probs is not None:
         raise DesignError("give weights= or probs=, not both")
     if weights is not None:
-        if isinstance(weights, str):
-            check_columns(data, [weights], "weights")
-            col = data[weights]
-            if not pd.api.types.is_numeric_dtype(col):
-                raise DesignError(f"weights column {weights!r} must be numeric, not {col.dtype}")
-            w = col.to_numpy(dtype=float, na_value=np.nan)
-            _check_weights(w, f"weights column {weights!r}")
-        else:
-            w = np.asarray(weights, dtype=float).reshape(-1)
-            if w.size != n:
-                raise DesignError(f"weights has {w.size} values for {n} rows")
-            _check_weights(w, "weights")
-        return w
+        return read_weights(data, weights)
     if probs is not None:
         if isinstance(probs, int | float):
             p = np.full(n, float(probs))

@@ -13,22 +13,12 @@ from typing import Any
 import numpy as np
 
 
-def is_replicate(design: Any) -> bool:
-    """True for a replicate-weight design (it has ``repweights`` and ``replicate_variance``).
-
-    The class is asked, not the object: ``repweights`` may be a property that expands an (n, R)
-    matrix.
-    """
-    kind = type(design)
-    return hasattr(kind, "repweights") and hasattr(kind, "replicate_variance")
-
-
 def in_analysis(design: Any) -> np.ndarray:
     """(n,) True for the rows of the (sub)population analysed: all rows, or the rows of a subset
     (:meth:`~ci_eval.survey.base.DesignBase.subset`) with a positive weight."""
-    mask = np.asarray(design._w) != 0
-    subset = getattr(design, "_subset", None)
-    return mask if subset is None else mask & np.asarray(subset, dtype=bool)
+    mask = design.sampling_weights != 0
+    subset = design.subset_mask
+    return mask if subset is None else mask & subset
 
 
 def analysis_degf(design: Any) -> float:
@@ -37,9 +27,9 @@ def analysis_degf(design: Any) -> float:
     Taylor designs count the PSUs and strata with analysed rows; replicate designs (whose subsets
     drop rows from the data and the replicates) take the rank of their replicate weights.
     """
-    if is_replicate(design):
-        return float(design._degf())
-    return float(design._degf(np.flatnonzero(in_analysis(design))))
+    if design.is_replicate:
+        return float(design.degf)
+    return float(design.degf_of(np.flatnonzero(in_analysis(design))))
 
 
 def total_covariance(
@@ -61,11 +51,11 @@ def total_covariance(
     (20.0, 26.666666666666668)
     """
     x = np.asarray(values, dtype=float)[rows]
-    if is_replicate(design):
-        est = design._w[rows] @ x
+    if design.is_replicate:
+        est = design.sampling_weights[rows] @ x
         reps = design.repweights[rows].T @ x
         return est, design.replicate_variance(est, reps)
-    w = design._w[rows]
+    w = design.sampling_weights[rows]
     est = w @ x
     return est, design.vcov(_spread(design, w[:, None] * x, rows), rows=rows)
 
@@ -80,10 +70,10 @@ def mean_covariance(
     every column of replicate weights.
     """
     x = np.asarray(values, dtype=float)[rows]
-    w = design._w[rows]
+    w = design.sampling_weights[rows]
     total_w = w.sum()
     est = (w @ x) / total_w
-    if is_replicate(design):
+    if design.is_replicate:
         rw = design.repweights[rows]
         reps = (rw.T @ x) / rw.sum(axis=0)[:, None]
         return est, design.replicate_variance(est, reps)

@@ -1,20 +1,23 @@
-"""Generalised linear models on a survey design, as R ``survey``'s ``svyglm``.
+"""Generalised linear models on a survey design, as R ``survey``'s ``svyglm``, on statsmodels.
 
 The coefficients solve the sampling-weighted estimating equations ``sum_i w_i x_i (dmu_i/deta)
-(y_i - mu_i) / V(mu_i) = 0`` (IRLS, :mod:`ci_eval.survey.irls`); their variance is design-based:
+(y_i - mu_i) / V(mu_i) = 0``: statsmodels' ``GLM`` with the weights (scaled to mean one, as R)
+as ``var_weights``, fitted by IRLS with R's start and stopping rule
+(:mod:`ci_eval.survey.glm_fit`). Their variance is design-based:
 
-* Taylor designs (R's ``svy.varcoef``; Binder 1983): the sandwich ``A^-1 V A^-1`` with
-  ``A = X' W X`` (W the working weights) and ``V`` the design covariance of the totals of the
-  estimating-function contributions, computed by the design's ``vcov`` hook (so multistage
-  structure, lonely-PSU rules and calibration adjustments apply);
+* Taylor designs (R's ``svy.varcoef``; Binder 1983): the influence value of row i is
+  ``(X' W X)^-1 x_i w_i r_i`` (working weights ``w_i`` times working residuals ``r_i``) and the
+  covariance is the design's covariance of the influence values' totals (the sandwich
+  ``A^-1 V A^-1``), computed by the design's ``vcov`` hook (so multistage structure, lonely-PSU
+  rules and calibration adjustments apply);
 * replicate designs (R's ``svyglm.svyrep.design``): the model is refitted under every column of
   replicate weights, starting from the full-sample fit, and the spread of the replicate
   coefficients gives the variance (``replicate_variance``, R's ``svrVar``).
 
 Intervals and p-values use Student t with R's residual degrees of freedom, the design degrees of
 freedom + 1 - the number of coefficients; the dispersion does not enter (the variance is already
-design-based). Rows with a missing model variable, and rows outside a subset, leave the fit but
-stay in the design.
+design-based, so the quasi families give the numbers of their likelihood families). Rows with a
+missing model variable, and rows outside a subset, leave the fit but stay in the design.
 """
 
 from __future__ import annotations
@@ -25,13 +28,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import linalg, stats
+from statsmodels.genmod.generalized_linear_model import GLMResults
 
 from ci_eval.errors import ModelError
-from ci_eval.survey.design_covariance import is_replicate
 from ci_eval.survey.frames import critical_value
-from ci_eval.survey.glm_family import Family, get_family
-from ci_eval.survey.irls import EPSILON, MAXIT, IrlsFit, irls
-from ci_eval.survey.irls_replicates import refit_replicates
+from ci_eval.survey.glm_family import get_family
+from ci_eval.survey.glm_fit import EPSILON, MAXIT, glm_irls, refit_replicates, working_scores
 from ci_eval.survey.model_frame import ModelFrame, model_frame
 
 GLM_COLUMNS = (
@@ -49,46 +51,83 @@ ALIAS_TOL = 1e-9
 
 
 @dataclass(frozen=True)
-class GlmFit:
-    """A survey-weighted GLM: coefficients with their design-based covariance.
+class SurveyGlmResults:
+    """A survey-weighted GLM, in the shape of statsmodels' ``GLMResults``.
 
     Attributes
     ----------
-    formula, family : as given.
+    formula, family : as given (R's family name).
     terms : coefficient names (``Intercept``, ``x``, ``g[T.b]``).
-    coef : (p,) coefficients.
+    params : (p,) coefficients.
     vcov : (p, p) design-based covariance of the coefficients.
-    df_residual : R's residual degrees of freedom, ``degf(design) + 1 - p``.
+    df_resid : R's residual degrees of freedom, ``degf(design) + 1 - p``.
     n : number of rows in the fit (rows with a missing model variable are left out).
-    deviance : weighted deviance of the fit (weights scaled to mean 1, as R).
-    iterations : IRLS steps of the full-sample fit.
+    rows : (n,) positions of those rows in the design's data.
+    model : the full-sample statsmodels ``GLMResults`` (its own ``bse`` are model-based, not
+        design-based: use this object's).
+    influence : (N, p) influence values of the coefficients over the design's N rows (zero
+        outside the fit), already multiplied by the weights, for a Taylor design; else None.
+    replicate_params : (R, p) coefficients refitted under each replicate (replicate designs).
     """
 
     formula: str
     family: str
     terms: tuple[str, ...]
-    coef: np.ndarray
+    params: np.ndarray
     vcov: np.ndarray
-    df_residual: float
+    df_resid: float
     n: int
-    deviance: float
-    iterations: int
+    rows: np.ndarray
+    model: GLMResults
+    influence: np.ndarray | None = None
+    replicate_params: np.ndarray | None = None
+    spec: Any = None
+
+    @property
+    def bse(self) -> np.ndarray:
+        """Design-based standard errors of the coefficients (statsmodels' name)."""
+        return np.sqrt(np.maximum(np.diag(self.vcov), 0.0))
 
     @property
     def se(self) -> np.ndarray:
-        """Standard errors of the coefficients."""
-        return np.sqrt(np.maximum(np.diag(self.vcov), 0.0))
+        """The same as :attr:`bse` (the ``se`` column of :meth:`summary_frame`)."""
+        return self.bse
 
-    def frame(self, conf_level: float = 0.95) -> pd.DataFrame:
+    @property
+    def deviance(self) -> float:
+        """Weighted deviance of the full-sample fit (weights scaled to mean 1, as R)."""
+        return float(self.model.deviance)
+
+    @property
+    def iterations(self) -> int:
+        """IRLS iterations of the full-sample fit, counted as R counts them."""
+        return int(self.model.fit_history["iteration"]) + 1
+
+    def cov_params(self) -> pd.DataFrame:
+        """The design-based covariance as a frame labelled by the terms."""
+        return pd.DataFrame(self.vcov, index=list(self.terms), columns=list(self.terms))
+
+    def predict(
+        self, exog: np.ndarray | None = None, newdata: pd.DataFrame | None = None
+    ) -> np.ndarray:
+        """Fitted means for model-matrix rows ``exog``, for the rows of ``newdata`` (through
+        the formula), or for the fit's rows when neither is given."""
+        if newdata is not None:
+            if self.spec is None:
+                raise ModelError("predict(newdata=) needs a fit made from a formula")
+            exog = np.asarray(self.spec.get_model_matrix(newdata), dtype=float)
+        return np.asarray(self.model.predict(exog))
+
+    def summary_frame(self, conf_level: float = 0.95) -> pd.DataFrame:
         """The coefficient table: ``term, estimate, se, ci_low, ci_high, statistic, df,
-        p_value, n`` (t intervals and tests on ``df_residual``; NaN when it is not positive).
+        p_value, n`` (t intervals and tests on ``df_resid``; NaN when it is not positive).
         """
         if not 0 < conf_level < 1:
             raise ModelError(f"conf_level must lie between 0 and 1 (e.g. 0.95), got {conf_level!r}")
-        se = self.se
-        df = self.df_residual
+        se = self.bse
+        df = self.df_resid
         with np.errstate(divide="ignore", invalid="ignore"):
-            t = self.coef / se
+            t = self.params / se
         if df > 0:
             crit = critical_value(conf_level, df)
             p = 2.0 * stats.t.sf(np.abs(t), df)
@@ -97,10 +136,10 @@ class GlmFit:
         return pd.DataFrame(
             {
                 "term": list(self.terms),
-                "estimate": self.coef,
+                "estimate": self.params,
                 "se": se,
-                "ci_low": self.coef - crit * se,
-                "ci_high": self.coef + crit * se,
+                "ci_low": self.params - crit * se,
+                "ci_high": self.params + crit * se,
                 "statistic": t,
                 "df": np.full(len(self.terms), float(df)),
                 "p_value": p,
@@ -116,7 +155,7 @@ def fit_glm(
     family: str = "gaussian",
     epsilon: float = EPSILON,
     maxit: int = MAXIT,
-) -> GlmFit:
+) -> SurveyGlmResults:
     """Fit ``formula`` on ``design`` with design-based variance (see the module docstring).
 
     ``epsilon`` and ``maxit`` are R's ``glm.control`` settings for IRLS (defaults as R, so the
@@ -129,10 +168,10 @@ def fit_glm(
     >>> df = pd.DataFrame({"y": [1.0, 2.0, 4.0, 3.0, 6.0, 5.0], "x": [0, 1, 2, 3, 4, 5],
     ...                    "w": [1.0, 2.0, 1.0, 2.0, 1.0, 2.0]})
     >>> fit = fit_glm(SurveyDesign(df, weights="w"), "y ~ x")
-    >>> fit.terms, round(float(fit.coef[1]), 6), fit.df_residual
+    >>> fit.terms, round(float(fit.params[1]), 6), fit.df_resid
     (('Intercept', 'x'), 0.820513, 4.0)
     """
-    subset = getattr(design, "_subset", None)
+    subset = design.subset_mask
     if subset is None:
         return fit_model_frame(design, model_frame(design.data, formula), family, epsilon, maxit)
     # a subpopulation: as R, the model frame (and so the categories) is that of its rows
@@ -148,7 +187,7 @@ def fit_model_frame(
     family: str = "gaussian",
     epsilon: float = EPSILON,
     maxit: int = MAXIT,
-) -> GlmFit:
+) -> SurveyGlmResults:
     """Fit a GLM to a prepared :class:`ModelFrame` (``fit_glm`` without the formula step)."""
     fam = get_family(family)
     problem = fam.check(mf.y)
@@ -157,64 +196,114 @@ def fit_model_frame(
             f"model formula {mf.formula!r} with family={family!r}: {problem}; the response "
             f"{mf.response!r} has values from {np.min(mf.y):g} to {np.max(mf.y):g}"
         )
-    w_all = np.asarray(design._w, dtype=float)
+    if not (epsilon > 0 and maxit >= 1):
+        raise ModelError(f"glm needs epsilon > 0 and maxit >= 1, got {epsilon!r} and {maxit!r}")
+    w_all = design.sampling_weights
     w = w_all[mf.rows]
     _check_rank(mf, w)
     # R rescales the weights to mean one over the design's rows (a subset's rows) before fitting;
     # it changes only the deviance, and so, slightly, where IRLS stops
-    subset = getattr(design, "_subset", None)
-    scale = float(np.mean(w_all if subset is None else w_all[np.asarray(subset, dtype=bool)]))
+    subset = design.subset_mask
+    scale = float(np.mean(w_all if subset is None else w_all[subset]))
     what = f"formula {mf.formula!r}"
-    if not (epsilon > 0 and maxit >= 1):
-        raise ModelError(f"glm needs epsilon > 0 and maxit >= 1, got {epsilon!r} and {maxit!r}")
-    fit = irls(mf.X, mf.y, w / scale, fam, epsilon=epsilon, maxit=maxit, what=what)
+    fit = glm_irls(mf.X, mf.y, w / scale, fam, epsilon=epsilon, maxit=maxit, what=what)
     p = len(mf.terms)
-    if is_replicate(design):
-        vcov = _replicate_vcov(design, mf, fam, fit, epsilon, maxit, what)
-        degf = float(design._degf())  # R: degf of the replicate design, before rows leave
+    influence = replicate_params = None
+    if design.is_replicate:
+        repweights = design.repweights[mf.rows]
+        replicate_params = refit_replicates(
+            mf.X, mf.y, repweights, fam, fit.params, epsilon, maxit, what
+        )
+        vcov = np.asarray(design.replicate_variance(fit.params, replicate_params), dtype=float)
+        degf = float(design.degf)  # R: degf of the replicate design, before rows leave
     else:
-        vcov = _taylor_vcov(design, mf, fit)
-        degf = float(design._degf(mf.rows[w != 0]))  # R: degf(design[-nas, ])
-    return GlmFit(
+        influence = np.zeros((len(design.data), p))
+        influence[mf.rows] = coefficient_influence(mf.X, fit)
+        vcov = design.vcov(influence, rows=mf.rows)
+        degf = float(design.degf_of(mf.rows[w != 0]))  # R: degf(design[-nas, ])
+    return SurveyGlmResults(
         formula=mf.formula,
         family=family,
         terms=mf.terms,
-        coef=fit.coef,
+        params=np.asarray(fit.params, dtype=float),
         vcov=vcov,
-        df_residual=degf + 1 - p,
+        df_resid=degf + 1 - p,
         n=len(mf.rows),
-        deviance=fit.deviance,
-        iterations=fit.iterations,
+        rows=mf.rows,
+        model=fit,
+        influence=influence,
+        replicate_params=replicate_params,
+        spec=mf.spec,
     )
 
 
-def _bread(X: np.ndarray, working_weights: np.ndarray) -> np.ndarray:
-    """``(X' W X)^-1`` from the QR decomposition of ``W^(1/2) X``, as R's ``chol2inv(qr.R)``."""
-    r = linalg.qr(X * np.sqrt(working_weights)[:, None], mode="r")[0][: X.shape[1]]
-    r_inv = linalg.solve_triangular(r, np.eye(X.shape[1]))
-    return r_inv @ r_inv.T
-
-
-def _taylor_vcov(design: Any, mf: ModelFrame, fit: IrlsFit) -> np.ndarray:
-    """R's ``svy.varcoef``: the design covariance of the coefficients' influence values."""
-    influence = np.zeros((len(design.data), mf.X.shape[1]))
-    influence[mf.rows] = (mf.X * fit.score[:, None]) @ _bread(mf.X, fit.working_weights)
-    return design.vcov(influence, rows=mf.rows)
-
-
-def _replicate_vcov(
+def fit_matrix(
     design: Any,
-    mf: ModelFrame,
-    fam: Family,
-    fit: IrlsFit,
-    epsilon: float,
-    maxit: int,
-    what: str,
-) -> np.ndarray:
-    """Refit under every replicate weight column (from the full-sample fit), then ``svrVar``."""
-    repweights = np.asarray(design.repweights, dtype=float)[mf.rows]
-    betas = refit_replicates(mf.X, mf.y, repweights, fam, fit.coef, epsilon, maxit, what)
-    return np.asarray(design.replicate_variance(fit.coef, betas), dtype=float)
+    X: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    family: str = "gaussian",
+    epsilon: float = EPSILON,
+    maxit: int = MAXIT,
+    what: str = "the model",
+    polish: bool = False,
+) -> SurveyGlmResults:
+    """Fit a GLM to a model matrix ``X`` (N, p) over the design's N rows with analysis weights
+    ``w`` (N,): the sampling weights times a per-row factor, zero for the rows outside the fit.
+
+    The variance is as :func:`fit_glm`'s: Taylor designs get the influence values (and their
+    covariance from the design's ``vcov`` over every row); replicate designs refit the model
+    under each column of replicate weights times the same per-row factor. ``polish``: see
+    :func:`~ci_eval.survey.glm_fit.glm_irls` (the full-sample fit only).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ci_eval.survey import SurveyDesign
+    >>> d = SurveyDesign(pd.DataFrame({"w": [1.0, 2.0, 1.0, 2.0]}), weights="w")
+    >>> X = np.column_stack([np.ones(4), [0.0, 1.0, 2.0, 3.0]])
+    >>> fit = fit_matrix(d, X, np.array([1.0, 3.0, 2.0, 5.0]), d.sampling_weights)
+    >>> np.round(fit.params, 4).tolist()
+    [1.2727, 1.1364]
+    """
+    fam = get_family(family)
+    rows = np.flatnonzero(w > 0)
+    Xs, ys, ws = X[rows], y[rows], w[rows]
+    fit = glm_irls(Xs, ys, ws / ws.mean(), fam, None, epsilon, maxit, what, polish)
+    p = X.shape[1]
+    influence = replicate_params = None
+    if design.is_replicate:
+        sw = design.sampling_weights
+        factor = np.divide(w, sw, out=np.zeros(len(w)), where=sw != 0)
+        repweights = design.repweights[rows] * factor[rows, None]
+        replicate_params = refit_replicates(Xs, ys, repweights, fam, fit.params, epsilon, maxit)
+        vcov = np.asarray(design.replicate_variance(fit.params, replicate_params), dtype=float)
+        degf = float(design.degf)
+    else:
+        influence = np.zeros((len(w), p))
+        influence[rows] = coefficient_influence(Xs, fit)
+        vcov = design.vcov(influence)
+        degf = float(design.degf_of(rows))
+    return SurveyGlmResults(
+        formula=what,
+        family=family,
+        terms=tuple(f"x{j}" for j in range(p)),
+        params=np.asarray(fit.params, dtype=float),
+        vcov=vcov,
+        df_resid=degf + 1 - p,
+        n=len(rows),
+        rows=rows,
+        model=fit,
+        influence=influence,
+        replicate_params=replicate_params,
+    )
+
+
+def coefficient_influence(X: np.ndarray, fit: GLMResults) -> np.ndarray:
+    """Binder's influence values of the coefficients, ``(X' W X)^-1 x_i w_i r_i`` (k, p), from
+    the bread and the working scores of a statsmodels fit (R's ``svy.varcoef``)."""
+    bread = np.asarray(fit.normalized_cov_params, dtype=float)
+    return (X * working_scores(fit)[:, None]) @ bread
 
 
 def _check_rank(mf: ModelFrame, w: np.ndarray) -> None:

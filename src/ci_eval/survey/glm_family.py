@@ -1,8 +1,10 @@
-"""Exponential-family distributions with their canonical links, as R's ``family`` objects.
+"""The GLM families ``svyglm`` accepts, as statsmodels families plus what R adds to them.
 
-Each family gives the link and its inverse, ``dmu/deta``, the variance function, the deviance
-and R's starting values (``family()$initialize``). Clamping follows R's ``make.link`` and
-``binomial()``/``poisson()`` so fitted values and working weights agree with ``glm.fit``.
+statsmodels gives each family's link, variance and deviance; R's ``family`` objects add what a
+fit must repeat to agree with ``glm.fit``: the starting means (``family()$initialize``: with prior
+weights ``w``, ``(w y + 0.5) / (w + 1)`` for the binomial, ``y + 0.1`` for the Poisson, ``y`` for
+the Gaussian) and the quasi families, whose point estimates and design-based variances are those
+of their likelihood family (the dispersion does not enter ``svyglm``'s sandwich).
 """
 
 from __future__ import annotations
@@ -12,48 +14,62 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
+from statsmodels.genmod import families
 
 from ci_eval.errors import ModelError
 
-EPS = float(np.finfo(float).eps)  # R's .Machine$double.eps
-_THRESH = 30.0  # R's logit link (family.c) treats |eta| > 30 as the boundary
-
 Array = np.ndarray
+EPS = float(np.finfo(float).eps)  # R's .Machine$double.eps
+THRESH = 30.0  # R's logit link (family.c) treats |eta| > 30 as the boundary
 
 
 @dataclass(frozen=True)
 class Family:
-    """A GLM family: ``name``, canonical ``link`` and the functions IRLS needs."""
+    """A GLM family by R's name, with its canonical link.
+
+    Attributes
+    ----------
+    name : R's name (``"quasibinomial"``, ...).
+    link : the canonical link's name.
+    statsmodels : builds the statsmodels family (links, variance, deviance).
+    start : R's starting means ``mustart(y, w)``.
+    check : a problem with the response values, or None.
+    """
 
     name: str
     link: str
-    linkfun: Callable[[Array], Array]
-    linkinv: Callable[[Array], Array]
-    mu_eta: Callable[[Array], Array]
-    variance: Callable[[Array], Array]
-    unit_deviance: Callable[[Array, Array], Array]
+    statsmodels: Callable[[], families.Family]
     start: Callable[[Array, Array], Array]
     check: Callable[[Array], str | None]
 
-    def deviance(self, y: Array, mu: Array, w: Array) -> float:
-        """Weighted deviance ``sum w_i d(y_i, mu_i)``."""
-        return float(np.sum(w * self.unit_deviance(y, mu)))
 
+def r_logit_inverse(eta: Array) -> Array:
+    """R's inverse logit (``make.link("logit")$linkinv``, C ``logit_linkinv``): beyond
+    ``|eta| > 30`` the mean is held at ``eps / (1 + eps)`` or ``1 / (1 + eps)``, where
+    statsmodels' inverse keeps moving; the likelihood profile of ``ciprop`` walks that far.
 
-def _logit_inv(eta: Array) -> Array:
+    Examples
+    --------
+    >>> float(r_logit_inverse(np.array([40.0]))[0]) == 1 / (1 + EPS)
+    True
+    """
     tmp = np.where(
-        eta < -_THRESH, EPS, np.where(eta > _THRESH, 1.0 / EPS, np.exp(np.clip(eta, -50, 50)))
+        eta < -THRESH, EPS, np.where(eta > THRESH, 1.0 / EPS, np.exp(np.clip(eta, -50, 50)))
     )
     return tmp / (1.0 + tmp)
 
 
-def _logit_mu_eta(eta: Array) -> Array:
-    e = np.exp(np.clip(eta, -50, 50))
-    return np.where(np.abs(eta) > _THRESH, EPS, e / (1.0 + e) ** 2)
+def r_binomial_deviance(y: Array, mu: Array, w: Array) -> float:
+    """R's binomial deviance ``2 sum w [y log(y / mu) + (1 - y) log((1 - y) / (1 - mu))]``
+    without statsmodels' clipping of ``mu`` (which moves it in the far tails).
 
-
-def _binomial_deviance(y: Array, mu: Array) -> Array:
-    return 2.0 * (special.xlogy(y, y / mu) + special.xlogy(1.0 - y, (1.0 - y) / (1.0 - mu)))
+    Examples
+    --------
+    >>> round(r_binomial_deviance(np.array([1.0, 0.0]), np.array([0.5, 0.5]), np.ones(2)), 6)
+    2.772589
+    """
+    unit = special.xlogy(y, y / mu) + special.xlogy(1.0 - y, (1.0 - y) / (1.0 - mu))
+    return float(2.0 * np.sum(w * unit))
 
 
 def _check_proportion(y: Array) -> str | None:
@@ -70,44 +86,22 @@ def _check_count(y: Array) -> str | None:
 
 def _gaussian() -> Family:
     return Family(
-        name="gaussian",
-        link="identity",
-        linkfun=lambda mu: mu,
-        linkinv=lambda eta: eta,
-        mu_eta=np.ones_like,
-        variance=np.ones_like,
-        unit_deviance=lambda y, mu: (y - mu) ** 2,
-        start=lambda y, w: y.astype(float),
-        check=lambda y: None,
+        "gaussian", "identity", families.Gaussian, lambda y, w: y.astype(float), lambda y: None
     )
 
 
 def _binomial(name: str) -> Family:
     return Family(
-        name=name,
-        link="logit",
-        linkfun=special.logit,
-        linkinv=_logit_inv,
-        mu_eta=_logit_mu_eta,
-        variance=lambda mu: mu * (1.0 - mu),
-        unit_deviance=_binomial_deviance,
-        start=lambda y, w: (w * y + 0.5) / (w + 1.0),
-        check=_check_proportion,
+        name,
+        "logit",
+        families.Binomial,
+        lambda y, w: (w * y + 0.5) / (w + 1.0),
+        _check_proportion,
     )
 
 
 def _poisson(name: str) -> Family:
-    return Family(
-        name=name,
-        link="log",
-        linkfun=np.log,
-        linkinv=lambda eta: np.maximum(np.exp(eta), EPS),
-        mu_eta=lambda eta: np.maximum(np.exp(eta), EPS),
-        variance=lambda mu: mu,
-        unit_deviance=lambda y, mu: 2.0 * (special.xlogy(y, y / mu) - (y - mu)),
-        start=lambda y, w: y + 0.1,
-        check=_check_count,
-    )
+    return Family(name, "log", families.Poisson, lambda y, w: y + 0.1, _check_count)
 
 
 FAMILIES: dict[str, Callable[[], Family]] = {
@@ -126,7 +120,7 @@ def get_family(name: str) -> Family:
     --------
     >>> import numpy as np
     >>> fam = get_family("binomial")
-    >>> fam.link, float(fam.linkinv(np.array([0.0]))[0])
+    >>> fam.link, float(fam.statsmodels().link.inverse(np.array([0.0]))[0])
     ('logit', 0.5)
     """
     if name not in FAMILIES:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,9 @@ class ModelFrame:
     X : (k, p) design matrix of the rows that stay.
     terms : the p column names (``Intercept``, ``x``, ``g[T.b]``).
     rows : (k,) positions (0-based, in the data) of the rows that stay.
+    spec : the formula's model specification (``formulaic.ModelSpec``), which builds the
+        design matrix of new data (``spec.get_model_matrix(frame)``); None for a hand-built
+        frame.
     """
 
     formula: str
@@ -41,6 +45,7 @@ class ModelFrame:
     X: np.ndarray
     terms: tuple[str, ...]
     rows: np.ndarray
+    spec: Any = None
 
 
 def _formula_ready(frame: pd.DataFrame) -> pd.DataFrame:
@@ -102,4 +107,5 @@ def model_frame(data: pd.DataFrame, formula: str) -> ModelFrame:
         X=np.asarray(rhs, dtype=float),
         terms=tuple(str(c) for c in rhs.columns),
         rows=rows,
+        spec=rhs.model_spec,
     )

@@ -39,12 +39,10 @@ import numpy as np
 from scipy import stats
 
 from ci_eval.errors import ConvergenceError, DesignError
-from ci_eval.survey.design_covariance import is_replicate
-from ci_eval.survey.glm import _bread, _taylor_vcov
-from ci_eval.survey.glm_family import get_family
+from ci_eval.survey.glm import coefficient_influence
+from ci_eval.survey.glm_family import get_family, r_binomial_deviance, r_logit_inverse
+from ci_eval.survey.glm_fit import glm_irls
 from ci_eval.survey.interpolation import approx, spline
-from ci_eval.survey.irls import irls
-from ci_eval.survey.model_frame import ModelFrame
 
 MAX_STEPS = 10  # MASS's profile.glm(maxsteps = 10): at most 9 steps on each side
 
@@ -79,7 +77,7 @@ def likelihood_interval(
     >>> bool(0 < lo < 0.7 < hi < 1)
     True
     """
-    if is_replicate(design):
+    if design.is_replicate:
         raise DesignError(
             "ciprop(method='likelihood') needs a design with PSUs and strata (Taylor "
             "linearisation); for a replicate design use method='logit', 'xlogit' or 'beta' "
@@ -92,7 +90,7 @@ def likelihood_interval(
             f"ciprop(method='likelihood') needs positive design degrees of freedom, got {df!r}"
         )
     rows = np.asarray(rows)
-    w_all = np.asarray(design._w if weights is None else weights, dtype=float)
+    w_all = np.asarray(design.sampling_weights if weights is None else weights, dtype=float)
     prior = w_all[rows] / float(np.mean(w_all[np.asarray(domain_rows)]))
     yk = np.asarray(y, dtype=float)[rows]
     observed = yk[prior > 0]
@@ -105,11 +103,12 @@ def likelihood_interval(
         )
     X = np.ones((len(rows), 1))
     family = get_family("quasibinomial")
-    fit = irls(X, yk, prior, family, what="the intercept-only model of ciprop")
-    mf = ModelFrame("ciprop", "y", yk, X, ("Intercept",), rows)
-    var_design = float(_taylor_vcov(design, mf, fit)[0, 0])
-    naive = float(_bread(X, fit.working_weights)[0, 0])
-    b0, se = float(fit.coef[0]), np.sqrt(var_design)
+    fit = glm_irls(X, yk, prior, family, what="the intercept-only model of ciprop")
+    influence = np.zeros((len(design.data), 1))
+    influence[rows] = coefficient_influence(X, fit)
+    var_design = float(design.vcov(influence, rows=rows)[0, 0])
+    naive = float(fit.normalized_cov_params[0, 0])
+    b0, se = float(fit.params[0]), np.sqrt(var_design)
 
     # the tail probability, adjusted to the design effect (confint.svyglm)
     lam = var_design / naive
@@ -121,13 +120,13 @@ def likelihood_interval(
     w = w_all[rows]
     pos = w != 0
     ratio = prior[pos] / (w[pos] / np.mean(w))
-    mu = fit.mu[pos]
+    mu = np.asarray(fit.mu)[pos]
     pearson = (yk[pos] - mu) * np.sqrt(ratio) / np.sqrt(mu * (1 - mu))
     w, n_pos = w[pos], int(np.sum(pos))
     centre = np.sum(w * pearson) / np.sum(w)
     dispersion = np.sum(w * ((pearson - centre) ** 2 * n_pos / (n_pos - 1))) / np.sum(w)
 
-    betas, zs = _profile(yk, prior, b0, se, fit.deviance, dispersion, alpha, len(rows))
+    betas, zs = _profile(yk, prior, b0, se, float(fit.deviance), dispersion, alpha, len(rows))
     grid, z_grid = spline(betas, zs)
     cutoff = np.array([stats.norm.ppf(2 * alpha), stats.norm.isf(2 * alpha)])
     lo, hi = _expit(approx(z_grid, grid, cutoff))
@@ -155,7 +154,6 @@ def _profile(
     """The profile points ``(b, z)`` in increasing ``z``, ``(b0, 0)`` among them (MASS's
     ``profile.glm`` for a model whose only coefficient is profiled: each point is the model
     with that coefficient fixed as an offset, so no refit is needed)."""
-    family = get_family("quasibinomial")
     # R: sqrt(qf(alpha, 1, n - 1, lower.tail = FALSE)); F(1, m) is the square of t(m), and
     # scipy's t quantile stays accurate far into the tail, where its F quantile overflows
     zmax = float(stats.t.isf(alpha / 2, n - 1))
@@ -165,8 +163,8 @@ def _profile(
         step, z = 0, 0.0
         while (step := step + 1) < MAX_STEPS and abs(z) < zmax:
             b = b0 + sign * step * step_size * se
-            mu = family.linkinv(np.full(len(y), b))
-            zz = (family.deviance(y, mu, prior) - deviance0) / dispersion
+            mu = r_logit_inverse(np.full(len(y), b))
+            zz = (r_binomial_deviance(y, mu, prior) - deviance0) / dispersion
             if zz <= -0.001:
                 raise ConvergenceError(
                     "the likelihood profile of ciprop found a better fit than the fitted "

@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import special
 
 from ci_eval.errors import DesignError
-from ci_eval.survey.base import DesignBase, domain_totals
+from ci_eval.survey.base import DesignBase, check_weights, domain_totals, read_weights, subset_mask
 from ci_eval.survey.grouped import grouped_sums
 from ci_eval.survey.variables import as_list, check_columns, numeric_column
 
@@ -67,6 +67,8 @@ class ReplicateDesign(DesignBase):
     >>> r.mean("y")[["estimate", "se"]].round(4).to_dict("records")
     [{'estimate': 3.0, 'se': 1.0801}]
     """
+
+    is_replicate = True
 
     def __init__(
         self,
@@ -213,7 +215,7 @@ class ReplicateDesign(DesignBase):
                 f"repweights has shape {reps.shape}; it must be (rows, replicates) = "
                 f"({n}, {self.n_replicates})"
             )
-        _check_finite(w, "weights")
+        check_weights(w, "weights")
         _check_finite(reps, "repweights")
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
@@ -223,18 +225,25 @@ class ReplicateDesign(DesignBase):
         new._full_degf = None
         return new
 
-    def subset(self, rows: np.ndarray | pd.Series | Sequence[bool]) -> ReplicateDesign:
-        """The design restricted to ``rows`` (a boolean mask), as R's ``subset`` of a replicate
-        design: the other rows leave the data and every replicate (missing counts as False).
+    def subset(self, condition: str | np.ndarray | pd.Series) -> ReplicateDesign:
+        """The design restricted to a subpopulation, as R's ``subset`` of a replicate design.
 
-        Unlike a linearisation design, a replicate design carries its sampling structure in the
-        replicate weights, so dropping rows gives the domain estimates R gives.
+        ``condition`` is what :meth:`SurveyDesign.subset` takes: a ``DataFrame.eval``
+        expression such as ``"stype == 'E'"`` or a boolean mask aligned with the data (missing
+        counts as False). The other rows leave the data and every replicate: a replicate design
+        carries its sampling structure in the replicate weights, so dropping rows gives the
+        domain estimates R gives.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> df = pd.DataFrame({"g": ["a", "b", "a", "b"], "y": [1.0, 2.0, 3.0, 4.0]})
+        >>> r = ReplicateDesign(df, repweights=(1 - np.eye(4)) * 4 / 3, weights=np.ones(4),
+        ...                     type="JK1", scale=3 / 4)
+        >>> float(r.subset("g == 'a'").mean("y")["estimate"].iloc[0])
+        2.0
         """
-        mask = np.asarray(pd.Series(rows).fillna(False), dtype=bool).reshape(-1)
-        if mask.size != len(self.data):
-            raise DesignError(f"subset has {mask.size} values for {len(self.data)} rows")
-        if not mask.any():
-            raise DesignError("subset keeps no row")
+        mask = subset_mask(self.data, condition)
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
         new.data = self.data[mask]
@@ -516,20 +525,7 @@ def _full_sample_weights(data: pd.DataFrame, weights: WeightsArg) -> np.ndarray:
             stacklevel=3,
         )
         return np.ones(n)
-    if isinstance(weights, str):
-        check_columns(data, [weights], "weights")
-        col = data[weights]
-        if not pd.api.types.is_numeric_dtype(col):
-            raise DesignError(f"weights column {weights!r} must be numeric, not {col.dtype}")
-        w = col.to_numpy(dtype=float, na_value=np.nan)
-        name = f"weights column {weights!r}"
-    else:
-        w = np.asarray(weights, dtype=float).reshape(-1)
-        if w.size != n:
-            raise DesignError(f"weights has {w.size} values for {n} rows")
-        name = "weights"
-    _check_finite(w, name)
-    return w
+    return read_weights(data, weights)
 
 
 def _default_scales(

@@ -216,7 +216,7 @@ def make_replicate_design(
         raise DesignError(f"type={type!r} is not one of {', '.join(AS_REPLICATE_TYPES)}")
     if replicates is not None and type != "bootstrap":
         raise DesignError(f"replicates= only applies to type='bootstrap', not {type!r}")
-    if design._calibration:
+    if design.is_calibrated:
         warnings.warn(
             "the design was calibrated: its replicate weights are built from the final weights "
             "and do not repeat the calibration in each replicate (weight the replicate design "
@@ -245,7 +245,7 @@ def make_replicate_design(
         type = "BRR" if rho == 0 else "Fay"
     return ReplicateDesign.from_factors(
         design.data,
-        design._w,
+        design.sampling_weights.copy(),
         rf.factors,
         structure.psu,
         type=type,

@@ -29,7 +29,6 @@ from ci_eval.survey.chisq_mixtures import lincom_upper, saddlepoint_mixture_uppe
 from ci_eval.survey.design_covariance import (
     analysis_degf,
     in_analysis,
-    is_replicate,
     mean_covariance,
     total_covariance,
 )
@@ -79,7 +78,7 @@ def svyttest(design: Any, var: str, by: str, conf_level: float = 0.95) -> pd.Dat
         terms=("Intercept", term),
         rows=rows,
     )
-    coef = fit_model_frame(design, mf, "gaussian").frame(conf_level).iloc[1]
+    coef = fit_model_frame(design, mf, "gaussian").summary_frame(conf_level).iloc[1]
     return pd.DataFrame(
         {
             "variable": [var],
@@ -138,7 +137,7 @@ def svychisq(design: Any, a: str, b: str, statistic: str = "F") -> pd.DataFrame:
     grid_rows = np.tile(np.arange(nr), nc)
     grid_cols = np.repeat(np.arange(nc), nr)
     nu = analysis_degf(design)
-    w = np.asarray(design._w, dtype=float)
+    w = design.sampling_weights
     if statistic in ("Wald", "adjWald"):
         return _wald(design, cells, rows, grid_rows, grid_cols, nr, nc, nu, statistic)
     n_total = float(np.count_nonzero(analysed))
@@ -156,7 +155,7 @@ def svychisq(design: Any, a: str, b: str, statistic: str = "F") -> pd.DataFrame:
         # Taylor designs refer X^2 to the mixture with an F-type denominator on d0 * nu df (R's
         # pFsum); replicate designs to the chi-squared mixture itself (R's pchisqsum)
         ndf = trace**2 / float(np.trace(delta @ delta))
-        ddf = np.inf if is_replicate(design) else ndf * nu
+        ddf = np.inf if design.is_replicate else ndf * nu
         effects = np.sort(np.linalg.eigvals(delta).real)[::-1]
         tail = lincom_upper if statistic == "lincom" else saddlepoint_mixture_upper
         p = tail(pearson, effects, ddf)

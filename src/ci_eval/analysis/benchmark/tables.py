@@ -17,22 +17,12 @@ import pandas as pd
 from ci_eval.analysis.benchmark.disclosure import compare_with_peers
 from ci_eval.analysis.benchmark.peers import PeerIndex
 from ci_eval.errors import AnalysisError
+from ci_eval.results.contract import columns
+from ci_eval.results.contract import program_table as program_table_name
 from ci_eval.toc.schema import ToCModel
 
-PROGRAM_COLUMNS = [
-    "indicator",
-    "wave",
-    "value",
-    "peer_group",
-    "peer_n",
-    "p25",
-    "median",
-    "p75",
-    "percentile_rank",
-    "suppressed",
-    "reason",
-]
-PEER_COLUMNS = ["peer_group", "programs"]
+PROGRAM_COLUMNS = columns(program_table_name("P"))  # one declaration for every program
+PEER_COLUMNS = columns("benchmark_peers")
 
 
 def program_table(
@@ -83,6 +73,8 @@ def program_table(
                 "median": result.median,
                 "p75": result.p75,
                 "percentile_rank": result.percentile_rank,
+                # every benchmark suppression protects the peers: confidentiality, ``x``
+                "symbol": "x" if result.suppressed else "",
                 "suppressed": result.suppressed,
                 "reason": result.reason,
             }
@@ -131,7 +123,7 @@ def benchmark_tables(
         table, groups = program_table(
             programs, program_id, indicators, peer_by, min_peers, wave, index
         )
-        tables[f"programs/{program_id}"] = table
+        tables[program_table_name(program_id)] = table
         sizes.update(groups)
     peers = pd.DataFrame(sorted(sizes.items()), columns=PEER_COLUMNS)
     return {"benchmark_peers": peers, **tables}

@@ -14,9 +14,10 @@ from scipy import stats
 
 from ci_eval.analysis.contribution.data import ContributionData
 from ci_eval.analysis.contribution.regression import WeightedGLM, standardised_means
+from ci_eval.results.contract import columns
 from ci_eval.survey import SurveyDesign
 
-COLUMNS = ["exposure_level", "order", "estimate", "se", "ci_low", "ci_high", "n"]
+COLUMNS = columns("dose_response")[2:-2]  # without contribution, wave and suppression
 
 
 def dose_response(

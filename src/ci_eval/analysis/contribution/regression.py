@@ -1,66 +1,90 @@
 """Design-based regression of an outcome on the exposure and covariates, and standardisation.
 
-The model is a survey-weighted GLM (logistic for a 0/1 outcome, linear for a score): the
-coefficients solve ``sum_i w_i x_i (y_i - mu_i) = 0`` (canonical links, so Newton-Raphson on the
-normal equations is Fisher scoring; McCullagh & Nelder 1989, §2.5). This is the same fit as
-:meth:`ci_eval.survey.SurveyDesign.glm` (R ``svyglm``; the tests check the two agree), written
-over model matrices because the standardised quantities below need the coefficients' influence
-values, not only their covariance.
+The model is a survey-weighted GLM (logistic for a 0/1 outcome, linear for a score), fitted by
+:func:`ci_eval.survey.glm.fit_matrix` (statsmodels' ``GLM``, R ``svyglm``'s variance) to the
+model matrices of :mod:`~ci_eval.analysis.contribution.data`, run to full convergence
+(``epsilon = 1e-14``, and the working weights of the converged coefficients in the sandwich) so
+that the estimates do not depend on where IRLS stops.
 
-The design-based covariance of the coefficients is the sandwich ``A^-1 V A^-1`` with
-``A = sum_i w_i v_i x_i x_i'`` and ``V`` the design covariance of the totals of the scores
-``x_i (y_i - mu_i)`` (Binder 1983; R ``svyglm``), from the design's own ``vcov``, so strata,
-clusters and raking count. The influence values of the coefficients feed every standardised
-(g-computation) quantity: the mean outcome ``mu_a = sum_i w_i g(x_i(a)'b) / sum_i w_i`` with
-everyone set to exposure level ``a`` has the linearisation
-``w_i (g_i(a) - mu_a) / W + grad_a' IF_b,i`` (the delta method through ``b``), whose design
-covariance gives SEs of levels, differences (the average marginal effect of the exposure) and
-ratios (on the log scale).
+Every standardised (g-computation) quantity is a smooth function of weighted totals and the
+coefficients ``b``: the mean outcome with everyone set to exposure level ``a`` is
+``mu_a = sum_i w_i g(x_i(a)'b) / sum_i w_i``. Its design-based variance is
+
+* on a Taylor design, the design covariance of its linearisation
+  ``w_i (g_i(a) - mu_a) / W + grad_a' IF_b,i`` (the delta method through ``b``, with the
+  coefficients' influence values ``IF_b``; Binder 1983), from the design's ``vcov``, so strata,
+  clusters and raking count;
+* on a replicate design, the replicate variance of the whole estimator recomputed with every
+  column of replicate weights and the coefficients refitted under it (R ``svyglm`` on an
+  ``svyrep.design`` for the model, ``withReplicates`` for what is derived from it).
+
+Differences (the average marginal effect of the exposure) and ratios (on the log scale) of the
+standardised levels take their covariance.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
-from ci_eval.errors import AnalysisError
+from ci_eval.errors import AnalysisError, ConvergenceError
 from ci_eval.survey import SurveyDesign
+from ci_eval.survey.glm import SurveyGlmResults, fit_matrix
 
-MAX_STEPS = 50
+EPSILON = 1e-14  # IRLS to full convergence (R's glm.control(epsilon)); see the module docstring
+MAXIT = 100
+SEPARATED = 30.0  # a logit coefficient this large means fitted probabilities of 0 or 1
 
 
 @dataclass(frozen=True)
 class WeightedGLM:
-    """A fitted survey-weighted GLM with the influence values of its coefficients.
+    """A fitted contribution model: the survey GLM and whether its link is the logit.
 
-    ``influence`` is (n, p), already multiplied by the weights (the form ``design.vcov`` takes),
-    zero outside the analysis sample; ``vcov`` is the design-based covariance of ``params``.
+    ``influence`` (Taylor designs) is (n, p), already multiplied by the weights (the form
+    ``design.vcov`` takes), zero outside the analysis sample; ``replicate_params`` (replicate
+    designs) is (R, p); ``vcov`` is the design-based covariance of ``params``.
     """
 
-    params: np.ndarray
-    vcov: np.ndarray
-    influence: np.ndarray
+    results: SurveyGlmResults
     binary: bool
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        """Mean outcome for model-matrix rows ``X``."""
-        eta = X @ self.params
+    @property
+    def params(self) -> np.ndarray:
+        return self.results.params
+
+    @property
+    def vcov(self) -> np.ndarray:
+        return self.results.vcov
+
+    @property
+    def influence(self) -> np.ndarray | None:
+        return self.results.influence
+
+    @property
+    def replicate_params(self) -> np.ndarray | None:
+        return self.results.replicate_params
+
+    def predict(self, X: np.ndarray, params: np.ndarray | None = None) -> np.ndarray:
+        """Mean outcome for model-matrix rows ``X`` (at ``params``, the fit's by default)."""
+        eta = X @ (self.params if params is None else params)
         return 1.0 / (1.0 + np.exp(-eta)) if self.binary else eta
 
-    def derivative(self, X: np.ndarray) -> np.ndarray:
+    def derivative(self, X: np.ndarray, params: np.ndarray | None = None) -> np.ndarray:
         """``d mu / d eta`` at ``X`` (``mu (1 - mu)`` for the logit link, 1 for identity)."""
         if not self.binary:
             return np.ones(X.shape[0])
-        mu = self.predict(X)
+        mu = self.predict(X, params)
         return mu * (1.0 - mu)
 
 
 def fit_glm(
     design: SurveyDesign, X: np.ndarray, y: np.ndarray, w: np.ndarray, binary: bool
 ) -> WeightedGLM:
-    """Fit the weighted GLM on the rows with ``w > 0`` and linearise it.
+    """Fit the weighted GLM on the rows with ``w > 0`` (``w``: the design's weights times the
+    analysis-sample indicator) and get its design-based variance.
 
     Examples
     --------
@@ -72,54 +96,58 @@ def fit_glm(
     >>> np.round(fit.params, 4).tolist()
     [1.1, 1.1]
     """
-    rows = w > 0
-    Xs, ys, ws = X[rows], y[rows], w[rows] / w[rows].mean()
-    params = _newton(Xs, ys, ws, binary)
-    fit = WeightedGLM(params, np.zeros((X.shape[1],) * 2), np.zeros_like(X), binary)
-    v = fit.derivative(Xs)
-    bread_inv = np.linalg.inv((Xs * (w[rows] * v)[:, None]).T @ Xs)
-    ws = w[rows]
-    influence = np.zeros_like(X)
-    influence[rows] = (Xs * (ws * (ys - fit.predict(Xs)))[:, None]) @ bread_inv
-    vcov = design.vcov(influence)
-    return WeightedGLM(params, vcov, influence, binary)
-
-
-def _newton(X: np.ndarray, y: np.ndarray, w: np.ndarray, binary: bool) -> np.ndarray:
-    """Weighted least squares, or weighted logistic regression by Newton-Raphson."""
-    beta = np.zeros(X.shape[1])
-    for _ in range(MAX_STEPS if binary else 1):
-        eta = X @ beta
-        mu = 1.0 / (1.0 + np.exp(-eta)) if binary else eta
-        v = mu * (1.0 - mu) if binary else np.ones_like(mu)
-        info = (X * (w * v)[:, None]).T @ X
-        try:
-            step = np.linalg.solve(info, X.T @ (w * (y - mu)))
-        except np.linalg.LinAlgError:
-            raise AnalysisError(
-                "the contribution model's predictors are collinear in the analysis sample (a "
-                "covariate level that only one exposure group has?); drop it from adjust_for"
-            ) from None
-        beta = beta + step
-        if not np.all(np.isfinite(beta)) or np.abs(beta).max() > 30:
-            break
-        if np.abs(step).max() < 1e-10:
-            return beta
-    if binary:
+    if np.linalg.matrix_rank(X[w > 0]) < X.shape[1]:
         raise AnalysisError(
-            "the contribution model did not converge: an outcome level is perfectly predicted "
-            "(separation); merge sparse covariate levels or drop a covariate from adjust_for"
+            "the contribution model's predictors are collinear in the analysis sample (a "
+            "covariate level that only one exposure group has?); drop it from adjust_for"
         )
-    return beta
+    family = "binomial" if binary else "gaussian"
+    separated = AnalysisError(
+        "the contribution model did not converge: an outcome level is perfectly predicted "
+        "(separation); merge sparse covariate levels or drop a covariate from adjust_for"
+    )
+    try:
+        results = fit_matrix(
+            design, X, y, w, family, EPSILON, MAXIT, "the contribution model", polish=True
+        )
+    except ConvergenceError:
+        raise separated from None
+    if binary and np.abs(results.params).max() > SEPARATED:
+        raise separated
+    return WeightedGLM(results, binary)
+
+
+def replicate_weights(design: SurveyDesign, w: np.ndarray) -> np.ndarray:
+    """(n, R) replicate analysis weights times the factor by which ``w`` differs from the
+    sampling weights (the analysis sample, an exposure group): replicate ``r``'s ``w``."""
+    sw = design.sampling_weights
+    factor = np.divide(w, sw, out=np.zeros(len(w)), where=sw != 0)
+    return design.repweights * factor[:, None]
+
+
+def replicate_vcov(
+    design: SurveyDesign, estimate: np.ndarray, replicate: Callable[[int], np.ndarray]
+) -> np.ndarray:
+    """R's ``svrVar`` of an estimator whose value under replicate ``r`` is ``replicate(r)``."""
+    reps = np.array([replicate(r) for r in range(design.n_replicates)])
+    return np.asarray(design.replicate_variance(estimate, reps), dtype=float)
 
 
 @dataclass(frozen=True)
 class Standardised:
-    """Standardised means (one per column) with their influence values (n, m) and covariance."""
+    """Standardised means (one per column) with their covariance, and their influence values
+    (n, m) on a Taylor design (None on a replicate design)."""
 
     estimate: np.ndarray
-    influence: np.ndarray
+    influence: np.ndarray | None
     vcov: np.ndarray
+
+
+def _standardised(
+    fit: WeightedGLM, params: np.ndarray, matrices: list[np.ndarray], w: np.ndarray
+) -> np.ndarray:
+    total = w.sum()
+    return np.array([w @ fit.predict(X, params) / total for X in matrices])
 
 
 def standardised_means(
@@ -127,8 +155,16 @@ def standardised_means(
 ) -> Standardised:
     """``mu_k = sum_i w_i g(X_k[i] b) / sum_i w_i`` for each model matrix ``X_k`` (g-computation).
 
-    The influence values combine the averaging over the sample and the estimation of ``b``.
+    The variance combines the averaging over the sample and the estimation of ``b`` (see the
+    module docstring).
     """
+    if design.is_replicate:
+        est = _standardised(fit, fit.params, matrices, w)
+        W, betas = replicate_weights(design, w), fit.replicate_params
+        vcov = replicate_vcov(
+            design, est, lambda r: _standardised(fit, betas[r], matrices, W[:, r])
+        )
+        return Standardised(est, None, vcov)
     total = w.sum()
     est, cols = [], []
     for X in matrices:

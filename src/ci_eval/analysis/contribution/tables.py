@@ -12,7 +12,7 @@ raw levels of 67% and 62% is a risk ratio of 1.08):
 - ``aipw``: the doubly robust levels, effect (``ate``) and risk ratio.
 
 An exposure with more levels (ordered, e.g. relationship length) gets regression and g-computation
-contrasts of each level with the lowest (``contrast`` column) and the dose-response table.
+contrasts of each level (``high``) with the lowest (``low``) and the dose-response table.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from ci_eval.analysis.contribution.data import ContributionData, contribution_da
 from ci_eval.analysis.contribution.dose import COLUMNS as DOSE_COLUMNS
 from ci_eval.analysis.contribution.dose import dose_response
 from ci_eval.analysis.contribution.evalue import e_values
-from ci_eval.analysis.contribution.gap import COLUMNS as GAP_COLUMNS
 from ci_eval.analysis.contribution.gap import gap_projection
 from ci_eval.analysis.contribution.overlap import balance_table, overlap_table
 from ci_eval.analysis.contribution.regression import (
@@ -41,36 +40,14 @@ from ci_eval.analysis.contribution.regression import (
 from ci_eval.analysis.indicators import statistic_of
 from ci_eval.codebook import Codebook
 from ci_eval.errors import AnalysisError
+from ci_eval.results.contract import columns
+from ci_eval.results.disclosure import DEFAULT_RULES
 from ci_eval.survey import SurveyDesign
 from ci_eval.toc.schema import Contribution, ToCModel
 
-COLUMNS = [
-    "contribution",
-    "outcome",
-    "exposure",
-    "wave",
-    "contrast",
-    "model",
-    "measure",
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "e_value",
-    "e_value_ci",
-    "n",
-    "suppressed",
-    "reason",
-]
-PREFIX = ["contribution", "wave"]
-EMPTY_COLUMNS = {
-    "contributions": COLUMNS,
-    "balance": [*PREFIX, "covariate", "smd_before", "smd_after"],
-    "overlap": [*PREFIX, "group", "bin_low", "bin_high", "share"],
-    "dose_response": [*PREFIX, *DOSE_COLUMNS, "suppressed", "reason"],
-    "gap_projection": [*PREFIX, *GAP_COLUMNS],
-}
+COLUMNS = columns("contributions")
+TABLES = ("contributions", "balance", "overlap", "dose_response", "gap_projection")
+EMPTY_COLUMNS = {name: columns(name) for name in TABLES}
 """Columns of each contribution table (for an empty table when no spec produced rows)."""
 
 
@@ -105,7 +82,7 @@ class _Rows:
         model: str,
         measure: str,
         values: tuple,
-        contrast_text: str,
+        levels: tuple[str, str],
         rr: tuple[float, float, float] | None = None,
     ) -> None:
         est, se, lo, hi, p = values
@@ -115,7 +92,8 @@ class _Rows:
             ev = e_values(measure, est, lo, hi, prevalence=self.prevalence, sd=self.sd, rr=rr)
         self.rows.append(
             {
-                "contrast": contrast_text,
+                "high": levels[0],
+                "low": levels[1],
                 "model": model,
                 "measure": measure,
                 "estimate": est,
@@ -145,7 +123,7 @@ def contribution_tables(
     gap_exposure: str | None = None,
     conf_level: float = 0.95,
     bins: int = 20,
-    min_cell: int = 10,
+    min_cell: int = DEFAULT_RULES.min_cell,
 ) -> ContributionTables:
     """Estimate one contribution spec on one wave's design.
 
@@ -237,7 +215,7 @@ def _model_rows(rows: _Rows, design: SurveyDesign, data: ContributionData) -> We
     adjusted = fit_glm(design, data.matrix(), data.y, data.w, binary)
     g = standardised_means(design, adjusted, [data.matrix(lv) for lv in levels], data.w)
     for k in range(1, L):
-        text = f"{levels[k]} vs {levels[0]}"
+        text = (f"{levels[k]}", f"{levels[0]}")  # the level compared, the reference
         raw_rr = contrast(raw_means.estimate, raw_means.vcov, k, 0, True, conf)
         g_rr = contrast(g.estimate, g.vcov, k, 0, True, conf)
         raw_ci, g_ci = (_interval(raw_rr), _interval(g_rr)) if binary else (None, None)
@@ -274,7 +252,7 @@ def _aipw_rows(rows: _Rows, design: SurveyDesign, data: ContributionData) -> AIP
     """The doubly robust rows of a binary exposure; returns the AIPW result."""
     conf = rows.conf_level
     z = float(stats.norm.ppf(0.5 + conf / 2))
-    text = f"{data.levels[1]} vs {data.levels[0]}"
+    text = (f"{data.levels[1]}", f"{data.levels[0]}")
     dr = aipw(design, data)
     means = dr.estimate  # (exposed, unexposed)
     rows.add("aipw", "level_exposed", _level(means, dr.vcov, 0, z), text)
@@ -304,7 +282,8 @@ def _suppressed(
         "outcome": spec.indicator,
         "exposure": spec.exposure,
         "wave": str(wave),
-        "contrast": "",
+        "high": "",
+        "low": "",
         "model": "raw",
         "measure": "risk_difference" if data.binary else "mean_difference",
         "estimate": nan,

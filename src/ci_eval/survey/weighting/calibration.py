@@ -15,6 +15,7 @@ calibration variables (R's ``svyrecvar`` for a ``greg_calibration``):
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from numbers import Real
@@ -26,7 +27,7 @@ from scipy import linalg
 
 from ci_eval.errors import ConvergenceError, WeightingError
 from ci_eval.survey.weighting.calfuns import Calfun, make_calfun
-from ci_eval.survey.weighting.designs import column_name, is_replicate, rebuild, weight_matrix
+from ci_eval.survey.weighting.designs import column_name, rebuild, weight_matrix
 from ci_eval.survey.weighting.diagnostics import Margin, NumericMargin, diagnose
 from ci_eval.survey.weighting.margins import (
     CategoricalMargin,
@@ -61,6 +62,7 @@ def calibrate(
     population: float | None = None,
     max_iter: int = 50,
     tol: float = 1e-7,
+    force: bool = False,
 ) -> D:
     """Calibrate a design to population totals (R ``survey``'s ``calibrate``).
 
@@ -82,6 +84,9 @@ def calibrate(
         without a categorical margin the model has no intercept (R's ``~ x - 1``).
     max_iter, tol : Newton iterations and the stopping rule ``|misfit| / (1 + |total|) < tol``
         (R's ``maxit=50, epsilon=1e-7``).
+    force : as R's ``calibrate(force=TRUE)``: when Newton's method does not meet ``tol``, warn
+        and return the last iterate's weights (``weighting_diagnostics.converged`` False)
+        instead of raising.
 
     Returns
     -------
@@ -94,7 +99,8 @@ def calibrate(
         that disagree on the population size, collinear calibration variables, bounds that no
         weights can meet, negative weights (R allows them; bound the ratios instead).
     ConvergenceError : Newton's method does not meet ``tol`` in ``max_iter`` iterations (for
-        bounded calibration: the bounds are probably too tight).
+        bounded calibration: the bounds are probably too tight), as R's "Calibration failed";
+        see ``force``.
 
     Examples
     --------
@@ -114,18 +120,25 @@ def calibrate(
     model = calibration_model(design.data, margins, before, population)
     closed_form = cal.name == "linear" and not np.isfinite([cal.lower, cal.upper]).any()
     new = np.empty_like(W)
-    iterations = 0
+    iterations, converged = 0, True
     for j in range(W.shape[1]):
         if closed_form:
             g = _linear_ratios(model, W[:, j], j)
         else:
-            g, used = _newton_ratios(model, W[:, j], cal, max_iter, tol, j)
+            g, used, failure = _newton_ratios(model, W[:, j], cal, max_iter, tol, j)
+            if failure:
+                if not force:
+                    raise ConvergenceError(failure)
+                warnings.warn(failure, UserWarning, stacklevel=2)
+                converged = False
             iterations = used if j == 0 else iterations
         new[:, j] = W[:, j] * g
         _check_positive(new[:, j], g, j)
     # a replicate design's variance comes from its re-weighted replicates
-    adjustment = None if is_replicate(design) else regression_residuals(model.x, before, new[:, 0])
-    diagnostics = diagnose("calibrate", before, new[:, 0], model.margins, iterations)
+    adjustment = None if design.is_replicate else regression_residuals(model.x, before, new[:, 0])
+    diagnostics = diagnose(
+        "calibrate", before, new[:, 0], model.margins, iterations, converged=converged
+    )
     return rebuild(design, new, adjustment, diagnostics)
 
 
@@ -231,8 +244,9 @@ def _meets(model: CalibrationModel, weights: np.ndarray, tol: float = 1e-7) -> b
 
 def _newton_ratios(
     model: CalibrationModel, w: np.ndarray, cal: Calfun, max_iter: int, tol: float, j: int
-) -> tuple[np.ndarray, int]:
-    """Calibration ratios by Newton's method, step for step as R's ``grake``."""
+) -> tuple[np.ndarray, int, str]:
+    """Calibration ratios by Newton's method, step for step as R's ``grake``: the ratios, the
+    iterations, and why the method did not converge ("" when it did)."""
     x, totals = model.x, model.totals
     sample = x.T @ w
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -260,7 +274,7 @@ def _newton_ratios(
         misfit = totals - sample - x.T @ (w * cal.fm1(u))
         rel = np.abs(misfit) / (1 + np.abs(totals))
         if np.all(rel < tol):
-            return g * scale, it
+            return g * scale, it, ""
         it += 1
         if it > max_iter:
             worst = int(np.nanargmax(rel)) if np.isfinite(rel).any() else 0
@@ -271,10 +285,14 @@ def _newton_ratios(
                 if bounded
                 else "; raise max_iter, or check the totals"
             )
-            raise ConvergenceError(
-                f"calibration (calfun={cal.name!r}) of {column_name(j)} did not converge in "
-                f"{max_iter} iterations: {model.names[worst]!r} is still off its total "
-                f"{totals[worst]:.10g} by a relative {rel[worst]:.3g}{hint}"
+            return (
+                g * scale,
+                max_iter,
+                (
+                    f"calibration (calfun={cal.name!r}) of {column_name(j)} did not converge in "
+                    f"{max_iter} iterations: {model.names[worst]!r} is still off its total "
+                    f"{totals[worst]:.10g} by a relative {rel[worst]:.3g}{hint}"
+                ),
             )
 
 

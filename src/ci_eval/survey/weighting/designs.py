@@ -15,29 +15,25 @@ from typing import Any
 import numpy as np
 
 from ci_eval.errors import WeightingError
+from ci_eval.survey.base import DesignBase
 from ci_eval.survey.weighting.diagnostics import WeightingDiagnostics
 
 Adjustment = Callable[[np.ndarray], np.ndarray]
 
 
-def is_replicate(design: Any) -> bool:
-    """True for a replicate-weight design (it carries ``repweights``)."""
-    return getattr(design, "repweights", None) is not None
-
-
 def weight_matrix(design: Any) -> np.ndarray:
     """(n, k) weights: the full-sample weights, then each replicate's (replicate designs)."""
-    if not hasattr(design, "_w"):
+    if not isinstance(design, DesignBase):
         raise WeightingError(
             f"weighting needs a SurveyDesign or ReplicateDesign, not {type(design).__name__}"
         )
-    if getattr(design, "_subset", None) is not None:
+    if design.subset_mask is not None:
         raise WeightingError(
             "this design is a subpopulation (subset): weight the full design, then take the "
             "subset, or build a design on the subpopulation's rows and weight that"
         )
-    w = np.asarray(design._w, dtype=float)
-    if not is_replicate(design):
+    w = np.array(design.sampling_weights, dtype=float)
+    if not design.is_replicate:
         return w[:, None].copy()
     reps = np.asarray(design.repweights, dtype=float)
     return np.column_stack([w, reps])
@@ -50,7 +46,7 @@ def rebuild(
     diagnostics: WeightingDiagnostics,
 ) -> Any:
     """A new design with the re-weighted matrix; the input design is left untouched."""
-    if is_replicate(design):
+    if design.is_replicate:
         new = design.with_weights(weights[:, 0].copy(), weights[:, 1:].copy())
     else:
         new = design.with_weights(weights[:, 0].copy(), adjustment)

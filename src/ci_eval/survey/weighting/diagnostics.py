@@ -41,8 +41,9 @@ class WeightingDiagnostics:
     min, max : the smallest and largest non-zero weight.
     ratio : ``max / min`` (NaN when a weight is negative, as linear calibration can give).
     iterations : sweeps (raking), Newton steps (calibration) or trimming passes used.
-    converged : whether the iteration met its criterion (always True on a returned design: a step
-        that does not converge raises :class:`~ci_eval.errors.ConvergenceError`).
+    converged : whether the iteration met its criterion. A step that does not converge raises
+        :class:`~ci_eval.errors.ConvergenceError`, unless it was asked to go on (``force=True``
+        of ``rake`` and ``calibrate``, R's behaviour), which warns and returns False here.
     margins : tidy frame ``margin, level, target, before, after``: each population total, and the
         weighted estimate of it before and after the step (``level`` is None for a numeric margin).
     """
@@ -95,6 +96,7 @@ def diagnose(
     after: np.ndarray,
     targets: Sequence[Margin],
     iterations: int,
+    converged: bool = True,
 ) -> WeightingDiagnostics:
     """Diagnostics of weights ``after`` a step that started from ``before``.
 
@@ -102,8 +104,8 @@ def diagnose(
     --------
     >>> import numpy as np
     >>> d = diagnose("trim", np.ones(4), np.array([1.0, 1.0, 2.0, 2.0]), (), 1)
-    >>> round(d.kish_deff, 4), round(d.effective_n, 4), d.ratio
-    (1.1111, 3.6, 2.0)
+    >>> round(d.kish_deff, 4), round(d.effective_n, 4), d.ratio, d.converged
+    (1.1111, 3.6, 2.0, True)
     """
     w = after[after != 0]
     n = w.size
@@ -119,7 +121,7 @@ def diagnose(
         max=hi,
         ratio=hi / lo if n and lo > 0 else float("nan"),
         iterations=iterations,
-        converged=True,
+        converged=bool(converged),
         margins=margins_frame(targets, before, after),
         targets=tuple(targets),
     )

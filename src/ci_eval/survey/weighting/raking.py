@@ -9,6 +9,7 @@ the mean is the plain mean within the margin's category ``g``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
@@ -36,6 +37,7 @@ def rake(
     max_iter: int | None = None,
     tol: float = 1e-10,
     epsilon: float | None = None,
+    force: bool = False,
 ) -> D:
     """Rake a design to population margins of several categorical variables.
 
@@ -53,6 +55,8 @@ def rake(
         weighted cross-table of the margin variables by ``epsilon`` or more (a fraction of the
         weight total when ``epsilon < 1``). ``epsilon=1`` with the default ``max_iter`` (10)
         reproduces R's ``rake`` defaults, and R's weights, exactly.
+    force : return the weights of the last sweep, with a warning, when the criterion is not met
+        (R's behaviour) instead of raising.
 
     Returns
     -------
@@ -63,8 +67,10 @@ def rake(
     Raises
     ------
     WeightingError : a margin that does not fit the data, or margins with different grand totals.
-    ConvergenceError : the criterion is not met in ``max_iter`` sweeps (R warns instead); the
-        message names the margin category furthest from its target.
+    ConvergenceError : the criterion is not met in ``max_iter`` sweeps; the message names the
+        margin category furthest from its target. With ``force=True`` the step warns instead,
+        as R's ``rake`` does, and returns the last sweep's weights with
+        ``weighting_diagnostics.converged`` False.
 
     Examples
     --------
@@ -89,11 +95,16 @@ def rake(
     ]
     check_grand_totals({m.variable: float(m.targets.sum()) for m in cats})
     if epsilon is None:
-        W, sweeps, after_margin = _rake_to_tolerance(W, cats, max_iter or 100, tol)
+        W, sweeps, after_margin, failure = _rake_to_tolerance(W, cats, max_iter or 100, tol)
     else:
-        W, sweeps, after_margin = _rake_as_r(W, cats, 10 if max_iter is None else max_iter, epsilon)
+        limit = 10 if max_iter is None else max_iter
+        W, sweeps, after_margin, failure = _rake_as_r(W, cats, limit, epsilon)
+    if failure:
+        if not force:
+            raise ConvergenceError(failure)
+        warnings.warn(failure, UserWarning, stacklevel=2)
     adjustment = raking_residuals(cats, after_margin)
-    diagnostics = diagnose("rake", before, W[:, 0], cats, iterations=sweeps)
+    diagnostics = diagnose("rake", before, W[:, 0], cats, iterations=sweeps, converged=not failure)
     return rebuild(design, W, adjustment, diagnostics)
 
 
@@ -124,27 +135,35 @@ def _worst(W: np.ndarray, cats: Sequence[CategoricalMargin]) -> tuple[float, str
 
 def _rake_to_tolerance(
     W: np.ndarray, cats: Sequence[CategoricalMargin], max_iter: int, tol: float
-) -> tuple[np.ndarray, int, list]:
+) -> tuple[np.ndarray, int, list, str]:
+    """Sweep until every margin is within ``tol``: weights, sweeps, the weights after each
+    margin in the last sweep, and why it did not converge ("" when it did)."""
     # margins already met: the weights stay, but the variance still gains from the calibration
     sweeps, after = 0, [W[:, 0].copy() for _ in cats]
     worst, where = _worst(W, cats)
     while worst >= tol:
         if sweeps == max_iter:
-            raise ConvergenceError(
-                f"raking to {', '.join(repr(m.variable) for m in cats)} did not converge in "
-                f"{max_iter} sweeps: the largest remaining discrepancy is a relative "
-                f"{worst:.3g} ({where}); raise max_iter or loosen tol, or check for empty "
-                "cells of the cross-classification that keep the margins from being met together"
+            return (
+                W,
+                sweeps,
+                after,
+                (
+                    f"raking to {', '.join(repr(m.variable) for m in cats)} did not converge in "
+                    f"{max_iter} sweeps: the largest remaining discrepancy is a relative "
+                    f"{worst:.3g} ({where}); raise max_iter or loosen tol, or check for empty "
+                    "cells of the cross-classification that keep the margins from being met "
+                    "together"
+                ),
             )
         W, after = _sweep(W, cats)
         sweeps += 1
         worst, where = _worst(W, cats)
-    return W, sweeps, after
+    return W, sweeps, after, ""
 
 
 def _rake_as_r(
     W: np.ndarray, cats: Sequence[CategoricalMargin], max_iter: int, epsilon: float
-) -> tuple[np.ndarray, int, list]:
+) -> tuple[np.ndarray, int, list, str]:
     """R's loop: sweep until no cell of the joint weighted table moves by ``epsilon``."""
     limit = epsilon * float(W[:, 0].sum()) if epsilon < 1 else epsilon
     _, cell = np.unique(np.column_stack([m.code for m in cats]), axis=0, return_inverse=True)
@@ -156,14 +175,19 @@ def _rake_as_r(
         new_table = np.bincount(cell, weights=W[:, 0])
         delta = float(np.max(np.abs(new_table - table)))
         if delta < limit:
-            return W, sweep, after
+            return W, sweep, after, ""
         table = new_table
     worst, where = _worst(W, cats)
-    raise ConvergenceError(
-        f"raking to {', '.join(repr(m.variable) for m in cats)} did not converge in {max_iter} "
-        f"sweeps by R's rule (the last sweep moved a cell of the weighted table by {delta:.6g}, "
-        f"not below epsilon={limit:.6g}); the largest remaining discrepancy is a relative "
-        f"{worst:.3g} ({where}); raise max_iter or epsilon"
+    return (
+        W,
+        max_iter,
+        after,
+        (
+            f"raking to {', '.join(repr(m.variable) for m in cats)} did not converge in "
+            f"{max_iter} sweeps by R's rule (the last sweep moved a cell of the weighted table "
+            f"by {delta:.6g}, not below epsilon={limit:.6g}); the largest remaining "
+            f"discrepancy is a relative {worst:.3g} ({where}); raise max_iter or epsilon"
+        ),
     )
 
 

@@ -1,4 +1,7 @@
-"""What ``ci-eval pull`` and ``ci-eval codebook`` print: rich summaries.
+"""What the ``ci-eval`` commands print: rich tables of pulls, codebooks and results.
+
+Presentation only (the CLI's side of the layers): the library returns data, this module
+turns it into terminal output.
 
 >>> from ci_eval.codebook import Codebook, Variable
 >>> table = codebook_table(Codebook("youth", [Variable(name="age", type="numeric")]))
@@ -9,23 +12,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
+import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
 from ci_eval.codebook import Codebook
-from ci_eval.errors import CiEvalError
-from ci_eval.sources.pull import (
-    PullReport,
-    load_responses,
-    snapshot_store,
-    type_responses,
-    wave_codebook,
-)
-from ci_eval.study import Study
+from ci_eval.sources.pull import PullReport
+from ci_eval.sources.waves import SurveyCodebook
 
-__all__ = ["codebook_table", "harmonisation_check", "pull_lines", "pull_table", "pulled_waves"]
+__all__ = ["codebook_lines", "codebook_table", "frame_table", "pull_lines", "pull_table"]
 
 
 def _ids(ids: Sequence[int], limit: int = 8) -> str:
@@ -103,35 +99,37 @@ def codebook_table(codebook: Codebook, languages: Sequence[str] = ("en", "fr")) 
     return table
 
 
-def pulled_waves(study: Study, survey: str) -> list[str]:
-    """The waves of a survey that have at least one snapshot, in study order."""
-    return [w for w in study.waves.all if snapshot_store(study, survey, w).latest() is not None]
+def codebook_lines(shown: SurveyCodebook, survey: str) -> list[str]:
+    """How each pulled wave fits the codebook, or where the shown codebook came from.
 
-
-def harmonisation_check(study: Study, survey: str, codebook: Codebook) -> list[tuple[str, str]]:
-    """For each pulled wave: ``(wave, "fits")`` or ``(wave, <unmapped differences>)``.
-
-    The wave's raw responses are typed with the codebook of its own snapshot,
-    then harmonised with the survey's codebook; differences the codebook does
-    not map are reported, never guessed.
+    >>> codebook_lines(SurveyCodebook(None, suggested_path="cb.yaml"), "youth")
+    ["no codebook file and no pulled wave for 'youth': run `ci-eval pull` first"]
     """
-    results = []
-    for wave in pulled_waves(study, survey):
-        raw = load_responses(study, survey, wave)
-        typed = type_responses(raw, wave_codebook(study, survey, wave))
-        try:
-            codebook.harmonise(typed, wave=wave)
-        except CiEvalError as exc:
-            results.append((wave, str(exc)))
-        else:
-            results.append((wave, "fits"))
-    return results
+    if shown.codebook is None:
+        return [f"no codebook file and no pulled wave for {survey!r}: run `ci-eval pull` first"]
+    if shown.from_wave is not None:
+        return [
+            f"(from the latest snapshot of wave {shown.from_wave}; save it with --export "
+            f"{escape(shown.suggested_path)})"
+        ]
+    lines = []
+    for wave, result in shown.checks:
+        colour = "green" if result == "fits" else "yellow"
+        lines.append(f"[{colour}]wave {wave}:[/{colour}] {escape(result)}")
+    return lines
 
 
-def export_codebook(study: Study, survey: str, wave: str | None, path: Path) -> Codebook:
-    """Write the codebook of a wave's latest snapshot to ``path`` (YAML) and return it."""
-    waves = pulled_waves(study, survey)
-    chosen = wave if wave is not None else (waves[-1] if waves else study.waves.all[-1])
-    codebook = wave_codebook(study, survey, chosen)
-    codebook.to_yaml(path)
-    return codebook
+def frame_table(frame: pd.DataFrame, title: str) -> Table:
+    """A results table as a rich table: floats to 4 significant digits, missing blank.
+
+    >>> frame_table(pd.DataFrame({"value": [0.123456, None]}), "t").row_count
+    2
+    """
+    shown = Table(title=title)
+    for column in frame.columns:
+        shown.add_column(str(column))
+    for row in frame.itertuples(index=False):
+        shown.add_row(
+            *("" if pd.isna(v) else f"{v:.4g}" if isinstance(v, float) else str(v) for v in row)
+        )
+    return shown

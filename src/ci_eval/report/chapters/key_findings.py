@@ -1,0 +1,69 @@
+"""The key findings: headline cards and the scorecard summary (``book/key_findings.md``)."""
+
+from __future__ import annotations
+
+from html import escape
+
+import pandas as pd
+
+from ci_eval.report.chapters.common import latest_wave, rows_of
+from ci_eval.report.page import ARROWS, Page
+
+
+def key_findings(page: Page, indicators: list[str]) -> str:
+    """Headline numbers of the latest wave with their 95% CIs and change since baseline."""
+    wave = latest_wave(page)
+    ind = page.table("indicators")
+    overall = ind[(ind["domain"] == "overall") & (ind["wave"] == wave)]
+    trends = page.table("trends") if page.has("trends") else pd.DataFrame()
+    cards = []
+    for indicator in indicators:
+        rows = overall[overall["indicator"] == indicator]
+        if rows.empty:
+            continue
+        row = rows_of(rows)[0]
+        trend = "not_assessed"
+        if not trends.empty:
+            t = trends[(trends["indicator"] == indicator) & (trends["domain"] == "overall")]
+            if not t.empty:
+                trend = str(t.iloc[0]["trend"])
+        ci = page.ci_html(row)
+        ci_text = f"<span class='ci-ci'>{page.t('common.ci95')} {ci}</span>" if ci else ""
+        cards.append(
+            "<div class='ci-card'>"
+            f"<p class='ci-card-value'>{page.estimate_html(row)}</p>"
+            f"<p class='ci-card-label'>{escape(page.label('indicator', indicator))}</p>"
+            f"{ci_text}"
+            f"<p class='ci-card-trend'><span aria-hidden='true'>{ARROWS[trend]}</span> "
+            f"{escape(page.t('trend.' + trend))}</p>"
+            f"<p class='ci-notes'>{escape(page.universe(str(row['universe'])))}</p>"
+            "</div>"
+        )
+    legend = f"<p class='ci-notes'>{escape(page.legend())}</p>"
+    return f"<div class='ci-cards'>{''.join(cards)}</div>{legend}"
+
+
+def scorecard_summary(page: Page) -> str:
+    """One sentence per survey: "n of N indicators improved ..."."""
+    if not page.has("scorecard"):
+        return ""
+    card = page.table("scorecard")
+    items = []
+    for survey, group in card.groupby("survey", sort=True):
+        counts = {str(r["trend"]): int(r["count"]) for r in rows_of(group)}
+        total = int(group["total"].iloc[0])
+        items.append(
+            "<li>"
+            + escape(
+                page.t(
+                    "scorecard.summary",
+                    survey=page.label("survey", str(survey)),
+                    improved=counts.get("improved", 0),
+                    steady=counts.get("steady", 0),
+                    worsened=counts.get("worsened", 0),
+                    total=total,
+                )
+            )
+            + "</li>"
+        )
+    return f"<ul class='ci-summary'>{''.join(items)}</ul>"

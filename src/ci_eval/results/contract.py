@@ -1,0 +1,458 @@
+"""The results contract: one declaration per table that analysis writes and the report reads.
+
+Each :class:`TableSpec` names the table, its typed columns (in order), a description, whether
+it is public or private to one program, and the module that produces it. The analysis builds
+its frames from these declarations (``spec("indicators").columns``), the store refuses a frame
+that does not match (:meth:`TableSpec.check`), and the report reads typed columns: lists are
+lists (``list<string>``), never text to split.
+
+Column types (``dtype``) are those of the Parquet file: ``string``, ``int64``, ``float64``,
+``bool`` and ``list<string>``. In CSV a ``list<string>`` cell is a JSON array
+(``["a","b"]``, an empty list ``[]``), the one representation that survives commas in values.
+
+Private tables are one program's numbers. Their names are ``programs/<id>`` (and, per
+program, more tables may follow); they are stored under ``private/``, apart from the public
+``tables/``, so that publishing ``tables/`` can never ship them.
+
+>>> spec("indicators").names[:3], spec("programs/P0001").name
+(['indicator', 'outcome', 'survey'], 'programs/{program}')
+>>> is_private("programs/P0001"), is_private("indicators")
+(True, False)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pyarrow as pa
+
+from ci_eval.errors import AnalysisError
+
+PRIVATE_PREFIX = "programs/"
+"""Table names under this prefix are one program's private tables (``programs/<id>``)."""
+
+DTYPES = ("string", "int64", "float64", "bool", "list<string>")
+_ARROW = {
+    "string": (pa.large_string(), pa.string()),
+    "int64": (pa.int64(),),
+    "float64": (pa.float64(),),
+    "bool": (pa.bool_(),),
+    "list<string>": (pa.list_(pa.string()), pa.list_(pa.large_string())),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a results table: its name, type (:data:`DTYPES`) and meaning."""
+
+    name: str
+    dtype: str
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.dtype not in DTYPES:
+            raise AnalysisError(
+                f"column {self.name!r}: dtype {self.dtype!r} is not one of {DTYPES}"
+            )
+
+    @property
+    def arrow(self) -> pa.DataType:
+        """The Arrow type the column is stored with."""
+        return _ARROW[self.dtype][0]
+
+    def accepts(self, arrow: pa.DataType) -> bool:
+        """Whether values of Arrow type ``arrow`` are of this column's type (a list's item
+        name, ``item`` or ``element``, does not matter)."""
+        if pa.types.is_list(arrow) or pa.types.is_large_list(arrow):
+            return self.dtype == "list<string>" and arrow.value_type in _ARROW["string"]
+        return arrow in _ARROW[self.dtype]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The declaration of one results table."""
+
+    name: str
+    columns: tuple[Column, ...]
+    description: str
+    producer: str
+    private: bool = False
+    stage: str = "estimate"
+
+    @property
+    def names(self) -> list[str]:
+        """The column names, in order."""
+        return [c.name for c in self.columns]
+
+    def empty(self) -> pd.DataFrame:
+        """A frame with no rows and the declared columns and types.
+
+        >>> spec("balance").empty().dtypes.astype(str).tolist()
+        ['str', 'str', 'str', 'float64', 'float64']
+        """
+        schema = pa.schema([(c.name, c.arrow) for c in self.columns])
+        return schema.empty_table().to_pandas()
+
+    def check(self, name: str, frame: pd.DataFrame) -> pa.Table:
+        """The frame as an Arrow table, after checking column names, order and types.
+
+        A column whose values are all missing (Arrow type ``null``) takes the declared type.
+        Raises :class:`~ci_eval.errors.AnalysisError` naming the table and the column.
+
+        >>> spec("benchmark_peers").check("benchmark_peers", pd.DataFrame(
+        ...     {"peer_group": ["a"], "programs": ["5"]}))
+        Traceback (most recent call last):
+        ...
+        ci_eval.errors.AnalysisError: table 'benchmark_peers', column 'programs': type string, \
+the contract (ci_eval.results.contract) declares int64
+        """
+        got = [str(c) for c in frame.columns]
+        if got != self.names:
+            missing = [c for c in self.names if c not in got]
+            extra = [c for c in got if c not in self.names]
+            raise AnalysisError(
+                f"table {name!r}: columns {got} do not match the contract {self.names} "
+                f"(missing {missing}, unexpected {extra}, or out of order); fix the producer "
+                f"{self.producer} or the declaration in ci_eval.results.contract"
+            )
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        for k, column in enumerate(self.columns):
+            actual = table.schema.field(k).type
+            if pa.types.is_null(actual):
+                table = table.set_column(k, column.name, table.column(k).cast(column.arrow))
+            elif not column.accepts(actual):
+                shown = next((d for d, types in _ARROW.items() if actual in types), str(actual))
+                raise AnalysisError(
+                    f"table {name!r}, column {column.name!r}: type {shown}, the contract "
+                    f"(ci_eval.results.contract) declares {column.dtype}"
+                )
+        return table.replace_schema_metadata(None)
+
+
+def _cols(*items: tuple[str, str] | tuple[str, str, str]) -> tuple[Column, ...]:
+    return tuple(Column(*item) for item in items)
+
+
+STR, INT, FLOAT, BOOL, LIST = "string", "int64", "float64", "bool", "list<string>"
+_ESTIMATE = (
+    ("estimate", FLOAT, "the point estimate"),
+    ("se", FLOAT, "its design-based standard error"),
+    ("ci_low", FLOAT, "lower bound of the confidence interval"),
+    ("ci_high", FLOAT, "upper bound of the confidence interval"),
+)
+_SUPPRESSION = (
+    ("suppressed", BOOL, "True when the row's estimated values are withheld (and blank)"),
+    ("reason", STR, "why it is suppressed, in words; empty when shown"),
+)
+_SYMBOL = (
+    "symbol",
+    STR,
+    "quality symbol: '' shown, 'E' use with caution, 'F' too unreliable (suppressed), "
+    "'x' suppressed for confidentiality",
+)
+
+_DECLARED = [
+    TableSpec(
+        "labels",
+        _cols(("kind", STR), ("id", STR), ("parent", STR), ("en", STR), ("fr", STR)),
+        "Labels (en, fr) of outcomes, indicators, variables, levels, surveys, universes",
+        "ci_eval.analysis.labels",
+    ),
+    TableSpec(
+        "indicators",
+        _cols(
+            ("indicator", STR),
+            ("outcome", STR),
+            ("survey", STR),
+            ("wave", STR),
+            ("domain", STR, "'overall' or the disaggregation variable"),
+            ("domain_value", STR, "the category code as text ('' for overall)"),
+            ("statistic", STR, "mean, proportion or total"),
+            *_ESTIMATE,
+            ("n", INT, "unweighted respondents"),
+            ("cv", FLOAT, "coefficient of variation, percent"),
+            (
+                "flag",
+                STR,
+                "the CV quality flag: '', 'E' (use with caution) or 'F' (too unreliable)",
+            ),
+            _SYMBOL,
+            *_SUPPRESSION,
+            ("universe", STR, "who the indicator is about (a labels id)"),
+            ("missing_treatment", STR, "how don't-know answers were treated"),
+        ),
+        "Indicator estimates by survey, wave and domain, with disclosure flags",
+        "ci_eval.analysis.indicators",
+    ),
+    TableSpec(
+        "trends",
+        _cols(
+            ("survey", STR),
+            ("indicator", STR),
+            ("domain", STR),
+            ("domain_value", STR),
+            ("baseline_wave", STR),
+            ("wave", STR),
+            ("baseline", FLOAT),
+            ("estimate", FLOAT),
+            ("change", FLOAT),
+            ("se", FLOAT),
+            ("ci_low", FLOAT),
+            ("ci_high", FLOAT),
+            ("p_value", FLOAT),
+            ("q_value", FLOAT, "Benjamini-Hochberg adjusted p-value"),
+            ("direction", STR),
+            ("trend", STR, "improved, steady, worsened or not_assessed"),
+            *_SUPPRESSION,
+        ),
+        "Change of each indicator since the baseline wave",
+        "ci_eval.analysis.trends",
+    ),
+    TableSpec(
+        "scorecard",
+        _cols(
+            ("survey", STR),
+            ("baseline_wave", STR),
+            ("wave", STR),
+            ("trend", STR),
+            ("count", INT),
+            ("total", INT),
+        ),
+        "Count of indicators by trend category",
+        "ci_eval.analysis.trends",
+    ),
+    TableSpec(
+        "targets",
+        _cols(
+            ("indicator", STR),
+            ("wave", STR),
+            ("estimate", FLOAT),
+            ("baseline", FLOAT),
+            ("target", FLOAT),
+            ("target_wave", STR),
+            ("progress", FLOAT),
+            ("on_track", BOOL),
+            ("assessed", BOOL),
+        ),
+        "Progress of indicators towards their targets",
+        "ci_eval.analysis.targets",
+    ),
+    TableSpec(
+        "contributions",
+        _cols(
+            ("contribution", STR),
+            ("outcome", STR),
+            ("exposure", STR),
+            ("wave", STR),
+            ("high", STR, "the exposure level compared (code as text; '' when suppressed)"),
+            ("low", STR, "the reference exposure level (code as text; '' when suppressed)"),
+            ("model", STR),
+            ("measure", STR),
+            *_ESTIMATE,
+            ("p_value", FLOAT),
+            ("e_value", FLOAT),
+            ("e_value_ci", FLOAT),
+            ("n", INT),
+            *_SUPPRESSION,
+        ),
+        "Contribution of mentoring to outcomes, by model",
+        "ci_eval.analysis.contribution.tables",
+    ),
+    TableSpec(
+        "balance",
+        _cols(
+            ("contribution", STR),
+            ("wave", STR),
+            ("covariate", STR),
+            ("smd_before", FLOAT),
+            ("smd_after", FLOAT),
+        ),
+        "Standardised mean differences of the covariates before and after weighting",
+        "ci_eval.analysis.contribution.overlap",
+    ),
+    TableSpec(
+        "overlap",
+        _cols(
+            ("contribution", STR),
+            ("wave", STR),
+            ("group", STR),
+            ("bin_low", FLOAT),
+            ("bin_high", FLOAT),
+            ("share", FLOAT),
+        ),
+        "Distribution of the propensity score among exposed and unexposed",
+        "ci_eval.analysis.contribution.overlap",
+    ),
+    TableSpec(
+        "dose_response",
+        _cols(
+            ("contribution", STR),
+            ("wave", STR),
+            ("exposure_level", STR),
+            ("order", INT),
+            *_ESTIMATE,
+            ("n", INT),
+            *_SUPPRESSION,
+        ),
+        "Standardised outcome at each level of an ordered exposure",
+        "ci_eval.analysis.contribution.dose",
+    ),
+    TableSpec(
+        "gap_projection",
+        _cols(
+            ("contribution", STR),
+            ("wave", STR),
+            ("population", STR),
+            ("scenario", STR),
+            *_ESTIMATE,
+            ("change", FLOAT),
+            ("change_ci_low", FLOAT),
+            ("change_ci_high", FLOAT),
+            ("n", INT),
+        ),
+        "Outcome expected if those who wanted a mentor had one",
+        "ci_eval.analysis.contribution.gap",
+    ),
+    TableSpec(
+        "reliability",
+        _cols(
+            ("indicator", STR),
+            ("wave", STR),
+            ("language", STR),
+            ("n", INT),
+            ("items", INT),
+            ("alpha", FLOAT),
+            ("ci_low", FLOAT),
+            ("ci_high", FLOAT),
+        ),
+        "Reliability (Cronbach's alpha) of the scales",
+        "ci_eval.analysis.reliability_stage",
+    ),
+    TableSpec(
+        "weighting",
+        _cols(
+            ("survey", STR),
+            ("wave", STR),
+            ("n", INT),
+            ("sum_weights", FLOAT),
+            ("kish_deff", FLOAT),
+            ("effective_n", FLOAT),
+            ("min", FLOAT),
+            ("max", FLOAT),
+            ("ratio", FLOAT),
+            ("iterations", INT),
+            ("converged", BOOL),
+            ("trimmed", BOOL),
+        ),
+        "Weighting diagnostics per survey wave",
+        "ci_eval.analysis.weighting_stage",
+    ),
+    TableSpec(
+        "weighting_margins",
+        _cols(
+            ("survey", STR),
+            ("wave", STR),
+            ("variables", LIST, "the margin's variables (more than one: a crossed margin)"),
+            ("levels", LIST, "the cell's code of each variable, as text"),
+            ("target", FLOAT),
+            ("before", FLOAT),
+            ("after", FLOAT),
+        ),
+        "Population margins before and after weighting",
+        "ci_eval.analysis.weighting_stage",
+    ),
+    TableSpec(
+        "quality",
+        _cols(
+            ("survey", STR),
+            ("wave", STR),
+            ("rule", STR),
+            ("flagged", INT),
+            ("excluded", INT),
+            ("remaining", INT),
+        ),
+        "Responses excluded by each quality rule",
+        "ci_eval.quality",
+    ),
+    TableSpec(
+        "benchmark_peers",
+        _cols(("peer_group", STR), ("programs", INT)),
+        "Size of every peer group used by a program benchmark",
+        "ci_eval.analysis.benchmark.tables",
+    ),
+    TableSpec(
+        "toc_outcomes",
+        _cols(
+            ("outcome", STR), ("level", STR), ("leads_to", LIST, "ids of the outcomes it leads to")
+        ),
+        "Outcomes of the theory of change and their links",
+        "ci_eval.pipeline",
+    ),
+    TableSpec(
+        PRIVATE_PREFIX + "{program}",
+        _cols(
+            ("indicator", STR),
+            ("wave", STR),
+            ("value", FLOAT, "the program's own value"),
+            ("peer_group", STR),
+            ("peer_n", INT, "other programs in the peer group"),
+            ("p25", FLOAT),
+            ("median", FLOAT),
+            ("p75", FLOAT),
+            ("percentile_rank", FLOAT),
+            (_SYMBOL[0], STR, "'' shown, 'x' suppressed for confidentiality"),
+            *_SUPPRESSION,
+        ),
+        "One program's indicators against the quartiles of its peer group (private)",
+        "ci_eval.analysis.benchmark.tables",
+        private=True,
+    ),
+]
+TABLES: dict[str, TableSpec] = {t.name: t for t in _DECLARED}
+"""Every declared table by name; a private table's name is a pattern (``programs/{program}``)."""
+
+
+def is_private(name: str) -> bool:
+    """Whether the table ``name`` is one program's private table."""
+    return name.startswith(PRIVATE_PREFIX)
+
+
+def program_table(program: str) -> str:
+    """The name of a program's private benchmark table.
+
+    >>> program_table("P0001")
+    'programs/P0001'
+    """
+    return f"{PRIVATE_PREFIX}{program}"
+
+
+def program_of(name: str) -> str:
+    """The program id of a private table name (``programs/P0001`` -> ``P0001``)."""
+    return name[len(PRIVATE_PREFIX) :]
+
+
+def spec(name: str) -> TableSpec:
+    """The declaration of table ``name``; :class:`AnalysisError` for an undeclared name."""
+    if is_private(name) and "/" not in program_of(name) and program_of(name):
+        return TABLES[PRIVATE_PREFIX + "{program}"]
+    if name in TABLES and not TABLES[name].private:
+        return TABLES[name]
+    raise AnalysisError(
+        f"table {name!r} is not in the results contract (declared: "
+        f"{', '.join(sorted(TABLES))}); declare it in ci_eval.results.contract"
+    )
+
+
+def columns(name: str) -> list[str]:
+    """The column names of a declared table, in order.
+
+    >>> columns("benchmark_peers")
+    ['peer_group', 'programs']
+    """
+    return spec(name).names
+
+
+def descriptions() -> dict[str, str]:
+    """Every declared table's description, by name."""
+    return {name: t.description for name, t in TABLES.items()}
