@@ -23,7 +23,7 @@ comparison inside each category of the second variable, with the same rules.
 
 >>> import numpy as np, pandas as pd
 >>> from ci_eval.survey import SurveyDesign
->>> from ci_eval.analysis.settings import DisclosureRules
+>>> from ci_eval.results.disclosure import DisclosureRules
 >>> rng = np.random.default_rng(1)
 >>> g = rng.choice([1.0, 2.0], 400)
 >>> df = pd.DataFrame({"g": g, "y": (rng.random(400) < np.where(g == 1, 0.6, 0.3)) * 1.0})
@@ -48,38 +48,13 @@ from scipy import stats
 from ci_eval.analysis.codes import code_sort_key, code_text, codes_text
 from ci_eval.analysis.disclosure_rules import quality_flag
 from ci_eval.analysis.indicators import OVERALL, domain_levels
-from ci_eval.analysis.settings import DisclosureRules
 from ci_eval.codebook import Codebook
 from ci_eval.errors import AnalysisError
+from ci_eval.results.contract import columns
+from ci_eval.results.disclosure import DisclosureRules
 from ci_eval.toc.schema import ToCModel
 
-COLUMNS = [
-    "indicator",
-    "group_variable",
-    "group",
-    "comparison",
-    "domain",
-    "domain_value",
-    "wave",
-    "estimate_group",
-    "se_group",
-    "estimate_comparison",
-    "se_comparison",
-    "difference",
-    "difference_se",
-    "difference_ci_low",
-    "difference_ci_high",
-    "ratio",
-    "log_ratio_se",
-    "ratio_ci_low",
-    "ratio_ci_high",
-    "n_group",
-    "n_comparison",
-    "flag",
-    "suppressed",
-    "reason",
-]
-"""Columns of the ``equity_gaps`` table (to be declared in the results contract)."""
+COLUMNS = columns("equity_gaps")
 ESTIMATED = COLUMNS[7:19]
 EQUITY_VARIABLES = ("indigenous", "racialized_group", "lgbtq2s", "transgender", "disability",
                     "newcomer", "risk_any")  # fmt: skip

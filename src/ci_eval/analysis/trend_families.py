@@ -35,21 +35,14 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 from statsmodels.stats.multitest import multipletests
+
+from ci_eval.results.contract import columns
 
 OVERALL = "overall"
 TRENDS = ("improved", "steady", "worsened", "increased", "decreased", "not_assessed")
-SCORECARD_COLUMNS = [
-    "family",
-    "survey",
-    "baseline_wave",
-    "wave",
-    *TRENDS,
-    "total",
-    "with_direction",
-    "summary",
-]
+SCORECARD_COLUMNS = columns("trend_families")
 
 
 class TrendFamilySettings(BaseModel):
@@ -57,8 +50,8 @@ class TrendFamilySettings(BaseModel):
 
     ``headline``: per survey, the indicators of its headline family (a survey not listed has
     every indicator in it); ``subgroups``: ``"indicator"`` (one family per indicator, the
-    default) or ``"survey"`` (one per survey); ``alpha``: the q-value below which a change is
-    significant.
+    default) or ``"survey"`` (one per survey). The q-value below which a change is significant
+    is ``[analysis] alpha``, passed to :func:`within_families`.
 
     >>> TrendFamilySettings.model_validate({"headline": {"youth": ["mentored_6_18"]}}).subgroups
     'indicator'
@@ -68,7 +61,6 @@ class TrendFamilySettings(BaseModel):
 
     headline: dict[str, list[str]] = {}
     subgroups: Literal["indicator", "survey"] = "indicator"
-    alpha: float = Field(default=0.05, gt=0, lt=1)
 
 
 def family_of(trends: pd.DataFrame, settings: TrendFamilySettings | None = None) -> pd.Series:
@@ -90,10 +82,11 @@ def family_of(trends: pd.DataFrame, settings: TrendFamilySettings | None = None)
 
 
 def within_families(
-    trends: pd.DataFrame, settings: TrendFamilySettings | None = None
+    trends: pd.DataFrame, settings: TrendFamilySettings | None = None, alpha: float = 0.05
 ) -> pd.DataFrame:
     """The ``trends`` rows with ``family``, q-values corrected within each family and wave,
-    ``trend`` and a ``reason`` for every change that is not assessed."""
+    ``trend`` (significant when ``q < alpha``) and a ``reason`` for every change that is not
+    assessed."""
     settings = settings or TrendFamilySettings()
     out = trends.copy()
     out.insert(0, "family", family_of(out, settings))
@@ -105,7 +98,7 @@ def within_families(
             rows["p_value"].to_numpy(float), method="fdr_bh"
         )[1]
     out["trend"] = [
-        _trend(q, change, direction, reason, settings.alpha)
+        _trend(q, change, direction, reason, alpha)
         for q, change, direction, reason in zip(
             out["q_value"], out["change"], out["direction"], out["reason"], strict=True
         )
