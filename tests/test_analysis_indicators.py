@@ -159,9 +159,10 @@ def test_missing_disaggregation_column_names_the_fix():
 
 
 def test_demo_indicators_table_contract():
-    from analysis_fixtures import demo_tables
+    from analysis_fixtures import demo_inputs, demo_tables
 
     t = demo_tables()["indicators"]
+    model = demo_inputs()[1]
     assert list(t.columns) == COLUMNS
     suppressed = t[t["suppressed"]]
     assert len(suppressed) > 0  # the territories' programs, at least
@@ -174,7 +175,7 @@ def test_demo_indicators_table_contract():
     assert (t.loc[~t["suppressed"], "symbol"] == t.loc[~t["suppressed"], "flag"]).all()
     # every model indicator, every wave of its survey, an overall row
     overall = t[t["domain"] == "overall"]
-    assert len(overall) == 2 * 32
+    assert len(overall) == 2 * len(model.indicators) == 2 * 38
 
 
 @settings(max_examples=30, deadline=None)

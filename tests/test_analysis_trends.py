@@ -106,7 +106,7 @@ def test_direction_aware_trends_and_suppressed_changes():
     assert t.loc["up", "trend"] == "improved"
     assert t.loc["down", "trend"] == "worsened"  # lower is better and it rose
     assert t.loc["flat", "trend"] == "steady"
-    assert t.loc["neutral", "trend"] == "not_assessed"
+    assert t.loc["neutral", "trend"] == "increased"  # no direction: a significant rise
     hidden = t.loc["hidden"]
     assert hidden["trend"] == "not_assessed" and hidden["suppressed"]
     assert hidden["reason"] == "suppressed in 2024"
@@ -115,10 +115,12 @@ def test_direction_aware_trends_and_suppressed_changes():
 
 def test_scorecard_counts_overall_rows_in_every_category():
     card = scorecard(change_since_baseline(_indicators(), _model(), "2021"))
-    assert card.loc[card["survey"] == "all", "count"].tolist() == [1, 1, 1, 2]
+    # improved, steady, worsened, increased (the neutral one), decreased, not_assessed
+    assert card.loc[card["survey"] == "all", "count"].tolist() == [1, 1, 1, 1, 0, 1]
     card = card[card["survey"] == "s"]
     counts = dict(zip(card["trend"], card["count"], strict=True))
-    assert counts == {"improved": 1, "steady": 1, "worsened": 1, "not_assessed": 2}
+    assert counts == {"improved": 1, "steady": 1, "worsened": 1, "increased": 1,
+                      "decreased": 0, "not_assessed": 1}  # fmt: skip
     assert (card["total"] == 5).all()
 
 
@@ -171,6 +173,6 @@ def test_demo_trends_and_scorecard():
     assert trends["q_value"].dropna().between(0, 1).all()
     assert (trends["q_value"].dropna() >= trends.loc[trends["q_value"].notna(), "p_value"]).all()
     youth = card[card["survey"] == "youth"]
-    assert youth["count"].sum() == youth["total"].iloc[0] == 17
+    assert youth["count"].sum() == youth["total"].iloc[0] == 21
     everything = card[card["survey"] == "all"]
-    assert everything["total"].iloc[0] == 32 == everything["count"].sum()
+    assert everything["total"].iloc[0] == 38 == everything["count"].sum()

@@ -249,3 +249,78 @@ def test_truth_documents_confounding():
     ate = TRUTH["waves"]["2024"]["average_treatment_effect"]["belonging_score"]["ate"]
     assert raw["mentored"] - raw["not_mentored"] > ate  # the naive comparison overstates it
     assert re.search(r"Y\(1\) - Y\(0\)", TRUTH["description"])
+
+
+EQUITY_NAMES = ["indigenous", "racialized", "lgbtq2s", "transgender", "disability", "newcomer",
+                "risk_justice", "risk_school", "risk_economic", "risk_any", "barriers_6_11",
+                "barriers_12_18"]  # fmt: skip
+IDENTITY_ITEMS = ["indigenous", "racialized", "sexual_orientation", "transgender", "disability",
+                  "immigration", "risk_justice", "risk_school", "risk_economic"]  # fmt: skip
+
+
+def test_the_instrument_has_the_equity_items_with_prefer_not_to_say_as_a_missing_code():
+    youth = Codebook.from_yaml(ROOT / "surveys/youth/codebook.yaml").variables
+    programs = Codebook.from_yaml(ROOT / "surveys/organisations/codebook.yaml").variables
+    for name in EQUITY_NAMES:
+        assert youth[name].label["en"] and youth[name].label["fr"], name
+        assert youth[name].label["en"] != youth[name].label["fr"] or name == "immigration"
+    for name in IDENTITY_ITEMS:
+        var = youth[name]
+        (code,) = var.missing_codes
+        assert var.value_labels[code]["en"] == "Prefer not to say", name
+        assert var.value_labels[code]["fr"] == "Préfère ne pas répondre", name
+    assert {youth["indigenous"].value_labels[c]["en"] for c in (1, 2, 3)} == {
+        "First Nations", "Métis", "Inuit"}  # fmt: skip
+    assert youth["racialized"].value_labels[13]["en"] == "White"
+    assert len(youth["racialized"].value_labels) == 15  # 12 groups, White, Indigenous, missing
+    for name in ("demand_exceeds_capacity", "serves_after_18", "ages_19_24", "budget_band",
+                 "paid_staff_fte", "served_indigenous"):  # fmt: skip
+        assert programs[name].label["fr"], name
+
+
+def test_barrier_reasons_of_the_simulation_are_the_codebook_items():
+    from ci_eval.demo.codebooks import BARRIER_REASON_ITEMS
+    from ci_eval.demo.equity import BARRIER_REASONS
+
+    assert list(BARRIER_REASONS) == list(BARRIER_REASON_ITEMS)
+
+
+@pytest.mark.parametrize("wave", WAVES)
+def test_derived_equity_variables_follow_their_parts_and_never_hide_a_refusal(wave: str):
+    youth, _ = read("youth", wave)
+    risks = youth[["risk_justice", "risk_school", "risk_economic"]]
+    assert ((risks == 1).any(axis=1) == (youth["risk_any"] == 1)).all()
+    assert ((risks == 2).all(axis=1) == (youth["risk_any"] == 2)).all()
+    refused = (risks == 9).any(axis=1) & ~(risks == 1).any(axis=1)
+    assert refused.sum() > 20 and (youth.loc[refused, "risk_any"] == 9).all()
+    minority = youth["sexual_orientation"].isin([2, 3, 4, 5]) | (youth["transgender"] == 1)
+    assert (minority == (youth["lgbtq2s"] == 1)).all()
+    assert ((youth["newcomer"] == 1) == (youth["immigration"] == 3)).all()
+    non_binary = youth["gender"] == 3
+    assert (youth.loc[non_binary, "transgender"].isin([1, 9])).all()
+    programs, _ = read("organisations", wave)
+    assert ((programs["serves_after_18"] == 1) == (programs["ages_19_24"] == 1)).all()
+    asked = (youth["barriers_6_11"] == 1) | (youth["barriers_12_18"] == 1)
+    assert youth.loc[~asked, "barrier_did_not_know"].isna().all()
+    assert youth.loc[asked, "barrier_did_not_know"].notna().all()
+
+
+def test_inuit_youth_are_a_small_group_outside_the_territories():
+    youth, _ = read("youth", "2024")
+    inuit = youth[youth["indigenous"] == 3]
+    by_region = inuit["region"].value_counts()
+    assert by_region.get(6, 0) >= 20  # Nunavut
+    assert all(by_region.get(r, 0) < 10 for r in (1, 2, 3, 4, 5))  # suppressed cells
+
+
+def test_truth_records_the_planted_gaps_and_changes():
+    gaps = TRUTH["waves"]["2024"]["equity_gaps"]["mentoring_gap"]
+    assert 1.8 < gaps["risk_any"]["ratio"] < 2.2  # about twice as likely with a risk factor
+    assert gaps["disability"]["group"] > 0.68 and gaps["lgbtq2s"]["group"] > 0.65
+    assert gaps["indigenous"]["group"] > gaps["indigenous"]["comparison"]
+    barriers = TRUTH["waves"]["2024"]["equity_gaps"]["faced_barriers_12_18"]
+    assert barriers["lgbtq2s"]["group"] > 0.5 and barriers["transgender"]["group"] > 0.5
+    changes = TRUTH["changes"]
+    assert 0.035 < changes["mentored_12_18"]["change"] < 0.05
+    assert changes["offers_ementoring"]["change"] == pytest.approx(0.10)
+    assert changes["has_waitlist"]["change"] > 0

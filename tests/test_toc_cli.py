@@ -32,7 +32,7 @@ def demo_copy(tmp_path: Path) -> Path:
 def test_model_check_on_the_demo_study():
     result = runner.invoke(cli.app, ["model", "check", str(ROOT)])
     assert result.exit_code == 0, result.output
-    assert "12 outcomes, 32 indicators, 7 contributions" in result.output
+    assert "12 outcomes, 38 indicators, 7 contributions" in result.output
 
 
 def test_model_check_lists_problems_and_exits_2(tmp_path: Path):

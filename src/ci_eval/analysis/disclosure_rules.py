@@ -7,7 +7,7 @@ is F and suppressed (Statistics Canada, *Survey Methods and Practices*, 2010, §
 suppressed estimate keeps its row with ``suppressed=True`` and the reason, and every estimated
 value of the row is blanked so no suppressed number can be published.
 
->>> from ci_eval.analysis.settings import DisclosureRules
+>>> from ci_eval.results.disclosure import DisclosureRules
 >>> rules = DisclosureRules()
 >>> quality_flag(0.5, 0.05, 100, rules), quality_flag(0.5, 0.1, 100, rules)
 (('', False, ''), ('E', False, ''))
@@ -21,7 +21,7 @@ import math
 
 import pandas as pd
 
-from ci_eval.analysis.settings import DisclosureRules
+from ci_eval.results.disclosure import DisclosureRules
 
 ESTIMATED = ["estimate", "se", "ci_low", "ci_high", "cv"]
 COMPLEMENTARY = "complementary suppression"

@@ -24,10 +24,10 @@ from ci_eval.analysis.disclosure_rules import (
     disclosure_symbols,
     quality_flag,
 )
-from ci_eval.analysis.settings import DisclosureRules
 from ci_eval.codebook import Codebook
 from ci_eval.errors import AnalysisError
 from ci_eval.results.contract import columns
+from ci_eval.results.disclosure import DisclosureRules
 from ci_eval.survey import SurveyDesign
 from ci_eval.toc.schema import Indicator, ToCModel
 
@@ -119,7 +119,7 @@ def estimate_indicator(
     Examples
     --------
     >>> from ci_eval.toc.schema import Indicator
-    >>> from ci_eval.analysis.settings import DisclosureRules
+    >>> from ci_eval.results.disclosure import DisclosureRules
     >>> df = pd.DataFrame({"x": [1.0, 0.0] * 10 + [1.0], "g": [1] * 20 + [2]})
     >>> i = Indicator.model_validate({"id": "x", "label": {"en": "X"}, "survey": "s",
     ...     "items": ["q"], "scoring": {"method": "threshold", "values": [1]},

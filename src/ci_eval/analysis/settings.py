@@ -12,6 +12,12 @@ independent_waves = true  # waves are independent samples (no panel)
 gap_indicator = "mentoring_gap"   # who "wanted a mentor but had none" (gap projection)
 gap_exposure = "mentored_6_18"    # the exposure whose absence that gap is
 propensity_bins = 20
+[analysis.trends]            # false-discovery families (ci_eval.analysis.trend_families)
+headline = { youth = ["mentored_6_18", "mentoring_gap"] }   # default: every indicator
+subgroups = "indicator"      # one family per indicator for its subgroup changes, or "survey"
+[analysis.equity]            # equity gaps (ci_eval.analysis.equity)
+variables = ["indigenous", "disability", "lgbtq2s", "risk_any"]   # default: the instrument's
+within = ["region"]          # intersections, where cells allow
 [analysis.benchmark]
 survey = "organisations"
 peer_by = ["org_type", "region", "size_band"]   # widened from the end
@@ -30,6 +36,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ci_eval.analysis.equity import EquitySettings
+from ci_eval.analysis.trend_families import TrendFamilySettings
 from ci_eval.errors import AnalysisError
 from ci_eval.results.disclosure import DisclosureRules
 
@@ -59,6 +67,8 @@ class AnalysisSettings(BaseModel):
     propensity_bins: int = Field(default=20, ge=2)
     disclosure: DisclosureRules = DisclosureRules()
     benchmark: BenchmarkSettings = BenchmarkSettings()
+    trends: TrendFamilySettings = TrendFamilySettings()
+    equity: EquitySettings = EquitySettings()
 
     @classmethod
     def from_mapping(

@@ -21,7 +21,8 @@ Parameters:
   ``quality`` table.
 
 Returns ``{table name: DataFrame}`` with the names and columns of the results-store contract
-(``labels``, ``indicators``, ``trends``, ``scorecard``, ``targets``, ``contributions``,
+(``labels``, ``indicators``, ``trends``, ``scorecard``, ``trend_families``, ``equity_gaps``,
+``targets``, ``contributions``,
 ``balance``, ``overlap``, ``dose_response``, ``gap_projection``, ``reliability``, ``weighting``,
 ``weighting_margins``, ``quality``, ``benchmark_peers`` and ``programs/<program_id>``), values
 unrounded and rows in a deterministic order. Tables whose name starts with
@@ -40,11 +41,13 @@ import pandas as pd
 
 from ci_eval.analysis.benchmark.tables import benchmark_tables
 from ci_eval.analysis.contribution.tables import EMPTY_COLUMNS, contribution_tables
+from ci_eval.analysis.equity import equity_gap_table
 from ci_eval.analysis.indicators import estimate_indicators
 from ci_eval.analysis.labels import crossed_margin_labels, label_table
 from ci_eval.analysis.reliability_stage import reliability_table
 from ci_eval.analysis.settings import AnalysisSettings
 from ci_eval.analysis.targets import progress_to_targets
+from ci_eval.analysis.trend_families import family_scorecard
 from ci_eval.analysis.trends import change_since_baseline, scorecard
 from ci_eval.analysis.weighting_stage import (
     WeightedWave,
@@ -144,9 +147,20 @@ def analyse(
         config.alpha,
         config.conf_level,
         config.independent_waves,
+        config.trends,
     )
     tables["trends"] = trends
     tables["scorecard"] = scorecard(trends)
+    tables["trend_families"] = family_scorecard(trends)
+    tables["equity_gaps"] = equity_gap_table(
+        designs,
+        model,
+        config.disclosure,
+        codebooks,
+        config.equity,
+        config.conf_level,
+        indicators=indicators,
+    )
     tables["targets"] = progress_to_targets(indicators, model, study.waves.baseline)
     tables.update(_contributions(designs, model, codebooks, config))
     languages = {name: cfg.language for name, cfg in study.surveys.items()}

@@ -2,13 +2,11 @@
 
 Waves are independent samples (a new sample each wave), so for an indicator in a domain the
 change ``est_w - est_b`` has ``se = sqrt(se_w^2 + se_b^2)`` (Kish 1965, §12.4) and is tested
-with a normal z test. The p-values of the whole table are corrected together with the
-Benjamini-Hochberg false-discovery rate (Benjamini & Hochberg 1995; statsmodels
-``multipletests(method="fdr_bh")``). A significant change (``q < alpha``) in the indicator's good
-direction is ``improved``, in its bad direction ``worsened``; otherwise ``steady``. Indicators
-without a direction (``neutral``) and changes involving a suppressed estimate are
-``not_assessed``. The ``scorecard`` counts the overall rows by trend, in the style of
-shared-measurement scorecards ("34 of 53 indicators trending positive").
+with a normal z test. The p-values are corrected with the Benjamini-Hochberg false-discovery
+rate within declared families (headline indicators of a survey; one indicator's subgroups):
+see :mod:`ci_eval.analysis.trend_families`, which also names the trends. The ``scorecard``
+counts the overall rows by trend, in the style of shared-measurement scorecards ("34 of 53
+indicators trending positive"); ``trend_families`` says "N of M improved" per family.
 """
 
 from __future__ import annotations
@@ -16,14 +14,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
+from ci_eval.analysis.trend_families import TRENDS, TrendFamilySettings, within_families
 from ci_eval.errors import AnalysisError
 from ci_eval.results.contract import columns
 from ci_eval.toc.schema import ToCModel
 
 COLUMNS = columns("trends")
-TRENDS = ("improved", "steady", "worsened", "not_assessed")
 SCORECARD_COLUMNS = columns("scorecard")
 KEYS = ["indicator", "domain", "domain_value"]
 
@@ -35,8 +32,10 @@ def change_since_baseline(
     alpha: float = 0.05,
     conf_level: float = 0.95,
     independent: bool = True,
+    families: TrendFamilySettings | None = None,
 ) -> pd.DataFrame:
-    """The ``trends`` table from the ``indicators`` table.
+    """The ``trends`` table from the ``indicators`` table, corrected within the trend
+    ``families`` (:class:`~ci_eval.analysis.trend_families.TrendFamilySettings`).
 
     Examples
     --------
@@ -68,13 +67,7 @@ def change_since_baseline(
     )
     direction = {i.id: i.direction for i in model.indicators}
     out = _changes(merged, str(baseline_wave), conf_level, direction)
-    out["q_value"] = _fdr(out["p_value"], out["suppressed"])
-    out["trend"] = [
-        _trend(q, c, d, s, alpha)
-        for q, c, d, s in zip(
-            out["q_value"], out["change"], out["direction"], out["suppressed"], strict=True
-        )
-    ]
+    out = within_families(out, families, alpha)
     blank = ["baseline", "estimate", "change", "se", "ci_low", "ci_high", "p_value", "q_value"]
     out.loc[out["suppressed"], blank] = np.nan
     return out[COLUMNS].reset_index(drop=True)
@@ -116,24 +109,6 @@ def _changes(
             ),
         }
     )
-
-
-def _fdr(p_values: pd.Series, suppressed: pd.Series) -> pd.Series:
-    """Benjamini-Hochberg q-values over the testable rows (not suppressed, finite p); NaN else."""
-    q = pd.Series(np.nan, index=p_values.index)
-    testable = ~suppressed & np.isfinite(p_values)
-    if testable.any():
-        q[testable] = multipletests(p_values[testable].to_numpy(), method="fdr_bh")[1]
-    return q
-
-
-def _trend(q: float, change: float, direction: str, suppressed: bool, alpha: float) -> str:
-    if suppressed or direction == "neutral" or not np.isfinite(q):
-        return "not_assessed"
-    if q >= alpha:
-        return "steady"
-    better = change > 0 if direction == "higher_is_better" else change < 0
-    return "improved" if better else "worsened"
 
 
 def scorecard(trends: pd.DataFrame) -> pd.DataFrame:

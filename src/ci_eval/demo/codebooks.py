@@ -5,7 +5,7 @@ labels for the ``.sav`` files, so data and codebook cannot drift apart.
 
 >>> names = [v["name"] for v in youth_variables()]
 >>> names[:3], len(names)
-(['respondent_id', 'survey_language', 'province'], 40)
+(['respondent_id', 'survey_language', 'province'], 63)
 """
 
 from __future__ import annotations
@@ -120,6 +120,128 @@ COLLABORATION_ITEMS = {
     "collab_joint_funding": ("Joint funding applications", "Demandes de financement conjointes"),
     "collab_shared_measurement": ("Shared measurement", "Mesure commune"),
 }
+
+
+BARRIER_REASON_ITEMS = {
+    "barrier_none_nearby": ("No mentor or program nearby", "Aucun mentor ni programme à proximité"),
+    "barrier_waitlist": ("Program waitlist too long", "Liste d'attente trop longue"),
+    "barrier_cost_transport": ("Cost or transportation", "Coût ou transport"),
+    "barrier_did_not_know": (
+        "Did not know how to find a mentor",
+        "Ne savait pas comment trouver un mentor",
+    ),
+    "barrier_no_shared_identity": (
+        "No mentor who shared my identity or experiences",
+        "Aucun mentor qui partageait mon identité ou mon vécu",
+    ),
+    "barrier_family": ("My family did not agree", "Ma famille n'était pas d'accord"),
+    "barrier_uncomfortable": ("Felt uncomfortable asking", "Mal à l'aise de demander"),
+    "barrier_other": ("Another reason", "Autre raison"),
+}
+"""Reasons for the barriers (a multiple-choice question: one selected / not selected item each;
+asked if a barrier was met at 6-11 or 12-18)."""
+
+PREFER_NOT_99: Labels = {99: PREFER_NOT[9]}
+VISIBLE_MINORITY: Labels = {
+    # Statistics Canada's visible-minority groups (Census 2021), then White
+    1: ("South Asian", "Sud-Asiatique"),
+    2: ("Chinese", "Chinois"),
+    3: ("Black", "Noir"),
+    4: ("Filipino", "Philippin"),
+    5: ("Arab", "Arabe"),
+    6: ("Latin American", "Latino-Américain"),
+    7: ("Southeast Asian", "Asiatique du Sud-Est"),
+    8: ("West Asian", "Asiatique occidental"),
+    9: ("Korean", "Coréen"),
+    10: ("Japanese", "Japonais"),
+    11: ("Another visible minority", "Autre minorité visible"),
+    12: ("Multiple visible minorities", "Minorités visibles multiples"),
+    13: ("White", "Blanc"),
+    14: ("Indigenous, no visible-minority group", "Autochtone, sans groupe de minorité visible"),
+}
+
+
+def equity_variables() -> list[dict[str, Any]]:
+    """Identity and risk questions of the youth survey, with their derived yes/no variables.
+
+    "Prefer not to say" is a declared missing code everywhere (9; 99 for the population group,
+    whose codes run past 9); a derived yes/no is missing (9) unless its parts settle it.
+    """
+    v = variable
+    derived_missing = {9: ("Not determined (prefer not to say on a part)",
+                           "Indéterminé (préfère ne pas répondre à une partie)")}  # fmt: skip
+    yes_no_pnts = {"missing": PREFER_NOT, "measure": "nominal"}
+    return [
+        v("indigenous", "Indigenous identity", "Identité autochtone", "categorical",
+          {1: ("First Nations", "Premières Nations"), 2: ("Métis", "Métis"),
+           3: ("Inuit", "Inuit"), 4: ("Not Indigenous", "Non autochtone")},
+          missing=PREFER_NOT, question="Q21", measure="nominal"),
+        v("racialized", "Population group (Statistics Canada visible-minority groups, White)",
+          "Groupe de population (groupes de minorités visibles de Statistique Canada, Blanc)",
+          "categorical", VISIBLE_MINORITY, missing=PREFER_NOT_99, question="Q22",
+          measure="nominal"),
+        v("racialized_group", "Racialized group (derived from the population group)",
+          "Groupe racisé (dérivé du groupe de population)", "categorical",
+          {1: ("Black", "Noir"), 2: ("Another racialized group", "Autre groupe racisé"),
+           3: ("White", "Blanc"),
+           4: ("Indigenous, not otherwise racialized", "Autochtone, non racisé par ailleurs")},
+          missing=PREFER_NOT, measure="nominal"),
+        v("sexual_orientation", "Sexual orientation", "Orientation sexuelle", "categorical",
+          {1: ("Heterosexual", "Hétérosexuel"), 2: ("Gay or lesbian", "Gai ou lesbienne"),
+           3: ("Bisexual or pansexual", "Bisexuel ou pansexuel"), 4: ("Two-Spirit", "Bispirituel"),
+           5: ("Another sexual orientation (e.g. asexual, queer)",
+               "Autre orientation sexuelle (p. ex. asexuel, queer)")},
+          missing=PREFER_NOT, question="Q23", measure="nominal"),
+        v("transgender", "Transgender or non-binary (gender differs from sex assigned at birth)",
+          "Personne trans ou non binaire (genre différent du sexe assigné à la naissance)",
+          "categorical", {1: ("Transgender or non-binary", "Trans ou non binaire"),
+                          2: ("Cisgender", "Cisgenre")}, question="Q24", **yes_no_pnts),
+        v("lgbtq2s", "2SLGBTQ+ (derived: sexual minority, transgender or non-binary)",
+          "2ELGBTQ+ (dérivé : minorité sexuelle, personne trans ou non binaire)",
+          "categorical", YES_NO, missing=derived_missing, measure="nominal"),
+        v("disability", "Diagnosed disability or long-term condition (any kind)",
+          "Incapacité ou problème de santé de longue durée diagnostiqué (tout type)",
+          "categorical", YES_NO, question="Q25", **yes_no_pnts),
+        v("immigration", "Immigration", "Immigration", "categorical",
+          {1: ("Born in Canada", "Né au Canada"),
+           2: ("Immigrated more than 10 years ago", "Immigré il y a plus de 10 ans"),
+           3: ("Immigrated in the last 10 years", "Immigré au cours des 10 dernières années")},
+          missing=PREFER_NOT, question="Q26", measure="nominal"),
+        v("newcomer", "Newcomer (immigrated in the last 10 years; derived)",
+          "Nouvel arrivant (immigré au cours des 10 dernières années; dérivé)", "categorical",
+          YES_NO, **yes_no_pnts),
+        v("risk_justice", "Growing up, a family member was involved with the justice system",
+          "Pendant l'enfance, un membre de la famille a eu affaire au système de justice",
+          "categorical", YES_NO, question="Q27", **yes_no_pnts),
+        v("risk_school", "Growing up, had serious trouble at school (e.g. suspended, held back)",
+          "Pendant l'enfance, a eu de graves difficultés à l'école (p. ex. suspension, "
+          "redoublement)", "categorical", YES_NO, question="Q28", **yes_no_pnts),
+        v("risk_economic", "Growing up, the family faced economic hardship",
+          "Pendant l'enfance, la famille a connu des difficultés économiques", "categorical",
+          YES_NO, question="Q29", **yes_no_pnts),
+        v("risk_any", "At least one risk factor growing up (derived)",
+          "Au moins un facteur de risque pendant l'enfance (dérivé)", "categorical", YES_NO,
+          missing=derived_missing, measure="nominal"),
+    ]  # fmt: skip
+
+
+def barrier_variables() -> list[dict[str, Any]]:
+    """Barriers to finding a mentor at 6-11 and 12-18, and their reasons (multiple choice)."""
+    v = variable
+    out = [
+        v("barriers_6_11", "Met barriers to finding a mentor at ages 6-11",
+          "A rencontré des obstacles pour trouver un mentor entre 6 et 11 ans", "categorical",
+          YES_NO, missing=DONT_KNOW, question="Q10a", measure="nominal"),
+        v("barriers_12_18", "Met barriers to finding a mentor at ages 12-18",
+          "A rencontré des obstacles pour trouver un mentor entre 12 et 18 ans", "categorical",
+          YES_NO, missing=DONT_KNOW, question="Q10b", measure="nominal"),
+    ]  # fmt: skip
+    for i, (name, (en, fr)) in enumerate(BARRIER_REASON_ITEMS.items()):
+        out.append(
+            v(name, f"Barrier: {en}", f"Obstacle : {fr}", "categorical", SELECTED,
+              question=f"Q10c_{i + 1}", measure="nominal")
+        )  # fmt: skip
+    return out
 
 
 def youth_variables() -> list[dict[str, Any]]:
@@ -274,6 +396,7 @@ def youth_variables() -> list[dict[str, Any]]:
             measure="nominal",
         )
     )
+    out += barrier_variables()
     for i, (name, (en, fr)) in enumerate(BELONGING_ITEMS.items()):
         out.append(
             v(
@@ -326,6 +449,7 @@ def youth_variables() -> list[dict[str, Any]]:
           {1: ("Lower", "Plus bas"), 2: ("About average", "Dans la moyenne"),
            3: ("Higher", "Plus élevé")}, missing={**DONT_KNOW, **PREFER_NOT}, question="Q20",
           measure="ordinal"),
+        *equity_variables(),
         v("duration_seconds", "Time to complete the questionnaire (seconds)",
           "Durée de remplissage du questionnaire (secondes)", "numeric", measure="scale"),
     ]  # fmt: skip
@@ -413,6 +537,73 @@ def organisation_variables() -> list[dict[str, Any]]:
             measure="scale",
         )
     )
+    return out + capacity_variables()
+
+
+AGES_ITEMS = {
+    "ages_6_11": ("Ages served: 6-11", "Âges servis : 6 à 11 ans"),
+    "ages_12_18": ("Ages served: 12-18", "Âges servis : 12 à 18 ans"),
+    "ages_19_24": ("Ages served: 19-24 (after 18)", "Âges servis : 19 à 24 ans (après 18 ans)"),
+}
+FUNDING_ITEMS = {
+    "funding_government": ("Government", "Gouvernement"),
+    "funding_foundations": ("Foundations", "Fondations"),
+    "funding_corporate": ("Corporate sponsors", "Commanditaires d'entreprise"),
+    "funding_donations": ("Individual donations", "Dons de particuliers"),
+    "funding_fees": ("Program fees", "Frais d'inscription"),
+    "funding_other": ("Other sources", "Autres sources"),
+}
+SERVED_ITEMS = {
+    "served_indigenous": ("Indigenous youth", "jeunes Autochtones"),
+    "served_racialized": ("Racialized youth", "jeunes racisés"),
+    "served_lgbtq2s": ("2SLGBTQ+ youth", "jeunes 2ELGBTQ+"),
+    "served_disability": ("Youth with a disability", "jeunes ayant une incapacité"),
+    "served_newcomer": ("Newcomer youth", "jeunes nouveaux arrivants"),
+}
+
+
+def capacity_variables() -> list[dict[str, Any]]:
+    """Demand and capacity, ages served, funding, budget, staff, youth served by identity."""
+    v = variable
+    out = [
+        v("demand_exceeds_capacity", "Demand for mentoring exceeds what the program can offer",
+          "La demande de mentorat dépasse ce que le programme peut offrir", "categorical",
+          YES_NO, missing=DONT_KNOW, question="P13", measure="nominal"),
+    ]  # fmt: skip
+    for i, (name, (en, fr)) in enumerate(AGES_ITEMS.items()):
+        out.append(
+            v(name, en, fr, "categorical", SELECTED, question=f"P14_{i + 1}", measure="nominal")
+        )
+    out.append(
+        v("serves_after_18", "Serves young people after 18 (derived from ages served)",
+          "Sert des jeunes après 18 ans (dérivé des âges servis)", "categorical", YES_NO,
+          measure="nominal")
+    )  # fmt: skip
+    for i, (name, (en, fr)) in enumerate(FUNDING_ITEMS.items()):
+        out.append(
+            v(name, f"Funding: {en}", f"Financement : {fr}", "categorical", SELECTED,
+              question=f"P15_{i + 1}", measure="nominal")
+        )  # fmt: skip
+    out += [
+        v("budget_band", "Annual budget", "Budget annuel", "categorical",
+          {1: ("Under $100,000", "Moins de 100 000 $"),
+           2: ("$100,000 to $249,999", "100 000 $ à 249 999 $"),
+           3: ("$250,000 to $499,999", "250 000 $ à 499 999 $"),
+           4: ("$500,000 to $999,999", "500 000 $ à 999 999 $"),
+           5: ("$1 million or more", "1 million $ ou plus")},
+          missing=PREFER_NOT, question="P16", measure="ordinal"),
+        v("paid_staff_fte", "Paid staff (full-time equivalents)",
+          "Personnel rémunéré (équivalents temps plein)", "numeric", question="P17",
+          measure="scale"),
+        v("records_identity", "Records the identity of the youth served",
+          "Consigne l'identité des jeunes servis", "categorical", YES_NO, question="P18",
+          measure="nominal"),
+    ]  # fmt: skip
+    for i, (name, (en, fr)) in enumerate(SERVED_ITEMS.items()):
+        out.append(
+            v(name, f"Youth served: {en} (if recorded)", f"Jeunes servis : {fr} (si consigné)",
+              "numeric", question=f"P19_{i + 1}", measure="scale")
+        )  # fmt: skip
     return out
 
 

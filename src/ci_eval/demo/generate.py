@@ -6,7 +6,8 @@ demo committed at the repository root can be checked by regenerating it.
 
 Random streams: each part draws from ``numpy.random.default_rng([seed, k])`` with
 its own ``k`` (youth waves 1-2, truth 11-12, programs 21-23), so changing one part
-does not shift the others.
+does not shift the others; the equity items draw from child streams of those
+(``Generator.spawn``, which leaves the parent's numbers as they were).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ci_eval.demo import equity, organisations
 from ci_eval.demo.codebooks import codebook_dict, organisation_variables, youth_variables
 from ci_eval.demo.organisations import organisation_answers, program_universe
 from ci_eval.demo.population import population_table
@@ -138,6 +140,26 @@ def _truth_document(seed: int, truth: dict[str, Any]) -> dict[str, Any]:
         ),
         "seed": seed,
         "effects": _plain(EFFECTS),
+        "equity": {
+            "identity_and_risk": _plain(equity.EQUITY),
+            "indigenous_shares": {
+                "by_region": {r: list(p) for r, p in equity.INDIGENOUS["region"].items()},
+                "by_territory": {t: list(p) for t, p in equity.INDIGENOUS["province"].items()},
+            },
+            "racialized_share_by_region": dict(equity.RACIALIZED_SHARE),
+            "unmet_need_logit": dict(equity.UNMET_NEED_LOGIT),
+            "barriers_logit": _plain(equity.BARRIERS_LOGIT),
+            "barrier_reasons": dict(equity.BARRIER_REASONS),
+            "groups": {
+                name: {"variable": v, "group": list(g), "comparison": list(c)}
+                for name, (v, g, c) in equity.TRUTH_GROUPS.items()
+            },
+            "small_groups": (
+                "Inuit youth (indigenous == 3) live mostly in Nunavut: outside the Territories "
+                "each region's sample holds a handful, so indigenous x region cells are suppressed"
+            ),
+        },
+        "changes": _changes(),
         "income_by_region": {r: list(p) for r, p in INCOME_BY_REGION.items()},
         "design": {
             "strata": "province",
@@ -148,6 +170,31 @@ def _truth_document(seed: int, truth: dict[str, Any]) -> dict[str, Any]:
         },
         "planted_problems_per_wave": dict(PROBLEMS),
         "waves": truth,
+    }
+
+
+def _changes() -> dict[str, Any]:
+    """True values in each wave and the change, for the indicators with a planted change.
+
+    Youth: population shares (the mentoring intercept is calibrated to the population, and a
+    mentored person had a mentor at 12-18 unless mentored at 6-11 only). Programs: the
+    superpopulation rates of the organisation model.
+    """
+    shares, periods = EFFECTS["mentored_share"], EFFECTS["period_probs"]
+    values = {
+        "mentored_6_18": {w: shares[w] for w in WAVES},
+        "mentored_12_18": {w: shares[w] * (1 - periods[w][0]) for w in WAVES},
+        "offers_ementoring": dict(organisations.EMENTORING_RATE),
+        "has_waitlist": dict(organisations.WAITLIST_RATE),
+        "demand_outpaces_capacity": dict(organisations.DEMAND_EXCEEDS_RATE),
+    }
+    first, last = WAVES[0], WAVES[-1]
+    return {
+        indicator: {
+            **{w: round(v, 4) for w, v in by_wave.items()},
+            "change": round(by_wave[last] - by_wave[first], 4),
+        }
+        for indicator, by_wave in values.items()
     }
 
 

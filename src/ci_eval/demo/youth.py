@@ -21,6 +21,9 @@ The data-generating process (all effects are written down in :data:`EFFECTS`):
 6. **Quality problems** are added as extra rows: ineligible ages, duplicates,
    break-offs, speeders, straight-liners, failed attention checks, and a few
    out-of-range numbers of mentors.
+7. **Who is left out**: identity, risk factors, unmet need and barriers
+   (:mod:`ci_eval.demo.equity`), drawn from child streams (``Generator.spawn``) so
+   the draws above keep their random numbers.
 
 >>> import numpy as np
 >>> people = draw_people(np.random.default_rng(1), 1000, "2021")
@@ -35,10 +38,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ci_eval.demo.equity import BARRIER_REASONS, add_equity, true_gaps
 from ci_eval.demo.population import AGE_BANDS, PROVINCES, population_cells
 
 EFFECTS: dict[str, Any] = {
-    "mentored_share": {"2021": 0.558, "2024": 0.575},
+    "mentored_share": {"2021": 0.558, "2024": 0.590},
+    # Ages of mentoring among the mentored: 6-11 only, 12-18 only, both
+    "period_probs": {"2021": (0.20, 0.50, 0.30), "2024": (0.17, 0.53, 0.30)},
     "mentoring_logit": {
         "income": {1: -0.45, 2: 0.0, 3: 0.45},
         "region": {1: 0.10, 2: -0.15, 3: 0.0, 4: 0.05, 5: 0.05, 6: -0.20},
@@ -176,7 +182,10 @@ def draw_people(
         }
     )
     _add_mentoring(rng, people, wave)
-    return _add_outcomes(rng, people)
+    people = _add_outcomes(rng, people)
+    # A child stream: the draws above keep the random numbers they had before equity was added.
+    add_equity(rng.spawn(1)[0], people)
+    return people
 
 
 def _add_mentoring(rng: np.random.Generator, people: pd.DataFrame, wave: str) -> None:
@@ -187,8 +196,7 @@ def _add_mentoring(rng: np.random.Generator, people: pd.DataFrame, wave: str) ->
         + _lookup(EFFECTS["mentoring_logit"]["region"], people["region"].to_numpy())
     )
     people["mentored"] = (rng.random(n) < expit(logit)).astype(int)
-    # Which ages: 6-11 only 20%, 12-18 only 50%, both 30% (among the mentored).
-    period = rng.choice([1, 2, 3], n, p=[0.2, 0.5, 0.3])
+    period = rng.choice([1, 2, 3], n, p=EFFECTS["period_probs"][wave])
     people["period"] = period
     formal_logit = _formal_intercept(wave) + _lookup(
         EFFECTS["formal_logit_income"], people["income"].to_numpy()
@@ -335,6 +343,7 @@ def true_effects(rng: np.random.Generator, wave: str, n: int = 200_000) -> dict[
         odds[outcome] = round(p1 / (1 - p1) / (p0 / (1 - p0)), 2)
     return {
         "mentored_share": round(float(m.mean()), 4),
+        "equity_gaps": true_gaps(people),
         "average_treatment_effect": ate,
         "effect_by_relationship_length": by_length,
         "raw_means_by_mentoring": raw,
@@ -351,9 +360,17 @@ def _observed(people: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(rng_cols, index=people.index)
     out["mentored"] = m
     for column in ("province", "region", "age_band", "gender_plus", "income", "period",
-                   "mentor_type", "length", "activity_split"):  # fmt: skip
+                   "mentor_type", "length", "activity_split", *EQUITY_COLUMNS):  # fmt: skip
         out[column] = people[column].to_numpy()
     return out
+
+
+EQUITY_COLUMNS = (
+    "indigenous", "racialized", "orientation", "non_binary", "transgender", "lgbtq2s",
+    "disability", "immigration", "risk_justice", "risk_school", "risk_economic", "risk_any",
+    "p_wanted", "barriers_6_11", "barriers_12_18", *BARRIER_REASONS,
+)  # fmt: skip
+"""People-level columns of :func:`ci_eval.demo.equity.add_equity` kept for the answers."""
 
 
 def sample_respondents(rng: np.random.Generator, wave: str) -> tuple[pd.DataFrame, pd.Series]:
@@ -398,7 +415,8 @@ def to_answers(rng: np.random.Generator, people: pd.DataFrame, wave: str) -> pd.
     a["age_band"] = band
     a["gender_plus"] = people["gender_plus"]
     u = rng.random(n)
-    a["gender"] = np.where(u < 0.02, 3, np.where(u < 0.03, 9, people["gender_plus"]))
+    non_binary = people["non_binary"].to_numpy() == 1
+    a["gender"] = np.where(non_binary, 3, np.where(u < 0.01, 9, people["gender_plus"]))
     m, period = people["mentored"].to_numpy(), people["period"].to_numpy()
     a["had_mentor_6_11"] = np.where((m == 1) & (period != 2), 1, 2)
     a["had_mentor_12_18"] = np.where((m == 1) & (period != 1), 1, 2)
@@ -412,8 +430,10 @@ def to_answers(rng: np.random.Generator, people: pd.DataFrame, wave: str) -> pd.
     rq = _likert(rng, quality, 3.9, 4)
     for j, name in enumerate(GRIDS["relationship"]):
         a[name] = np.where(asked, rq[:, j], np.nan)
-    wanted = rng.random(n) < np.where(m == 1, 0.48, 0.625)
+    wanted = rng.random(n) < people["p_wanted"].to_numpy()
     a["wanted_mentor_no_mentor"] = np.where(rng.random(n) < 0.04, 8, np.where(wanted, 1, 2))
+    extra = rng.spawn(1)[0]  # the equity answers' own stream (older columns keep theirs)
+    _barrier_answers(extra, people, a)
     for j in range(1, 5):
         value = people[f"belong_{j}"].to_numpy()
         a[f"belong_{j}"] = 6 - value if j == 3 else value
@@ -432,5 +452,65 @@ def to_answers(rng: np.random.Generator, people: pd.DataFrame, wave: str) -> pd.
     a["is_mentor"] = np.where(people["is_mentor"] == 1, 1, 2)
     u = rng.random(n)
     a["family_income"] = np.where(u < 0.03, 8, np.where(u < 0.05, 9, people["income"]))
+    _identity_answers(extra, people, a)
     a["duration_seconds"] = np.rint(np.exp(rng.normal(np.log(780), 0.45, n)))
     return a
+
+
+def _yes_no(
+    rng: np.random.Generator, values: pd.Series | np.ndarray, missing: float, code: int
+) -> np.ndarray:
+    """0/1 values as 1 yes / 2 no, with ``code`` (don't know or prefer not to say) at rate
+    ``missing``."""
+    answer = np.where(np.asarray(values) == 1, 1, 2)
+    return np.where(rng.random(len(answer)) < missing, code, answer)
+
+
+def _barrier_answers(rng: np.random.Generator, people: pd.DataFrame, a: pd.DataFrame) -> None:
+    for age in ("6_11", "12_18"):
+        a[f"barriers_{age}"] = _yes_no(rng, people[f"barriers_{age}"], 0.03, 8)
+    asked = (a["barriers_6_11"] == 1) | (a["barriers_12_18"] == 1)
+    for reason in BARRIER_REASONS:
+        a[reason] = np.where(asked, people[reason], np.nan)
+
+
+def _identity_answers(rng: np.random.Generator, people: pd.DataFrame, a: pd.DataFrame) -> None:
+    """Identity and risk questions with their prefer-not-to-say codes, and the derived codes.
+
+    A derived yes/no is yes when any part says yes, no when every part says no, and missing
+    (9) otherwise: a prefer-not-to-say never silently becomes "no".
+    """
+    n = len(a)
+
+    def ask(values: pd.Series | np.ndarray, missing: float, code: int) -> np.ndarray:
+        return np.where(rng.random(n) < missing, code, np.asarray(values))
+
+    a["indigenous"] = ask(people["indigenous"], 0.02, 9)
+    a["racialized"] = ask(people["racialized"], 0.02, 99)
+    group = a["racialized"].map(lambda c: RACIALIZED_GROUP.get(int(c), 2))
+    a["racialized_group"] = np.where(a["racialized"] == 99, 9, group)
+    a["sexual_orientation"] = ask(people["orientation"], 0.03, 9)
+    a["transgender"] = _yes_no(rng, people["transgender"], 0.015, 9)
+    a["lgbtq2s"] = _derived_any(
+        [a["sexual_orientation"].isin([2, 3, 4, 5]), a["transgender"] == 1],
+        [a["sexual_orientation"] == 1, a["transgender"] == 2],
+    )
+    a["disability"] = _yes_no(rng, people["disability"], 0.03, 9)
+    a["immigration"] = ask(people["immigration"], 0.015, 9)
+    a["newcomer"] = np.where(a["immigration"] == 9, 9, np.where(a["immigration"] == 3, 1, 2))
+    risks = ("risk_justice", "risk_school", "risk_economic")
+    for name, missing in zip(risks, (0.04, 0.025, 0.025), strict=True):
+        a[name] = _yes_no(rng, people[name], missing, 9)
+    a["risk_any"] = _derived_any([a[r] == 1 for r in risks], [a[r] == 2 for r in risks])
+
+
+RACIALIZED_GROUP = {3: 1, 13: 3, 14: 4}
+"""``racialized`` code -> ``racialized_group`` (1 Black, 3 White, 4 Indigenous and no
+visible-minority group; every other visible-minority code is 2, another racialized group)."""
+
+
+def _derived_any(yes: list[pd.Series], no: list[pd.Series]) -> np.ndarray:
+    """1 if any part is yes, 2 if every part is no, else 9 (missing)."""
+    any_yes = np.logical_or.reduce([s.to_numpy() for s in yes])
+    all_no = np.logical_and.reduce([s.to_numpy() for s in no])
+    return np.where(any_yes, 1, np.where(all_no, 2, 9))

@@ -41,7 +41,14 @@ from ci_eval.report.format import (
 from ci_eval.report.html_table import html_table
 from ci_eval.results import ResultsStore
 
-ARROWS = {"improved": "\u2191", "worsened": "\u2193", "steady": "\u2192", "not_assessed": "\u00b7"}
+ARROWS = {
+    "improved": "\u2191",
+    "worsened": "\u2193",
+    "increased": "\u2197",
+    "decreased": "\u2198",
+    "steady": "\u2192",
+    "not_assessed": "\u00b7",
+}
 
 
 def load_translations(folder: str | Path) -> dict[str, dict[str, Any]]:

@@ -20,9 +20,9 @@ from ci_eval.analysis.disclosure_rules import (
     quality_flag,
 )
 from ci_eval.analysis.indicators import statistic_of
-from ci_eval.analysis.settings import DisclosureRules
 from ci_eval.codebook import Codebook
 from ci_eval.errors import AnalysisError
+from ci_eval.results.disclosure import DisclosureRules
 from ci_eval.survey import SurveyDesign
 from ci_eval.toc import expression, score_indicators
 from ci_eval.toc.schema import Indicator, ToCModel

@@ -44,26 +44,21 @@ def key_findings(page: Page, indicators: list[str]) -> str:
 
 
 def scorecard_summary(page: Page) -> str:
-    """One sentence per survey: "n of N indicators improved ..."."""
-    if not page.has("scorecard"):
+    """One sentence per survey, from its headline trend family ("n of N indicators improved
+    ..."; N: the indicators with a good direction), latest wave."""
+    if not page.has("trend_families"):
         return ""
-    card = page.table("scorecard")
+    families = page.table("trend_families", latest=True)
+    headline = families[families["family"].astype(str).str.startswith("headline:")]
     items = []
-    for survey, group in card.groupby("survey", sort=True):
-        counts = {str(r["trend"]): int(r["count"]) for r in rows_of(group)}
-        total = int(group["total"].iloc[0])
-        items.append(
-            "<li>"
-            + escape(
-                page.t(
-                    "scorecard.summary",
-                    survey=page.label("survey", str(survey)),
-                    improved=counts.get("improved", 0),
-                    steady=counts.get("steady", 0),
-                    worsened=counts.get("worsened", 0),
-                    total=total,
-                )
-            )
-            + "</li>"
+    for row in rows_of(headline.sort_values("survey")):
+        sentence = page.t(
+            "scorecard.summary",
+            survey=page.label("survey", str(row["survey"])),
+            improved=int(row["improved"]),
+            steady=int(row["steady"]),
+            worsened=int(row["worsened"]),
+            total=int(row["with_direction"]),
         )
+        items.append(f"<li>{escape(sentence)}</li>")
     return f"<ul class='ci-summary'>{''.join(items)}</ul>"

@@ -109,7 +109,7 @@ def domain_table(page: Page, indicator: str) -> str:
 def gap_sections(page: Page) -> str:
     """For each indicator of the gap outcomes: figures by domain (headline ones) and a table."""
     ind = page.table("indicators")
-    blocks = []
+    blocks = [equity_sections(page)]
     headline = set(page.settings["headline"])
     for indicator in indicators_of(
         page, survey=page.settings["people_survey"], outcomes=page.settings["gap_outcomes"]
@@ -121,3 +121,77 @@ def gap_sections(page: Page) -> str:
                 blocks.append(domain_figure(page, indicator, str(domain)))
         blocks.append(domain_table(page, indicator))
     return "\n".join(blocks)
+
+
+def _codes_label(page: Page, variable: str, codes: str) -> str:
+    """A group's codes (``"1+2+3"``) as its labels, joined with " / "."""
+    return " / ".join(page.label("level", code, variable) for code in str(codes).split("+"))
+
+
+def _gap_cells(page: Page, row: dict, statistic: str) -> list[str]:
+    """Group and comparison estimates, the difference (points for a proportion) and the
+    ratio, each with its 95% CI; "not published" when the row is suppressed."""
+    if bool(row["suppressed"]):
+        return [escape(page.t("common.suppressed"))] + [""] * 3
+    scale, digits = (100.0, 1) if statistic == "proportion" else (1.0, 2)
+
+    def span(low: float, high: float, digits: int) -> str:
+        a, b = page.number(low, digits), page.number(high, digits)
+        return f"{a} \u2013 {b}" if page.lang == "en" else f"{a} à {b}"
+
+    difference = page.t("common.points", value=page.number(row["difference"] * scale, digits))
+    if statistic != "proportion":
+        difference = page.number(row["difference"], digits)
+    ratio = page.t("equity.times", value=page.number(row["ratio"], 2))
+    flag = " E" if str(row["flag"]) == CAUTION else ""
+    low, high = row["difference_ci_low"] * scale, row["difference_ci_high"] * scale
+    return [
+        escape(page.value(row["estimate_group"], statistic) + flag),
+        escape(page.value(row["estimate_comparison"], statistic)),
+        escape(f"{difference} ({span(low, high, digits)})"),
+        escape(f"{ratio} ({span(row['ratio_ci_low'], row['ratio_ci_high'], 2)})"),
+    ]
+
+
+def equity_table(page: Page, indicator: str) -> str:
+    """The equity gaps of one indicator in the latest wave: each group against the rest."""
+    if not page.has("equity_gaps"):
+        return ""
+    gaps = page.table("equity_gaps", latest=True)
+    rows = gaps[(gaps["indicator"] == indicator) & (gaps["domain"] == "overall")]
+    if rows.empty:
+        return ""
+    ind = page.table("indicators")
+    statistic = str(ind.loc[ind["indicator"] == indicator, "statistic"].iloc[0])
+    headers = [page.t(f"equity.{k}") for k in ("group", "in_group", "in_comparison")]
+    headers += [page.t("equity.difference"), page.t("equity.ratio")]
+    body = []
+    for row in rows_of(rows):
+        variable = str(row["group_variable"])
+        name = _codes_label(page, variable, row["group"])
+        group = f"{page.label('variable', variable)}: {name}"
+        comparison = _codes_label(page, variable, row["comparison"])
+        cells = _gap_cells(page, row, statistic)
+        body.append([escape(group), cells[0], f"{cells[1]} ({escape(comparison)})", *cells[2:]])
+    caption = page.t(
+        "equity.caption", indicator=page.label("indicator", indicator), wave=latest_wave(page)
+    )
+    return page.html_table(caption, headers, body, [page.t("equity.note")])
+
+
+def equity_sections(page: Page) -> str:
+    """Who is left out: the equity gaps of the headline gap indicators, latest wave."""
+    headline = set(page.settings["headline"])
+    blocks = [
+        equity_table(page, indicator)
+        for indicator in indicators_of(
+            page, survey=page.settings["people_survey"], outcomes=page.settings["gap_outcomes"]
+        )
+        if indicator in headline
+    ]
+    blocks = [b for b in blocks if b]
+    if not blocks:
+        return ""
+    title, body = escape(page.t("equity.title")), escape(page.t("equity.body"))
+    intro = f"<h2>{title}</h2><p>{body}</p>"
+    return intro + "\n".join(blocks)
