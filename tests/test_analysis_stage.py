@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from analysis_fixtures import ROOT, demo_inputs, demo_tables
+from analysis_fixtures import demo_inputs, demo_tables
 from ci_eval.analysis import PRIVATE_PREFIX, analyse
 from ci_eval.cli import app
 from ci_eval.results import ResultsStore
@@ -91,28 +91,26 @@ def test_same_inputs_give_byte_identical_stores(tmp_path):
     assert (estimates != np.round(estimates, 6)).any()
 
 
-def test_benchmark_command_for_one_program(tmp_path):
+def test_benchmark_command_for_one_program(tmp_path, demo_study):
     runner = CliRunner()
     result = runner.invoke(
-        app, ["benchmark", str(ROOT), "--program", "P0001", "--out", str(tmp_path)]
+        app, ["benchmark", str(demo_study), "--program", "P0001", "--out", str(tmp_path)]
     )
     assert result.exit_code == 0, result.output
     table = (tmp_path / "benchmark_P0001.csv").read_text(encoding="utf-8")
     assert table.splitlines()[0].startswith("indicator,wave,value,peer_group,peer_n")
-    bad = runner.invoke(app, ["benchmark", str(ROOT), "--program", "P9999"])
+    bad = runner.invoke(app, ["benchmark", str(demo_study), "--program", "P9999"])
     assert bad.exit_code == 2 and "P9999" in bad.output
 
 
 @pytest.mark.slow
-def test_benchmark_command_with_the_programs_own_youth_data(tmp_path):
+def test_benchmark_command_with_the_programs_own_youth_data(tmp_path, demo_study):
     _, _, _, _, raw, _ = demo_inputs()
     own = raw["youth"]["2024"].head(60).drop(columns=["design_weight"])
     path = tmp_path / "own.csv"
     own.to_csv(path, index=False)
-    result = CliRunner().invoke(
-        app,
-        ["benchmark", str(ROOT), "--program", "P0003", "--data", str(path), "--out", str(tmp_path)],
-    )
+    args = ["--program", "P0003", "--data", str(path), "--out", str(tmp_path)]
+    result = CliRunner().invoke(app, ["benchmark", str(demo_study), *args])
     assert result.exit_code == 0, result.output
     youth = pd.read_csv(tmp_path / "benchmark_P0003_youth.csv")
     mentored = youth.set_index("indicator").loc["mentored_6_18"]

@@ -1,5 +1,5 @@
 """The whole pipeline with the real analysis on the bundled demo study (no book build here:
-tests/test_report_book.py builds the book on a small store)."""
+tests/test_report_build.py builds the book on a small store)."""
 
 from __future__ import annotations
 

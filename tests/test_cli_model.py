@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,29 +13,14 @@ ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
 
 
-def demo_copy(tmp_path: Path) -> Path:
-    for name in ("ci-eval.toml", "models"):
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, tmp_path / name)
-        else:
-            shutil.copy(source, tmp_path / name)
-    for survey in ("youth", "organisations"):
-        (tmp_path / "surveys" / survey).mkdir(parents=True)
-        shutil.copy(
-            ROOT / f"surveys/{survey}/codebook.yaml", tmp_path / f"surveys/{survey}/codebook.yaml"
-        )
-    return tmp_path
-
-
 def test_model_check_on_the_demo_study():
     result = runner.invoke(cli.app, ["model", "check", str(ROOT)])
     assert result.exit_code == 0, result.output
     assert "12 outcomes, 38 indicators, 7 contributions" in result.output
 
 
-def test_model_check_lists_problems_and_exits_2(tmp_path: Path):
-    study = demo_copy(tmp_path)
+def test_model_check_lists_problems_and_exits_2(demo_model_study: Path):
+    study = demo_model_study
     model = study / "models/mentoring.yaml"
     text = model.read_text(encoding="utf-8").replace(
         "items: [had_mentor_6_11]", "items: [had_mentor_611]"

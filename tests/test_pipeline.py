@@ -3,7 +3,7 @@
 The estimate stage is replaced here by a small deterministic function of the scores,
 so these tests check the orchestration (what reruns, what is cached, what is written)
 independently of the analysis; the end-to-end run with the real analysis is
-tests/test_report_end_to_end.py.
+tests/test_pipeline_end_to_end.py.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ MEANS = contract.TableSpec(
     tuple(contract.Column(n, t) for n, t in
           [("survey", "string"), ("wave", "string"), ("indicator", "string"), ("mean", "float64")]),
     "Mean of every score (the fake estimate stage of these tests)",
-    "tests.test_report_pipeline",
+    "tests.test_pipeline",
 )  # fmt: skip
 
 
