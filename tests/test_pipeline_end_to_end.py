@@ -83,7 +83,7 @@ def test_benchmark_uses_the_runs_stages_and_tables(demo, tmp_path):
     own = tmp_path / "own.csv"
     load_responses(load_study(demo), "youth", "2024").head(60).to_csv(own, index=False)
     tables = benchmark_program(demo, "P0001", data=own, out=tmp_path / "out")
-    stored = pd.read_parquet(demo / "reports/2024/tables/programs/P0001.parquet")
+    stored = ResultsStore(demo / "reports/2024").read(program_table("P0001"))
     pd.testing.assert_frame_equal(tables["benchmark_P0001"], stored)
     youth = tables["benchmark_P0001_youth"]
     assert (youth["n"].dropna() <= 60).all() and youth["national"].notna().any()
