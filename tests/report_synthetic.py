@@ -378,6 +378,8 @@ def write_synthetic_store(root: str | Path) -> ResultsStore:
                 "contribution": "swemwbs_by_mentor",
                 "wave": "2024",
                 "covariate": ["age_band=2", "gender=2"],
+                "variable": ["age_band", "gender"],
+                "level": ["2", "2"],
                 "smd_before": [0.21, -0.15],
                 "smd_after": [0.02, -0.01],
             }

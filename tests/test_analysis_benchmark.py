@@ -207,7 +207,7 @@ def _national() -> pd.DataFrame:
 def test_program_youth_data_is_scored_and_compared_with_the_nation():
     model, cb = _youth_model()
     own = pd.DataFrame({"had": [1, 2, 1, 8] * 10})  # no belonging items in this template
-    t = program_youth_indicators(own, model, cb, _national(), DisclosureRules()).set_index(
+    t = program_youth_indicators(own, model, cb, _national(), DisclosureRules(), "id").set_index(
         "indicator"
     )
     mentored = t.loc["mentored"]
@@ -222,7 +222,7 @@ def test_program_youth_data_is_scored_and_compared_with_the_nation():
 def test_program_youth_data_small_groups_are_suppressed():
     model, cb = _youth_model()
     own = pd.DataFrame({"had": [1, 2] * 4, "b1": [4, 5] * 4, "b2": [4, 3] * 4})
-    t = program_youth_indicators(own, model, cb, _national(), DisclosureRules())
+    t = program_youth_indicators(own, model, cb, _national(), DisclosureRules(), "id")
     assert t["suppressed"].all() and (t["reason"] == "n < 10").all()
     assert t["value"].isna().all() and t["difference"].isna().all()
 
@@ -231,7 +231,7 @@ def test_program_youth_data_without_template_columns_is_refused():
     model, cb = _youth_model()
     with pytest.raises(AnalysisError, match="none of the template's items"):
         program_youth_indicators(
-            pd.DataFrame({"x": [1]}), model, cb, _national(), DisclosureRules()
+            pd.DataFrame({"x": [1]}), model, cb, _national(), DisclosureRules(), "id"
         )
 
 

@@ -168,7 +168,7 @@ def analyse(
     tables["quality"] = _quality(quality)
     bench = config.benchmark
     if bench.survey in study.surveys:
-        id_column = study.surveys[bench.survey].id or "program_id"
+        id_column = study.surveys[bench.survey].id_column
         tables.update(
             benchmark_tables(
                 frames, model, bench.survey, id_column, bench.peer_by, config.disclosure.min_peers

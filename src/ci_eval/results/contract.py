@@ -89,7 +89,7 @@ class TableSpec:
         """A frame with no rows and the declared columns and types.
 
         >>> spec("balance").empty().dtypes.astype(str).tolist()
-        ['str', 'str', 'str', 'float64', 'float64']
+        ['str', 'str', 'str', 'str', 'str', 'float64', 'float64']
         """
         schema = pa.schema([(c.name, c.arrow) for c in self.columns])
         return schema.empty_table().to_pandas()
@@ -325,7 +325,9 @@ _DECLARED = [
         _cols(
             ("contribution", STR),
             ("wave", STR),
-            ("covariate", STR),
+            ("covariate", STR, "the model term: variable=level for a category's dummy"),
+            ("variable", STR, "the covariate's codebook variable"),
+            ("level", STR, "the category's code of a dummy; empty for a numeric covariate"),
             ("smd_before", FLOAT),
             ("smd_after", FLOAT),
         ),

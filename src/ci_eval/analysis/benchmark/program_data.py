@@ -85,7 +85,7 @@ def program_youth_indicators(
     codebook: Codebook,
     national: pd.DataFrame,
     rules: DisclosureRules,
-    id_column: str = "respondent_id",
+    id_column: str,
     conf_level: float = 0.95,
 ) -> pd.DataFrame:
     """Score and estimate a program's youth data; compare it with the national estimates.
@@ -102,7 +102,7 @@ def program_youth_indicators(
     ...     "domain": "overall", "estimate": [0.5], "ci_low": [0.45], "ci_high": [0.55],
     ...     "suppressed": False})
     >>> own = pd.DataFrame({"q": [1, 2, 1, 1] * 5})
-    >>> t = program_youth_indicators(own, model, cb, national, DisclosureRules())
+    >>> t = program_youth_indicators(own, model, cb, national, DisclosureRules(), "id")
     >>> t[["value", "n", "national", "difference"]].round(2).values.tolist()
     [[0.75, 20.0, 0.5, 0.25]]
     """

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ci_eval.analysis.contribution.data import ContributionData
+from ci_eval.results.contract import columns
 
 
 def _weighted_mean_var(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
@@ -25,14 +26,15 @@ def _weighted_mean_var(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
 def balance_table(
     data: ContributionData, propensity: np.ndarray, exposed: np.ndarray
 ) -> pd.DataFrame:
-    """``covariate, smd_before, smd_after`` for every covariate column.
+    """``covariate, variable, level, smd_before, smd_after`` for every covariate column
+    (``variable`` and ``level`` of a dummy ``variable=level``; ``level`` empty for a number).
 
     >>> from ci_eval.analysis.contribution.data import ContributionData
     >>> x = np.array([[0.0], [1.0], [0.0], [1.0]])
     >>> cd = ContributionData(np.zeros(4), np.array(["0", "0", "1", "1"]), ("0", "1"), x,
     ...                       ("c=1",), np.ones(4), np.ones(4, bool), False)
     >>> balance_table(cd, np.full(4, 0.5), np.array([False, False, True, True])).values.tolist()
-    [['c=1', 0.0, 0.0]]
+    [['c=1', 'c', '1', 0.0, 0.0]]
     """
     keep = data.keep
     a = exposed & keep
@@ -47,14 +49,19 @@ def balance_table(
         sd = np.sqrt((v1 + v0) / 2)
         n1, _ = _weighted_mean_var(x[a], (data.w * ipw)[a])
         n0, _ = _weighted_mean_var(x[b], (data.w * ipw)[b])
+        # the names are made in ContributionData (``variable=level`` for a dummy): taken
+        # apart here, once, so that the table carries the variable and the level as columns
+        variable, _, level = name.partition("=")
         rows.append(
             {
                 "covariate": name,
+                "variable": variable,
+                "level": level,
                 "smd_before": (m1 - m0) / sd if sd > 0 else 0.0,
                 "smd_after": (n1 - n0) / sd if sd > 0 else 0.0,
             }
         )
-    return pd.DataFrame(rows, columns=["covariate", "smd_before", "smd_after"])
+    return pd.DataFrame(rows, columns=columns("balance")[2:])
 
 
 def overlap_table(

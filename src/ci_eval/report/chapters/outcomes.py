@@ -266,12 +266,11 @@ def gap_projection_table(page: Page) -> str:
     return page.html_table(page.t("gap.caption"), headers, body, [page.t("gap.note")])
 
 
-def _covariate(page: Page, name: str) -> str:
-    """``family_income=2`` as "Family income: $40,000 to $79,999"."""
-    variable, _, code = name.partition("=")
-    if not code:
+def _covariate(page: Page, variable: str, level: str) -> str:
+    """A covariate row as "Family income: $40,000 to $79,999" (a number: its label only)."""
+    if not level:
         return page.label("variable", variable)
-    return f"{page.label('variable', variable)}: {page.label('level', code, variable)}"
+    return f"{page.label('variable', variable)}: {page.label('level', level, variable)}"
 
 
 def balance_table(page: Page) -> str:
@@ -289,7 +288,7 @@ def balance_table(page: Page) -> str:
     body = [
         [
             escape(names.get(r["contribution"], str(r["contribution"]))),
-            escape(_covariate(page, str(r["covariate"]))),
+            escape(_covariate(page, str(r["variable"]), str(r["level"] or ""))),
             escape(page.number(r["smd_before"], 3)),
             escape(page.number(r["smd_after"], 3)),
         ]
