@@ -337,6 +337,33 @@ def _programs() -> dict[str, pd.DataFrame]:
     }
 
 
+def _equity_gaps() -> pd.DataFrame:
+    """Gender 1 against the rest (shown) and gender 3 against the rest (suppressed), 2024."""
+    return pd.DataFrame(
+        {
+            "indicator": "mentored_6_18",
+            "group_variable": "gender",
+            "group": ["1", "3"],
+            "comparison": ["2+3", "1+2"],
+            "domain": "overall",
+            "domain_value": "",
+            "wave": "2024",
+            "estimate_group": [0.62, np.nan],
+            "estimate_comparison": [0.50, np.nan],
+            "difference": [0.12, np.nan],
+            "difference_ci_low": [0.05, np.nan],
+            "difference_ci_high": [0.19, np.nan],
+            "ratio": [1.24, np.nan],
+            "ratio_ci_low": [1.09, np.nan],
+            "ratio_ci_high": [1.41, np.nan],
+            "n_group": [400, 6],
+            "n_comparison": [400, 794],
+            "suppressed": [False, True],
+            "reason": ["", "n < 10"],
+        }
+    )
+
+
 def write_synthetic_store(root: str | Path) -> ResultsStore:
     """Write the synthetic store to ``root`` and return it."""
     store = ResultsStore(root)
@@ -348,6 +375,7 @@ def write_synthetic_store(root: str | Path) -> ResultsStore:
         "indicators": ind,
         "trends": trends,
         "scorecard": _scorecard(trends, ind),
+        "equity_gaps": _equity_gaps(),
         "targets": pd.DataFrame(
             [
                 {

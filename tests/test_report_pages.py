@@ -103,3 +103,16 @@ def test_report_program_command_writes_the_private_page(store):
     assert (store / "private/programs/P001/benchmark.html").exists()
     missing = CliRunner().invoke(app, ["report", "program", "P404", "--store", str(store)])
     assert missing.exit_code == 2 and "no benchmark for program 'P404'" in missing.output
+
+
+def test_the_equity_gaps_read_as_sentences_in_both_languages(store, tmp_path):
+    from ci_eval.report.chapters.mentoring_gap import equity_sections
+
+    en = equity_sections(page(store, "en", tmp_path))
+    assert "Who is left out" in en and "Gender: Woman" in en
+    assert "12.0 pts (5.0 \u2013 19.0)" in en and "1.24\u00d7 (1.09 \u2013 1.41)" in en
+    assert "everyone else" in en and "not published" in en  # gender 3 is suppressed
+    fr = equity_sections(page(store, "fr", tmp_path))
+    assert "Qui est laissé pour compte" in fr and "Genre\u00a0: Femme" in fr
+    assert "12,0 pts (5,0 à 19,0)" in fr and "1,24 fois (1,09 à 1,41)" in fr
+    assert "gender" not in fr and "not published" not in fr and "everyone" not in fr

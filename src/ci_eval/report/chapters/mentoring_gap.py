@@ -168,9 +168,18 @@ def equity_table(page: Page, indicator: str) -> str:
     body = []
     for row in rows_of(rows):
         variable = str(row["group_variable"])
-        name = _codes_label(page, variable, row["group"])
-        group = f"{page.label('variable', variable)}: {name}"
-        comparison = _codes_label(page, variable, row["comparison"])
+        group = page.t(
+            "equity.group_of",
+            variable=page.label("variable", variable),
+            group=_codes_label(page, variable, row["group"]),
+        )
+        # the complement of one category reads "everyone else"; a declared comparison its name
+        codes = str(row["comparison"]).split("+")
+        comparison = (
+            _codes_label(page, variable, row["comparison"])
+            if len(codes) == 1 or "+" in str(row["group"])
+            else page.t("equity.everyone_else")
+        )
         cells = _gap_cells(page, row, statistic)
         body.append([escape(group), cells[0], f"{cells[1]} ({escape(comparison)})", *cells[2:]])
     caption = page.t(
