@@ -308,6 +308,7 @@ def test_an_exposure_group_under_the_minimum_is_suppressed_not_estimated():
     assert result.balance.empty and result.gap_projection.empty
 
 
+@pytest.mark.slow
 def test_demo_dose_response_recovers_the_planted_effect_by_relationship_length():
     """Relationship length is independent of the confounders among the mentored in the demo, so
     the standardised contrast of lengths k and 1 estimates effect(k) - effect(1)."""

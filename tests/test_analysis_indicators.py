@@ -158,6 +158,7 @@ def test_missing_disaggregation_column_names_the_fix():
         estimate_indicator(SurveyDesign(df, weights="w"), _indicator(), "1", DisclosureRules())
 
 
+@pytest.mark.slow
 def test_demo_indicators_table_contract():
     from analysis_fixtures import demo_inputs, demo_tables
 

@@ -15,6 +15,7 @@ from ci_eval.results import ResultsStore
 from ci_eval.results.contract import TABLES, spec
 
 
+@pytest.mark.slow
 def test_every_contract_table_with_its_columns():
     """The analysis gives every public table the contract declares (less ``toc_outcomes``,
     which the pipeline adds), each matching its declaration and not empty."""
@@ -28,6 +29,7 @@ def test_every_contract_table_with_its_columns():
     assert any(name.startswith(PRIVATE_PREFIX) for name in tables)
 
 
+@pytest.mark.slow
 def test_every_shown_code_has_a_label_in_both_languages():
     tables = demo_tables()
     labels = tables["labels"]
@@ -58,6 +60,7 @@ def test_every_shown_code_has_a_label_in_both_languages():
     assert spec["en"] == "Had a mentor at ages 6-18 → Sense of belonging (1-5)"
 
 
+@pytest.mark.slow
 def test_suppressed_values_never_reach_a_published_table():
     tables = demo_tables()
     for name in ("indicators", "trends"):
@@ -91,6 +94,7 @@ def test_same_inputs_give_byte_identical_stores(tmp_path):
     assert (estimates != np.round(estimates, 6)).any()
 
 
+@pytest.mark.slow
 def test_benchmark_command_for_one_program(tmp_path, demo_study):
     runner = CliRunner()
     result = runner.invoke(

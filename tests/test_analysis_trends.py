@@ -164,6 +164,7 @@ def test_progress_to_targets():
     assert not bool(t.loc["2027", "on_track"])  # the target itself was not reached
 
 
+@pytest.mark.slow
 def test_demo_trends_and_scorecard():
     from analysis_fixtures import demo_tables
 

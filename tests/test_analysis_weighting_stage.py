@@ -133,6 +133,7 @@ def test_read_targets_checks_the_population_column(tmp_path):
         read_targets(tmp_path / "missing.csv")
 
 
+@pytest.mark.slow
 def test_demo_weighting_tables():
     from analysis_fixtures import demo_tables
 

@@ -147,6 +147,7 @@ def test_territories_have_only_one_or_two_programs(wave: str):
     assert {counts[60], counts[61], counts[62]} <= {1, 2}  # a Yukon program is new in 2024
 
 
+@pytest.mark.slow
 def test_every_planted_problem_is_caught_by_its_rule():
     answers, planted = youth_wave(np.random.default_rng([2024, 2]), "2024")
     result = check_quality(answers, QUALITY["youth"])

@@ -62,6 +62,7 @@ def stages(result) -> dict[str, bool]:
     return {s.name: s.cached for s in result.stages}
 
 
+@pytest.mark.slow
 def test_a_rerun_with_nothing_changed_loads_every_stage_from_the_cache(study):
     first = run_pipeline(study, report=False)
     assert stages(first) == {"pull": False, "read": False, "quality": False, "model": False,
@@ -95,6 +96,7 @@ def test_changing_a_quality_rule_reruns_quality_and_what_follows(study):
     assert again.manifest["rows"]["quality"]["youth/2024"] < 2884
 
 
+@pytest.mark.slow
 def test_manifest_records_inputs_settings_versions_seeds_and_rows(study):
     result = run_pipeline(study, report=False)
     path = study / "reports/2024/manifest.json"
@@ -149,6 +151,7 @@ def test_a_missing_data_file_names_the_file_and_the_setting(study):
         run_pipeline(study, report=False)
 
 
+@pytest.mark.slow
 def test_benchmark_names_a_program_that_is_not_in_the_survey(study, monkeypatch):
     def with_programs(*args):
         tables = fake_estimate(*args)

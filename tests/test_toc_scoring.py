@@ -175,6 +175,7 @@ RULES_MODEL = check_model(model_data(*ALL_RULES), {"youth": CODEBOOK})[0]
     ),
     st.sampled_from([8, 9]),
 )
+@pytest.mark.slow
 def test_missing_codes_never_leak_into_scores(rows, other_code):
     """Swapping one missing code for another, or for NaN, changes no score."""
     data = frame(
