@@ -347,3 +347,18 @@ def test_a_category_the_indicators_table_hides_stays_hidden_in_the_gaps():
     assert kept["suppressed"].tolist() == [True, True, False]
     assert kept.loc[1, "reason"] == "group: complementary suppression"
     assert np.isnan(kept.loc[1, "estimate_group"]) and np.isnan(kept.loc[1, "difference"])
+
+
+def test_a_cell_holding_some_but_not_all_hidden_categories_is_suppressed():
+    from ci_eval.analysis.equity import inherit_suppression
+
+    # categories 1 and 2 are hidden; "3+1" against "2+4" would give each back by difference
+    gaps = pd.DataFrame({"indicator": "x", "wave": "1", "group_variable": "g",
+        "group": ["3+1", "4"], "comparison": ["2+4", "1+2+3"], "domain": "overall",
+        "domain_value": "", "estimate_group": 0.5, "suppressed": False, "reason": ""})  # fmt: skip
+    ind = pd.DataFrame({"indicator": "x", "wave": "1", "domain": "g",
+        "domain_value": ["1", "2", "3", "4"], "suppressed": [True, True, False, False],
+        "reason": ["n < 10", "complementary suppression", "", ""]})  # fmt: skip
+    kept = inherit_suppression(gaps, ind)
+    assert kept["suppressed"].tolist() == [True, False]  # "1+2+3" holds both: their union
+    assert kept.loc[0, "reason"] == "group: n < 10" and np.isnan(kept.loc[0, "estimate_group"])

@@ -331,9 +331,12 @@ def _disclosure(cells: dict, rules: DisclosureRules) -> dict:
 
 
 def inherit_suppression(gaps: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
-    """Suppress every overall gap whose group or comparison is a category that the
+    """Suppress every overall gap whose group or comparison holds a category that the
     ``indicators`` table suppresses (also by complementary suppression), so this table
-    cannot publish a cell that the other one hides and undo its protection.
+    cannot publish a cell that the other one hides and undo its protection. A cell of several
+    categories is suppressed too when it holds some of the hidden categories but not all of
+    them: with the published categories it would give a hidden one back by difference. (A cell
+    holding all of them is their union, which the indicators table already implies.)
 
     >>> gaps = pd.DataFrame({"indicator": "x", "wave": "1", "group_variable": "g",
     ...     "group": ["2", "3"], "comparison": ["1+3", "1+2"], "domain": "overall",
@@ -348,14 +351,20 @@ def inherit_suppression(gaps: pd.DataFrame, indicators: pd.DataFrame) -> pd.Data
     reason_of = {
         (r.indicator, r.wave, r.domain, r.domain_value): r.reason for r in hidden.itertuples()
     }
+    hidden_codes: dict[tuple, set[str]] = {}
+    for indicator, wave, domain, value in reason_of:
+        hidden_codes.setdefault((indicator, wave, domain), set()).add(value)
     out = gaps.copy()
     for i, row in zip(out.index, out.itertuples(), strict=True):
         if row.domain != OVERALL or row.suppressed:
             continue
         for cell, codes in (("group", row.group), ("comparison", row.comparison)):
-            key = (row.indicator, row.wave, row.group_variable, codes)
-            if "+" not in codes and key in reason_of:
-                out.loc[i, ["suppressed", "reason"]] = [True, f"{cell}: {reason_of[key]}"]
+            variable = (row.indicator, row.wave, row.group_variable)
+            hidden_keys = [(*variable, c) for c in codes.split("+") if (*variable, c) in reason_of]
+            every = hidden_codes.get(variable, set())
+            if hidden_keys and ("+" not in codes or len(hidden_keys) < len(every)):
+                reason = f"{cell}: {reason_of[hidden_keys[0]]}"
+                out.loc[i, ["suppressed", "reason"]] = [True, reason]
                 out.loc[i, [c for c in ESTIMATED if c in out.columns]] = np.nan
                 break
     return out
