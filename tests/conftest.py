@@ -5,6 +5,8 @@
   pipeline or the CLI and must not write into the repository.
 - ``demo_model_study``: the demo's study file, model and codebooks only (no data), for the
   model commands and for copies that a test breaks on purpose.
+- ``demo_built``: the demo study run once per session with its book (``reports/2024`` with
+  ``site/en`` and ``site/fr``), for the tests that read the real report; never modify it.
 
 The demo study read, scored and analysed once per session is ``analysis_fixtures.py``
 (``demo_inputs``, ``demo_tables``, ``demo_truth``: cached functions, imported by the tests that
@@ -50,3 +52,12 @@ def demo_study(tmp_path: Path) -> Path:
 @pytest.fixture
 def demo_model_study(tmp_path: Path) -> Path:
     return copy_demo_study(tmp_path / "study", data=False)
+
+
+@pytest.fixture(scope="session")
+def demo_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from ci_eval.pipeline import run_pipeline
+
+    study = copy_demo_study(tmp_path_factory.mktemp("demo-built") / "study")
+    run_pipeline(study)
+    return study

@@ -88,3 +88,14 @@ def test_benchmark_uses_the_runs_stages_and_tables(demo, tmp_path):
     youth = tables["benchmark_P0001_youth"]
     assert (youth["n"].dropna() <= 60).all() and youth["national"].notna().any()
     assert (tmp_path / "out/benchmark_P0001_youth.csv").exists()
+
+
+def test_the_reproducibility_page_shows_this_runs_manifest(demo_built):
+    store = demo_built / "reports/2024"
+    manifest = json.loads((store / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["inputs"] and "report" in manifest["stages"]
+    for lang in ("en", "fr"):
+        page = (store / "site" / lang / "reproducibility.html").read_text(encoding="utf-8")
+        for path, digest in manifest["inputs"].items():
+            assert path in page and digest[:16] in page, (lang, path)
+        assert manifest["packages"]["pandas"] in page

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ci_eval.report.build import DEFAULT_BOOK, render_source
+from ci_eval.report.build import DEFAULT_BOOK
 from ci_eval.report.format import NARROW_NBSP, NBSP
 from ci_eval.report.page import load_translations
+from ci_eval.report.render import render_words
 from report_synthetic import LEAK, built_site
 
 pytestmark = pytest.mark.slow
@@ -87,7 +88,7 @@ def test_every_chapter_exists_in_both_languages_with_its_translated_title(site):
             assert parsed.lang == lang
             source = (DEFAULT_BOOK / f"{chapter}.md").read_text(encoding="utf-8")
             heading = re.search(r"^# (.+)$", source, flags=re.M).group(1)
-            title = render_source(heading, words[lang], "2024", chapter)
+            title = render_words(heading, words[lang], "2024", chapter)
             assert any(title.replace("'", "\u2019") in h.replace("'", "\u2019") for h in parsed.h1)
     index = (site / "index.html").read_text(encoding="utf-8")
     assert 'href="en/index.html"' in index and 'href="fr/index.html"' in index

@@ -8,9 +8,10 @@ import pytest
 
 from ci_eval.errors import ReportError
 from ci_eval.report import chapters
-from ci_eval.report.build import DEFAULT_BOOK, render_source
+from ci_eval.report.build import DEFAULT_BOOK
 from ci_eval.report.page import Page, load_translations
 from ci_eval.report.program_page import program_page
+from ci_eval.report.render import block_function, render_words, segments
 from report_synthetic import LEAK, write_synthetic_store
 
 
@@ -39,18 +40,27 @@ def test_figures_are_byte_identical_across_renders(store, tmp_path):
     assert "98,8" not in alt and "Univers" in html
 
 
-def test_every_text_key_used_by_the_pages_exists_in_both_languages():
+def test_every_text_key_and_block_used_by_the_pages_exists():
     words = load_translations(DEFAULT_BOOK / "i18n")
     for source in DEFAULT_BOOK.glob("*.md"):
         text = source.read_text(encoding="utf-8")
         for lang in ("en", "fr"):
-            rendered = render_source(text, words[lang], "2024", source.name)
-            assert "{{" not in rendered, (source.name, lang)
+            rendered = render_words(text, words[lang], "2024", source.name)
+            left = [value for kind, value in segments(rendered) if kind == "markdown"]
+            assert "{{" not in "".join(left), (source.name, lang)
+        for kind, name in segments(text):
+            if kind == "block":
+                assert callable(block_function(name, source.name))
+
+
+def test_an_unknown_block_names_the_page_and_the_blocks_there_are():
+    with pytest.raises(ReportError, match=r"chapter.md: no block 'nope'; use one of .*forest_plot"):
+        block_function("nope", "chapter.md")
 
 
 def test_a_missing_text_key_names_the_key_and_the_file():
     with pytest.raises(ReportError, match=r"chapter.md: no text for 'pages.nope'"):
-        render_source("{{t:pages.nope}}", {"pages": {}}, "2024", "chapter.md")
+        render_words("{{t:pages.nope}}", {"pages": {}}, "2024", "chapter.md")
 
 
 def test_labels_ignore_the_parent_except_for_levels(store, tmp_path):

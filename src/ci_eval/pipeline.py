@@ -345,6 +345,7 @@ def _data_inputs(ctx: RunContext) -> dict[str, Any]:
 def _report_inputs(ctx: RunContext) -> dict[str, Any]:
     return {
         "tables": ctx.values["tables_index"],
+        "manifest": ctx.values["manifest"],
         "book": sha256_tree(_book_source(ctx)),
         "languages": list(ctx.study.study.languages),
         "edition": ctx.study.study.edition,
@@ -568,11 +569,6 @@ def run_pipeline(
     if "quality" in tables:
         tables["quality"].to_csv(root / "quality.csv", index=False, lineterminator="\n")
     index = store.sha256()
-    site = None
-    if report:
-        runner.ctx.book = Path(book) if book else None
-        runner.ctx.values["tables_index"] = index
-        site = Path(runner.run(stage("report")))
     manifest: dict[str, Any] = {
         "ci_eval": __version__,
         "edition": study.study.edition,
@@ -584,12 +580,20 @@ def run_pipeline(
         "seed": study.study.seed,
         "rows": rows,
         "tables": index,
-        "stages": {
-            s.name: {"key": s.key, "cached": s.cached, "seconds": round(s.seconds, 3)}
-            for s in runner.stages
-        },
-        "seconds": round(time.perf_counter() - started, 3),
     }
+    # the book's reproducibility page shows this manifest: it is written before the book
+    write_manifest(root, manifest)
+    site = None
+    if report:
+        runner.ctx.book = Path(book) if book else None
+        runner.ctx.values["tables_index"] = index
+        runner.ctx.values["manifest"] = manifest
+        site = Path(runner.run(stage("report")))
+    manifest["stages"] = {
+        s.name: {"key": s.key, "cached": s.cached, "seconds": round(s.seconds, 3)}
+        for s in runner.stages
+    }
+    manifest["seconds"] = round(time.perf_counter() - started, 3)
     write_manifest(root, manifest)
     return RunResult(store=root, site=site, manifest=manifest, stages=runner.stages)
 

@@ -1,14 +1,13 @@
-"""Build the bilingual book: one rendered copy of ``book/`` per language, then Jupyter Book.
+"""Build the bilingual book: one rendered copy of ``book/`` per language, then Sphinx.
 
-The book's sources (``book/*.md``: MyST notebooks with a jupytext header) are written
-once, with ``{{t:key}}`` placeholders for prose (from ``book/i18n/<lang>.yaml``) and
-code cells that call :mod:`ci_eval.report.chapters`. For each language this module
-renders the placeholders into ``<work>/<lang>/``, writes that language's
-``conf.py``, and runs Sphinx with Jupyter Book 1.x's extensions (MyST-NB executes the
-pages, sphinx-book-theme) with ``-W`` so that a failing cell fails the build. The
-pages' code reads the results store named by the environment (see
-:mod:`ci_eval.report.page`). The HTML goes to ``<site>/<lang>/`` and ``<site>/index.html``
-lets the reader choose a language.
+The book's sources (``book/*.md``, MyST Markdown) are written once, with ``{{t:key}}``
+placeholders for prose (from ``book/i18n/<lang>.yaml``) and ``{{block:name}}`` lines for
+the tables and figures (see :mod:`ci_eval.report.render`). For each language this module
+draws the blocks from the results store into ``<work>/<lang>/``, writes that language's
+``conf.py``, and runs Sphinx with Jupyter Book 1.x's stack (MyST, sphinx-external-toc,
+sphinx-book-theme) with ``-W`` so that a warning fails the build. The two languages'
+Sphinx processes run side by side. The HTML goes to ``<site>/<lang>/`` and
+``<site>/index.html`` lets the reader choose a language.
 
 Nothing is downloaded: Jupyter Book 1.x ships its theme. The page footers carry no date
 (``html_last_updated_fmt`` is off), figures are SVG with a fixed hash salt, so two builds
@@ -17,12 +16,13 @@ from the same results give the same pages.
 
 from __future__ import annotations
 
-import json
+import multiprocessing
 import os
 import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -31,9 +31,9 @@ import yaml
 
 from ci_eval.errors import ReportError
 from ci_eval.report.format import LANGUAGES
-from ci_eval.report.page import load_translations, lookup
+from ci_eval.report.page import Page, load_translations
+from ci_eval.report.render import render_page
 
-PLACEHOLDER = re.compile(r"\{\{(t:[A-Za-z0-9_.]+|edition)\}\}")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 DEFAULT_BOOK = Path(__file__).resolve().parents[3] / "book"
 
@@ -52,29 +52,14 @@ def book_settings(source: Path) -> dict[str, Any]:
     return data
 
 
-def render_source(text: str, words: dict[str, Any], edition: str, where: str) -> str:
-    """Fill the ``{{t:key}}`` and ``{{edition}}`` placeholders of one page.
-
-    >>> render_source("# {{t:a.b}} {{edition}}", {"a": {"b": "Titre"}}, "2024", "x.md")
-    '# Titre 2024'
-    """
-
-    def fill(match: re.Match[str]) -> str:
-        key = match.group(1)
-        if key == "edition":
-            return edition
-        return str(lookup(words, key[2:], where)).strip()
-
-    return PLACEHOLDER.sub(fill, text)
-
-
 def sphinx_conf(words: dict[str, Any], lang: str, other: str | None, edition: str) -> str:
     """The ``conf.py`` of one language's edition.
 
-    Jupyter Book 1.x's own stack (MyST-NB, sphinx-external-toc, sphinx-book-theme) driven by
+    Jupyter Book 1.x's own stack (MyST, sphinx-external-toc, sphinx-book-theme) driven by
     Sphinx directly, as ``jupyter-book config sphinx`` does: this keeps out the extensions
     the report does not use (thebe, comments), whose scripts were loaded twice and raised
-    a console error in the browser.
+    a console error in the browser. The pages' blocks are drawn before Sphinx runs, so no
+    notebook is executed.
 
     >>> "language = 'fr'" in sphinx_conf({"book": {"title": "T", "author": "A"},
     ...     "other_language": "English", "search": "Chercher"}, "fr", "en", "2024")
@@ -92,18 +77,11 @@ def sphinx_conf(words: dict[str, Any], lang: str, other: str | None, edition: st
         "author": words["book"]["author"],
         "copyright": f"{edition}, {words['book']['author']}",
         "language": lang,
-        "extensions": ["myst_nb", "sphinx_external_toc", "sphinx_book_theme"],
+        "extensions": ["myst_parser", "sphinx_external_toc", "sphinx_book_theme"],
         "external_toc_path": "_toc.yml",
         "external_toc_exclude_missing": False,
         "exclude_patterns": ["_build", "**.ipynb_checkpoints"],
         "myst_enable_extensions": ["colon_fence", "dollarmath"],
-        "nb_execution_mode": "force",
-        "nb_execution_timeout": 300,
-        "nb_execution_allow_errors": False,
-        "nb_execution_raise_on_error": False,
-        "nb_execution_show_tb": False,
-        "nb_merge_streams": True,
-        "nb_output_stderr": "remove",
         "html_theme": "sphinx_book_theme",
         "html_title": title,
         "html_theme_options": {
@@ -127,27 +105,27 @@ def sphinx_conf(words: dict[str, Any], lang: str, other: str | None, edition: st
     return "\n".join(lines) + "\n"
 
 
-def render_book(source: Path, work: Path, lang: str, languages: list[str], edition: str) -> Path:
-    """Render ``source`` into ``work`` for one language; returns ``work``."""
-    words = load_translations(source / "i18n")
+def render_book(source: Path, work: Path, page: Page, languages: list[str], edition: str) -> Path:
+    """Render ``source`` into ``work`` in ``page``'s language, blocks drawn; returns ``work``."""
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    for page in sorted(source.glob("*.md")):
-        text = page.read_text(encoding="utf-8")
-        out = render_source(text, words[lang], edition, f"{page} ({lang})")
-        (work / page.name).write_text(out, encoding="utf-8")
-    shutil.copy2(source / "_toc.yml", work / "_toc.yml")
     if (source / "_static").exists():
         shutil.copytree(source / "_static", work / "_static")
-    (work / "_static" / "figures").mkdir(parents=True, exist_ok=True)
-    others = [other for other in languages if other != lang]
-    conf = sphinx_conf(words[lang], lang, others[0] if others else None, edition)
+    page.figures = work / "_static" / "figures"
+    page.figures.mkdir(parents=True, exist_ok=True)
+    for chapter in sorted(source.glob("*.md")):
+        text = chapter.read_text(encoding="utf-8")
+        out = render_page(text, page, edition, f"{chapter} ({page.lang})")
+        (work / chapter.name).write_text(out, encoding="utf-8")
+    shutil.copy2(source / "_toc.yml", work / "_toc.yml")
+    others = [other for other in languages if other != page.lang]
+    conf = sphinx_conf(page.words, page.lang, others[0] if others else None, edition)
     (work / "conf.py").write_text(conf, encoding="utf-8")
     return work
 
 
-def _start_sphinx(work: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+def _start_sphinx(work: Path) -> subprocess.Popen[str]:
     command = [
         sys.executable,
         "-m",
@@ -161,29 +139,18 @@ def _start_sphinx(work: Path, env: dict[str, str]) -> subprocess.Popen[str]:
         str(work),
         str(work / "_build" / "html"),
     ]
+    env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0")}
     return subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
 
 
-# Two kernels started at once by two processes can race for a TCP port (jupyter_client
-# picks free ports, then binds): such a build is retried once, on its own.
-KERNEL_RACE = ("Address already in use", "Kernel died before replying")
-
-
-def _failure(work: Path, process: subprocess.Popen[str]) -> str | None:
+def _failure(process: subprocess.Popen[str]) -> str | None:
     """None when the build succeeded, else its relevant messages."""
     output, _ = process.communicate()
     if process.returncode == 0:
         return None
-    lines = [
-        line
-        for line in output.splitlines()
-        if ("WARNING" in line or "ERROR" in line or "Error" in line) and "IPKernelApp" not in line
-    ]
-    for log in sorted((work / "_build" / "html" / "reports").glob("*.err.log")):
-        text = ANSI.sub("", log.read_text(encoding="utf-8", errors="replace"))
-        lines.append(f"{log.stem}: " + text.strip().splitlines()[-1])
+    lines = [line for line in output.splitlines() if "WARNING" in line or "ERROR" in line]
     return "\n".join(ANSI.sub("", line) for line in lines[-25:]) or output[-2000:]
 
 
@@ -254,16 +221,19 @@ def build_book(
     words = load_translations(source / "i18n")
     settings = {**book_settings(source), **(settings or {})}
     running: dict[str, tuple[Path, subprocess.Popen[str]]] = {}
+    jobs = [
+        (results, source, work / lang, lang, languages, edition, settings) for lang in languages
+    ]
     try:
-        # One Sphinx process per language, side by side: each runs its pages' kernels.
-        envs = {lang: page_environment(results, source, lang, settings) for lang in languages}
-        for lang in languages:
-            folder = render_book(source, work / lang, lang, languages, edition)
-            envs[lang]["CI_EVAL_FIGURES"] = str(folder / "_static" / "figures")
-            running[lang] = (folder, _start_sphinx(folder, envs[lang]))
-        for lang in languages:
-            running[lang] = _wait_or_retry(running[lang], envs[lang], source, work, edition, lang,
-                                           languages)  # fmt: skip
+        # the languages are drawn side by side (one process each), and each language's
+        # Sphinx starts as soon as its pages are drawn
+        with ProcessPoolExecutor(len(jobs), mp_context=multiprocessing.get_context("fork")) as pool:
+            for lang, folder in zip(languages, pool.map(_draw_language, jobs), strict=True):
+                running[lang] = (folder, _start_sphinx(folder))
+        for folder, process in running.values():
+            messages = _failure(process)
+            if messages is not None:
+                _raise_failure(folder, process.returncode, messages)
     finally:
         for _, process in running.values():
             if process.poll() is None:
@@ -277,52 +247,20 @@ def build_book(
     return built
 
 
+def _draw_language(job: tuple[Any, ...]) -> Path:
+    """Draw one language's pages (run in a worker process); returns its folder."""
+    results, source, folder, lang, languages, edition, settings = job
+    words = load_translations(source / "i18n")
+    page = Page(results, lang, words, folder, settings=settings)
+    return render_book(source, folder, page, languages, edition)
+
+
 def _check_book(source: Path, languages: list[str]) -> None:
     if not (source / "_toc.yml").exists():
         raise ReportError(f"{source}: no book sources (_toc.yml missing); pass the book folder")
     for lang in languages:
         if lang not in LANGUAGES:
             raise ReportError(f"language {lang!r} has no translation; use {', '.join(LANGUAGES)}")
-
-
-def page_environment(
-    results: Path, source: Path, lang: str, settings: dict[str, Any]
-) -> dict[str, str]:
-    """The environment of one language's Sphinx process: what :meth:`Page.from_env` reads
-    (``CI_EVAL_FIGURES`` is set once the book is rendered)."""
-    package_root = str(Path(__file__).resolve().parents[2])
-    python_path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
-    return {
-        **os.environ,
-        "PYTHONPATH": python_path,
-        "CI_EVAL_RESULTS": str(results),
-        "CI_EVAL_LANG": lang,
-        "CI_EVAL_I18N": str(source / "i18n"),
-        "CI_EVAL_SETTINGS": json.dumps(settings or {}, sort_keys=True),
-        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-        "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0"),
-    }
-
-
-def _wait_or_retry(
-    running: tuple[Path, subprocess.Popen[str]],
-    env: dict[str, str],
-    source: Path,
-    work: Path,
-    edition: str,
-    lang: str,
-    languages: list[str],
-) -> tuple[Path, subprocess.Popen[str]]:
-    """Wait for one language's build; rebuild it once after a kernel start-up race."""
-    folder, process = running
-    messages = _failure(folder, process)
-    if messages is not None and any(race in messages for race in KERNEL_RACE):
-        folder = render_book(source, work / lang, lang, languages, edition)
-        process = _start_sphinx(folder, env)
-        messages = _failure(folder, process)
-    if messages is not None:
-        _raise_failure(folder, process.returncode, messages)
-    return folder, process
 
 
 def _publish_site(site: Path, folders: dict[str, Path]) -> dict[str, Path]:

@@ -1,9 +1,9 @@
 """What a book page's code cells use: the results store, the labels, the words, the numbers.
 
-A page of the book runs in its own kernel with three environment variables set by
-:mod:`ci_eval.report.build`: ``CI_EVAL_RESULTS`` (the results store), ``CI_EVAL_LANG``
-(``en`` or ``fr``) and ``CI_EVAL_FIGURES`` (where figure files go). Pages read the
-results store only; nothing is estimated while the book builds.
+:mod:`ci_eval.report.build` makes one :class:`Page` per language: the results store, the
+language's words, where figure files go and the study's ``[report]`` settings. The
+chapter blocks (:mod:`ci_eval.report.chapters`) read the results store only; nothing is
+estimated while the book builds.
 
 >>> import tempfile, pandas as pd
 >>> from ci_eval.results import ResultsStore
@@ -17,8 +17,6 @@ results store only; nothing is estimated while the book builds.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from html import escape
 from pathlib import Path
@@ -97,22 +95,6 @@ class Page:
         self._counter = 0
         self._given = dict(settings or {})
         self._settings: dict[str, Any] | None = None
-
-    @classmethod
-    def from_env(cls) -> Page:
-        """The page of the current build (see the module docstring)."""
-        try:
-            results = os.environ["CI_EVAL_RESULTS"]
-            lang = os.environ["CI_EVAL_LANG"]
-            i18n = os.environ["CI_EVAL_I18N"]
-            figures = os.environ["CI_EVAL_FIGURES"]
-            settings = json.loads(os.environ.get("CI_EVAL_SETTINGS", "{}"))
-        except KeyError as exc:
-            raise ReportError(
-                f"environment variable {exc.args[0]} is not set: build the book with "
-                "`ci-eval run` or `ci-eval report`, not with jupyter-book directly"
-            ) from None
-        return cls(results, lang, load_translations(i18n), figures, settings=settings)
 
     @property
     def settings(self) -> dict[str, Any]:

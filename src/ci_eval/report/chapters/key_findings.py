@@ -10,8 +10,11 @@ from ci_eval.report.chapters.common import latest_wave, rows_of
 from ci_eval.report.page import ARROWS, Page
 
 
-def key_findings(page: Page, indicators: list[str]) -> str:
-    """Headline numbers of the latest wave with their 95% CIs and change since baseline."""
+def key_findings(page: Page, indicators: list[str] | None = None) -> str:
+    """Headline numbers of the latest wave with their 95% CIs and change since baseline
+    (``indicators``: the study's ``headline`` setting by default)."""
+    if indicators is None:
+        indicators = page.settings["headline"]
     wave = latest_wave(page)
     ind = page.table("indicators")
     overall = ind[(ind["domain"] == "overall") & (ind["wave"] == wave)]

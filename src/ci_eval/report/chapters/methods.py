@@ -11,6 +11,7 @@ import numpy as np
 from ci_eval.report.chapters.common import rows_of
 from ci_eval.report.page import Page
 from ci_eval.results.disclosure import DEFAULT_RULES
+from ci_eval.results.manifest import read_manifest
 
 
 def _simple_table(
@@ -121,8 +122,10 @@ def quality_table(page: Page) -> str:
     )
 
 
-def disclosure_text(page: Page, manifest: dict[str, Any]) -> str:
-    """The disclosure rules in force for this edition."""
+def disclosure_text(page: Page, manifest: dict[str, Any] | None = None) -> str:
+    """The disclosure rules in force for this edition (from the run's manifest by default)."""
+    if manifest is None:
+        manifest = read_manifest(page.store.root)
     rules = manifest.get("settings", {}).get("disclosure", {})
     values = DEFAULT_RULES.model_dump()
     values.update({k: v for k, v in rules.items() if k in values})

@@ -1,0 +1,102 @@
+"""Render one book page: its words from the translation file, its blocks from the results.
+
+A page of ``book/`` is MyST Markdown with two kinds of placeholders:
+
+- ``{{t:key}}`` (and ``{{edition}}``): text from ``book/i18n/<lang>.yaml``;
+- a line ``{{block:name}}``: the HTML block that :mod:`ci_eval.report.chapters` function
+  ``name(page)`` draws from the results store (tables and figures with their notes).
+
+Blocks are drawn here, in the process that builds the book, from one :class:`Page` per
+language (each results table is read once for every page of that language); no kernel is
+started and nothing is estimated. In the Markdown handed to Sphinx a block becomes a raw
+HTML directive; the PDF edition reads the same segments (:func:`segments`).
+
+>>> text = "# {{t:a.title}}\\n\\n{{block:legend}}\\n"
+>>> [kind for kind, _ in segments(text)]
+['markdown', 'block', 'markdown']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ci_eval.errors import ReportError
+from ci_eval.report.page import Page, lookup
+
+PLACEHOLDER = re.compile(r"\{\{(t:[A-Za-z0-9_.]+|edition)\}\}")
+BLOCK = re.compile(r"^\{\{block:([a-z_][a-z0-9_]*)\}\}[ \t]*$", re.MULTILINE)
+
+
+def render_words(text: str, words: dict[str, Any], edition: str, where: str) -> str:
+    """Fill the ``{{t:key}}`` and ``{{edition}}`` placeholders of one page.
+
+    >>> render_words("# {{t:a.b}} {{edition}}", {"a": {"b": "Titre"}}, "2024", "x.md")
+    '# Titre 2024'
+    """
+
+    def fill(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key == "edition":
+            return edition
+        return str(lookup(words, key[2:], where)).strip()
+
+    return PLACEHOLDER.sub(fill, text)
+
+
+def segments(text: str) -> list[tuple[str, str]]:
+    """A page as ``("markdown", text)`` and ``("block", name)`` pieces, in order.
+
+    >>> segments("a\\n{{block:x}}\\nb")
+    [('markdown', 'a\\n'), ('block', 'x'), ('markdown', '\\nb')]
+    """
+    pieces: list[tuple[str, str]] = []
+    start = 0
+    for match in BLOCK.finditer(text):
+        if match.start() > start:
+            pieces.append(("markdown", text[start : match.start()]))
+        pieces.append(("block", match.group(1)))
+        start = match.end()
+    if start < len(text):
+        pieces.append(("markdown", text[start:]))
+    return pieces
+
+
+def block_function(name: str, where: str) -> Callable[[Page], str]:
+    """The chapter function that draws block ``name``; ``ReportError`` names the page."""
+    from ci_eval.report import chapters
+
+    function = getattr(chapters, name, None) if name in chapters.__all__ else None
+    if function is None:
+        raise ReportError(
+            f"{where}: no block {name!r}; use one of {', '.join(sorted(chapters.__all__))}"
+        )
+    return function
+
+
+def draw_block(page: Page, name: str, where: str) -> str:
+    """The HTML of block ``name`` on ``page``."""
+    return block_function(name, where)(page)
+
+
+def raw_html(html: str) -> str:
+    """A block of HTML as a MyST raw directive (only the HTML builder shows it); an empty
+    block (a table the store does not hold) is left out.
+
+    >>> raw_html("<p>x</p>"), raw_html("")
+    ('```{raw} html\\n<p>x</p>\\n```', '')
+    """
+    if not html.strip():
+        return ""
+    fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", html)), default=0))
+    return f"{fence}{{raw}} html\n{html}\n{fence}"
+
+
+def render_page(text: str, page: Page, edition: str, where: str) -> str:
+    """The MyST Markdown of one page in ``page``'s language, its blocks drawn as raw HTML."""
+    text = render_words(text, page.words, edition, where)
+    out = []
+    for kind, value in segments(text):
+        out.append(value if kind == "markdown" else raw_html(draw_block(page, value, where)))
+    return "".join(out)
