@@ -183,6 +183,12 @@ class Structure:
         }
 
 
+LOCKED_OUT = (
+    "You have exceeded the number of maximum login attempts. Please wait 10 minutes before "
+    "trying again."
+)
+
+
 @dataclass
 class Survey:
     """One survey on the server: structure, responses, active or not."""
@@ -227,6 +233,7 @@ class FakeLimeSurvey:
         self.users = users or {"analyst": "Pa55word-not-in-logs"}
         self.surveys: dict[int, Survey] = {}
         self.sessions: set[str] = set()
+        self.failed_logins: dict[str, int] = {}
         self.faults: list[Fault] = []
         self.log = ServerLog()
         self._lock = threading.Lock()
@@ -253,9 +260,14 @@ class FakeLimeSurvey:
                 survey.next_id += 1  # ids are never reused, even after a delete
         return ids
 
-    def edit_response(self, sid: int, rid: int, changes: dict[str, Any], datestamp: str) -> None:
+    def edit_response(
+        self, sid: int, rid: int, changes: dict[str, Any], datestamp: str | None = None
+    ) -> None:
+        """Change a response; ``datestamp=None`` keeps it, as RemoteControl's
+        ``update_response`` does (only an edit in the survey itself moves it)."""
         with self._lock:
-            self.surveys[sid].responses[rid].update(changes, datestamp=datestamp)
+            row = self.surveys[sid].responses[rid]
+            row.update(changes, datestamp=row["datestamp"] if datestamp is None else datestamp)
 
     def delete_response(self, sid: int, rid: int) -> None:
         with self._lock:
@@ -310,7 +322,12 @@ class FakeLimeSurvey:
         return handler(*params)
 
     def rpc_get_session_key(self, user: str, password: str, plugin: str = "Authdb") -> Any:
+        # LimeSurvey 6 locks a user out after 3 failed log-ins (maxLoginAttempt), for 10
+        # minutes (timeOutTime), with this status; the correct password is refused too
+        if self.failed_logins.get(user, 0) >= 3:
+            return {"status": LOCKED_OUT}
         if self.users.get(user) != password:
+            self.failed_logins[user] = self.failed_logins.get(user, 0) + 1
             return {"status": "Invalid user name or password"}
         key = secrets.token_hex(16)
         self.sessions.add(key)

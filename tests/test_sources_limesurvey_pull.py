@@ -392,3 +392,70 @@ def test_status_strings_become_clear_errors_or_values(server):
             "full_responses": 52,
         }
     assert server.sessions == set()
+
+
+def test_a_response_below_the_lowest_id_held_completed_late_is_fetched(tmp_path, server):
+    for rid in (1, 2, 3):  # incomplete at the first pull: the lowest id held is 4
+        server.edit_response(SURVEY_ID, rid, {"submitdate": None})
+    study = make_study(tmp_path, server)
+    first = run_pull(study)
+    assert min(load_responses(study, "youth", "2025")["id"]) == 4 and first.new == 44
+    server.edit_response(SURVEY_ID, 2, {"submitdate": "2026-03-01 10:00:00"}, "2026-03-01 10:00:00")
+    report = run_pull(study)
+    assert report.late == [2] and report.rows == 1
+    assert 2 in set(load_responses(study, "youth", "2025")["id"])
+    assert not [n for n in report.notes if "counts" in n]  # held = the server's count
+
+
+def test_a_count_that_disagrees_with_the_server_is_reported(tmp_path, server):
+    study = make_study(tmp_path, server)
+    run_pull(study)
+    real = server.rpc_get_summary
+
+    def inflated(key, sid, stat="all"):
+        summary = dict(real(key, sid, stat))
+        summary["completed_responses"] += 2
+        return summary
+
+    server.rpc_get_summary = inflated
+    server.add_responses(SURVEY_ID, [dict(real_responses()[0])])
+    report = run_pull(study)
+    assert report.new == 1
+    (note,) = [n for n in report.notes if "counts" in n]
+    assert "the server counts 50 complete responses, ci_eval holds 48" in note
+    assert "--verify-held" in note
+
+
+def test_an_edit_that_keeps_its_date_stamp_is_found_by_content(tmp_path, server):
+    study = make_study(tmp_path, server)
+    run_pull(study)
+    server.edit_response(SURVEY_ID, 5, {"comments": "changed through update_response"})
+    assert run_pull(study).edited == []  # same date stamp: invisible to the quick check
+    report = run_pull(study, verify_held=True)
+    assert report.edited == [5] and any("compared the content" in n for n in report.notes)
+    accepted = run_pull(study, verify_held=True, accept_changes=True)
+    assert accepted.snapshot.meta["revised"] == [5]
+    data = load_responses(study, "youth", "2025").set_index("id")
+    assert data.loc[5, "comments"] == "changed through update_response"
+    assert run_pull(study, verify_held=True).edited == []
+
+
+def test_every_nth_pull_compares_the_content(tmp_path, server):
+    study = make_study(tmp_path, server, verify_every=2)
+    run_pull(study)
+    server.edit_response(SURVEY_ID, 5, {"comments": "changed through update_response"})
+    assert run_pull(study).edited == [5]  # the second pull of the source compares content
+
+
+def test_a_lock_out_after_bad_passwords_is_a_clear_error(tmp_path, server):
+    study = make_study(tmp_path, server)
+    bad = {"TEST_LS_USER": "analyst", "TEST_LS_PASSWORD": "wrong"}
+    for _ in range(3):
+        with pytest.raises(SourceError, match="read from TEST_LS_USER and TEST_LS_PASSWORD"):
+            pull(study, environ=bad, sleep=lambda s: None)
+    with pytest.raises(SourceError) as err:
+        run_pull(study)  # the right password, but the user is locked out
+    message = str(err.value)
+    assert "refused to log in: the server says 'You have exceeded the number" in message
+    assert "Please wait 10 minutes" in message and PASSWORD not in message
+    assert not (tmp_path / "surveys/youth/raw/2025/.lock").exists()

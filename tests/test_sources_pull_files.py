@@ -184,6 +184,13 @@ def test_pull_and_codebook_commands(study, tmp_path):
     assert result.exit_code == 0, result.output
     exported = Codebook.from_yaml(out)
     assert exported.variables["mentor"].label == {"en": "A eu un mentor"}
+    out.write_text("# my edits\n", encoding="utf-8")
+    export = ["codebook", str(tmp_path), "--survey", "youth", "--wave", "2021", "--export"]
+    result = runner.invoke(app, [*export, str(out)])
+    assert result.exit_code != 0 and "exists: it was not overwritten; pass --force" in result.output
+    assert out.read_text(encoding="utf-8") == "# my edits\n"
+    result = runner.invoke(app, [*export, str(out), "--force"])
+    assert result.exit_code == 0 and Codebook.from_yaml(out).variables["mentor"]
     result = runner.invoke(app, ["pull", str(tmp_path), "--survey", "orgs"])
     assert result.exit_code == 2
     assert "no survey 'orgs'" in result.output
@@ -217,7 +224,7 @@ credentials = "CLI_LS"
         assert "47" in result.output
         server.edit_response(SURVEY_ID, 3, {"comments": "édité"}, "2026-02-01 09:00:00")
         result = runner.invoke(app, ["pull", str(tmp_path), "--no-progress"])
-        assert "1 responses edited on the server, not applied" in result.output
+        assert "1 response edited on the server, not applied" in result.output
         result = runner.invoke(app, ["codebook", str(tmp_path), "--survey", "youth"])
         assert result.exit_code == 0 and "belong_B1" in result.output
         monkeypatch.setenv("CLI_LS_PASSWORD", "wrong")

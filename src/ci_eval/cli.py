@@ -59,13 +59,27 @@ def pull_command(
         bool, typer.Option(help="Apply responses edited or deleted on the server.")
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    verify_held: Annotated[
+        bool,
+        typer.Option(
+            help="Compare the content of every response held with the server (finds edits "
+            "that kept their date stamp; also done on every `verify_every`-th pull)."
+        ),
+    ] = False,
 ) -> None:
     """Pull surveys (LimeSurvey or files) into immutable raw snapshots."""
     from ci_eval.pipeline import pull_study
     from ci_eval.terminal import pull_lines, pull_table
 
     try:
-        reports = pull_study(study, survey, wave, accept_changes=accept_changes, progress=progress)
+        reports = pull_study(
+            study,
+            survey,
+            wave,
+            accept_changes=accept_changes,
+            progress=progress,
+            verify_held=verify_held,
+        )
     except CiEvalError as exc:
         raise _fail(exc) from None
     console.print(pull_table(reports))
@@ -81,6 +95,7 @@ def codebook_command(
     export: Annotated[
         Path | None, typer.Option(help="Write the codebook of the wave's latest snapshot here.")
     ] = None,
+    force: Annotated[bool, typer.Option(help="Replace the --export file if it exists.")] = False,
 ) -> None:
     """Show a survey's codebook and how each pulled wave fits it, or export one."""
     from ci_eval.pipeline import export_wave_codebook, show_codebook
@@ -88,7 +103,7 @@ def codebook_command(
 
     try:
         if export is not None:
-            written = export_wave_codebook(study, survey, wave, export)
+            written = export_wave_codebook(study, survey, wave, export, overwrite=force)
             console.print(f"wrote {len(written.variables)} variables to {escape(str(export))}")
             return
         shown, languages = show_codebook(study, survey)

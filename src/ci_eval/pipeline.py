@@ -611,12 +611,20 @@ def pull_study(
     *,
     accept_changes: bool = False,
     progress: bool = False,
+    verify_held: bool = False,
 ) -> list[Any]:
     """``ci-eval pull``: :func:`ci_eval.sources.pull.pull` on the study in ``study_dir``."""
     from ci_eval.sources.pull import pull
 
     study = load_study(study_dir)
-    return pull(study, survey, wave, accept_changes=accept_changes, progress=progress)
+    return pull(
+        study,
+        survey,
+        wave,
+        accept_changes=accept_changes,
+        progress=progress,
+        verify_held=verify_held,
+    )
 
 
 def show_codebook(study_dir: str | Path, survey: str) -> tuple[Any, list[str]]:
@@ -629,11 +637,22 @@ def show_codebook(study_dir: str | Path, survey: str) -> tuple[Any, list[str]]:
 
 
 def export_wave_codebook(
-    study_dir: str | Path, survey: str, wave: str | None, path: str | Path
+    study_dir: str | Path,
+    survey: str,
+    wave: str | None,
+    path: str | Path,
+    *,
+    overwrite: bool = False,
 ) -> Codebook:
-    """``ci-eval codebook --export``: write the codebook of a wave's latest snapshot."""
+    """``ci-eval codebook --export``: write the codebook of a wave's latest snapshot; an
+    existing file is kept unless ``overwrite``."""
     from ci_eval.sources.waves import export_codebook
 
+    if Path(path).exists() and not overwrite:
+        raise StudyError(
+            f"{path} exists: it was not overwritten; pass --force to replace it, or export "
+            "to another file"
+        )
     study = load_study(study_dir)
     study.survey(survey)  # an unknown survey is named with the known ones
     return export_codebook(study, survey, wave, Path(path))

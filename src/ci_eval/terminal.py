@@ -36,6 +36,7 @@ def pull_table(reports: Sequence[PullReport]) -> Table:
     table.add_column("wave", no_wrap=True)
     table.add_column("source", overflow="fold")
     table.add_column("snapshot", no_wrap=True)
+    # "new": responses not held before; late completions and edits are listed below the table
     for column in ("new", "held", "vars"):
         table.add_column(column, justify="right", no_wrap=True)
     for r in reports:
@@ -44,11 +45,20 @@ def pull_table(reports: Sequence[PullReport]) -> Table:
             r.wave,
             r.source,
             r.snapshot.id if r.snapshot else "(up to date)",
-            str(r.rows),
+            str(r.new if r.source == "limesurvey" else r.rows),
             str(r.total_rows),
             str(r.variables),
         )
     return table
+
+
+def responses(n: int) -> str:
+    """``"1 response"``, ``"2 responses"``.
+
+    >>> responses(1), responses(3)
+    ('1 response', '3 responses')
+    """
+    return f"{n} response" if n == 1 else f"{n} responses"
 
 
 def pull_lines(reports: Sequence[PullReport]) -> list[str]:
@@ -58,17 +68,17 @@ def pull_lines(reports: Sequence[PullReport]) -> list[str]:
         where = f"{r.survey} {r.wave}"
         if r.late:
             lines.append(
-                f"{where}: {len(r.late)} responses completed since the last pull: {_ids(r.late)}"
+                f"{where}: {responses(len(r.late))} completed since the last pull: {_ids(r.late)}"
             )
         verb = "applied" if r.accepted else "not applied (rerun with --accept-changes)"
         if r.edited:
             lines.append(
-                f"[yellow]{where}: {len(r.edited)} responses edited on the server, {verb}: "
+                f"[yellow]{where}: {responses(len(r.edited))} edited on the server, {verb}: "
                 f"{_ids(r.edited)}[/yellow]"
             )
         if r.deleted:
             lines.append(
-                f"[yellow]{where}: {len(r.deleted)} responses deleted on the server, {verb}: "
+                f"[yellow]{where}: {responses(len(r.deleted))} deleted on the server, {verb}: "
                 f"{_ids(r.deleted)}[/yellow]"
             )
         for change in r.changes:

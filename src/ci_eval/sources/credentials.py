@@ -32,6 +32,8 @@ class Credentials:
 
     user: str
     password: str = field(repr=False)
+    origin: str = field(default="", compare=False)
+    """Where they were read from, for messages (``"TEST_LS_USER and TEST_LS_PASSWORD"``)."""
 
     def __repr__(self) -> str:
         return f"Credentials(user={self.user!r}, password=<hidden>)"
@@ -60,7 +62,10 @@ def credentials_from_env(prefix: str, environ: Mapping[str, str] | None = None) 
             f'(the study\'s `credentials = "{prefix}"`); export them in the shell, or store '
             f"the password in the system keyring under service {prefix!r}"
         )
-    return Credentials(user, password)
+    origin = f"{prefix}_USER and " + (
+        f"{prefix}_PASSWORD" if env.get(f"{prefix}_PASSWORD") else f"the keyring ({prefix!r})"
+    )
+    return Credentials(user, password, origin)
 
 
 def _from_keyring(service: str, user: str) -> str | None:

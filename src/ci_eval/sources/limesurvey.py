@@ -132,8 +132,18 @@ class LimeSurveyConnection:
 
     # ------------------------------------------------------------ session
     def __enter__(self) -> LimeSurveyConnection:
-        self._client = self._attempt(self._login, "log in")
+        try:
+            self._client = self._attempt(self._login, "log in")
+        except LimeSurveyStatus as exc:  # e.g. a lock-out after too many bad passwords
+            raise SourceError(
+                f"LimeSurvey at {public_url(self.url)} refused to log in: the server says "
+                f"{exc.status!r}; do what it says, and check {self._read_from()}"
+            ) from None
         return self
+
+    def _read_from(self) -> str:
+        origin = self._credentials.origin
+        return f"the credentials read from {origin}" if origin else "the credentials"
 
     def __exit__(self, *exc: object) -> None:
         self.close()
@@ -231,8 +241,9 @@ class LimeSurveyConnection:
                 raise _SessionExpiredError from None
             if status.startswith(BAD_LOGIN):
                 raise SourceError(
-                    f"LimeSurvey at {where} refused the user name or password; check the "
-                    "credentials environment variables named by the source"
+                    f"LimeSurvey at {where} refused the user name or password; check "
+                    f"{self._read_from()} (after a few failures the server locks the user "
+                    "out for a while)"
                 ) from None
             raise LimeSurveyStatus(status, what) from None
         except LimeSurveyApiError as exc:

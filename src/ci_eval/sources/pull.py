@@ -45,6 +45,8 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -127,6 +129,7 @@ def pull(
     environ: Mapping[str, str] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     when: str | None = None,
+    verify_held: bool = False,
 ) -> list[PullReport]:
     """Pull every source of a study (or of one survey / one wave).
 
@@ -147,6 +150,8 @@ def pull(
         Waits between retries (tests pass a no-op).
     when : str, optional
         The pull's UTC time, ``YYYY-MM-DDTHH:MM:SSZ`` (default: now).
+    verify_held : bool
+        Compare the content of every response held with the server (LimeSurvey).
     """
     names = [survey] if survey is not None else list(study.surveys)
     stamp = when or _utc_now()  # one time for every snapshot of this pull
@@ -170,6 +175,7 @@ def pull(
                         environ=environ,
                         sleep=sleep,
                         when=stamp,
+                        verify_held=verify_held,
                     )
                 else:
                     report = pull_file(
@@ -284,6 +290,46 @@ def _held(snapshots: Sequence[Snapshot]) -> dict[int, Any]:
     return held
 
 
+def _row_digest(row: dict[str, Any]) -> str:
+    """The SHA-256 of one response's content as a pull stores it (answers as text).
+
+    >>> _row_digest({"id": 1, "q": 2}) == _row_digest({"q": "2", "id": 1})
+    True
+    """
+    text = {k: v if v is None or k in INTEGER_FIELDS else str(v) for k, v in row.items()}
+    canonical = json.dumps(text, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _held_digests(snapshots: Sequence[Snapshot]) -> dict[int, str]:
+    """id -> content digest of every response held (latest revision; withdrawn removed)."""
+    digests: dict[int, str] = {}
+    for snap in snapshots:
+        for row in pq.read_table(snap.responses_path).to_pylist():
+            digests[int(row["id"])] = _row_digest(row)
+        for rid in snap.meta.get("withdrawn", []):
+            digests.pop(int(rid), None)
+    return digests
+
+
+def _changed_contents(
+    conn: LimeSurveyConnection, source: LimeSurveySource, held: dict[int, str]
+) -> list[int]:
+    """Ids held whose content differs on the server (an edit that kept its date stamp, as
+    RemoteControl's ``update_response`` does)."""
+    changed = []
+    for group in _spans(sorted(held), source.batch_size):
+        rows = conn.export(
+            source.survey_id, completed_only=source.completed_only, from_id=group[0],
+            to_id=group[-1],
+        )  # fmt: skip
+        for row in rows:
+            rid = int(row["id"])
+            if rid in held and _row_digest(row) != held[rid]:
+                changed.append(rid)
+    return sorted(changed)
+
+
 def _spans(ids: Sequence[int], size: int) -> Iterator[list[int]]:
     """Sorted ids in groups whose id range is smaller than ``size`` (so an export
     of ``first..last`` returns at most ``size`` rows)."""
@@ -308,8 +354,10 @@ def _check_held(
     edited: list[int] = []
     deleted: list[int] = []
     fields = ["id", "datestamp"] if has_datestamp else ["id"]
-    first, last = min(held), max(held)
-    for start in range(first, last + 1, source.batch_size):
+    # from id 1, not from the lowest id held: a response below it that was incomplete at
+    # the last pull and completed since is late too
+    last = max(held)
+    for start in range(1, last + 1, source.batch_size):
         stop = min(start + source.batch_size - 1, last)
         rows = conn.export(
             source.survey_id,
@@ -358,8 +406,14 @@ def pull_limesurvey(
     sleep: Callable[[float], None] = time.sleep,
     when: str | None = None,
     backoff: float = 1.0,
+    verify_held: bool = False,
 ) -> PullReport:
-    """Pull new responses (and the structure) of one LimeSurvey survey into a snapshot."""
+    """Pull new responses (and the structure) of one LimeSurvey survey into a snapshot.
+
+    With ``verify_held`` (and on every ``verify_every``-th pull of the source), the content
+    of every response held is compared with the server's, so that an edit that kept its
+    date stamp is found too.
+    """
     removed = store.clean_leftovers()
     notes = [f"removed an interrupted pull ({p.name})" for p in removed]
     previous = store.snapshots()
@@ -380,6 +434,10 @@ def pull_limesurvey(
         late, edited, deleted = (
             _check_held(conn, source, held, has_datestamp) if held else ([], [], [])
         )
+        if held and (verify_held or (len(previous) + 1) % source.verify_every == 0):
+            by_content = _changed_contents(conn, source, _held_digests(previous))
+            edited = sorted(set(edited) | (set(by_content) - set(deleted)))
+            notes.append(f"compared the content of the {len(held)} responses held")
         last_id = max(held, default=0)
         new_ids = [
             int(r["id"])
@@ -417,9 +475,26 @@ def pull_limesurvey(
     report.rows = snap.meta["rows"]
     report.variables = len(new_codebook.variables)
     report.total_rows = len(held) - len(withdrawn) + len(set(new_ids) | set(late))
+    report.notes += _reconcile(report, summary, source.completed_only)
     report.changes = old_codebook.diff(new_codebook) if old_codebook else []
     logger.info("pulled %d responses of survey %s into %s", report.rows, sid, snap.id)
     return report
+
+
+def _reconcile(report: PullReport, summary: dict[str, Any], completed_only: bool) -> list[str]:
+    """A note when the responses held after the pull differ in number from the server's
+    count (``get_summary``): deletions not applied are still held, so they are set apart."""
+    key = "completed_responses" if completed_only else "full_responses"
+    if key not in summary:
+        return []
+    on_server = report.total_rows - (0 if report.accepted else len(report.deleted))
+    if on_server == int(summary[key]):
+        return []
+    return [
+        f"the server counts {summary[key]} {'complete ' if completed_only else ''}responses, "
+        f"ci_eval holds {on_server} of the server's after this pull: responses changed while "
+        "pulling; pull again (with --verify-held to compare every response)"
+    ]
 
 
 def _snapshot_meta(

@@ -56,6 +56,8 @@ class LimeSurveySource(_Strict):
     timeout: float = Field(default=60.0, gt=0)
     retries: int = Field(default=3, ge=0)
     batch_size: int = Field(default=5_000, gt=0)
+    verify_every: int = Field(default=10, gt=0)
+    """Every this many pulls, compare the content of every response held with the server."""
 
     @model_validator(mode="before")
     @classmethod

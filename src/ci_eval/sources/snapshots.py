@@ -154,17 +154,26 @@ class SnapshotStore:
         except ImportError:  # pragma: no cover - Windows
             yield
             return
-        with (self.root / ".lock").open("a") as handle:
+        lock = self.root / ".lock"
+        while True:
+            handle = lock.open("a")
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
+                handle.close()
                 raise SourceError(
                     f"{self.root}: another pull of this wave is running; wait for it to finish"
                 ) from None
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+            # the file may have been removed by the pull that held it just before: lock anew
+            if lock.exists() and os.fstat(handle.fileno()).st_ino == lock.stat().st_ino:
+                break
+            handle.close()
+        try:
+            yield
+        finally:
+            lock.unlink(missing_ok=True)  # no empty .lock left behind, even after a failure
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
 
     def leftovers(self) -> list[Path]:
         """Folders of interrupted pulls (``.tmp-*``)."""
