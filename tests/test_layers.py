@@ -34,7 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     "terminal": {"codebook", "sources"},
     "cli": {"pipeline", "terminal", "study", "sources", "toc", "report", "scaffold", "demo",
             "codebook"},
-    "scaffold": {"study", "results"},
+    "scaffold": {"study", "results", "sources", "sources.settings", "codebook"},
     "demo": {"codebook", "survey"},
 }  # fmt: skip
 

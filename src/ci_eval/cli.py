@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from ci_eval import __version__
-from ci_eval.errors import CiEvalError
+from ci_eval.errors import CiEvalError, StudyError
 
 app = typer.Typer(
     name="ci-eval",
@@ -285,18 +285,41 @@ def verify_command(
 @app.command("init")
 def init_command(
     folder: Annotated[Path, typer.Argument(help="The new study folder.")],
-    name: Annotated[str, typer.Option(help="The study's name.")] = "My study",
+    name: Annotated[str | None, typer.Option(help="The study's name.")] = None,
+    from_limesurvey: Annotated[
+        str | None,
+        typer.Option(help="A RemoteControl url: scaffold from a LimeSurvey survey (--survey-id)."),
+    ] = None,
+    survey_id: Annotated[int | None, typer.Option(help="The LimeSurvey survey id.")] = None,
+    credentials: Annotated[
+        str, typer.Option(help="Prefix of the <prefix>_USER / <prefix>_PASSWORD variables.")
+    ] = "CI_EVAL_LS",
+    survey: Annotated[str, typer.Option(help="The survey's key in the study.")] = "youth",
 ) -> None:
-    """Scaffold a new study: ci-eval.toml, a model template, survey folders."""
-    from ci_eval.scaffold import init_study
+    """Scaffold a new study: ci-eval.toml, a model template, survey folders (or all three
+    from a LimeSurvey survey, with --from-limesurvey URL --survey-id N)."""
+    from ci_eval.scaffold import init_from_limesurvey, init_study
 
     try:
-        written = init_study(folder, name=name)
+        if from_limesurvey is None:
+            written = init_study(folder, name=name or "My study")
+        elif survey_id is None:
+            raise StudyError("--from-limesurvey needs --survey-id: the survey's id on the server")
+        else:
+            written = init_from_limesurvey(
+                folder, from_limesurvey, survey_id, credentials=credentials, survey=survey,
+                name=name,
+            )  # fmt: skip
     except CiEvalError as exc:
         raise _fail(exc) from None
     for path in written:
         console.print(f"created {escape(str(path))}")
-    console.print(f"next: put survey files in {folder / 'surveys'}, then `ci-eval run {folder}`")
+    if from_limesurvey is None:
+        console.print(
+            f"next: put survey files in {folder / 'surveys'}, then `ci-eval run {folder}`"
+        )
+    else:
+        console.print(f"next: `ci-eval run {folder} --pull` (pulls the survey, runs everything)")
 
 
 @report_app.command("build")

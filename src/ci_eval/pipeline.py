@@ -189,12 +189,12 @@ def _pull(ctx: RunContext) -> dict[str, Any]:
 
 
 def _read(ctx: RunContext) -> dict[tuple[str, str], pd.DataFrame]:
-    from ci_eval.sources.pull import load_responses
+    from ci_eval.sources.waves import typed_wave
 
     frames = {}
     for survey, cfg in ctx.study.surveys.items():
         for wave in cfg.sources:
-            data = load_responses(ctx.study, survey, wave)
+            data = typed_wave(ctx.study, survey, wave)
             if survey in ctx.codebooks:
                 data = ctx.codebooks[survey].harmonise(data, wave=wave)
             frames[(survey, wave)] = data
@@ -359,7 +359,7 @@ STAGES: tuple[Stage, ...] = (
         _read,
         upstream=("pull",),
         inputs=lambda ctx: {"codebooks": _codebook_hashes(ctx)},
-        modules=("ci_eval.sources.pull", "ci_eval.codebook"),
+        modules=("ci_eval.sources.waves", "ci_eval.codebook"),
     ),
     Stage(
         "quality", _quality, upstream=("read",), settings=("quality",), modules=("ci_eval.quality",)

@@ -97,7 +97,8 @@ class TableSpec:
     def check(self, name: str, frame: pd.DataFrame) -> pa.Table:
         """The frame as an Arrow table, after checking column names, order and types.
 
-        A column whose values are all missing (Arrow type ``null``) takes the declared type.
+        A column whose values are all missing (Arrow type ``null``), or a list column whose
+        lists are all empty, or any column of a table with no rows, takes the declared type.
         Raises :class:`~ci_eval.errors.AnalysisError` naming the table and the column.
 
         >>> spec("benchmark_peers").check("benchmark_peers", pd.DataFrame(
@@ -119,7 +120,9 @@ the contract (ci_eval.results.contract) declares int64
         table = pa.Table.from_pandas(frame, preserve_index=False)
         for k, column in enumerate(self.columns):
             actual = table.schema.field(k).type
-            if pa.types.is_null(actual):
+            empty_lists = pa.types.is_list(actual) and pa.types.is_null(actual.value_type)
+            no_rows = table.num_rows == 0  # a table with no rows holds no wrong value
+            if pa.types.is_null(actual) or empty_lists or no_rows:
                 table = table.set_column(k, column.name, table.column(k).cast(column.arrow))
             elif not column.accepts(actual):
                 shown = next((d for d, types in _ARROW.items() if actual in types), str(actual))

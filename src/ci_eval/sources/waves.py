@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from ci_eval.codebook import Codebook
 from ci_eval.errors import CiEvalError
 from ci_eval.sources.pull import load_responses, snapshot_store, type_responses, wave_codebook
@@ -18,12 +20,24 @@ __all__ = [
     "harmonisation_check",
     "pulled_waves",
     "survey_codebook",
+    "typed_wave",
 ]
 
 
 def pulled_waves(study: SourceStudy, survey: str) -> list[str]:
     """The waves of a survey that have at least one snapshot, in study order."""
     return [w for w in study.waves.all if snapshot_store(study, survey, w).latest() is not None]
+
+
+def typed_wave(study: SourceStudy, survey: str, wave: str) -> pd.DataFrame:
+    """A wave's responses as held, typed by the codebook of its own snapshot (LimeSurvey
+    sends every answer as text: ``'1'`` becomes the code 1, ``''`` missing).
+
+    The one typing path of ``ci-eval codebook``'s check and of the pipeline's read stage,
+    so that a codebook reported as a fit is one the run accepts.
+    """
+    raw = load_responses(study, survey, wave)
+    return type_responses(raw, wave_codebook(study, survey, wave))
 
 
 def harmonisation_check(
@@ -37,8 +51,7 @@ def harmonisation_check(
     """
     results = []
     for wave in pulled_waves(study, survey):
-        raw = load_responses(study, survey, wave)
-        typed = type_responses(raw, wave_codebook(study, survey, wave))
+        typed = typed_wave(study, survey, wave)
         try:
             codebook.harmonise(typed, wave=wave)
         except CiEvalError as exc:
