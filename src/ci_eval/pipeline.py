@@ -514,6 +514,40 @@ def _context(study: Study, **options: Any) -> RunContext:
     return RunContext(study, study_inputs(study), _settings(study), **options)
 
 
+def check_settings(study: Study) -> None:
+    """Validate every stage's settings before anything runs, so that a typo in the study
+    file stops the run at once with an error naming the table and key (not after the
+    earlier stages' work, and never silently: an unknown key is an error).
+
+    Raises ``StudyError`` naming the study file, listing every problem found.
+    """
+    from ci_eval.analysis.stage import analysis_settings
+    from ci_eval.analysis.weighting_stage import WeightingSettings
+    from ci_eval.quality import parse_rules
+
+    problems = []
+    checks: list[tuple[str, Callable[[], Any]]] = [
+        *(
+            (f"[weighting.{name}]", functools.partial(WeightingSettings.of, table, ""))
+            for name, table in study.weighting.items()
+        ),
+        *(
+            (f"[quality.{name}]", functools.partial(parse_rules, table, source=""))
+            for name, table in study.quality.items()
+        ),
+        ("[analysis]", functools.partial(analysis_settings, study)),
+    ]
+    for where, check in checks:
+        try:
+            check()
+        except CiEvalError as exc:
+            problems += [
+                f"{where} {line.strip()}" for line in str(exc).splitlines() if line.strip()
+            ]
+    if problems:
+        raise StudyError(f"{study.file}: invalid settings:\n- " + "\n- ".join(problems))
+
+
 def compute_tables(
     study: Study,
     *,
@@ -526,6 +560,7 @@ def compute_tables(
 
     With ``do_pull=False`` nothing is pulled: the snapshots the last run used are read.
     """
+    check_settings(study)
     ctx = _context(study, pull_remote=pull_remote, do_pull=do_pull)
     runner = _Runner(ctx, cache, reporter)
     for declared in STAGES[: STAGE_NAMES.index("estimate") + 1]:
