@@ -25,6 +25,9 @@ environment-variable prefix (``credentials = "CI_EVAL_LS"``), see
 ... all = ["2021", "2024"]
 ... [surveys.youth]
 ... codebook = "surveys/youth/codebook.yaml"
+... [surveys.youth.sources.2021]
+... type = "file"
+... path = "surveys/youth/data/youth_2021.sav"
 ... [surveys.youth.sources.2024]
 ... type = "file"
 ... path = "surveys/youth/data/youth_2024.sav"
