@@ -91,6 +91,7 @@ CLASS_STYLE = {
     "ci-notes": r"\footnotesize",
 }
 TEXT_WIDTH_EM = 44.0  # the line width (6.5 in at 10 pt) in ems of the body font
+CHAR_EM, WORD_EM, GAP_EM = 0.5, 0.6, 1.0  # a digit; a letter of a long word; between columns
 SHORT = 24  # a text column no wider than this (in characters) is not wrapped
 FONT_SIZES = [(1.0, ""), (0.9, r"\small"), (0.8, r"\footnotesize"), (0.7, r"\scriptsize")]
 CARDS_PER_ROW = 3
@@ -337,6 +338,8 @@ class _Table:
             "r" if num else ("l" if j > 0 and w <= SHORT else "X")
             for j, (num, w) in enumerate(zip(self.numeric, self.widths, strict=True))
         ]
+        if self.needed() * FONT_SIZES[-1][0] > TEXT_WIDTH_EM:  # short text wraps too
+            self.kinds = ["X" if kind == "l" else kind for kind in self.kinds]
 
     def cells(self, tr: Node) -> list[Node]:
         return [c for c in tr.elements() if c.tag in ("td", "th")]
@@ -351,25 +354,48 @@ class _Table:
         head = [max(map(len, r[j].text().split()), default=0) for r in self.head if j < len(r)]
         return max(body + head + [1])
 
+    def longest_word(self, j: int) -> int:
+        """The longest word of column ``j`` in characters (a wrapped cell's narrowest)."""
+        words = [len(w) for r in self.head + self.body if j < len(r) for w in r[j].text().split()]
+        return max(words, default=1)
+
+    def fixed(self) -> float:
+        """The width of the columns that do not wrap, in ems of the table's font."""
+        pairs = zip(self.widths, self.kinds, strict=True)
+        return sum(CHAR_EM * w + GAP_EM for w, kind in pairs if kind != "X")
+
+    def floors(self) -> list[float]:
+        """The narrowest width of each wrapping column: its longest word (8 to 24 letters)."""
+        wrapped = [j for j, kind in enumerate(self.kinds) if kind == "X"]
+        return [WORD_EM * min(max(self.longest_word(j), 8), 24) + GAP_EM for j in wrapped]
+
+    def needed(self) -> float:
+        return self.fixed() + sum(self.floors())
+
     def font(self) -> tuple[str, list[float]]:
-        """The font size that fits the columns on the line (a character taken as half an
-        em), and the wrapping columns' shares of what the others leave."""
-        pairs = list(zip(self.widths, self.kinds, strict=True))
-        fixed = sum(0.5 * w + 0.8 for w, kind in pairs if kind != "X")
-        text = [min(w, 60) for w, kind in pairs if kind == "X"]
-        minimum = sum(0.5 * min(w, 16) + 0.8 for w in text)
-        size = next(
-            (cmd for scale, cmd in FONT_SIZES if (fixed + minimum) * scale <= TEXT_WIDTH_EM),
-            FONT_SIZES[-1][1],
+        """The font size that fits the columns on the line, and the wrapping columns'
+        widths relative to their mean (``\\hsize``); a wrapping column is given at least
+        its longest word."""
+        fixed, floors = self.fixed(), self.floors()
+        wrapped = [j for j, kind in enumerate(self.kinds) if kind == "X"]
+        scale, size = next(
+            ((scale, cmd) for scale, cmd in FONT_SIZES if self.needed() * scale <= TEXT_WIDTH_EM),
+            FONT_SIZES[-1],
         )
-        total = sum(text) or 1
-        return size, [len(text) * w / total for w in text]
+        room = max(TEXT_WIDTH_EM / scale - fixed, sum(floors))
+        wanted = [min(self.widths[j], 60) for j in wrapped]
+        widths = [max(f, room * w / sum(wanted)) for f, w in zip(floors, wanted, strict=True)]
+        extra = sum(widths) - room  # taken back from the columns above their floor
+        loose = sum(w - f for w, f in zip(widths, floors, strict=True)) or 1
+        widths = [w - extra * (w - f) / loose for w, f in zip(widths, floors, strict=True)]
+        mean = sum(widths) / len(widths) if widths else 1
+        return size, [w / mean for w in widths]
 
     def spec(self, shares: list[float]) -> str:
         spec, k = [], 0
         for kind in self.kinds:
             if kind == "X":
-                spec.append(f">{{\\raggedright\\arraybackslash\\hsize={shares[k]:.3f}\\hsize}}X")
+                spec.append(f">{{\\RaggedRight\\arraybackslash\\hsize={shares[k]:.3f}\\hsize}}X")
                 k += 1
             else:
                 spec.append(kind)

@@ -35,6 +35,7 @@ MAX_PASSES = 5
 RERUN = re.compile(r"Rerun to get|Rerun LaTeX|Label\(s\) may have changed|Table widths have")
 PREAMBLE = r"""
 \usepackage{booktabs}
+\usepackage{ragged2e}
 \usepackage{xltabular}
 \usepackage[export]{adjustbox}
 \graphicspath{{../../}}
@@ -54,6 +55,12 @@ TITLE_PAGE = r"""
 \vfill
 {\large %(author)s\par}
 \end{titlepage}
+"""
+# The root page (the introduction) has the book's title, which Sphinx takes for the
+# document's: after the contents it gets a chapter heading of its own.
+CONTENTS = r"""
+\sphinxtableofcontents
+\chapter*{%(intro)s}\addcontentsline{toc}{chapter}{%(intro)s}\markboth{%(intro)s}{%(intro)s}
 """
 
 
@@ -78,7 +85,8 @@ def latex_settings(
 ) -> dict[str, Any]:
     """The ``conf.py`` values of Sphinx's LaTeX builder for one language's edition.
 
-    >>> s = latex_settings({"book": {"subtitle": "S"}}, "fr", "T 2024", "A", "t-2024.tex")
+    >>> words = {"book": {"subtitle": "S"}, "pdf": {"introduction": "Introduction"}}
+    >>> s = latex_settings(words, "fr", "T 2024", "A", "t-2024.tex")
     >>> s["latex_documents"][0][:2], s["latex_engine"]
     (('intro', 't-2024.tex'), 'pdflatex')
     """
@@ -104,6 +112,7 @@ def latex_settings(
             "fncychap": "",
             "preamble": PREAMBLE + unicode_preamble() + "\n",
             "maketitle": title_page,
+            "tableofcontents": CONTENTS % {"intro": latex_text(words["pdf"]["introduction"])},
             "printindex": "",
             "makeindex": "",
         },
