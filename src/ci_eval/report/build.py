@@ -190,17 +190,30 @@ def _raise_failure(work: Path, code: int | None, messages: str) -> None:
     )
 
 
-def language_index(title: str, languages: list[str], words: dict[str, dict[str, Any]]) -> str:
-    """A tiny page that links to each language's edition.
+def language_index(
+    title: str,
+    languages: list[str],
+    words: dict[str, dict[str, Any]],
+    pdfs: dict[str, str] | None = None,
+) -> str:
+    """A tiny page that links to each language's edition (and its PDF, ``pdfs[lang]``).
 
     >>> "fr/index.html" in language_index("T", ["en", "fr"], {"en": {"language_name": "English",
     ...     "book": {"title": "A"}}, "fr": {"language_name": "Français", "book": {"title": "B"}}})
     True
     """
+    pdfs = pdfs or {}
     links = "\n".join(
         f'<li><a href="{lang}/index.html" lang="{lang}" hreflang="{lang}">'
         f"{escape(str(words[lang]['book']['title']))} ({escape(str(words[lang]['language_name']))})"
-        "</a></li>"
+        "</a>"
+        + (
+            f' \u00b7 <a href="{lang}/{escape(pdfs[lang])}" lang="{lang}" type="application/pdf">'
+            f"{escape(str(words[lang]['pdf']['link']))}</a>"
+            if lang in pdfs
+            else ""
+        )
+        + "</li>"
         for lang in languages
     )
     return (
@@ -252,10 +265,7 @@ def build_book(
     _check_book(source, languages)
     words = load_translations(source / "i18n")
     settings = {**book_settings(source), **(settings or {})}
-    if pdf is None:
-        pdf = pdf_available()
-        if not pdf:
-            logger.warning(PDF_SKIPPED)
+    pdf = pdf_wanted(pdf)
     running: dict[str, tuple[Path, subprocess.Popen[str]]] = {}
     jobs = [
         (results, source, work / lang, lang, languages, edition, settings, pdf)
@@ -284,9 +294,21 @@ def build_book(
     built = _publish_site(Path(site).resolve(), folders, pdfs)
     title = " / ".join(str(words[lang]["book"]["title"]) for lang in languages)
     (Path(site).resolve() / "index.html").write_text(
-        language_index(title, languages, words), encoding="utf-8"
+        language_index(title, languages, words, {k: p.name for k, p in pdfs.items() if p}),
+        encoding="utf-8",
     )
     return built
+
+
+def pdf_wanted(pdf: bool | None) -> bool:
+    """Whether to build the PDF edition: as asked, else when ``pdflatex`` is installed
+    (logging :data:`PDF_SKIPPED` once when it is not)."""
+    if pdf is not None:
+        return pdf
+    if not pdf_available():
+        logger.warning(PDF_SKIPPED)
+        return False
+    return True
 
 
 def _draw_language(job: tuple[Any, ...]) -> Path:
@@ -318,6 +340,15 @@ def _check_book(source: Path, languages: list[str]) -> None:
             raise ReportError(f"language {lang!r} has no translation; use {', '.join(LANGUAGES)}")
 
 
+def _not_published(folder: str, names: list[str]) -> set[str]:
+    """What the site leaves out of Sphinx's output: its build records, and the figures'
+    PDF copies (they are inside the PDF edition)."""
+    left_out = {".buildinfo", ".doctrees", "reports"}
+    if Path(folder).parts[-2:] == ("_static", "figures"):
+        left_out |= {name for name in names if name.endswith(".pdf")}
+    return left_out & set(names)
+
+
 def _publish_site(
     site: Path, folders: dict[str, Path], pdfs: dict[str, Path | None]
 ) -> dict[str, Path]:
@@ -329,9 +360,7 @@ def _publish_site(
         if staging.exists():
             shutil.rmtree(staging)
         html = folder / "_build" / "html"
-        shutil.copytree(
-            html, staging, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees", "reports")
-        )
+        shutil.copytree(html, staging, ignore=_not_published)
         if pdfs.get(lang) is not None:
             shutil.copy2(pdfs[lang], staging / pdfs[lang].name)
         target = site / lang
