@@ -39,13 +39,13 @@ import yaml
 from ci_eval.errors import ReportError
 from ci_eval.report.format import LANGUAGES
 from ci_eval.report.page import Page, load_translations
-from ci_eval.report.pdf import build_pdf, latex_settings, pdf_available, pdf_name
+from ci_eval.report.pdf import TEXLIVE, build_pdf, latex_settings, pdf_available, pdf_name
 from ci_eval.report.render import render_page
 
 logger = logging.getLogger(__name__)
 PDF_SKIPPED = (
-    "PDF edition skipped: pdflatex not found (Debian: apt-get install texlive-latex-extra "
-    "texlive-fonts-recommended texlive-lang-french lmodern; `make setup` does it as root)"
+    f"PDF edition skipped: pdflatex not found (Debian: apt-get install {' '.join(TEXLIVE)}; "
+    "`make setup` does it as root)"
 )
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 DEFAULT_BOOK = Path(__file__).resolve().parents[3] / "book"

@@ -30,6 +30,14 @@ from ci_eval.errors import ReportError
 from ci_eval.report.latex import unicode_preamble
 
 PDFLATEX = "pdflatex"
+# Debian's packages of what the edition uses (the Makefile's `setup` installs them as root)
+TEXLIVE = (
+    "texlive-latex-recommended",
+    "texlive-latex-extra",
+    "texlive-fonts-recommended",
+    "texlive-lang-french",
+    "lmodern",
+)
 LATEX_DIR = Path("_build") / "latex"  # in a language's work folder; images are at ../../
 MAX_PASSES = 5
 RERUN = re.compile(r"Rerun to get|Rerun LaTeX|Label\(s\) may have changed|Table widths have")
