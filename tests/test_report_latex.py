@@ -98,6 +98,7 @@ def test_cards_lists_and_headings_have_their_latex_form():
         "<h2>Gap</h2><div class='ci-cards'><div class='ci-card'><p class='ci-card-value'>62%</p>"
         "<p class='ci-notes'>Among all.</p></div><div class='ci-card'><p>b</p></div></div>"
         "<ol><li>one</li></ol><p>See <a href='https://example.org/a%20b'>this</a>.</p>"
+        "<p>Table: <a href='tables/gap.csv' download>CSV</a></p>"
     )
     latex = block_latex(html, Path("."))
     assert "\\section{Gap}" in latex
@@ -105,6 +106,7 @@ def test_cards_lists_and_headings_have_their_latex_form():
     assert "{\\Large\\bfseries 62\\%\\par}" in latex and "{\\footnotesize Among all.\\par}" in latex
     assert "\\begin{enumerate}\n\\item one\n\\end{enumerate}" in latex
     assert "\\href{https://example.org/a\\%20b}{this}" in latex
+    assert "Table:" in latex and "CSV" not in latex  # a download link means nothing on paper
 
 
 def test_a_page_carries_each_block_as_html_and_as_latex_only_for_the_pdf(monkeypatch):

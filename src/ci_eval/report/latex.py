@@ -13,7 +13,8 @@ shows what the site shows without a second drawing of each block:
 - a figure ``<img src="x.svg">`` is shown from the vector PDF saved beside it (``x.pdf``,
   see :func:`~ci_eval.report.figure_files.save_figure`), or a PNG;
 - cards become framed boxes, three to a row; lists, headings, emphasis, code and links
-  their LaTeX equivalents; other elements give their content.
+  their LaTeX equivalents; a download link (``<a download>``) is left out; other
+  elements give their content.
 
 The characters LaTeX reserves are escaped; the non-Latin-1 characters the report uses
 (arrows, the narrow no-break space of French numbers, ...) are declared once in
@@ -94,7 +95,7 @@ TEXT_WIDTH_EM = 44.0  # the line width (6.5 in at 10 pt) in ems of the body font
 CHAR_EM, WORD_EM, GAP_EM = 0.5, 0.6, 1.0  # a digit; a letter of a long word; between columns
 SHORT = 24  # a text column no wider than this (in characters) is not wrapped
 FONT_SIZES = [(1.0, ""), (0.9, r"\small"), (0.8, r"\footnotesize"), (0.7, r"\scriptsize")]
-CARDS_PER_ROW = 3
+CARDS_PER_ROW, CARD_GAP = 3, 0.015  # the gap between cards, as a share of the line
 
 
 def latex_text(text: str) -> str:
@@ -207,6 +208,8 @@ class _Writer:
         return latex_text(re.sub(r"[ \t\r\n]+", " ", text))
 
     def node(self, node: Node) -> str:
+        if "download" in node.attrs:  # a download link means nothing on paper
+            return ""
         if node.tag == "figure" and node.find("table") is not None:
             return self.table_figure(node)
         if node.tag == "figure" or node.tag == "img":
@@ -259,14 +262,15 @@ class _Writer:
         return "\n".join([f"\n\\begin{{{env}}}", *items, f"\\end{{{env}}}\n"])
 
     def cards(self, node: Node) -> str:
-        width = f"\\dimexpr{0.97 / CARDS_PER_ROW:.3f}\\linewidth-2\\fboxsep-2\\fboxrule\\relax"
+        share = (1 - CARD_GAP * (CARDS_PER_ROW - 1)) / CARDS_PER_ROW
+        width = f"\\dimexpr{share:.3f}\\linewidth-2\\fboxsep-2\\fboxrule\\relax"
         boxes = [
             f"\\fbox{{\\begin{{minipage}}[t]{{{width}}}\\raggedright "
             f"{self.children(card).strip()}\\end{{minipage}}}}"
             for card in node.elements()
         ]
         rows = [
-            "\\hfill".join(boxes[i : i + CARDS_PER_ROW])
+            f"\\hspace{{{CARD_GAP}\\linewidth}}".join(boxes[i : i + CARDS_PER_ROW])
             for i in range(0, len(boxes), CARDS_PER_ROW)
         ]
         return "\n\\par\\medskip\\noindent " + "\\par\\medskip\\noindent ".join(rows) + "\\par\n"
@@ -296,6 +300,8 @@ class _Writer:
                 parts.append(
                     self.inline_text(child) if isinstance(child, str) else self.node(child)
                 )
+        if not parts:
+            return ""
         title, *notes = parts
         return f"\\textbf{{{title.strip()}}} " + "".join(notes).strip()
 
