@@ -120,9 +120,7 @@ def sphinx_conf(
         "html_copy_source": False,
     }
     if pdf:
-        settings.update(
-            latex_settings(words, lang, title, str(settings["author"]), _tex(words, edition))
-        )
+        settings.update(latex_settings(words, title, str(settings["author"]), _tex(words, edition)))
     lines = ["# Written by ci_eval.report.build for one language's edition; do not edit."]
     lines += [f"{name} = {value!r}" for name, value in settings.items()]
     return "\n".join(lines) + "\n"

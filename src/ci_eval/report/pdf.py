@@ -53,7 +53,7 @@ PREAMBLE = r"""
 \raggedbottom
 """
 TITLE_PAGE = r"""
-\hypersetup{pdftitle={%(title)s}, pdfauthor={%(author)s}, pdflang={%(lang)s}}
+\hypersetup{pdftitle={%(title)s}, pdfauthor={%(author)s}, pageanchor=false}
 \begin{titlepage}
 \raggedright
 \vspace*{0.25\textheight}
@@ -63,6 +63,7 @@ TITLE_PAGE = r"""
 \vfill
 {\large %(author)s\par}
 \end{titlepage}
+\hypersetup{pageanchor=true}
 """
 # The root page (the introduction) has the book's title, which Sphinx takes for the
 # document's: after the contents it gets a chapter heading of its own.
@@ -88,13 +89,11 @@ def pdf_name(title: str, edition: str) -> str:
     return "-".join(words or ["report"]) + ".pdf"
 
 
-def latex_settings(
-    words: dict[str, Any], lang: str, title: str, author: str, tex: str
-) -> dict[str, Any]:
+def latex_settings(words: dict[str, Any], title: str, author: str, tex: str) -> dict[str, Any]:
     """The ``conf.py`` values of Sphinx's LaTeX builder for one language's edition.
 
     >>> words = {"book": {"subtitle": "S"}, "pdf": {"introduction": "Introduction"}}
-    >>> s = latex_settings(words, "fr", "T 2024", "A", "t-2024.tex")
+    >>> s = latex_settings(words, "T 2024", "A", "t-2024.tex")
     >>> s["latex_documents"][0][:2], s["latex_engine"]
     (('intro', 't-2024.tex'), 'pdflatex')
     """
@@ -105,7 +104,6 @@ def latex_settings(
         "title": latex_text(title),
         "subtitle": latex_text(subtitle),
         "author": latex_text(author),
-        "lang": lang,
     }
     return {
         "latex_engine": "pdflatex",
