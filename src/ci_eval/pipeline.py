@@ -319,7 +319,12 @@ def _report(ctx: RunContext) -> str:
 
 
 def _site_built(ctx: RunContext, site: Any) -> bool:
-    return all((Path(site) / lang / "index.html").exists() for lang in ctx.study.study.languages)
+    """Every language's pages are there, and its PDF if pdflatex is installed now."""
+    from ci_eval.report.pdf import pdf_available
+
+    folders = [Path(site) / lang for lang in ctx.study.study.languages]
+    pdf = pdf_available()
+    return all((f / "index.html").exists() and (not pdf or any(f.glob("*.pdf"))) for f in folders)
 
 
 def _codebook_hashes(ctx: RunContext) -> dict[str, str]:
