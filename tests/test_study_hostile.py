@@ -11,9 +11,11 @@ import pandas as pd
 import pytest
 
 from ci_eval.analysis.weighting_stage import read_targets, weight_wave
-from ci_eval.errors import AnalysisError, StudyError
+from ci_eval.codebook import Codebook
+from ci_eval.errors import AnalysisError, CodebookError, ModelError, StudyError
 from ci_eval.pipeline import check_settings
 from ci_eval.study import load_study
+from ci_eval.toc.expression import parse
 
 STUDY_CASES = {
     "wrong type": ("max_iter = 100", 'max_iter = "many"', "[weighting.youth] max_iter"),
@@ -98,3 +100,28 @@ def test_negative_weights_are_refused():
     data = pd.DataFrame({"w": [1.0, -2.0], "g": [1, 2]})
     with pytest.raises(AnalysisError, match="row 1 is missing, negative or infinite"):
         weight_wave(data, "youth", "2024", {"design_weight": "w"})
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("+".join(["a"] * 20000), "characters long"),
+        ("(" * 500 + "a" + ")" * 500, "too many nested parentheses"),
+        ("-" * 1900 + "a", "nested more than 100 levels"),
+    ],
+)
+def test_an_expression_too_long_or_deep_is_a_model_error(expression, expected):
+    with pytest.raises(ModelError, match=expected):
+        parse(expression)
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_expands(demo_model_study):
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)
+    ]
+    path = demo_model_study / "surveys" / "youth" / "codebook.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(CodebookError) as info:
+        Codebook.from_yaml(path)
+    assert str(path) in str(info.value) and "alias (*a) is not allowed" in str(info.value)
