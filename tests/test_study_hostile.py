@@ -14,6 +14,7 @@ from ci_eval.analysis.weighting_stage import read_targets, weight_wave
 from ci_eval.codebook import Codebook
 from ci_eval.errors import AnalysisError, CodebookError, ModelError, StudyError
 from ci_eval.pipeline import check_settings
+from ci_eval.results import ResultsStore
 from ci_eval.study import load_study
 from ci_eval.toc.expression import parse
 
@@ -125,3 +126,16 @@ def test_a_yaml_alias_bomb_is_refused_before_it_expands(demo_model_study):
     with pytest.raises(CodebookError) as info:
         Codebook.from_yaml(path)
     assert str(path) in str(info.value) and "alias (*a) is not allowed" in str(info.value)
+
+
+def test_a_truncated_results_table_names_the_file_and_the_fix(tmp_path):
+    store = ResultsStore(tmp_path)
+    store.write(
+        "labels",
+        pd.DataFrame({"kind": ["wave"], "id": ["2024"], "parent": [""], "en": ["a"], "fr": ["b"]}),
+    )
+    path = store.path("labels")
+    path.write_bytes(path.read_bytes()[:40])
+    with pytest.raises(AnalysisError) as info:
+        store.read("labels")
+    assert str(path) in str(info.value) and "run `ci-eval run` again" in str(info.value)
