@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 
 from ci_eval.analysis.weighting_stage import read_targets, weight_wave
-from ci_eval.codebook import Codebook
+from ci_eval.codebook import Codebook, Variable
 from ci_eval.errors import AnalysisError, CodebookError, ModelError, StudyError
 from ci_eval.pipeline import check_settings
 from ci_eval.results import ResultsStore
+from ci_eval.sources.files import read_survey_file
 from ci_eval.study import load_study
 from ci_eval.toc.expression import parse
 
@@ -139,3 +140,15 @@ def test_a_truncated_results_table_names_the_file_and_the_fix(tmp_path):
     with pytest.raises(AnalysisError) as info:
         store.read("labels")
     assert str(path) in str(info.value) and "run `ci-eval run` again" in str(info.value)
+
+
+def test_a_semicolon_separated_csv_is_read_by_its_separator(tmp_path):
+    path = tmp_path / "youth_2024.csv"
+    path.write_text("respondent_id;age\n1;20\n2;25\n", encoding="utf-8")
+    codebook = Codebook(
+        "youth",
+        [Variable(name="respondent_id", type="numeric"), Variable(name="age", type="numeric")],
+    )
+    got = read_survey_file(path, survey="youth", codebook=codebook).data
+    assert list(got.columns) == ["respondent_id", "age"]
+    assert got["age"].tolist() == [20, 25]
