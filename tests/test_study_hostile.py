@@ -13,7 +13,7 @@ import pytest
 from ci_eval.analysis.weighting_stage import read_targets, weight_wave
 from ci_eval.codebook import Codebook, Variable
 from ci_eval.errors import AnalysisError, CodebookError, ModelError, StudyError
-from ci_eval.pipeline import check_settings
+from ci_eval.pipeline import check_settings, check_unique_ids
 from ci_eval.results import ResultsStore
 from ci_eval.sources.files import read_survey_file
 from ci_eval.study import load_study
@@ -152,3 +152,17 @@ def test_a_semicolon_separated_csv_is_read_by_its_separator(tmp_path):
     got = read_survey_file(path, survey="youth", codebook=codebook).data
     assert list(got.columns) == ["respondent_id", "age"]
     assert got["age"].tolist() == [20, 25]
+
+
+def test_an_id_given_to_different_answers_is_refused_unless_the_quality_rule_keys_on_it(
+    demo_model_study,
+):
+    study = load_study(demo_model_study)
+    data = pd.DataFrame({"respondent_id": ["R1", "R1", "R2", "R2"], "age": [20, 21, 30, 30]})
+    with pytest.raises(StudyError) as info:
+        check_unique_ids(study, "youth", "2024", data)
+    message = str(info.value)
+    assert "youth_2024.sav" in message and "1 respondent_id value(s)" in message
+    assert "R1" in message and "R2" not in message and 'key = ["respondent_id"]' in message
+    programs = pd.DataFrame({"program_id": ["P1", "P1"], "youth_served": [10, 12]})
+    check_unique_ids(study, "organisations", "2024", programs)  # keyed rule: quality's job
