@@ -12,7 +12,7 @@ import pytest
 
 from ci_eval.analysis.weighting_stage import read_targets, weight_wave
 from ci_eval.codebook import Codebook, Variable
-from ci_eval.errors import AnalysisError, CodebookError, ModelError, StudyError
+from ci_eval.errors import AnalysisError, CodebookError, ModelError, SourceError, StudyError
 from ci_eval.pipeline import check_settings, check_unique_ids
 from ci_eval.results import ResultsStore
 from ci_eval.sources.files import read_survey_file
@@ -166,3 +166,18 @@ def test_an_id_given_to_different_answers_is_refused_unless_the_quality_rule_key
     assert "R1" in message and "R2" not in message and 'key = ["respondent_id"]' in message
     programs = pd.DataFrame({"program_id": ["P1", "P1"], "youth_served": [10, 12]})
     check_unique_ids(study, "organisations", "2024", programs)  # keyed rule: quality's job
+
+
+def test_errors_on_a_file_given_with_data_point_at_the_option_not_the_study_file(tmp_path):
+    codebook = Codebook("youth", [Variable(name="age", type="numeric", label={"en": "Age"})])
+    with pytest.raises(SourceError, match=r"file not found; check --data") as info:
+        read_survey_file(tmp_path / "own.csv", codebook=codebook, given_as="--data")
+    assert "ci-eval.toml" not in str(info.value)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("age,comment\n20,été\n".encode("latin-1"))
+    comment = Variable(name="comment", type="text", label={"en": "C"})
+    codebook = Codebook("youth", [*codebook.variables.values(), comment])
+    with pytest.raises(SourceError, match=r"not utf-8-sig text .*; save the file as UTF-8"):
+        read_survey_file(latin, codebook=codebook, given_as="--data")
+    with pytest.raises(SourceError, match=r"set `encoding` on the source in ci-eval.toml"):
+        read_survey_file(latin, codebook=codebook)

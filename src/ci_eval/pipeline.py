@@ -821,7 +821,9 @@ def _program_youth(ctx: RunContext, data: Path, tables: dict[str, pd.DataFrame])
             f"{ctx.study.file}: the youth survey {youth!r} of [analysis.benchmark] has no "
             f"codebook; set surveys.{youth}.codebook"
         )
-    own = read_survey_file(data, survey=youth, codebook=ctx.codebooks[youth]).data
+    own = read_survey_file(
+        data, survey=youth, codebook=ctx.codebooks[youth], given_as="--data"
+    ).data
     return program_youth_indicators(
         own,
         ctx.values["model"],
