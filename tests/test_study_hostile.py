@@ -181,3 +181,11 @@ def test_errors_on_a_file_given_with_data_point_at_the_option_not_the_study_file
         read_survey_file(latin, codebook=codebook, given_as="--data")
     with pytest.raises(SourceError, match=r"set `encoding` on the source in ci-eval.toml"):
         read_survey_file(latin, codebook=codebook)
+
+
+@pytest.mark.parametrize("codes", [["NA"], ["-9"], [-9, "."]])
+def test_text_missing_codes_on_a_numeric_item_are_a_codebook_error(codes):
+    data = {"survey": "youth", "variables": [{"name": "hours", "type": "numeric",
+                                              "missing_codes": codes}]}  # fmt: skip
+    with pytest.raises(CodebookError, match=r"numeric variable 'hours' has text codes.*unquoted"):
+        Codebook.from_dict(data, source="surveys/youth/codebook.yaml")
