@@ -35,13 +35,16 @@ environment-variable prefix (``credentials = "CI_EVAL_LS"``), see
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Field,
     PrivateAttr,
+    StrictBool,
     ValidationError,
     field_validator,
     model_validator,
@@ -49,6 +52,7 @@ from pydantic import (
 
 from ci_eval.errors import StudyError
 from ci_eval.results.disclosure import DisclosureRules
+from ci_eval.results.report_settings import ReportSettings
 from ci_eval.sources.settings import FileSource, LimeSurveySource, Source
 
 STUDY_FILE = "ci-eval.toml"
@@ -58,10 +62,14 @@ __all__ = [
     "Disclosure",
     "FileSource",
     "LimeSurveySource",
+    "ReportSettings",
     "Source",
     "Study",
     "StudyInfo",
+    "SurveyAbout",
     "SurveyConfig",
+    "Text",
+    "WaveAbout",
     "Waves",
     "load_study",
 ]
@@ -76,14 +84,31 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Text = str | dict[str, str]
+"""A text of the study file: the same in every language, or one per language
+(``{ en = "...", fr = "..." }``, every language of ``[study] languages``)."""
+
+
+def text_in(text: Text | None, lang: str) -> str:
+    """A study-file text in one language ('' when not given).
+
+    >>> text_in({"en": "Youth", "fr": "Jeunes"}, "fr"), text_in("MENTOR", "fr"), text_in(None, "en")
+    ('Jeunes', 'MENTOR', '')
+    """
+    if text is None:
+        return ""
+    return text if isinstance(text, str) else text.get(lang, "")
+
+
 class StudyInfo(_Strict):
-    """The ``[study]`` table."""
+    """The ``[study]`` table; ``publisher`` (who publishes the report) signs its footer."""
 
     name: str
     edition: str
     languages: list[str] = ["en", "fr"]
     model: str | None = None
     seed: int = 0
+    publisher: Text | None = None
 
     _edition = field_validator("edition", mode="before")(_as_str)
 
@@ -117,6 +142,57 @@ class Waves(_Strict):
         return self
 
 
+class WaveAbout(_Strict):
+    """One wave of a survey as the methods describe it (``[surveys.<name>.about.waves.<wave>]``).
+
+    ``fieldwork`` is the first and last day of data collection (TOML dates); ``invited`` the
+    people (or programs) asked to take part; ``response_rate`` (a probability sample) or
+    ``participation_rate`` (an opt-in panel or a census of programs), as a share, where known.
+    """
+
+    fieldwork: tuple[date, date] | None = None
+    invited: int | None = Field(default=None, ge=1)
+    response_rate: float | None = Field(default=None, gt=0, le=1)
+    participation_rate: float | None = Field(default=None, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> WaveAbout:
+        if self.fieldwork and self.fieldwork[0] > self.fieldwork[1]:
+            start, end = self.fieldwork
+            raise ValueError(f"fieldwork ends ({end}) before it starts ({start})")
+        if self.response_rate is not None and self.participation_rate is not None:
+            raise ValueError("give response_rate or participation_rate, not both")
+        return self
+
+
+class SurveyAbout(_Strict):
+    """What the report says of a survey (``[surveys.<name>.about]``): who it is about
+    (``population``), how its sample was drawn (``sample``), who ran it (``publisher``),
+    where its weighting targets come from (``targets_source``), whether its data are
+    ``simulated`` (a notice then shows on every page) and each wave's fieldwork."""
+
+    population: Text | None = None
+    sample: Text | None = None
+    publisher: Text | None = None
+    targets_source: Text | None = None
+    simulated: StrictBool = False
+    waves: dict[str, WaveAbout] = {}
+
+    @field_validator("waves", mode="before")
+    @classmethod
+    def _wave_keys(cls, value: Any) -> Any:
+        return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
+
+    def texts(self) -> dict[str, Text | None]:
+        """The texts of the description, by field name."""
+        return {
+            "population": self.population,
+            "sample": self.sample,
+            "publisher": self.publisher,
+            "targets_source": self.targets_source,
+        }
+
+
 DEFAULT_ID = "id"
 """The id column of a survey whose ``id`` is not set (LimeSurvey's response id)."""
 
@@ -130,6 +206,7 @@ class SurveyConfig(_Strict):
     id: str | None = None
     language: str | None = None
     sources: dict[str, Source] = {}
+    about: SurveyAbout = SurveyAbout()
 
     @field_validator("sources", mode="before")
     @classmethod
@@ -161,6 +238,7 @@ class Study(BaseModel):
     weighting: dict[str, dict[str, Any]] = {}
     quality: dict[str, dict[str, Any]] = {}
     disclosure: Disclosure = Disclosure()
+    report: ReportSettings = ReportSettings()
 
     _root: Path = PrivateAttr(default=Path("."))
     _file: Path = PrivateAttr(default=Path(STUDY_FILE))
@@ -173,6 +251,27 @@ class Study(BaseModel):
                     raise ValueError(
                         f"surveys.{name}.sources.{wave}: wave {wave!r} is not in "
                         f"waves.all = {self.waves.all}; add it there"
+                    )
+            for wave in survey.about.waves:
+                if wave not in self.waves.all:
+                    raise ValueError(
+                        f"surveys.{name}.about.waves.{wave}: wave {wave!r} is not in "
+                        f"waves.all = {self.waves.all}"
+                    )
+        return self
+
+    @model_validator(mode="after")
+    def _texts_in_every_language(self) -> Study:
+        texts = {"study.publisher": self.study.publisher}
+        for name, survey in self.surveys.items():
+            texts |= {f"surveys.{name}.about.{k}": v for k, v in survey.about.texts().items()}
+        for key, text in texts.items():
+            if isinstance(text, dict):
+                missing = [lang for lang in self.study.languages if not text.get(lang)]
+                if missing:
+                    raise ValueError(
+                        f"{key}: no text in {', '.join(missing)}; give one per language "
+                        f"of [study] languages, or one plain string for all"
                     )
         return self
 
@@ -249,6 +348,8 @@ def load_study(path: str | Path = ".") -> Study:
             # discriminated unions add the tag to the path: drop it for the reader
             key = key.replace(".file.", ".").replace(".limesurvey.", ".")
             msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key; remove it or fix its spelling (see README, the study file)"
             problems.append(f"{key or '(top level)'}: {msg}")
         raise StudyError(f"{file}: invalid study file:\n- " + "\n- ".join(problems)) from None
     study._root = file.parent
