@@ -314,6 +314,7 @@ def _report(ctx: RunContext) -> str:
         edition=ctx.study.study.edition,
         source=_book_source(ctx),
         settings=dict(ctx.settings.get("report", {})),
+        publisher=ctx.study.study.publisher,
     )
     return str(root / "site")
 

@@ -52,7 +52,7 @@ from pydantic import (
 
 from ci_eval.errors import StudyError
 from ci_eval.results.disclosure import DisclosureRules
-from ci_eval.results.report_settings import ReportSettings
+from ci_eval.results.report_settings import ReportSettings, Text, text_in
 from ci_eval.sources.settings import FileSource, LimeSurveySource, Source
 
 STUDY_FILE = "ci-eval.toml"
@@ -72,6 +72,7 @@ __all__ = [
     "WaveAbout",
     "Waves",
     "load_study",
+    "text_in",
 ]
 
 
@@ -82,22 +83,6 @@ def _as_str(value: Any) -> Any:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-Text = str | dict[str, str]
-"""A text of the study file: the same in every language, or one per language
-(``{ en = "...", fr = "..." }``, every language of ``[study] languages``)."""
-
-
-def text_in(text: Text | None, lang: str) -> str:
-    """A study-file text in one language ('' when not given).
-
-    >>> text_in({"en": "Youth", "fr": "Jeunes"}, "fr"), text_in("MENTOR", "fr"), text_in(None, "en")
-    ('Jeunes', 'MENTOR', '')
-    """
-    if text is None:
-        return ""
-    return text if isinstance(text, str) else text.get(lang, "")
 
 
 class StudyInfo(_Strict):

@@ -28,15 +28,10 @@ import pandas as pd
 
 from ci_eval.analysis.weighting_stage import margin_name
 from ci_eval.results.contract import columns
+from ci_eval.results.report_settings import text_in
 
 REPORT_LANGUAGES = ("en", "fr")
 TEXTS = ("population", "sample", "publisher", "targets_source")
-
-
-def _text(text: Any, lang: str) -> str:
-    if text is None:
-        return ""
-    return str(text) if isinstance(text, str) else str(text.get(lang, ""))
 
 
 def _counts(quality: pd.DataFrame | None, survey: str, wave: str) -> tuple[int, int]:
@@ -88,7 +83,7 @@ def survey_table(study: Any, quality: pd.DataFrame | None = None) -> pd.DataFram
             row: dict[str, Any] = {"survey": survey, "wave": wave, "unit": str(config.unit)}
             for text in TEXTS:
                 for lang in REPORT_LANGUAGES:
-                    row[f"{text}_{lang}"] = _text(getattr(about, text, None), lang)
+                    row[f"{text}_{lang}"] = text_in(getattr(about, text, None), lang)
             row |= _wave_facts(about, wave)
             row |= {
                 "responses": read,

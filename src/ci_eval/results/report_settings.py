@@ -46,6 +46,21 @@ MAX_CONTRIBUTIONS = 3
 
 Finding = Literal["numbers", "contributions", "capacity", "equity"]
 
+Text = str | dict[str, str]
+"""A text of the study file: the same in every language, or one per language
+(``{ en = "...", fr = "..." }``, every language of ``[study] languages``)."""
+
+
+def text_in(text: Text | None, lang: str) -> str:
+    """A study-file text in one language ('' when not given).
+
+    >>> text_in({"en": "Youth", "fr": "Jeunes"}, "fr"), text_in("MENTOR", "fr"), text_in(None, "en")
+    ('Jeunes', 'MENTOR', '')
+    """
+    if text is None:
+        return ""
+    return text if isinstance(text, str) else text.get(lang, "")
+
 
 class KeyFindingsSettings(BaseModel):
     """``[report.key_findings]``: which findings lead the key-findings page, in what order."""
