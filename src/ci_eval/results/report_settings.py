@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ci_eval.errors import ReportError
+from ci_eval.errors import ReportError, validation_problems
 
 FINDINGS = ("numbers", "contributions", "capacity", "equity")
 """The kinds of key findings, in their default order."""
@@ -134,34 +134,19 @@ def merge_settings(*layers: Mapping[str, Any] | BaseModel | None) -> dict[str, A
     return merged
 
 
-def report_settings(data: Mapping[str, Any] | None, where: str) -> ReportSettings:
-    """Validate a ``[report]`` mapping; ``ReportError`` names ``where`` and every key at fault.
+def report_settings(data: Mapping[str, Any] | None, where: str = "") -> ReportSettings:
+    """Validate a ``[report]`` mapping; ``ReportError`` names ``where`` and every key at fault,
+    an unknown key with a "did you mean" (:func:`ci_eval.errors.validation_problems`).
+    :func:`ci_eval.pipeline.check_settings` runs it on the study's ``[report]`` before a run.
 
-    >>> report_settings({"headlines": ["x"]}, "ci-eval.toml [report]")
+    >>> report_settings({"headlines": ["x"]}, "book/report.yaml")
     Traceback (most recent call last):
     ...
-    ci_eval.errors.ReportError: ci-eval.toml [report]: invalid report settings:
-    - headlines: unknown key (the keys are people_survey, sector_survey, headline, gap_outcomes, \
-key_findings)
+    ci_eval.errors.ReportError: book/report.yaml headlines: unknown key (did you mean \
+'headline'?); the keys are people_survey, sector_survey, headline, gap_outcomes, key_findings
     """
     try:
         return ReportSettings.model_validate(dict(data or {}))
     except ValidationError as exc:
-        raise ReportError(f"{where}: invalid report settings:\n- " + problems(exc)) from None
-
-
-def problems(exc: ValidationError) -> str:
-    """The errors of a validation, one line each, an unknown key named with the known ones."""
-    lines = []
-    for err in exc.errors():
-        loc = [str(p) for p in err["loc"]]
-        key = ".".join(loc)
-        if err["type"] == "extra_forbidden":
-            model: type[BaseModel] = ReportSettings
-            if len(loc) > 1 and loc[0] == "key_findings":
-                model = KeyFindingsSettings
-            known = ", ".join(model.model_fields)
-            lines.append(f"{key}: unknown key (the keys are {known})")
-        else:
-            lines.append(f"{key}: {err['msg']}")
-    return "\n- ".join(lines)
+        prefix = f"{where} " if where else ""
+        raise ReportError("\n".join(validation_problems(exc, ReportSettings, prefix))) from None
