@@ -349,6 +349,7 @@ def _report(ctx: RunContext) -> str:
         edition=ctx.study.study.edition,
         source=_book_source(ctx),
         settings=dict(ctx.settings.get("report", {})),
+        publisher=ctx.study.study.publisher,
     )
     return str(root / "site")
 
@@ -564,6 +565,7 @@ def check_settings(study: Study) -> None:
     from ci_eval.analysis.stage import analysis_settings
     from ci_eval.analysis.weighting_stage import WeightingSettings
     from ci_eval.quality import parse_rules
+    from ci_eval.results.report_settings import report_settings
 
     problems = []
     checks: list[tuple[str, Callable[[], Any]]] = [
@@ -576,6 +578,7 @@ def check_settings(study: Study) -> None:
             for name, table in study.quality.items()
         ),
         ("[analysis]", functools.partial(analysis_settings, study)),
+        ("[report]", functools.partial(report_settings, study.report)),
     ]
     for where, check in checks:
         try:

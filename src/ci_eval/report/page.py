@@ -38,6 +38,12 @@ from ci_eval.report.format import (
 )
 from ci_eval.report.html_table import html_table
 from ci_eval.results import ResultsStore
+from ci_eval.results.report_settings import (
+    FINDINGS,
+    MAX_CONTRIBUTIONS,
+    merge_settings,
+    report_settings,
+)
 
 ARROWS = {
     "improved": "\u2191",
@@ -99,35 +105,72 @@ class Page:
 
     @property
     def settings(self) -> dict[str, Any]:
-        """The study's ``[report]`` settings, completed with defaults from the store.
+        """The study's ``[report]`` settings (:mod:`ci_eval.results.report_settings`),
+        completed with defaults from the store; ids the store does not hold are left out.
 
         ``people_survey`` (default ``youth``, else the first survey), ``sector_survey``
         (default ``organisations``, else the second survey), ``gap_outcomes`` (default:
-        the outcome of the people survey's first indicator) and ``headline`` (default:
-        the first indicator of each outcome of the people survey, at most six).
+        the outcome of the people survey's first indicator), ``headline`` (default: the
+        first indicator of each outcome of the people survey, at most six) and
+        ``key_findings`` (see :meth:`_key_findings`).
         """
         if self._settings is None:
+            given = merge_settings(report_settings(self._given, "[report] settings"))
             ind = self.table("indicators")
             surveys = list(dict.fromkeys(ind["survey"]))
-            people = self._given.get("people_survey") or (
-                "youth" if "youth" in surveys else surveys[0]
-            )
+            people = given.get("people_survey") or ("youth" if "youth" in surveys else surveys[0])
             others = [s for s in surveys if s != people]
-            sector = self._given.get("sector_survey") or (
+            sector = given.get("sector_survey") or (
                 "organisations" if "organisations" in others else (others or [""])[0]
             )
             mine = ind[ind["survey"] == people].drop_duplicates("indicator")
             first = mine.drop_duplicates("outcome")["indicator"].tolist()
             known, outcomes = set(ind["indicator"]), set(ind["outcome"])
-            headline = [i for i in self._given.get("headline") or [] if i in known]
-            gap = [o for o in self._given.get("gap_outcomes") or [] if o in outcomes]
+            headline = [i for i in given.get("headline") or [] if i in known]
+            gap = [o for o in given.get("gap_outcomes") or [] if o in outcomes]
             self._settings = {
                 "people_survey": people,
                 "sector_survey": sector,
                 "gap_outcomes": gap or mine["outcome"].head(1).tolist(),
                 "headline": headline or first[:6],
             }
+            self._settings["key_findings"] = self._key_findings(given.get("key_findings", {}))
         return self._settings
+
+    def _key_findings(self, given: dict[str, Any]) -> dict[str, Any]:
+        """``order`` (default: every kind), ``numbers`` (default: the headline indicators of
+        the people survey), ``contributions`` (default: the first ones with an adjusted
+        estimate), ``capacity`` (default: the sector survey's headline indicators, else its
+        first three), ``equity`` (default: the first of ``numbers`` with equity gaps)."""
+        settings = self._settings or {}
+        ind = self.table("indicators")
+        by_survey = {s: list(dict.fromkeys(g["indicator"])) for s, g in ind.groupby("survey")}
+        people = by_survey.get(settings["people_survey"], [])
+        sector = by_survey.get(settings["sector_survey"], [])
+
+        def kept(ids: list[str] | None, among: list[str]) -> list[str]:
+            return [i for i in ids or [] if i in among]
+
+        headline = settings["headline"]
+        numbers = kept(given.get("numbers"), people) or kept(headline, people)
+        capacity = kept(given.get("capacity"), sector) or kept(headline, sector) or sector[:3]
+        contributions = []
+        if self.has("contributions"):
+            frame = self.table("contributions")
+            adjusted = frame[(frame["model"] == "regression") & ~frame["suppressed"]]
+            ids = list(dict.fromkeys(adjusted["contribution"]))
+            contributions = kept(given.get("contributions"), ids) or ids
+        equity_ids: list[str] = []
+        if self.has("equity_gaps"):
+            equity_ids = list(dict.fromkeys(self.table("equity_gaps")["indicator"]))
+        equity = kept([given.get("equity") or ""], equity_ids) or kept(numbers, equity_ids)
+        return {
+            "order": list(given.get("order") or FINDINGS),
+            "numbers": numbers,
+            "contributions": contributions[:MAX_CONTRIBUTIONS],
+            "capacity": capacity,
+            "equity": equity[0] if equity else "",
+        }
 
     # ------------------------------------------------------------ words and labels
     def t(self, key: str, **values: Any) -> str:
@@ -169,10 +212,32 @@ class Page:
             return self.t("common.overall")
         return self.label("level", value, domain)
 
-    def universe(self, universe: str) -> str:
-        """The sentence that states a denominator ("Universe: all respondents.")."""
-        who = self.label("universe", universe).rstrip(".")
+    def universe(self, universe: str, survey: str = "") -> str:
+        """The sentence that states a denominator ("Universe: all respondents."); everyone
+        of a survey of programs (its ``unit`` in the ``surveys`` table) is "all programs"."""
+        if universe == "all" and survey and self.survey_facts(survey).get("unit") == "program":
+            who = self.t("story.all_programs")
+        else:
+            who = self.label("universe", universe).rstrip(".")
         return self.t("common.among", who=who[:1].lower() + who[1:])
+
+    def survey_facts(self, survey: str, wave: str | None = None) -> dict[str, Any]:
+        """One survey's row of the ``surveys`` table (its latest wave unless ``wave``);
+        empty when the store has no such table or row."""
+        if not self.has("surveys"):
+            return {}
+        rows = self.table("surveys")
+        rows = rows[rows["survey"] == survey]
+        if wave is not None:
+            rows = rows[rows["wave"].astype(str) == str(wave)]
+        return rows.iloc[-1].to_dict() if len(rows) else {}
+
+    def simulated_surveys(self) -> list[str]:
+        """The surveys whose data are simulated (the ``surveys`` table), in its order."""
+        if not self.has("surveys"):
+            return []
+        rows = self.table("surveys")
+        return list(dict.fromkeys(rows.loc[rows["simulated"], "survey"]))
 
     def missing_note(self, treatment: str) -> str:
         """How "don't know / prefer not to say" answers were treated, in words.

@@ -446,6 +446,36 @@ _DECLARED = [
         "ci_eval.quality",
     ),
     TableSpec(
+        "surveys",
+        _cols(
+            ("survey", STR),
+            ("wave", STR),
+            ("unit", STR, "what a row of its data is: respondent or program"),
+            *(
+                (f"{text}_{lang}", STR, f"{what} ({lang}; '' when the study file does not say)")
+                for text, what in (
+                    ("population", "the population the survey is about"),
+                    ("sample", "how the sample was drawn and the questionnaire given"),
+                    ("publisher", "who ran the survey"),
+                    ("targets_source", "where the weighting targets come from"),
+                )
+                for lang in ("en", "fr")
+            ),
+            ("fieldwork_start", STR, "first day of data collection (ISO date; '' unknown)"),
+            ("fieldwork_end", STR, "last day of data collection (ISO date; '' unknown)"),
+            ("invited", INT, "people or programs invited (0 when not known)"),
+            ("rate", FLOAT, "response or participation rate, a share (NaN when not known)"),
+            ("rate_kind", STR, "response, participation, or '' when not known"),
+            ("responses", INT, "responses received (rows read)"),
+            ("analysed", INT, "responses kept after the quality rules"),
+            ("weighted", BOOL, "whether the wave is weighted to population margins"),
+            ("margins", LIST, "its weighting margins ('a x b' for a crossed margin)"),
+            ("simulated", BOOL, "whether the survey's data are simulated"),
+        ),
+        "What each survey wave is: population, sample, fieldwork, counts, weighting",
+        "ci_eval.analysis.surveys",
+    ),
+    TableSpec(
         "benchmark_peers",
         _cols(("peer_group", STR), ("programs", INT)),
         "Size of every peer group used by a program benchmark",
