@@ -179,6 +179,7 @@ def render_book(
         shutil.copytree(source / "_static", work / "_static")
     page.figures = work / "_static" / "figures"
     page.figures.mkdir(parents=True, exist_ok=True)
+    page.downloads = work / "_static" / "tables"  # each table's data as CSV
     page.pdf_figures = pdf
     for chapter in sorted(source.glob("*.md")):
         text = chapter.read_text(encoding="utf-8")

@@ -18,6 +18,7 @@ estimated while the book builds.
 from __future__ import annotations
 
 import re
+import shutil
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from ci_eval.report.format import (
 )
 from ci_eval.report.html_table import html_table
 from ci_eval.results import ResultsStore
+from ci_eval.results.contract import is_private, spec
 from ci_eval.results.report_settings import (
     FINDINGS,
     MAX_CONTRIBUTIONS,
@@ -96,6 +98,9 @@ class Page:
         self.words = words[lang]
         self.figures = Path(figures)
         self.figures_url = figures_url
+        # the CSV files of the tables' data (the book's ``_static/tables``)
+        self.downloads = self.figures.parent / "tables"
+        self.downloads_url = "_static/tables"
         self._tables: dict[str, pd.DataFrame] = {}
         self._labels: dict[tuple[str, str, str], str] | None = None
         self._counter = 0
@@ -295,10 +300,56 @@ class Page:
         return f"{stem}-{self._counter}"
 
     def html_table(
-        self, caption: str, headers: list[str], rows: list[list[str]], notes: list[str]
+        self,
+        caption: str,
+        headers: list[str],
+        rows: list[list[str]],
+        notes: list[str],
+        *,
+        source: str | None = None,
+        header_groups: list[tuple[str, int]] | None = None,
     ) -> str:
-        """An accessible table (see :func:`ci_eval.report.html_table.html_table`)."""
-        return html_table(self.next_id("table"), caption, headers, rows, notes)
+        """An accessible table (see :func:`ci_eval.report.html_table.html_table`); ``source``
+        names the public results table its numbers come from, offered under it as CSV
+        (:meth:`csv_link`)."""
+        download = (self.csv_link(source), self.t("download.csv")) if source else None
+        return html_table(
+            self.next_id("table"),
+            caption,
+            headers,
+            rows,
+            notes,
+            header_groups=header_groups or (),
+            download=download,
+        )
+
+    def csv_link(self, name: str) -> str:
+        """Copy the public results table ``name`` (its CSV file in the store, as published)
+        to :attr:`downloads` and return its URL. A program's private table, or one outside
+        the results contract, is refused: it never reaches the site.
+
+        >>> import tempfile
+        >>> root = tempfile.mkdtemp()
+        >>> _ = ResultsStore(root).write("labels", pd.DataFrame({"kind": ["wave"],
+        ...     "id": ["2024"], "parent": [""], "en": ["2024"], "fr": ["2024"]}))
+        >>> page = Page(root, "en", {"en": {}}, tempfile.mkdtemp())
+        >>> page.csv_link("labels")
+        '_static/tables/labels.csv'
+        >>> (page.downloads / "labels.csv").read_text().splitlines()[0]
+        'kind,id,parent,en,fr'
+        >>> page.csv_link("programs/P0001")
+        Traceback (most recent call last):
+        ...
+        ci_eval.errors.ReportError: table 'programs/P0001' is a program's: never on the site
+        """
+        if is_private(name) or spec(name).private:
+            raise ReportError(f"table {name!r} is a program's: never on the site")
+        path = self.store.path(name, ".csv")
+        if not path.exists():
+            raise ReportError(f"{path}: the results store lacks table {name!r}; run the pipeline")
+        self.downloads.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, self.downloads / path.name)
+        return f"{self.downloads_url}/{path.name}"
 
     def figure(self, fig: Any, name: str, alt: str, caption: str, notes: str = "") -> str:
         """Save ``fig`` as ``<name>-<lang>.svg`` (and ``.pdf`` if :attr:`pdf_figures`) and
