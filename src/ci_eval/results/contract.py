@@ -312,6 +312,12 @@ _DECLARED = [
             ("contribution", STR),
             ("outcome", STR),
             ("exposure", STR),
+            (
+                "universe",
+                STR,
+                "who the comparison is about: the exposure's universe, else the outcome's",
+            ),
+            ("adjust_for", LIST, "the covariates of the adjusted models, as in the model file"),
             ("wave", STR),
             ("high", STR, "the exposure level compared (code as text; '' when suppressed)"),
             ("low", STR, "the reference exposure level (code as text; '' when suppressed)"),

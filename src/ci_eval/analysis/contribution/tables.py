@@ -37,7 +37,7 @@ from ci_eval.analysis.contribution.regression import (
     fit_glm,
     standardised_means,
 )
-from ci_eval.analysis.indicators import statistic_of
+from ci_eval.analysis.indicators import statistic_of, universe_id
 from ci_eval.codebook import Codebook
 from ci_eval.errors import AnalysisError
 from ci_eval.results.contract import columns
@@ -54,6 +54,33 @@ EMPTY_COLUMNS = {name: columns(name) for name in TABLES}
 def contribution_id(spec: Contribution) -> str:
     """A stable id of a contribution spec: ``<outcome indicator>__<exposure>``."""
     return f"{spec.indicator}__{spec.exposure}"
+
+
+def contribution_universe(spec: Contribution, model: ToCModel) -> str:
+    """Who a spec's comparison is about, as a universe id (:func:`universe_id`).
+
+    The exposure's universe when it is an indicator with one; for an item, the universe that
+    every indicator scored from that item shares (the item is asked of them only); else the
+    outcome indicator's universe.
+
+    >>> model = ToCModel.model_validate({"name": {"en": "M"}, "outcomes": [], "indicators": [
+    ...     {"id": "y", "label": {"en": "Y"}, "survey": "s", "items": ["q"],
+    ...      "scoring": {"method": "value"}},
+    ...     {"id": "long", "label": {"en": "L"}, "survey": "s", "items": ["length"],
+    ...      "scoring": {"method": "threshold", "values": [3]}, "universe": "mentored == 1"}]})
+    >>> spec = Contribution(indicator="y", exposure="length")
+    >>> contribution_universe(spec, model), contribution_universe(
+    ...     Contribution(indicator="y", exposure="other"), model)
+    ('mentored_eq_1', 'all')
+    """
+    by_id = {i.id: i for i in model.indicators}
+    if spec.exposure in by_id:
+        found = {universe_id(by_id[spec.exposure])}
+    else:
+        found = {universe_id(i) for i in model.indicators if spec.exposure in i.items}
+    if len(found) == 1 and found != {"all"}:
+        return found.pop()
+    return universe_id(by_id[spec.indicator]) if spec.indicator in by_id else "all"
 
 
 @dataclass(frozen=True)
@@ -157,7 +184,7 @@ def contribution_tables(
     levels = data.levels
     smallest = min(int(((data.exposure == lv) & data.keep).sum()) for lv in levels)
     if smallest < min_cell:
-        return _suppressed(spec, wave, data, f"an exposure group has n < {min_cell}")
+        return _suppressed(spec, model, wave, data, f"an exposure group has n < {min_cell}")
     rows = _Rows(data, conf_level)
     adjusted = _model_rows(rows, design, data)
     balance = pd.DataFrame(columns=EMPTY_COLUMNS["balance"][2:])
@@ -185,6 +212,8 @@ def contribution_tables(
         contribution=cid,
         outcome=spec.indicator,
         exposure=spec.exposure,
+        universe=contribution_universe(spec, model),
+        adjust_for=[list(spec.adjust_for)] * len(rows.rows),
         wave=str(wave),
         suppressed=False,
         reason="",
@@ -273,7 +302,7 @@ def _ordered(exposure: str, codebook: Codebook | None) -> bool:
 
 
 def _suppressed(
-    spec: Contribution, wave: str, data: ContributionData, reason: str
+    spec: Contribution, model: ToCModel, wave: str, data: ContributionData, reason: str
 ) -> ContributionTables:
     """One blank, suppressed row: too few respondents in an exposure group to estimate."""
     nan = float("nan")
@@ -281,6 +310,8 @@ def _suppressed(
         "contribution": contribution_id(spec),
         "outcome": spec.indicator,
         "exposure": spec.exposure,
+        "universe": contribution_universe(spec, model),
+        "adjust_for": list(spec.adjust_for),
         "wave": str(wave),
         "high": "",
         "low": "",
