@@ -11,9 +11,13 @@ import pandas as pd
 import pytest
 
 from ci_eval.analysis.weighting_stage import read_targets, weight_wave
-from ci_eval.errors import AnalysisError, StudyError
-from ci_eval.pipeline import check_settings
+from ci_eval.codebook import Codebook, Variable
+from ci_eval.errors import AnalysisError, CodebookError, ModelError, StudyError
+from ci_eval.pipeline import check_settings, check_unique_ids
+from ci_eval.results import ResultsStore
+from ci_eval.sources.files import read_survey_file
 from ci_eval.study import load_study
+from ci_eval.toc.expression import parse
 
 STUDY_CASES = {
     "wrong type": ("max_iter = 100", 'max_iter = "many"', "[weighting.youth] max_iter"),
@@ -98,3 +102,67 @@ def test_negative_weights_are_refused():
     data = pd.DataFrame({"w": [1.0, -2.0], "g": [1, 2]})
     with pytest.raises(AnalysisError, match="row 1 is missing, negative or infinite"):
         weight_wave(data, "youth", "2024", {"design_weight": "w"})
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("+".join(["a"] * 20000), "characters long"),
+        ("(" * 500 + "a" + ")" * 500, "too many nested parentheses"),
+        ("-" * 1900 + "a", "nested more than 100 levels"),
+    ],
+)
+def test_an_expression_too_long_or_deep_is_a_model_error(expression, expected):
+    with pytest.raises(ModelError, match=expected):
+        parse(expression)
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_expands(demo_model_study):
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)
+    ]
+    path = demo_model_study / "surveys" / "youth" / "codebook.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(CodebookError) as info:
+        Codebook.from_yaml(path)
+    assert str(path) in str(info.value) and "alias (*a) is not allowed" in str(info.value)
+
+
+def test_a_truncated_results_table_names_the_file_and_the_fix(tmp_path):
+    store = ResultsStore(tmp_path)
+    store.write(
+        "labels",
+        pd.DataFrame({"kind": ["wave"], "id": ["2024"], "parent": [""], "en": ["a"], "fr": ["b"]}),
+    )
+    path = store.path("labels")
+    path.write_bytes(path.read_bytes()[:40])
+    with pytest.raises(AnalysisError) as info:
+        store.read("labels")
+    assert str(path) in str(info.value) and "run `ci-eval run` again" in str(info.value)
+
+
+def test_a_semicolon_separated_csv_is_read_by_its_separator(tmp_path):
+    path = tmp_path / "youth_2024.csv"
+    path.write_text("respondent_id;age\n1;20\n2;25\n", encoding="utf-8")
+    codebook = Codebook(
+        "youth",
+        [Variable(name="respondent_id", type="numeric"), Variable(name="age", type="numeric")],
+    )
+    got = read_survey_file(path, survey="youth", codebook=codebook).data
+    assert list(got.columns) == ["respondent_id", "age"]
+    assert got["age"].tolist() == [20, 25]
+
+
+def test_an_id_given_to_different_answers_is_refused_unless_the_quality_rule_keys_on_it(
+    demo_model_study,
+):
+    study = load_study(demo_model_study)
+    data = pd.DataFrame({"respondent_id": ["R1", "R1", "R2", "R2"], "age": [20, 21, 30, 30]})
+    with pytest.raises(StudyError) as info:
+        check_unique_ids(study, "youth", "2024", data)
+    message = str(info.value)
+    assert "youth_2024.sav" in message and "1 respondent_id value(s)" in message
+    assert "R1" in message and "R2" not in message and 'key = ["respondent_id"]' in message
+    programs = pd.DataFrame({"program_id": ["P1", "P1"], "youth_served": [10, 12]})
+    check_unique_ids(study, "organisations", "2024", programs)  # keyed rule: quality's job

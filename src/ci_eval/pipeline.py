@@ -197,8 +197,37 @@ def _read(ctx: RunContext) -> dict[tuple[str, str], pd.DataFrame]:
             data = typed_wave(ctx.study, survey, wave)
             if survey in ctx.codebooks:
                 data = ctx.codebooks[survey].harmonise(data, wave=wave)
+            check_unique_ids(ctx.study, survey, wave, data)
             frames[(survey, wave)] = data
     return frames
+
+
+def check_unique_ids(study: Study, survey: str, wave: str, data: pd.DataFrame) -> None:
+    """Refuse an id given to different answers (which one is the respondent's?), unless the
+    survey's ``duplicates`` quality rule is keyed on the id (it then keeps the first answer of
+    each id and counts the others). Rows identical but for the id are the quality rule's.
+
+    Raises ``StudyError`` naming the source, the column, the ids and the two fixes.
+    """
+    column = study.surveys[survey].id_column
+    if column not in data.columns:
+        return
+    rule = study.quality.get(survey, {}).get("duplicates") or {}
+    if rule.get("key") == [column]:
+        return
+    repeated = data[data[column].notna() & data[column].duplicated(keep=False)]
+    distinct = repeated.drop_duplicates()
+    conflicting = distinct[column][distinct[column].duplicated(keep=False)].unique()
+    if len(conflicting) == 0:
+        return
+    source = study.source(survey, wave)
+    where = getattr(source, "path", None) or f"survey {getattr(source, 'survey_id', '')}"
+    shown = ", ".join(map(str, conflicting[:5])) + (" ..." if len(conflicting) > 5 else "")
+    raise StudyError(
+        f"{where} (wave {wave}): {len(conflicting)} {column} value(s) given to different "
+        f'answers: {shown}; correct the source, or add duplicates = {{ key = ["{column}"] }} '
+        f"to [quality.{survey}] to keep each id's first answer and count the others"
+    )
 
 
 def _quality(ctx: RunContext) -> dict[tuple[str, str], Any]:
