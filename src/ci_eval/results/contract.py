@@ -328,6 +328,7 @@ _DECLARED = [
             ("e_value", FLOAT),
             ("e_value_ci", FLOAT),
             ("n", INT),
+            ("primary", BOOL, "the estimate a report leads with ([analysis] primary_estimator)"),
             *_SUPPRESSION,
         ),
         "Contribution of mentoring to outcomes, by model",

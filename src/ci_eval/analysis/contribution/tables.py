@@ -13,6 +13,11 @@ raw levels of 67% and 62% is a risk ratio of 1.08):
 
 An exposure with more levels (ordered, e.g. relationship length) gets regression and g-computation
 contrasts of each level (``high``) with the lowest (``low``) and the dose-response table.
+
+One estimator is *primary* (``primary`` column): the one a report leads with, as the effect in
+the outcome's own units (a difference in proportion for a 0/1 outcome, in scale points for a
+score). It is ``[analysis] primary_estimator`` (default :data:`PRIMARY_ESTIMATOR`); an exposure
+that estimator does not cover (AIPW needs a binary exposure) falls back to g-computation.
 """
 
 from __future__ import annotations
@@ -49,6 +54,19 @@ COLUMNS = columns("contributions")
 TABLES = ("contributions", "balance", "overlap", "dose_response", "gap_projection")
 EMPTY_COLUMNS = {name: columns(name) for name in TABLES}
 """Columns of each contribution table (for an empty table when no spec produced rows)."""
+
+
+ESTIMATORS = ("raw", "regression", "gcomp", "aipw")
+"""The models of the ``model`` column, in the order a report lists them."""
+PRIMARY_ESTIMATOR = "gcomp"
+"""The default primary estimator: the adjusted, standardised (g-computation) difference."""
+EFFECTS = {
+    "raw": ("risk_difference", "mean_difference"),
+    "regression": ("ame",),
+    "gcomp": ("risk_difference", "mean_difference"),
+    "aipw": ("ate",),
+}
+"""Each estimator's effect in the outcome's units (the measure a primary row has)."""
 
 
 def contribution_id(spec: Contribution) -> str:
@@ -151,11 +169,13 @@ def contribution_tables(
     conf_level: float = 0.95,
     bins: int = 20,
     min_cell: int = DEFAULT_RULES.min_cell,
+    primary: str = PRIMARY_ESTIMATOR,
 ) -> ContributionTables:
     """Estimate one contribution spec on one wave's design.
 
     The gap projection is made for the spec whose exposure is ``gap_exposure``, with the 0/1
-    column ``gap_indicator`` marking who wanted the exposure and had none.
+    column ``gap_indicator`` marking who wanted the exposure and had none. ``primary`` names
+    the estimator whose effect rows are marked ``primary`` (see :func:`primary_rows`).
 
     Examples
     --------
@@ -217,7 +237,9 @@ def contribution_tables(
         wave=str(wave),
         suppressed=False,
         reason="",
-    )[COLUMNS]
+    )
+    contributions["primary"] = primary_rows(contributions, primary)
+    contributions = contributions[COLUMNS]
     return ContributionTables(
         contributions=contributions,
         balance=_front(balance, head),
@@ -225,6 +247,28 @@ def contribution_tables(
         dose_response=_front(dose, head),
         gap_projection=_front(gap, head) if len(gap) else gap,
     )
+
+
+def primary_rows(rows: pd.DataFrame, estimator: str = PRIMARY_ESTIMATOR) -> pd.Series:
+    """Which of one spec's rows are its primary estimates: ``estimator``'s effect in the
+    outcome's units (:data:`EFFECTS`), one per contrast; g-computation's when ``estimator``
+    gave no row (AIPW on an exposure of more than two levels).
+
+    >>> rows = pd.DataFrame({"model": ["raw", "gcomp", "gcomp"],
+    ...                      "measure": ["risk_difference", "risk_ratio", "risk_difference"]})
+    >>> primary_rows(rows, "gcomp").tolist(), primary_rows(rows, "aipw").tolist()
+    ([False, False, True], [False, False, True])
+    """
+    if estimator not in EFFECTS:
+        raise AnalysisError(
+            f"primary estimator {estimator!r}: use one of {', '.join(map(repr, EFFECTS))}"
+        )
+
+    def of(name: str) -> pd.Series:
+        return (rows["model"] == name) & rows["measure"].isin(EFFECTS[name])
+
+    chosen = of(estimator)
+    return chosen if chosen.any() else of(PRIMARY_ESTIMATOR)
 
 
 def _interval(values: tuple) -> tuple[float, float, float]:
@@ -325,6 +369,7 @@ def _suppressed(
         "e_value": nan,
         "e_value_ci": nan,
         "n": data.n,
+        "primary": True,
         "suppressed": True,
         "reason": reason,
     }
