@@ -2,7 +2,8 @@
 
 Kinds: ``outcome``, ``indicator`` and ``contribution`` (from the model; a contribution's
 ``parent`` is its outcome indicator), ``variable`` and ``level`` (from the
-codebooks; a level's ``parent`` is its variable and its ``id`` the code as text), ``survey``
+codebooks; a level's ``parent`` is its variable and its ``id`` the code as text; the groups a
+contribution compares are levels whose ``parent`` is the contribution's id), ``survey``
 (from the study), ``wave`` (the wave itself) and ``universe`` (who an indicator is about).
 """
 
@@ -99,6 +100,8 @@ def _model_rows(model: ToCModel, codebooks: Mapping[str, Codebook]) -> list[dict
     for spec in model.contributions:
         label = _contribution_label(spec, labels, codebooks)
         rows.append(_row("contribution", contribution_id(spec), spec.indicator, label))
+        for code in sorted(spec.levels, key=code_sort_key):
+            rows.append(_row("level", code_text(code), contribution_id(spec), spec.levels[code]))
     return rows
 
 

@@ -201,6 +201,7 @@ def _contributions(designs, model, codebooks, config) -> dict[str, pd.DataFrame]
                     config.conf_level,
                     config.propensity_bins,
                     config.disclosure.min_cell,
+                    config.primary_estimator,
                 )
             for name in parts:
                 frame = getattr(result, name)
