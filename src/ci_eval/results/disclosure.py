@@ -70,6 +70,16 @@ class DisclosureRules(BaseModel):
         """
         return self.min_peers + 1
 
+    @model_validator(mode="after")
+    def _caution_below_suppress(self) -> DisclosureRules:
+        if self.cv_suppress < self.cv_caution:
+            raise ValueError(
+                f"cv_suppress ({self.cv_suppress}) is below cv_caution ({self.cv_caution}): "
+                "estimates are marked E from cv_caution and suppressed from cv_suppress, "
+                "so cv_suppress must be at least cv_caution"
+            )
+        return self
+
 
 DEFAULT_RULES = DisclosureRules()
 """The defaults, for code that needs one rule without a study (``DEFAULT_RULES.min_cell``)."""
