@@ -48,12 +48,7 @@ class DisclosureRules(BaseModel):
     p_percent: float = Field(default=10.0, gt=0, lt=100)
 
     @model_validator(mode="after")
-    def _consistent(self) -> DisclosureRules:
-        if self.cv_caution > self.cv_suppress:
-            raise ValueError(
-                f"cv_caution ({self.cv_caution:g}) must not exceed cv_suppress "
-                f"({self.cv_suppress:g})"
-            )
+    def _peer_k_fits_the_smallest_group(self) -> DisclosureRules:
         if self.peer_k > self.min_peers + 1:
             raise ValueError(
                 f"peer_k ({self.peer_k}) must not exceed min_peers + 1 ({self.min_peers + 1}): "
