@@ -173,7 +173,13 @@ def analyse(
         id_column = study.surveys[bench.survey].id_column
         tables.update(
             benchmark_tables(
-                frames, model, bench.survey, id_column, bench.peer_by, config.disclosure.min_peers
+                frames,
+                model,
+                bench.survey,
+                id_column,
+                bench.peer_by,
+                config.disclosure,
+                national=indicators,
             )
         )
     return tables
