@@ -27,7 +27,8 @@ from html import escape
 
 # A cell that holds a number, a percentage, an interval or a quality symbol: right-aligned.
 NUMBER = re.compile(
-    r"^(<abbr[^>]*>[xF]</abbr>|\u2014|[-\u2212<]?\s?[\d.,\u202f\u00a0%]+[^A-Za-z<]*(<sup>.*</sup>)?)$"
+    r"^(<abbr[^>]*>[xF]</abbr>|\u2014|"
+    r"[-\u2212<]?\s?[\d.,\u202f\u00a0%]+(?:[^A-Za-z<]| to )*(<sup>.*</sup>)?)$"
 )
 
 
@@ -35,7 +36,7 @@ def html_table(
     table_id: str,
     caption: str,
     headers: Sequence[str],
-    rows: Sequence[Sequence[str]],
+    rows: Sequence[Sequence[str] | str],
     notes: Sequence[str] = (),
 ) -> str:
     """An accessible HTML table.
@@ -48,14 +49,23 @@ def html_table(
         The table's title (plain text; escaped here).
     headers : sequence of str
         Column headers (plain text; escaped here).
-    rows : sequence of sequences of str
-        Cells as HTML (already escaped: cells may hold ``<sup>`` flags).
+    rows : sequence of sequences of str, or str
+        Cells as HTML (already escaped: cells may hold ``<sup>`` flags). A row given as one
+        string (HTML) heads the rows that follow it ("By gender"), across every column.
     notes : sequence of str
         Plain-text notes (denominator, missing answers, legend), escaped here.
     """
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
     body = []
     for row in rows:
+        if isinstance(row, str):  # a group of rows: its own <tbody>, headed by the row
+            if body:
+                body += ["</tbody>", "<tbody>"]
+            span = len(headers)
+            body.append(
+                f'<tr class="ci-group"><th scope="rowgroup" colspan="{span}">{row}</th></tr>'
+            )
+            continue
         first, *rest = row
         cells = "".join(
             f'<td class="num">{cell}</td>' if NUMBER.match(cell) else f"<td>{cell}</td>"

@@ -63,7 +63,7 @@ def domain_figure(page: Page, indicator: str, domain: str) -> str:
     title = page.t(
         "figures.by_domain",
         indicator=page.label("indicator", indicator),
-        domain=page.label("variable", domain),
+        by=page.by(domain, str(records[0]["survey"])),
         wave=wave,
     )
     alt = f"{title}. " + "; ".join(described) + "."
@@ -83,13 +83,16 @@ def domain_table(page: Page, indicator: str) -> str:
             f"{page.t('common.ci95')} {wave}",
             f"{page.t('common.n')} {wave}",
         ]
-    body = []
+    body: list[list[str] | str] = []
     keys = rows[["domain", "domain_value"]].drop_duplicates()
     keys = pd.concat([keys[keys["domain"] == "overall"], keys[keys["domain"] != "overall"]])
+    survey = str(rows["survey"].iloc[0]) if len(rows) else ""
+    domain = "overall"
     for key in rows_of(keys):
+        if key["domain"] != domain:  # the rows of each domain under "By gender"
+            domain = key["domain"]
+            body.append(escape(page.by(domain, survey, heading=True)))
         cells = [escape(page.domain_label(key["domain"], key["domain_value"]))]
-        if key["domain"] != "overall":
-            cells[0] = escape(page.label("variable", key["domain"])) + ": " + cells[0]
         for wave in waves:
             match = rows[
                 (rows["wave"] == wave)

@@ -133,7 +133,7 @@ def contributions_table(page: Page) -> str:
     ]
     body = []
     for row in rows_of(con):
-        exposure = page.label("indicator", str(row["exposure"]))
+        exposure = page.named(str(row["exposure"]))
         if _shows_contrast(row):
             exposure = f"{exposure} ({_contrast(page, row)})"
         body.append(
@@ -206,7 +206,7 @@ def dose_response_figure(page: Page) -> str:
         title = page.t(
             "figures.dose",
             outcome=page.label("indicator", str(outcome)),
-            exposure=page.label("variable", str(exposure)),
+            by=page.by(str(exposure)),
         )
         alt = (
             f"{title}. "
