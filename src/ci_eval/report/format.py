@@ -34,8 +34,8 @@ from html import escape
 from typing import Any
 
 from ci_eval.errors import ReportError
+from ci_eval.results.contract import LANGUAGES
 
-LANGUAGES = ("en", "fr")
 NARROW_NBSP = "\u202f"
 NBSP = "\u00a0"
 

@@ -98,6 +98,7 @@ class Page:
         self._labels: dict[tuple[str, str, str], str] | None = None
         self._counter = 0
         self._given = dict(settings or {})
+        self.pdf_figures = False  # also save each figure as PDF (for the PDF edition)
         self._settings: dict[str, Any] | None = None
 
     @property
@@ -275,7 +276,8 @@ class Page:
         return html_table(self.next_id("table"), caption, headers, rows, notes)
 
     def figure(self, fig: Any, name: str, alt: str, caption: str, notes: str = "") -> str:
-        """Save ``fig`` as ``<name>-<lang>.svg`` and return the HTML that shows it."""
-        path = save_figure(fig, self.figures, f"{name}-{self.lang}")
+        """Save ``fig`` as ``<name>-<lang>.svg`` (and ``.pdf`` if :attr:`pdf_figures`) and
+        return the HTML that shows it."""
+        path = save_figure(fig, self.figures, f"{name}-{self.lang}", pdf=self.pdf_figures)
         alt = typeset(alt, self.lang)  # put together by the chapters from words and labels
         return figure_html(f"{self.figures_url}/{path.name}", alt, caption, notes)
