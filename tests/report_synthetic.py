@@ -93,18 +93,27 @@ def _labels() -> pd.DataFrame:
         (
             "universe",
             "all",
-            "",
-            "All young adults aged 18-30",
-            "Tous les jeunes adultes de 18 à 30 ans",
+            "youth",
+            "all young adults aged 18-30",
+            "l'ensemble des jeunes adultes de 18 à 30 ans",
         ),
         (
             "universe",
             "mentored_6_18 == 1",
-            "",
-            "Among those who: Had a mentor at ages 6-18",
-            "Parmi ceux qui : A eu un mentor entre 6 et 18 ans",
+            "youth",
+            "young adults who had a mentor at ages 6-18",
+            "les jeunes adultes qui ont eu un mentor entre 6 et 18 ans",
         ),
-        ("universe", "programs", "", "mentoring programs", "programmes de mentorat"),
+        (
+            "universe",
+            "programs",
+            "organisations",
+            "mentoring programs",
+            "les programmes de mentorat",
+        ),
+        ("by", "gender", "youth", "by gender", "selon le genre"),
+        ("by", "region", "youth", "by region", "selon la région"),
+        ("by", "region", "organisations", "by region", "selon la région"),
     ]
     return pd.DataFrame(rows, columns=["kind", "id", "parent", "en", "fr"])
 

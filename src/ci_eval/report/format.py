@@ -17,12 +17,13 @@ module by mistake; an estimate to use with caution carries a superscript ``E``.
 >>> format_estimate(0.4, "proportion", "en", symbol="x")
 'x'
 
-Text follows each language's typography (:func:`typeset`): French puts a no-break space
-before ``:`` and ``%`` and inside « », a narrow one before ``; ! ?``; both languages write a
-range of numbers with an en dash (``18–21``). :func:`plural_forms` picks the singular or
-plural of ``{n|indicator|indicators}`` by the count (French: singular for 0 and 1).
+Text follows each language's typography (:func:`typeset`, :func:`typeset_html` for a
+block's HTML): French puts a no-break space (U+00A0) before ``: ; ! ?`` and ``%`` and inside
+« »; both languages write a range of numbers with an en dash (``18–21``).
+:func:`plural_forms` picks the singular or plural of ``{n|indicator|indicators}`` by the count
+(French: singular for 0 and 1).
 
->>> typeset("Genre: Femme; 95 % « oui »", "fr") == "Genre\xa0: Femme\u202f; 95\xa0% «\xa0oui\xa0»"
+>>> typeset("Genre: Femme; 95 % « oui »", "fr") == "Genre\xa0: Femme\xa0; 95\xa0% «\xa0oui\xa0»"
 True
 """
 
@@ -173,7 +174,7 @@ SYMBOL_TITLES = {
 
 
 # ------------------------------------------------------------------ typography
-_FRENCH_SPACE = {":": NBSP, ";": NARROW_NBSP, "!": NARROW_NBSP, "?": NARROW_NBSP, "%": NBSP}
+_FRENCH_SPACE = dict.fromkeys(":;!?%", NBSP)
 _SPACES = "[ \u00a0\u202f]"
 _CODE_SPAN = re.compile(r"(`[^`]*`)")
 _RANGE = re.compile(r"(?<![\w.,-])(\d+(?:[.,]\d+)?)-(\d+(?:[.,]\d+)?)(?![\w-])")
@@ -202,13 +203,12 @@ def typeset(text: str, lang: str) -> str:
     """``text`` as the language's typography writes it (code spans in backticks kept as is).
 
     Both languages: a range of numbers takes an en dash (``18-30`` -> ``18–30``). French: a
-    no-break space (U+00A0) before ``:`` and ``%`` and inside « », a narrow no-break space
-    (U+202F) before ``; ! ?``; a space that was there becomes the no-break one, and one is
-    added where it was missing.
+    no-break space (U+00A0) before ``: ; ! ?`` and ``%`` and inside « »; a space that was
+    there becomes the no-break one, and one is added where it was missing.
 
     >>> typeset("Age band 18-21 (1-5)", "en")
     'Age band 18–21 (1–5)'
-    >>> typeset("Symboles : E = {E}; F = {F}", "fr") == "Symboles\xa0: E = {E}\u202f; F = {F}"
+    >>> typeset("Symboles : E = {E}; F = {F}", "fr") == "Symboles\xa0: E = {E}\xa0; F = {F}"
     True
     >>> typeset("`ci-eval run .` : 10%", "fr") == "`ci-eval run .`\xa0: 10\xa0%"
     True
@@ -230,6 +230,38 @@ def typeset_tree(words: Any, lang: str) -> Any:
     if isinstance(words, list):
         return [typeset_tree(value, lang) for value in words]
     return words
+
+
+_TAG = re.compile(r"(<[^>]*>)")
+_READ_ATTRIBUTE = re.compile(r"""(\s(?:alt|title|aria-label)=)(["'])(.*?)\2""", re.S)
+_VERBATIM = re.compile(r"<(/?)(pre|code|script|style|kbd|samp)\b", re.I)
+
+
+def typeset_html(html: str, lang: str) -> str:
+    """A block's HTML with its text typeset (:func:`typeset`): the text between tags and the
+    ``alt``, ``title`` and ``aria-label`` a reader is given; code (``<pre>``, ``<code>``),
+    scripts, styles and the tags themselves are left as they are.
+
+    >>> typeset_html('<p title="Genre: Femme">55,8 %</p><code>a : b</code>', "fr") == (
+    ...     '<p title="Genre\xa0: Femme">55,8\xa0%</p><code>a : b</code>')
+    True
+    """
+    _check_language(lang)
+    parts = _TAG.split(html)
+    verbatim = 0
+    for i, part in enumerate(parts):
+        if i % 2:  # a tag
+            tag = _VERBATIM.match(part)
+            if tag:
+                verbatim = max(verbatim + (-1 if tag.group(1) else 1), 0)
+            elif not verbatim:
+                parts[i] = _READ_ATTRIBUTE.sub(
+                    lambda m: m.group(1) + m.group(2) + typeset(m.group(3), lang) + m.group(2),
+                    part,
+                )
+        elif not verbatim and part:
+            parts[i] = typeset(part, lang)
+    return "".join(parts)
 
 
 def plural_form(count: float, lang: str) -> int:
@@ -268,19 +300,27 @@ def plural_forms(text: str, lang: str, values: dict[str, Any]) -> str:
 def format_interval(
     low: float | None, high: float | None, statistic: str, lang: str, digits: int | None = None
 ) -> str:
-    """A confidence interval's bounds: ``58.2% to 62.3%``, « 58,2 à 62,3 % » (the unit once).
+    """A confidence interval's bounds, each with its unit, joined by an en dash:
+    ``58.2% – 62.3%``, « 58,2 % – 62,3 % ».
 
     >>> format_interval(0.582, 0.623, "proportion", "en")
-    '58.2% to 62.3%'
-    >>> format_interval(0.582, 0.623, "proportion", "fr") == "58,2 à 62,3\xa0%"
+    '58.2% – 62.3%'
+    >>> format_interval(0.582, 0.623, "proportion", "fr") == "58,2\xa0% – 62,3\xa0%"
     True
     >>> format_interval(-3.4, 16.4, "mean", "fr")
-    '-3,4 à 16,4'
+    '-3,4 – 16,4'
     """
-    upper = format_value(high, statistic, lang, digits)
-    if lang == "fr" and statistic == "proportion":
-        scaled = None if low is None else 100 * low
-        lower = format_number(scaled, lang, 1 if digits is None else digits)
-    else:
-        lower = format_value(low, statistic, lang, digits)
-    return f"{lower} {'à' if lang == 'fr' else 'to'} {upper}"
+    lower, upper = (
+        format_value(low, statistic, lang, digits),
+        format_value(high, statistic, lang, digits),
+    )
+    return format_range(lower, upper)
+
+
+def format_range(low: str, high: str) -> str:
+    """Two formatted bounds as a range, in either language: ``-3,4 – 16,4``.
+
+    >>> format_range("1.2", "3.4")
+    '1.2 – 3.4'
+    """
+    return f"{low} \u2013 {high}"

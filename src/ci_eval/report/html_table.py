@@ -27,8 +27,7 @@ from html import escape
 
 # A cell that holds a number, a percentage, an interval or a quality symbol: right-aligned.
 NUMBER = re.compile(
-    r"^(<abbr[^>]*>[xF]</abbr>|\u2014|"
-    r"[-\u2212<]?\s?[\d.,\u202f\u00a0%]+(?:[^A-Za-z<]| to )*(<sup>.*</sup>)?)$"
+    r"^(<abbr[^>]*>[xF]</abbr>|\u2014|[-\u2212<]?\s?[\d.,\u202f\u00a0%]+[^A-Za-z<]*(<sup>.*</sup>)?)$"
 )
 
 

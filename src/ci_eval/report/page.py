@@ -180,11 +180,22 @@ class Page:
         label = self.label("indicator", name)
         return label if label != name else self.label("variable", name)
 
-    def domain_label(self, domain: str, value: str) -> str:
-        """``overall`` as the word for everyone, else the level's label."""
+    def domain_label(self, domain: str, value: str, universe: str = "", survey: str = "") -> str:
+        """The level's label; for ``overall``, who the row is about (:meth:`overall`)."""
         if domain == "overall":
-            return self.t("common.overall")
+            return self.overall(universe, survey)
         return self.label("level", value, domain)
+
+    def overall(self, universe: str, survey: str = "") -> str:
+        """The label of an overall row: its population as a row label ("All young adults
+        aged 18 to 30", « Ensemble des jeunes adultes de 18 à 30 ans »: French without its
+        article); the word for everyone when the universe has no label."""
+        who = self.population(universe, survey) if universe else ""
+        if not who or who == universe:
+            return self.t("common.overall")
+        if self.lang == "fr":
+            who = re.sub(r"^(?:l['’]|les |le |la )", "", who)
+        return who[:1].upper() + who[1:]
 
     def by(self, domain: str, survey: str = "", heading: bool = False) -> str:
         """A domain variable introduced in words: "by gender", « selon le genre »; as a
@@ -279,5 +290,4 @@ class Page:
         """Save ``fig`` as ``<name>-<lang>.svg`` (and ``.pdf`` if :attr:`pdf_figures`) and
         return the HTML that shows it."""
         path = save_figure(fig, self.figures, f"{name}-{self.lang}", pdf=self.pdf_figures)
-        alt = typeset(alt, self.lang)  # put together by the chapters from words and labels
         return figure_html(f"{self.figures_url}/{path.name}", alt, caption, notes)
