@@ -93,8 +93,9 @@ class Variable(BaseModel):
     ``label`` says what the variable is (a question, with how it was derived); the report
     shows ``short_label`` where given (a few words: "Age band", not "Age band (derived;
     missing outside 18-30)"), else ``label``. ``by_label`` introduces the variable as a
-    domain ("by age band", « selon le groupe d'âge »); without it the report writes "by "
-    and the short label (French: « selon » and the label, which reads less well).
+    domain ("by age band", « selon le groupe d'âge »: French with its article); without it
+    the report writes "by " and the short label (French: « selon la caractéristique « Groupe
+    d'âge » », which reads less well). Both are ``{en: ..., fr: ...}`` like ``label``.
 
     Examples
     --------

@@ -81,7 +81,7 @@ def label_table(
     rows = [
         *_study_rows(surveys or {}, waves),
         *_model_rows(model, codebooks, populations or {}),
-        *_codebook_rows(codebooks),
+        *_codebook_rows(codebooks, _domains(model)),
     ]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame.drop_duplicates(["kind", "id", "parent"], keep="first").reset_index(drop=True)
@@ -135,14 +135,21 @@ def _model_rows(
     return rows
 
 
-def _codebook_rows(codebooks: Mapping[str, Codebook]) -> list[dict[str, str]]:
-    """Variables of every codebook and their levels (codes as text, in code order)."""
+def _domains(model: ToCModel) -> set[str]:
+    """The variables the report shows results "by": domains and contribution exposures."""
+    names = {v for indicator in model.indicators for v in indicator.disaggregate_by}
+    return names | {spec.exposure for spec in model.contributions}
+
+
+def _codebook_rows(codebooks: Mapping[str, Codebook], domains: set[str]) -> list[dict[str, str]]:
+    """Variables of every codebook and their levels (codes as text, in code order); the
+    "by ..." phrase of each variable that is a domain or has a ``by_label``."""
     rows = []
     for survey in sorted(codebooks):
         for var in codebooks[survey].variables.values():
             short = _report(var.short_label, var.label)
             rows.append(_row("variable", var.name, survey, short))
-            if var.value_labels:
+            if var.value_labels and (var.name in domains or var.by_label):
                 rows.append(_row("by", var.name, survey, _by_phrase(var.by_label, short)))
             by_text = {code_text(c): v for c, v in var.value_labels.items()}
             for code in sorted(by_text, key=code_sort_key):
