@@ -108,7 +108,11 @@ def test_every_figure_is_referenced_present_and_has_alt_text(site):
         files = {p.name for p in (site / lang / "_static" / "figures").glob("*")}
         assert files, "no figures were drawn"
         assert files == referenced, f"unreferenced figure files: {files - referenced}"
-        assert {f"forest-swemwbs_by_mentor-{lang}.svg", f"theory-of-change-{lang}.svg"} <= files
+        assert {
+            f"forest-mean-{lang}.svg",
+            f"forest-proportion-{lang}.svg",
+            f"theory-of-change-{lang}.svg",
+        } <= files
 
 
 def test_no_suppressed_value_appears_anywhere(site):

@@ -2,8 +2,9 @@
 
 Kinds: ``outcome``, ``indicator`` and ``contribution`` (from the model; a contribution's
 ``parent`` is its outcome indicator), ``variable`` and ``level`` (from the
-codebooks; a level's ``parent`` is its variable and its ``id`` the code as text), ``by``
-(a variable as a domain, "by gender"; ``parent``: the survey), ``survey`` (from the study),
+codebooks; a level's ``parent`` is its variable and its ``id`` the code as text; the groups a
+contribution compares are levels whose ``parent`` is the contribution's id), ``by`` (a
+variable as a domain, "by gender"; ``parent``: the survey), ``survey`` (from the study),
 ``wave`` (the wave itself) and ``universe`` (who an indicator is about, as a noun phrase:
 "programs with a waitlist"; ``parent``: the survey, whose ``all`` is its population).
 
@@ -132,6 +133,8 @@ def _model_rows(
     for spec in model.contributions:
         label = _contribution_label(spec, labels, codebooks)
         rows.append(_row("contribution", contribution_id(spec), spec.indicator, label))
+        for code in sorted(spec.levels, key=code_sort_key):
+            rows.append(_row("level", code_text(code), contribution_id(spec), spec.levels[code]))
     return rows
 
 

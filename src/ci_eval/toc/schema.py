@@ -167,6 +167,9 @@ class Contribution(_Strict):
     exposure: str
     adjust_for: list[str] = []
     label: Label | None = None
+    levels: dict[Code, Label] = {}
+    """Names of the groups compared, by exposure code (``{1: {en: Mentored}, 0: ...}``); a
+    codebook item's own value labels serve when absent."""
 
 
 class ToCModel(_Strict):

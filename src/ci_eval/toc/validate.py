@@ -449,6 +449,8 @@ class _Checker:
             loc: Loc = ("contributions", i)
             if contribution.label is not None:
                 self._french((*loc, "label"), contribution.label)
+            for code, label in contribution.levels.items():
+                self._french((*loc, "levels", code), label)
             target = by_id.get(contribution.indicator)
             if target is None:
                 self.add((*loc, "indicator"), f"unknown indicator {contribution.indicator!r}")
