@@ -228,7 +228,9 @@ class SurveyConfig(_Strict):
 
     ``population``: everyone the survey speaks for, as a noun phrase per language (French
     with its article: ``{en = "all young adults aged 18 to 30", fr = "l'ensemble des jeunes
-    adultes de 18 à 30 ans"}``); the report reads it as "among ..." / « parmi ... ».
+    adultes de 18 à 30 ans"}``); the report reads it as "Population: ..." after a number and as
+    "among ..." / « parmi ... », and names an overall row by it. ``about.population`` is the
+    methods' definition of the target population, a sentence of its own.
     """
 
     label: dict[str, str] = {}
