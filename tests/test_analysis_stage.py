@@ -45,8 +45,11 @@ def test_every_shown_code_has_a_label_in_both_languages():
     domains = ind[ind["domain"] != "overall"][["domain", "domain_value"]].drop_duplicates()
     for domain, value in domains.itertuples(index=False):
         assert ("level", value, domain) in known, (domain, value)
-    for universe in ind["universe"].unique():
-        assert ("universe", universe, "") in known
+    for universe, survey in ind[["universe", "survey"]].drop_duplicates().itertuples(index=False):
+        assert ("universe", universe, survey) in known, (universe, survey)
+    for domain, survey in ind[["domain", "survey"]].drop_duplicates().itertuples(index=False):
+        if domain != "overall":  # every domain has its "by ..." phrase
+            assert ("by", domain, survey) in known, (domain, survey)
     contributions = tables["contributions"][["contribution", "outcome"]].drop_duplicates()
     for contribution, outcome in contributions.itertuples(index=False):
         assert ("contribution", contribution, outcome) in known

@@ -65,7 +65,7 @@ def test_the_primary_table_shows_the_table_estimates_in_points(store, tmp_path, 
             continue
         scale, digits = SCALE[r["outcome"]]
         low, high = (format_number(r[k] * scale, lang, digits) for k in ("ci_low", "ci_high"))
-        ci = f"{low} to {high}" if lang == "en" else f"{low} à {high}"
+        ci = f"{low} \u2013 {high}"
         assert (label, format_number(r["estimate"] * scale, lang, digits), ci) in shown
 
 
@@ -106,7 +106,8 @@ def test_forest_alt_text_states_each_estimate_at_the_displayed_precision(store, 
     est = primary(store).set_index("contribution").loc["swemwbs_by_mentor"]
     assert format_number(est["estimate"], "fr", 2) in alt
     assert (
-        f"{format_number(est['ci_low'], 'fr', 2)} à {format_number(est['ci_high'], 'fr', 2)}" in alt
+        f"{format_number(est['ci_low'], 'fr', 2)} \u2013 {format_number(est['ci_high'], 'fr', 2)}"
+        in alt
     )
 
 
@@ -114,7 +115,7 @@ def test_a_comparison_among_the_mentored_says_so_with_its_own_group_names(store,
     p = make_page(store, "en", tmp_path)
     rows = rows_of_tables(chapters.contributions_table(p))
     (typed,) = [r[1] for r in rows if r[1].startswith("Structured")]
-    among = "among young adults who had a mentor at ages 6-18"
+    among = "among young adults who had a mentor at ages 6\u201318"  # en dash: typeset
     assert typed == f"Structured mentor vs informal mentors only, {among}"
     assert "not mentored" not in typed
     assert next(r[1] for r in rows if r[0] == "Wanted a mentor and had none") == (

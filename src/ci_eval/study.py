@@ -215,10 +215,26 @@ DEFAULT_ID = "id"
 """The id column of a survey whose ``id`` is not set (LimeSurvey's response id)."""
 
 
+POPULATIONS = {
+    "respondent": {"en": "all respondents", "fr": "l'ensemble des répondants"},
+    "program": {"en": "all programs", "fr": "l'ensemble des programmes"},
+}
+"""Who a survey's indicators without a universe are about, by ``unit``, when ``population``
+is not given."""
+
+
 class SurveyConfig(_Strict):
-    """One ``[surveys.<name>]`` table."""
+    """One ``[surveys.<name>]`` table.
+
+    ``population``: everyone the survey speaks for, as a noun phrase per language (French
+    with its article: ``{en = "all young adults aged 18 to 30", fr = "l'ensemble des jeunes
+    adultes de 18 à 30 ans"}``); the report reads it as "Population: ..." after a number and as
+    "among ..." / « parmi ... », and names an overall row by it. ``about.population`` is the
+    methods' definition of the target population, a sentence of its own.
+    """
 
     label: dict[str, str] = {}
+    population: dict[str, str] = {}
     codebook: str | None = None
     unit: Literal["respondent", "program"] = "respondent"
     id: str | None = None
@@ -239,6 +255,15 @@ class SurveyConfig(_Strict):
         ('id', 'program_id')
         """
         return self.id or DEFAULT_ID
+
+    @property
+    def population_label(self) -> dict[str, str]:
+        """``population``, completed per language from the default of the survey's ``unit``.
+
+        >>> SurveyConfig(unit="program").population_label["en"]
+        'all programs'
+        """
+        return {**POPULATIONS[self.unit], **self.population}
 
 
 Disclosure = DisclosureRules

@@ -131,7 +131,8 @@ def analyse(
     tables: dict[str, pd.DataFrame] = {}
     waves = list(study.waves.all)
     survey_labels = {name: dict(cfg.label) for name, cfg in study.surveys.items()}
-    tables["labels"] = label_table(model, codebooks, survey_labels, waves)
+    populations = {name: cfg.population_label for name, cfg in study.surveys.items()}
+    tables["labels"] = label_table(model, codebooks, survey_labels, waves, populations)
     tables["weighting"], tables["weighting_margins"] = weighting_tables(weighted)
     tables["labels"] = pd.concat(
         [tables["labels"], crossed_margin_labels(tables["weighting_margins"], codebooks)],

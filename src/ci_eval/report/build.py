@@ -30,7 +30,7 @@ import shutil
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
@@ -346,6 +346,8 @@ def build_book(
                 process.wait()
     folders = {lang: f for lang, (f, _) in running.items()}
     built = _publish_site(Path(site).resolve(), folders, pdfs)
+    for lang, folder in built.items():
+        translate_theme(folder, words[lang].get("theme") or {})
     title = " / ".join(str(words[lang]["book"]["title"]) for lang in languages)
     (Path(site).resolve() / "index.html").write_text(
         language_index(title, languages, words, {k: p.name for k, p in pdfs.items() if p}),
@@ -392,6 +394,35 @@ def _check_book(source: Path, languages: list[str]) -> None:
     for lang in languages:
         if lang not in LANGUAGES:
             raise ReportError(f"language {lang!r} has no translation; use {', '.join(LANGUAGES)}")
+
+
+_THEME_ATTRIBUTE = re.compile(r'\b(title|aria-label)="([^"]*)"')
+
+
+def translate_theme(folder: Path, theme: dict[str, str]) -> None:
+    """Give the theme's tooltips and screen-reader labels that its own translations miss
+    (``title="Toggle primary sidebar"``, ``aria-label="Main"``) in the edition's language,
+    from the ``theme`` table of the translation file (English text: translation).
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.html").write_text('<nav aria-label="Main">Main</nav>')
+    >>> translate_theme(folder, {"Main": "Principal"})
+    >>> (folder / "a.html").read_text()
+    '<nav aria-label="Principal">Main</nav>'
+    """
+    if not theme:
+        return
+
+    def translated(match: re.Match[str]) -> str:
+        text = theme.get(unescape(match.group(2)))
+        return f'{match.group(1)}="{escape(text)}"' if text else match.group(0)
+
+    for path in sorted(folder.glob("*.html")):
+        html = path.read_text(encoding="utf-8")
+        new = _THEME_ATTRIBUTE.sub(translated, html)
+        if new != html:
+            path.write_text(new, encoding="utf-8")
 
 
 def _not_published(folder: str, names: list[str]) -> set[str]:

@@ -35,7 +35,7 @@ def html_table(
     table_id: str,
     caption: str,
     headers: Sequence[str],
-    rows: Sequence[Sequence[str]],
+    rows: Sequence[Sequence[str] | str],
     notes: Sequence[str] = (),
     *,
     header_groups: Sequence[tuple[str, int]] = (),
@@ -51,8 +51,9 @@ def html_table(
         The table's title (plain text; escaped here).
     headers : sequence of str
         Column headers (plain text; escaped here).
-    rows : sequence of sequences of str
-        Cells as HTML (already escaped: cells may hold ``<sup>`` flags).
+    rows : sequence of sequences of str, or str
+        Cells as HTML (already escaped: cells may hold ``<sup>`` flags). A row given as one
+        string (HTML) heads the rows that follow it ("By gender"), across every column.
     notes : sequence of str
         Plain-text notes (denominator, missing answers, legend), escaped here.
     header_groups : sequence of (str, int)
@@ -77,6 +78,14 @@ def html_table(
         head = f"<td></td>{groups}</tr><tr>{head}"
     body = []
     for row in rows:
+        if isinstance(row, str):  # a group of rows: its own <tbody>, headed by the row
+            if body:
+                body += ["</tbody>", "<tbody>"]
+            span = len(headers)
+            body.append(
+                f'<tr class="ci-group"><th scope="rowgroup" colspan="{span}">{row}</th></tr>'
+            )
+            continue
         first, *rest = row
         cells = "".join(
             f'<td class="num">{cell}</td>' if NUMBER.match(cell) else f"<td>{cell}</td>"

@@ -32,10 +32,14 @@ from ci_eval.report.format import (
     LANGUAGES,
     SYMBOL_TITLES,
     format_estimate,
+    format_interval,
     format_number,
     format_percent,
     format_value,
     is_hidden,
+    plural_forms,
+    typeset,
+    typeset_tree,
 )
 from ci_eval.report.html_table import html_table
 from ci_eval.results import ResultsStore
@@ -95,7 +99,7 @@ class Page:
             raise ReportError(f"no translation for language {lang!r}")
         self.store = ResultsStore(results)
         self.lang = lang
-        self.words = words[lang]
+        self.words = typeset_tree(words[lang], lang)
         self.figures = Path(figures)
         self.figures_url = figures_url
         # the CSV files of the tables' data (the book's ``_static/tables``)
@@ -179,9 +183,16 @@ class Page:
 
     # ------------------------------------------------------------ words and labels
     def t(self, key: str, **values: Any) -> str:
-        """The text at ``key`` in this language, with ``{name}`` fields filled in."""
-        text = lookup(self.words, key, f"translation ({self.lang})")
-        return str(text).format(**values) if values else str(text)
+        """The text at ``key`` in this language, with ``{name}`` fields filled in and each
+        ``{name|singular|plural}`` in the form its count takes (French: singular for 0 and 1).
+
+        The translation files are typeset as the language writes (no-break spaces of French,
+        see :func:`ci_eval.report.format.typeset`) when the page is made.
+        """
+        text = str(lookup(self.words, key, f"translation ({self.lang})"))
+        if not values:
+            return text
+        return plural_forms(text, self.lang, values).format(**values)
 
     def has(self, name: str) -> bool:
         """Whether the results store holds the table ``name``."""
@@ -203,7 +214,7 @@ class Page:
             labels = self.table("labels") if self.has("labels") else pd.DataFrame()
             self._labels = {}
             for r in labels.to_dict("records"):
-                text = str(r[self.lang])
+                text = typeset(str(r[self.lang]), self.lang)
                 self._labels[(str(r["kind"]), str(r["id"]), str(r["parent"] or ""))] = text
                 # only a level needs its parent (codes repeat across variables); an
                 # indicator's outcome or a variable's survey does not change its label
@@ -211,20 +222,47 @@ class Page:
                     self._labels.setdefault((str(r["kind"]), str(r["id"]), ""), text)
         return self._labels.get((kind, str(id), parent), str(id))
 
-    def domain_label(self, domain: str, value: str) -> str:
-        """``overall`` as the word for everyone, else the level's label."""
+    def named(self, name: str) -> str:
+        """The label of an indicator, or else of a codebook variable, by its id (an
+        exposure or a covariate may be either)."""
+        label = self.label("indicator", name)
+        return label if label != name else self.label("variable", name)
+
+    def domain_label(self, domain: str, value: str, universe: str = "", survey: str = "") -> str:
+        """The level's label; for ``overall``, who the row is about (:meth:`overall`)."""
         if domain == "overall":
-            return self.t("common.overall")
+            return self.overall(universe, survey)
         return self.label("level", value, domain)
 
+    def overall(self, universe: str, survey: str = "") -> str:
+        """The label of an overall row: its population as a row label ("All young adults
+        aged 18 to 30", « Ensemble des jeunes adultes de 18 à 30 ans »: French without its
+        article); the word for everyone when the universe has no label."""
+        who = self.population(universe, survey) if universe else ""
+        if not who or who == universe:
+            return self.t("common.overall")
+        if self.lang == "fr":
+            who = re.sub(r"^(?:l['’]|les |le |la )", "", who)
+        return who[:1].upper() + who[1:]
+
+    def by(self, domain: str, survey: str = "", heading: bool = False) -> str:
+        """A domain variable introduced in words: "by gender", « selon le genre »; as a
+        ``heading``, with a capital ("By gender")."""
+        text = self.label("by", domain, survey)
+        return text[:1].upper() + text[1:] if heading else text
+
+    def population(self, universe: str, survey: str = "") -> str:
+        """Who a row is about, as a noun phrase ("programs with a waitlist"); ``survey``
+        tells apart the ``all`` of each survey (all young adults, all programs)."""
+        return self.label("universe", universe, survey).rstrip(".")
+
+    def among(self, universe: str, survey: str = "") -> str:
+        """Who a number is about, to follow it: "among programs with a waitlist"."""
+        return self.t("common.among_who", who=self.population(universe, survey))
+
     def universe(self, universe: str, survey: str = "") -> str:
-        """The sentence that states a denominator ("Universe: all respondents."); everyone
-        of a survey of programs (its ``unit`` in the ``surveys`` table) is "all programs"."""
-        if universe == "all" and survey and self.survey_facts(survey).get("unit") == "program":
-            who = self.t("story.all_programs")
-        else:
-            who = self.label("universe", universe).rstrip(".")
-        return self.t("common.among", who=who[:1].lower() + who[1:])
+        """The sentence that states a denominator ("Population: all programs.")."""
+        return self.t("common.among", who=self.population(universe, survey))
 
     def survey_facts(self, survey: str, wave: str | None = None) -> dict[str, Any]:
         """One survey's row of the ``surveys`` table (its latest wave unless ``wave``);
@@ -285,13 +323,22 @@ class Page:
             html=True,
         )
 
-    def ci_html(self, row: dict[str, Any], statistic: str | None = None) -> str:
-        """The 95% CI of a row as a cell ("" when suppressed)."""
+    def interval(self, row: dict[str, Any], statistic: str | None = None) -> str:
+        """The bounds of a row's 95% CI ("58.2% to 62.3%", « 58,2 à 62,3 % »); "" when the
+        row is suppressed."""
         if is_hidden(str(row["symbol"])):
             return ""
         stat = statistic or str(row.get("statistic", "mean"))
-        low, high = self.value(row["ci_low"], stat), self.value(row["ci_high"], stat)
-        return escape(f"{low} \u2013 {high}" if self.lang == "en" else f"{low} à {high}")
+        return format_interval(row["ci_low"], row["ci_high"], stat, self.lang)
+
+    def ci_html(self, row: dict[str, Any], statistic: str | None = None) -> str:
+        """The 95% CI of a row as a cell ("" when suppressed)."""
+        return escape(self.interval(row, statistic))
+
+    def ci_text(self, row: dict[str, Any], statistic: str | None = None) -> str:
+        """The 95% CI as a phrase after a number ("95% CI: 58.2% to 62.3%"); "" if hidden."""
+        bounds = self.interval(row, statistic)
+        return self.t("common.ci_phrase", ci=bounds) if bounds else ""
 
     # ------------------------------------------------------------ output
     def next_id(self, stem: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ci_eval.errors import ReportError
 from ci_eval.report.build import DEFAULT_BOOK
-from ci_eval.report.format import format_estimate, format_number
+from ci_eval.report.format import format_estimate, format_number, typeset_html
 from ci_eval.report.html_table import html_table
 from ci_eval.report.page import Page, load_translations
 from ci_eval.results import ResultsStore
@@ -106,7 +106,7 @@ def program_page(
             f"{results}: no benchmark for program {program!r} (programs with one: "
             f"{', '.join(known[:10]) or 'none'}); check the id or rerun `ci-eval run`"
         )
-    body = "\n".join(_section(page, program) for page in pages)
+    body = "\n".join(typeset_html(_section(page, program), page.lang) for page in pages)
     html = (
         f'<!DOCTYPE html>\n<html lang="{pages[0].lang}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ci_eval.errors import ReportError
+from ci_eval.report.format import typeset_html
 from ci_eval.report.latex import block_latex
 from ci_eval.report.page import Page, lookup
 
@@ -78,8 +79,10 @@ def block_function(name: str, where: str) -> Callable[[Page], str]:
 
 
 def draw_block(page: Page, name: str, where: str) -> str:
-    """The HTML of block ``name`` on ``page``."""
-    return block_function(name, where)(page)
+    """The HTML of block ``name`` on ``page``, its text in the language's typography
+    (:func:`ci_eval.report.format.typeset_html`: French no-break spaces, en dashes in ranges)
+    whatever the chapter put together."""
+    return typeset_html(block_function(name, where)(page), page.lang)
 
 
 def raw(output: str, content: str) -> str:

@@ -31,8 +31,9 @@ def rows_of(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def table_notes(page: Page, rows: pd.DataFrame) -> list[str]:
     notes = []
-    for universe in sorted(set(rows["universe"].astype(str))):
-        notes.append(page.universe(universe))
+    surveys = rows["survey"].astype(str) if "survey" in rows else [""] * len(rows)
+    for universe, survey in sorted(set(zip(rows["universe"].astype(str), surveys, strict=True))):
+        notes.append(page.universe(universe, survey))
     for treatment in sorted(set(rows["missing_treatment"].astype(str))):
         notes.append(page.missing_note(treatment))
     notes.append(page.legend())

@@ -37,6 +37,8 @@ def _simple_table(
                 cells.append(escape(page.label("survey", str(value))))
             elif col == "indicator":
                 cells.append(escape(page.label("indicator", str(value))))
+            elif col == "language":
+                cells.append(escape(_language(page, str(value))))
             elif col == "rule":
                 cells.append(escape(page.words.get("rules", {}).get(str(value), str(value))))
             elif col == "variables":
@@ -53,6 +55,13 @@ def _simple_table(
         body.append(cells)
     headers = [page.t(f"methods.columns.{c}") for c in columns]
     return page.html_table(caption, headers, body, notes)
+
+
+def _language(page: Page, code: str) -> str:
+    """A questionnaire language in words; ``all`` (every language together) too."""
+    if code == "all":
+        return page.t("methods.all_languages")
+    return page.label("level", code, "survey_language")
 
 
 def _margin_level(page: Page, variables: list[str], codes: list[str]) -> str:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ci_eval.report.chapters.common import localise, rows_of, wrap
 from ci_eval.report.figure_files import COLOURS, new_figure
+from ci_eval.report.format import format_range
 from ci_eval.report.page import Page
 
 UNITS = {"proportion": (100.0, 1), "mean": (1.0, 2)}
@@ -51,8 +52,9 @@ def _named(page: Page, name: str) -> str:
 
 
 def _population(page: Page, universe: str) -> str:
-    """Who a comparison is about, as a phrase to follow "among"."""
-    return _lower(page.label("universe", universe).rstrip("."))
+    """Who a comparison is about, as a phrase to follow "among" (the contributions are
+    estimated on the people survey, whose ``all`` is its population)."""
+    return _lower(page.population(universe, str(page.settings["people_survey"])))
 
 
 def _group(page: Page, row: dict[str, Any], key: str) -> tuple[str, bool]:
@@ -121,8 +123,8 @@ def level(page: Page, value: float, statistic: str) -> str:
 
 
 def interval(page: Page, low: str, high: str) -> str:
-    """The bounds of a CI: "2.5 to 11.1", « 2,5 à 11,1 »."""
-    return page.t("contributions.interval", low=low, high=high)
+    """The bounds of a CI, as every table of the report writes them: "2.5 – 11.1"."""
+    return format_range(low, high)
 
 
 def _described(page: Page, name: str, row: dict[str, Any], show: Any) -> str:
