@@ -349,36 +349,47 @@ def _weighting() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _programs() -> dict[str, pd.DataFrame]:
+    common = {
+        "wave": "2024",
+        "scope": "group",
+        "peer_group": "region=1",
+        "peer_variables": ["region"],
+        "peer_levels": ["1"],
+        "p25": np.nan,
+        "p75": np.nan,
+        "yes": np.nan,
+    }
     return {
         "P001": pd.DataFrame(
             [
-                {
+                common
+                | {
                     "indicator": "youth_served",
-                    "wave": "2024",
+                    "kind": "number",
                     "value": 120.0,
-                    "peer_group": "medium",
-                    "peer_n": 12,
+                    "n": 12,
+                    "average": 110.0,
                     "p25": 60.0,
                     "median": 95.0,
                     "p75": 150.0,
-                    "percentile_rank": 62.0,
+                    "rank_band": "third",
                     "symbol": "",
                     "suppressed": False,
                     "reason": "",
                 },
-                {
+                common
+                | {
                     "indicator": "has_waitlist",
-                    "wave": "2024",
-                    "value": LEAK,
-                    "peer_group": "medium",
-                    "peer_n": 3,
-                    "p25": np.nan,
+                    "kind": "yes_no",
+                    "value": 1.0,
+                    "n": 4,
+                    "average": LEAK,
                     "median": np.nan,
-                    "p75": np.nan,
-                    "percentile_rank": np.nan,
+                    "yes": LEAK,
+                    "rank_band": "",
                     "symbol": "x",
                     "suppressed": True,
-                    "reason": "fewer than 5 peers",
+                    "reason": "fewer than 6 programs answered",
                 },
             ]
         )

@@ -102,7 +102,7 @@ def test_benchmark_command_for_one_program(tmp_path, demo_study):
     )
     assert result.exit_code == 0, result.output
     table = (tmp_path / "benchmark_P0001.csv").read_text(encoding="utf-8")
-    assert table.splitlines()[0].startswith("indicator,wave,value,peer_group,peer_n")
+    assert table.splitlines()[0].startswith("indicator,wave,scope,peer_group")
     bad = runner.invoke(app, ["benchmark", str(demo_study), "--program", "P9999"])
     assert bad.exit_code == 2 and "P9999" in bad.output
 

@@ -126,3 +126,15 @@ def test_the_equity_gaps_read_as_sentences_in_both_languages(store, tmp_path):
     assert "Qui est laissé pour compte" in fr and "Genre\u00a0: Femme" in fr
     assert "12,0 pts (5,0 à 19,0)" in fr and "1,24 fois (1,09 à 1,41)" in fr
     assert "gender" not in fr and "not published" not in fr and "everyone" not in fr
+
+
+def test_methods_page_states_the_disclosure_rules_with_the_studys_settings(store, tmp_path):
+    from ci_eval.report.chapters.methods import disclosure_text
+
+    manifest = {"settings": {"disclosure": {"peer_k": 4, "p_percent": 15, "min_peers": 6}}}
+    en = disclosure_text(page(store, "en", tmp_path), manifest)
+    assert "mean of the 4 values nearest its position" in en and "within 15%" in en
+    assert "at least 6 other programs" in en and "Sweeney" in en and "§4.2–4.3" in en
+    fr = disclosure_text(page(store, "fr", tmp_path), manifest)
+    assert "moyenne des 4 valeurs les plus proches" in fr and "15\u00a0%" in fr
+    assert "{" not in en + fr

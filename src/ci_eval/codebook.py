@@ -151,6 +151,21 @@ class Variable(BaseModel):
             return {str(k): v for k, v in value.items()}
         return value
 
+    @model_validator(mode="after")
+    def _codes_fit_the_type(self) -> Variable:
+        # A numeric column never holds text: a quoted "-9" or an "NA" would match nothing,
+        # and the code would be scored as an answer.
+        if self.type == "numeric":
+            text = [c for c in [*self.missing_codes, *self.value_labels] if isinstance(c, str)]
+            if text:
+                raise ValueError(
+                    f"numeric variable {self.name!r} has text codes {sorted(set(text))} in "
+                    "missing_codes or value_labels; a numeric column cannot hold them. Write "
+                    "the number the data uses, unquoted (e.g. -9), or declare the variable "
+                    "categorical or text"
+                )
+        return self
+
     def to_dict(self) -> dict[str, Any]:
         """The variable as plain data, leaving out empty optional fields."""
         out: dict[str, Any] = {"name": self.name, "label": dict(self.label), "type": self.type}

@@ -37,6 +37,9 @@ def html_table(
     headers: Sequence[str],
     rows: Sequence[Sequence[str]],
     notes: Sequence[str] = (),
+    *,
+    header_groups: Sequence[tuple[str, int]] = (),
+    download: tuple[str, str] | None = None,
 ) -> str:
     """An accessible HTML table.
 
@@ -52,8 +55,26 @@ def html_table(
         Cells as HTML (already escaped: cells may hold ``<sup>`` flags).
     notes : sequence of str
         Plain-text notes (denominator, missing answers, legend), escaped here.
+    header_groups : sequence of (str, int)
+        A first header row of column groups, each a title (escaped here) over that many
+        columns, after the row headers' column (e.g. a wave over its estimate, CI and n).
+    download : (str, str), optional
+        A link under the table to its data: the URL (a CSV file) and the link's text.
+
+    >>> html = html_table("t2", "Waves", ["Group", "%", "n", "%", "n"], [["All", "5", "9",
+    ...     "6", "8"]], header_groups=[("2022", 2), ("2024", 2)], download=("t.csv", "CSV"))
+    >>> '<thead><tr><td></td><th scope="colgroup" colspan="2">2022</th>' in html
+    True
+    >>> print(html.splitlines()[-2])
+    <p class="ci-download"><a href="t.csv" download type="text/csv">CSV</a></p>
     """
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
+    if header_groups:
+        groups = "".join(
+            f'<th scope="colgroup" colspan="{span}">{escape(title)}</th>'
+            for title, span in header_groups
+        )
+        head = f"<td></td>{groups}</tr><tr>{head}"
     body = []
     for row in rows:
         first, *rest = row
@@ -76,5 +97,10 @@ def html_table(
     if notes:
         text = " ".join(escape(n) for n in notes)
         parts.append(f'<p class="ci-notes" id="{table_id}-notes">{text}</p>')
+    if download:
+        href, text = (escape(part) for part in download)
+        parts.append(
+            f'<p class="ci-download"><a href="{href}" download type="text/csv">{text}</a></p>'
+        )
     parts.append("</figure>")
     return "\n".join(parts)

@@ -18,6 +18,7 @@ estimated while the book builds.
 from __future__ import annotations
 
 import re
+import shutil
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,13 @@ from ci_eval.report.format import (
 )
 from ci_eval.report.html_table import html_table
 from ci_eval.results import ResultsStore
+from ci_eval.results.contract import is_private, spec
+from ci_eval.results.report_settings import (
+    FINDINGS,
+    MAX_CONTRIBUTIONS,
+    merge_settings,
+    report_settings,
+)
 
 ARROWS = {
     "improved": "\u2191",
@@ -90,6 +98,9 @@ class Page:
         self.words = words[lang]
         self.figures = Path(figures)
         self.figures_url = figures_url
+        # the CSV files of the tables' data (the book's ``_static/tables``)
+        self.downloads = self.figures.parent / "tables"
+        self.downloads_url = "_static/tables"
         self._tables: dict[str, pd.DataFrame] = {}
         self._labels: dict[tuple[str, str, str], str] | None = None
         self._counter = 0
@@ -99,35 +110,72 @@ class Page:
 
     @property
     def settings(self) -> dict[str, Any]:
-        """The study's ``[report]`` settings, completed with defaults from the store.
+        """The study's ``[report]`` settings (:mod:`ci_eval.results.report_settings`),
+        completed with defaults from the store; ids the store does not hold are left out.
 
         ``people_survey`` (default ``youth``, else the first survey), ``sector_survey``
         (default ``organisations``, else the second survey), ``gap_outcomes`` (default:
-        the outcome of the people survey's first indicator) and ``headline`` (default:
-        the first indicator of each outcome of the people survey, at most six).
+        the outcome of the people survey's first indicator), ``headline`` (default: the
+        first indicator of each outcome of the people survey, at most six) and
+        ``key_findings`` (see :meth:`_key_findings`).
         """
         if self._settings is None:
+            given = merge_settings(report_settings(self._given, "[report] settings"))
             ind = self.table("indicators")
             surveys = list(dict.fromkeys(ind["survey"]))
-            people = self._given.get("people_survey") or (
-                "youth" if "youth" in surveys else surveys[0]
-            )
+            people = given.get("people_survey") or ("youth" if "youth" in surveys else surveys[0])
             others = [s for s in surveys if s != people]
-            sector = self._given.get("sector_survey") or (
+            sector = given.get("sector_survey") or (
                 "organisations" if "organisations" in others else (others or [""])[0]
             )
             mine = ind[ind["survey"] == people].drop_duplicates("indicator")
             first = mine.drop_duplicates("outcome")["indicator"].tolist()
             known, outcomes = set(ind["indicator"]), set(ind["outcome"])
-            headline = [i for i in self._given.get("headline") or [] if i in known]
-            gap = [o for o in self._given.get("gap_outcomes") or [] if o in outcomes]
+            headline = [i for i in given.get("headline") or [] if i in known]
+            gap = [o for o in given.get("gap_outcomes") or [] if o in outcomes]
             self._settings = {
                 "people_survey": people,
                 "sector_survey": sector,
                 "gap_outcomes": gap or mine["outcome"].head(1).tolist(),
                 "headline": headline or first[:6],
             }
+            self._settings["key_findings"] = self._key_findings(given.get("key_findings", {}))
         return self._settings
+
+    def _key_findings(self, given: dict[str, Any]) -> dict[str, Any]:
+        """``order`` (default: every kind), ``numbers`` (default: the headline indicators of
+        the people survey), ``contributions`` (default: the first ones with an adjusted
+        estimate), ``capacity`` (default: the sector survey's headline indicators, else its
+        first three), ``equity`` (default: the first of ``numbers`` with equity gaps)."""
+        settings = self._settings or {}
+        ind = self.table("indicators")
+        by_survey = {s: list(dict.fromkeys(g["indicator"])) for s, g in ind.groupby("survey")}
+        people = by_survey.get(settings["people_survey"], [])
+        sector = by_survey.get(settings["sector_survey"], [])
+
+        def kept(ids: list[str] | None, among: list[str]) -> list[str]:
+            return [i for i in ids or [] if i in among]
+
+        headline = settings["headline"]
+        numbers = kept(given.get("numbers"), people) or kept(headline, people)
+        capacity = kept(given.get("capacity"), sector) or kept(headline, sector) or sector[:3]
+        contributions = []
+        if self.has("contributions"):
+            frame = self.table("contributions")
+            adjusted = frame[(frame["model"] == "regression") & ~frame["suppressed"]]
+            ids = list(dict.fromkeys(adjusted["contribution"]))
+            contributions = kept(given.get("contributions"), ids) or ids
+        equity_ids: list[str] = []
+        if self.has("equity_gaps"):
+            equity_ids = list(dict.fromkeys(self.table("equity_gaps")["indicator"]))
+        equity = kept([given.get("equity") or ""], equity_ids) or kept(numbers, equity_ids)
+        return {
+            "order": list(given.get("order") or FINDINGS),
+            "numbers": numbers,
+            "contributions": contributions[:MAX_CONTRIBUTIONS],
+            "capacity": capacity,
+            "equity": equity[0] if equity else "",
+        }
 
     # ------------------------------------------------------------ words and labels
     def t(self, key: str, **values: Any) -> str:
@@ -169,10 +217,32 @@ class Page:
             return self.t("common.overall")
         return self.label("level", value, domain)
 
-    def universe(self, universe: str) -> str:
-        """The sentence that states a denominator ("Universe: all respondents.")."""
-        who = self.label("universe", universe).rstrip(".")
+    def universe(self, universe: str, survey: str = "") -> str:
+        """The sentence that states a denominator ("Universe: all respondents."); everyone
+        of a survey of programs (its ``unit`` in the ``surveys`` table) is "all programs"."""
+        if universe == "all" and survey and self.survey_facts(survey).get("unit") == "program":
+            who = self.t("story.all_programs")
+        else:
+            who = self.label("universe", universe).rstrip(".")
         return self.t("common.among", who=who[:1].lower() + who[1:])
+
+    def survey_facts(self, survey: str, wave: str | None = None) -> dict[str, Any]:
+        """One survey's row of the ``surveys`` table (its latest wave unless ``wave``);
+        empty when the store has no such table or row."""
+        if not self.has("surveys"):
+            return {}
+        rows = self.table("surveys")
+        rows = rows[rows["survey"] == survey]
+        if wave is not None:
+            rows = rows[rows["wave"].astype(str) == str(wave)]
+        return rows.iloc[-1].to_dict() if len(rows) else {}
+
+    def simulated_surveys(self) -> list[str]:
+        """The surveys whose data are simulated (the ``surveys`` table), in its order."""
+        if not self.has("surveys"):
+            return []
+        rows = self.table("surveys")
+        return list(dict.fromkeys(rows.loc[rows["simulated"], "survey"]))
 
     def missing_note(self, treatment: str) -> str:
         """How "don't know / prefer not to say" answers were treated, in words.
@@ -230,10 +300,56 @@ class Page:
         return f"{stem}-{self._counter}"
 
     def html_table(
-        self, caption: str, headers: list[str], rows: list[list[str]], notes: list[str]
+        self,
+        caption: str,
+        headers: list[str],
+        rows: list[list[str]],
+        notes: list[str],
+        *,
+        source: str | None = None,
+        header_groups: list[tuple[str, int]] | None = None,
     ) -> str:
-        """An accessible table (see :func:`ci_eval.report.html_table.html_table`)."""
-        return html_table(self.next_id("table"), caption, headers, rows, notes)
+        """An accessible table (see :func:`ci_eval.report.html_table.html_table`); ``source``
+        names the public results table its numbers come from, offered under it as CSV
+        (:meth:`csv_link`)."""
+        download = (self.csv_link(source), self.t("download.csv")) if source else None
+        return html_table(
+            self.next_id("table"),
+            caption,
+            headers,
+            rows,
+            notes,
+            header_groups=header_groups or (),
+            download=download,
+        )
+
+    def csv_link(self, name: str) -> str:
+        """Copy the public results table ``name`` (its CSV file in the store, as published)
+        to :attr:`downloads` and return its URL. A program's private table, or one outside
+        the results contract, is refused: it never reaches the site.
+
+        >>> import tempfile
+        >>> root = tempfile.mkdtemp()
+        >>> _ = ResultsStore(root).write("labels", pd.DataFrame({"kind": ["wave"],
+        ...     "id": ["2024"], "parent": [""], "en": ["2024"], "fr": ["2024"]}))
+        >>> page = Page(root, "en", {"en": {}}, tempfile.mkdtemp())
+        >>> page.csv_link("labels")
+        '_static/tables/labels.csv'
+        >>> (page.downloads / "labels.csv").read_text().splitlines()[0]
+        'kind,id,parent,en,fr'
+        >>> page.csv_link("programs/P0001")
+        Traceback (most recent call last):
+        ...
+        ci_eval.errors.ReportError: table 'programs/P0001' is a program's: never on the site
+        """
+        if is_private(name) or spec(name).private:
+            raise ReportError(f"table {name!r} is a program's: never on the site")
+        path = self.store.path(name, ".csv")
+        if not path.exists():
+            raise ReportError(f"{path}: the results store lacks table {name!r}; run the pipeline")
+        self.downloads.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, self.downloads / path.name)
+        return f"{self.downloads_url}/{path.name}"
 
     def figure(self, fig: Any, name: str, alt: str, caption: str, notes: str = "") -> str:
         """Save ``fig`` as ``<name>-<lang>.svg`` (and ``.pdf`` if :attr:`pdf_figures`) and

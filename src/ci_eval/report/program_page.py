@@ -27,32 +27,29 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 def _section(page: Page, program: str) -> str:
     frame = page.table(program_table(program), latest=True)
-    ind = page.table("indicators") if page.has("indicators") else None
-    stats = {}
-    if ind is not None:
-        stats = dict(zip(ind["indicator"], ind["statistic"], strict=False))
-    headers = [
-        page.t(f"program.{k}")
-        for k in ("indicator", "value", "peer_group", "peer_n", "p25", "median", "p75", "rank")
-    ]
+    frame = frame[frame["scope"] == "group"]
+    keys = ("indicator", "value", "peer_group", "peer_n", "average", "p25", "median", "p75")
+    headers = [page.t(f"program.{k}") for k in (*keys, "answered_yes", "rank")]
     rows = []
     for row in frame.to_dict("records"):
-        stat = stats.get(row["indicator"], "mean")
-        hidden = bool(row["suppressed"])
+        stat = "proportion" if row["kind"] == "yes_no" else "mean"
+        symbol = str(row["symbol"])
 
-        def cell(value: float, stat: str = stat, symbol: str = str(row["symbol"])) -> str:
+        def cell(value: float, stat: str = stat, symbol: str = symbol) -> str:
             return format_estimate(value, stat, page.lang, symbol=symbol, html=True)
+
+        def count(value: float, symbol: str = symbol) -> str:
+            return format_estimate(value, "total", page.lang, symbol=symbol, html=True)
 
         rows.append(
             [
                 escape(page.label("indicator", str(row["indicator"]))),
-                cell(row["value"]),
+                cell(row["value"], symbol=""),
                 escape(str(row["peer_group"])),
-                escape(format_number(row["peer_n"], page.lang)),
-                cell(row["p25"]),
-                cell(row["median"]),
-                cell(row["p75"]),
-                "" if hidden else escape(format_number(row["percentile_rank"], page.lang)),
+                escape(format_number(row["n"], page.lang)),
+                *(cell(row[k]) for k in ("average", "p25", "median", "p75")),
+                count(row["yes"]),
+                escape(page.t(f"program.band.{row['rank_band']}")) if row["rank_band"] else "",
             ]
         )
     table = html_table(

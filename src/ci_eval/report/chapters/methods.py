@@ -129,11 +129,18 @@ def disclosure_text(page: Page, manifest: dict[str, Any] | None = None) -> str:
     rules = manifest.get("settings", {}).get("disclosure", {})
     values = DEFAULT_RULES.model_dump()
     values.update({k: v for k, v in rules.items() if k in values})
-    text = page.t(
-        "methods.disclosure",
-        min_cell=page.number(values["min_cell"]),
-        cv_caution=page.number(values["cv_caution"], 1),
-        cv_suppress=page.number(values["cv_suppress"], 1),
-        min_peers=page.number(values["min_peers"]),
-    )
-    return f"<p>{escape(text)}</p><p class='ci-notes'>{escape(page.legend())}</p>"
+    numbers = {
+        "min_cell": page.number(values["min_cell"]),
+        "cv_caution": page.number(values["cv_caution"], 1),
+        "cv_suppress": page.number(values["cv_suppress"], 1),
+        "min_peers": page.number(values["min_peers"]),
+        "peer_k": page.number(values["peer_k"]),
+        "peer_digits": page.number(values["peer_digits"]),
+        "p_percent": page.number(values["p_percent"]),
+    }
+    paragraphs = [
+        page.t(f"methods.{key}", **numbers)
+        for key in ("disclosure", "disclosure_tables", "disclosure_peers")
+    ]
+    body = "".join(f"<p>{escape(text)}</p>" for text in paragraphs)
+    return f"{body}<p class='ci-notes'>{escape(page.legend())}</p>"
