@@ -326,7 +326,11 @@ def _primary_table(
     wave = str(frame["wave"].iloc[0])
     notes = [page.t("contributions.levels_note"), page.t("contributions.missing_note")]
     return page.html_table(
-        page.t(f"contributions.caption.{statistic}", wave=wave), headers, body, notes
+        page.t(f"contributions.caption.{statistic}", wave=wave),
+        headers,
+        body,
+        notes,
+        source="contributions",
     )
 
 
@@ -374,7 +378,11 @@ def _other_estimators(page: Page, estimates: pd.DataFrame) -> str:
     ]
     notes = [page.t("contributions.other_note", estimator=_estimator(page, estimates))]
     return page.html_table(
-        page.t("contributions.other_caption", wave=_wave(estimates)), headers, body, notes
+        page.t("contributions.other_caption", wave=_wave(estimates)),
+        headers,
+        body,
+        notes,
+        source="contributions",
     )
 
 
@@ -442,7 +450,11 @@ def _sensitivity(page: Page, estimates: pd.DataFrame) -> str:
     headers = [page.t(f"contributions.{k}") for k in keys]
     notes = [page.t(f"contributions.{k}_note") for k in ("evalue", "overlap", "smd")]
     return page.html_table(
-        page.t("contributions.sensitivity_caption", wave=_wave(estimates)), headers, body, notes
+        page.t("contributions.sensitivity_caption", wave=_wave(estimates)),
+        headers,
+        body,
+        notes,
+        source="contributions",
     )
 
 
@@ -544,5 +556,9 @@ def gap_projection_table(page: Page) -> str:
         page.t(f"gap.{h}") for h in ("outcome", "population", "observed", "projected", "change")
     ]
     return page.html_table(
-        page.t("gap.caption", wave=_wave(gap)), headers, body, [page.t("gap.note")]
+        page.t("gap.caption", wave=_wave(gap)),
+        headers,
+        body,
+        [page.t("gap.note")],
+        source="gap_projection",
     )
