@@ -38,7 +38,7 @@ def rows_of_tables(html: str) -> list[list[str]]:
     rows = []
     for tr in re.findall(r"<tr><th scope=\"row\">.*?</tr>", html):
         cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr)
-        rows.append([unescape(re.sub(r"<[^>]+>", "", c)) for c in cells])
+        rows.append([unescape(re.sub(r"<[^>]+>", "", c.replace("<br>", " "))) for c in cells])
     return rows
 
 

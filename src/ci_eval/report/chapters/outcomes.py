@@ -371,7 +371,7 @@ def _other_estimators(page: Page, estimates: pd.DataFrame) -> str:
                 ),
                 None,
             )
-            cells.append(escape(_with_ci(page, hit, stat, ratio=measure.endswith("ratio"))))
+            cells.append(_with_ci(page, hit, stat, ratio=measure.endswith("ratio")))
         body.append(cells)
     headers = [page.t("contributions.outcome_comparison")] + [
         page.t(f"contributions.other.{model}_{measure}") for model, measure in OTHER_ESTIMATES
@@ -387,18 +387,16 @@ def _other_estimators(page: Page, estimates: pd.DataFrame) -> str:
 
 
 def _with_ci(page: Page, row: dict[str, Any] | None, statistic: str, ratio: bool) -> str:
-    """An estimate with its CI in one cell ("6.8 (2.5 to 11.1)"); an em dash when absent."""
+    """An estimate with its CI below it, as a cell's HTML ("6.8<br>(2.5 to 11.1)"); an em
+    dash when absent."""
     if row is None or row["suppressed"] or pd.isna(row["estimate"]):
         return page.number(float("nan"))
 
     def show(value: float) -> str:
         return page.number(value, RATIO_DIGITS) if ratio else effect(page, value, statistic)
 
-    return page.t(
-        "contributions.with_ci",
-        estimate=show(row["estimate"]),
-        ci=interval(page, show(row["ci_low"]), show(row["ci_high"])),
-    )
+    ci = interval(page, show(row["ci_low"]), show(row["ci_high"]))
+    return f"{escape(show(row['estimate']))}<br>({escape(ci)})"
 
 
 def _wave(frame: pd.DataFrame) -> str:
@@ -442,11 +440,10 @@ def _sensitivity(page: Page, estimates: pd.DataFrame) -> str:
             page.number(r["e_value"], RATIO_DIGITS),
             page.number(r["e_value_ci"], RATIO_DIGITS),
             page.percent(overlap.get(cid, np.nan), 0),
-            page.number(before, RATIO_DIGITS),
-            page.number(after, RATIO_DIGITS),
+            f"{page.number(before, RATIO_DIGITS)} \u2192 {page.number(after, RATIO_DIGITS)}",
         ]
         body.append([escape(c) for c in cells])
-    keys = ("outcome_comparison", "evalue", "evalue_ci", "overlap", "smd_before", "smd_after")
+    keys = ("outcome_comparison", "evalue", "evalue_ci", "overlap", "imbalance")
     headers = [page.t(f"contributions.{k}") for k in keys]
     notes = [page.t(f"contributions.{k}_note") for k in ("evalue", "overlap", "smd")]
     return page.html_table(
