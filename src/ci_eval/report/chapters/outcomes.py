@@ -204,7 +204,7 @@ def _row_label(page: Page, row: dict[str, Any]) -> str:
     return page.t("contributions.row", outcome=outcome, comparison=_lower(comparison(page, row)))
 
 
-FOREST_WIDTH, FOREST_WRAP = 5.5, 64
+FOREST_WIDTH, FOREST_WRAP = 5.0, 56
 """Width (inches) of a forest plot and the characters of a row label's line: each label sits
 above its interval across the whole width, so it stays readable on a phone."""
 
@@ -213,7 +213,7 @@ def _forest(page: Page, frame: pd.DataFrame, statistic: str) -> str:
     rows = rows_of(frame)
     scale, _ = UNITS[statistic]
     labels = ["\n".join(wrap(_row_label(page, r), FOREST_WRAP)) for r in rows]
-    slots = np.array([0.17 * (label.count("\n") + 1) + 0.32 for label in labels])  # inches
+    slots = np.array([0.19 * (label.count("\n") + 1) + 0.32 for label in labels])  # inches
     y = -(np.cumsum(slots) - 0.14)  # each interval near the bottom of its slot
     fig = new_figure(FOREST_WIDTH, slots.sum() + 0.8)
     ax = fig.add_subplot()
@@ -225,7 +225,7 @@ def _forest(page: Page, frame: pd.DataFrame, statistic: str) -> str:
     for label, at in zip(labels, y, strict=True):
         ax.annotate(
             label, (0, at), xycoords=("axes fraction", "data"), xytext=(2, 6),
-            textcoords="offset points", ha="left", va="bottom", fontsize=9,
+            textcoords="offset points", ha="left", va="bottom", fontsize=10,
             bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
         )  # fmt: skip
     ax.set_ylim(-slots.sum() - 0.02, 0.02)
@@ -387,7 +387,7 @@ def _other_estimators(page: Page, estimates: pd.DataFrame) -> str:
 
 
 def _with_ci(page: Page, row: dict[str, Any] | None, statistic: str, ratio: bool) -> str:
-    """An estimate with its CI below it, as a cell's HTML ("6.8<br>(2.5 to 11.1)"); an em
+    """An estimate with its CI below it, as a cell's HTML ("6.8 <br>(2.5 to 11.1)"); an em
     dash when absent."""
     if row is None or row["suppressed"] or pd.isna(row["estimate"]):
         return page.number(float("nan"))
@@ -396,7 +396,7 @@ def _with_ci(page: Page, row: dict[str, Any] | None, statistic: str, ratio: bool
         return page.number(value, RATIO_DIGITS) if ratio else effect(page, value, statistic)
 
     ci = interval(page, show(row["ci_low"]), show(row["ci_high"]))
-    return f"{escape(show(row['estimate']))}<br>({escape(ci)})"
+    return f"{escape(show(row['estimate']))} <br>({escape(ci)})"  # a space for the PDF
 
 
 def _wave(frame: pd.DataFrame) -> str:
