@@ -40,7 +40,11 @@ difference in proportion or in mean."""
 
 # ------------------------------------------------------------------ words
 def _lower(text: str) -> str:
-    """``Not mentored`` -> ``not mentored`` inside a sentence (an acronym stays as it is)."""
+    """``Not mentored`` -> ``not mentored`` inside a sentence (an acronym stays as it is).
+
+    >>> _lower("Not mentored"), _lower("SWEMWBS score")
+    ('not mentored', 'SWEMWBS score')
+    """
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
