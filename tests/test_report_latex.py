@@ -114,7 +114,7 @@ def test_a_page_carries_each_block_as_html_and_as_latex_only_for_the_pdf(monkeyp
 
     monkeypatch.setattr(render, "draw_block", lambda page, name, where: "<p>55.8%</p>")
 
-    page = SimpleNamespace(words={})
+    page = SimpleNamespace(words={}, simulated_surveys=lambda: [])
     both = render_page("# T\n\n{{block:legend}}\n", page, "2024", "x.md", Path("."))
     html_only = render_page("# T\n\n{{block:legend}}\n", page, "2024", "x.md")
     assert (
