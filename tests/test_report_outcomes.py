@@ -198,3 +198,28 @@ def test_the_dose_response_figure_is_labelled_in_words(store, tmp_path):
     assert ax.get_xlabel() == "Length of the relationship" and ax.get_ylabel() == "Expected score"
     assert caption == "Mental wellbeing score (SWEMWBS), by length of the relationship, 2024"
     assert "hatched" not in notes and "the same region" in notes
+
+
+def test_the_page_follows_the_primary_estimator_the_table_marks(store, tmp_path):
+    """With ``primary_estimator = "aipw"`` the stage marks the doubly robust rows primary (an
+    ordered exposure keeps g-computation's): the page shows those, and says so."""
+    import shutil
+
+    from ci_eval.analysis.contribution.tables import primary_rows
+
+    copy = tmp_path / "store"
+    shutil.copytree(store, copy)
+    con = ResultsStore(copy).read("contributions")
+    marked = [primary_rows(group, "aipw") for _, group in con.groupby(["contribution", "wave"])]
+    con["primary"] = pd.concat(marked).reindex(con.index) | con["suppressed"]
+    ResultsStore(copy).write("contributions", con)
+    p = make_page(copy, "en", tmp_path / "figures")
+    rows = rows_of_tables(chapters.contributions_table(p))
+    ate = con[(con["contribution"] == "swemwbs_by_mentor") & (con["wave"] == "2024")]
+    ate = ate[ate["measure"] == "ate"].iloc[0]
+    (mentored,) = [
+        r for r in rows if r[0].startswith("Mental") and r[1] == "Mentored vs not mentored"
+    ]
+    assert mentored[3] == format_number(ate["estimate"], "en", 2)
+    notes = chapters.estimator_details(p)
+    assert "The estimates above are obtained by doubly robust (AIPW) and g-computation." in unescape(notes)

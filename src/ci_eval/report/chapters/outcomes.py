@@ -294,7 +294,9 @@ def _primary_table(
 ) -> str:
     body = []
     for r in rows_of(frame):
-        key = (str(r["contribution"]), str(r["model"]), str(r["high"]), str(r["low"]))
+        # the regression's average marginal effect is the contrast of g-computation's levels
+        model = "gcomp" if r["model"] == "regression" else str(r["model"])
+        key = (str(r["contribution"]), model, str(r["high"]), str(r["low"]))
         exposed, unexposed = levels.get(key, (np.nan, np.nan))
         pair = (
             page.t(
