@@ -232,6 +232,13 @@ def _forest(page: Page, frame: pd.DataFrame, statistic: str) -> str:
             textcoords="offset points", ha="left", va="bottom", fontsize=10,
             bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
         )  # fmt: skip
+    for r, at, right in zip(rows, y, high, strict=True):  # the value, after its interval
+        ax.annotate(
+            effect(page, r["estimate"], statistic), (right, at), xytext=(5, 0),
+            textcoords="offset points", ha="left", va="center", fontsize=9, color=COLOURS[0],
+        )  # fmt: skip
+    span = max(high.max(), 0) - min(low.min(), 0)
+    ax.set_xlim(min(low.min(), 0) - 0.05 * span, max(high.max(), 0) + 0.14 * span)
     ax.set_ylim(-slots.sum() - 0.02, 0.02)
     ax.set_yticks([])
     ax.spines[["left", "top", "right"]].set_visible(False)
