@@ -222,4 +222,5 @@ def test_the_page_follows_the_primary_estimator_the_table_marks(store, tmp_path)
     ]
     assert mentored[3] == format_number(ate["estimate"], "en", 2)
     notes = chapters.estimator_details(p)
-    assert "The estimates above are obtained by doubly robust (AIPW) and g-computation." in unescape(notes)
+    said = "The estimates above are obtained by doubly robust (AIPW) and g-computation."
+    assert said in unescape(notes)
