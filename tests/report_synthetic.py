@@ -129,6 +129,16 @@ def _labels() -> pd.DataFrame:
         ("contribution", "gap_by_type", "mentoring_gap", "Type of mentor", "Type de mentor"),
         ("level", "1", "swemwbs_by_type", "Structured mentor", "Mentor structuré"),
         ("level", "0", "swemwbs_by_type", "Informal mentors only", "Mentors informels seulement"),
+        (
+            "variable",
+            "relationship_length",
+            "",
+            "Length of the relationship",
+            "Durée de la relation",
+        ),
+        ("level", "1", "relationship_length", "Less than 1 year", "Moins d'un an"),
+        ("level", "2", "relationship_length", "1 to 2 years", "1 à 2 ans"),
+        ("level", "3", "relationship_length", "3 years or more", "3 ans ou plus"),
         ("level", "1", "swemwbs_by_mentor", "Mentored", "Avec mentor"),
         ("level", "0", "swemwbs_by_mentor", "Not mentored", "Sans mentor"),
         ("level", "1", "gap_by_mentor", "Mentored", "Avec mentor"),
@@ -329,7 +339,26 @@ def _contributions() -> pd.DataFrame:
                     | {"primary": model == "gcomp" and measure.endswith("_difference")}
                     | {"suppressed": False, "reason": ""}
                 )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows + _ordered_contribution())
+
+
+def _ordered_contribution() -> list[dict]:
+    """An ordered exposure (relationship length, codes 1-3): each level against the first,
+    by the raw and g-computation models only; its levels are in the dose-response table."""
+    head = {"contribution": "swemwbs_by_length", "outcome": "swemwbs_score"}
+    head |= {"exposure": "relationship_length", "universe": "mentored_6_18 == 1"}
+    head |= {"adjust_for": ["region"], "wave": "2024", "low": "1", "n": 900}
+    rows = []
+    for high, effect in (("2", 0.9), ("3", 2.1)):
+        for model in ("raw", "gcomp"):
+            rows.append(
+                head
+                | {"high": high, "model": model, "measure": "mean_difference"}
+                | {"estimate": effect, "se": 0.4, "ci_low": effect - 0.8}
+                | {"ci_high": effect + 0.8, "e_value": 1.5, "e_value_ci": 1.1}
+                | {"primary": model == "gcomp", "suppressed": False, "reason": ""}
+            )
+    return rows
 
 
 def _weighting() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -503,7 +532,7 @@ def write_synthetic_store(root: str | Path) -> ResultsStore:
         ),
         "dose_response": pd.DataFrame(
             {
-                "contribution": "swemwbs_by_mentor",
+                "contribution": "swemwbs_by_length",
                 "wave": "2024",
                 "exposure_level": ["1", "2", "3"],
                 "order": [1, 2, 3],

@@ -38,7 +38,8 @@ def rows_of_tables(html: str) -> list[list[str]]:
     rows = []
     for tr in re.findall(r"<tr><th scope=\"row\">.*?</tr>", html):
         cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr)
-        rows.append([unescape(re.sub(r"<[^>]+>", "", c)) for c in cells])
+        text = [re.sub(r"<[^>]+>", "", re.sub(r"\s*<br>\s*", " ", c)) for c in cells]
+        rows.append([unescape(t) for t in text])
     return rows
 
 
@@ -54,7 +55,7 @@ SCALE = {"mentoring_gap": (100.0, 1), "swemwbs_score": (1.0, 2)}  # the syntheti
 def test_the_primary_table_shows_the_table_estimates_in_points(store, tmp_path, lang):
     rows = rows_of_tables(chapters.contributions_table(make_page(store, lang, tmp_path)))
     expected = primary(store)
-    assert len(rows) == len(expected) == 4  # one row per outcome and comparison
+    assert len(rows) == len(expected) == 6  # one row per outcome and comparison
     shown = {(r[0], r[3], r[4]) for r in rows}
     p = make_page(store, lang, tmp_path)
     for r in expected.to_dict("records"):
@@ -173,3 +174,54 @@ def test_french_blocks_follow_french_typography(store, tmp_path):
     assert not re.search(r"\w [:;?!%]", text), re.findall(r".{20}\w [:;?!%].{10}", text)
     assert not re.search(r"\d%", text) and "points de pourcentage" in text
     assert "«\u00a0" in text and "\u00a0»" in text
+
+
+def test_an_ordered_exposure_is_named_and_its_levels_come_from_the_dose_response(store, tmp_path):
+    rows = rows_of_tables(chapters.contributions_table(make_page(store, "en", tmp_path)))
+    among = "among young adults who had a mentor at ages 6-18"
+    (three,) = [r for r in rows if r[1].startswith("Length of the relationship: 3 years")]
+    assert three[1] == f"Length of the relationship: 3 years or more vs less than 1 year, {among}"
+    dose = ResultsStore(store).read("dose_response").set_index("exposure_level")["estimate"]
+    assert three[2] == f"{format_number(dose['3'], 'en', 2)} vs {format_number(dose['1'], 'en', 2)}"
+
+
+def test_the_dose_response_figure_is_labelled_in_words(store, tmp_path):
+    p = make_page(store, "en", tmp_path)
+    drawn = {}
+    p.figure = lambda fig, name, alt, caption, notes="": (
+        drawn.update({name: (fig, caption, notes)}) or ""
+    )
+    chapters.dose_response_figure(p)
+    fig, caption, notes = drawn["dose-swemwbs_by_length"]
+    ax = fig.axes[0]
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks == ["Less than 1 year", "1 to 2 years", "3 years or more"]
+    assert ax.get_xlabel() == "Length of the relationship" and ax.get_ylabel() == "Expected score"
+    assert caption == "Mental wellbeing score (SWEMWBS), by length of the relationship, 2024"
+    assert "hatched" not in notes and "the same region" in notes
+
+
+def test_the_page_follows_the_primary_estimator_the_table_marks(store, tmp_path):
+    """With ``primary_estimator = "aipw"`` the stage marks the doubly robust rows primary (an
+    ordered exposure keeps g-computation's): the page shows those, and says so."""
+    import shutil
+
+    from ci_eval.analysis.contribution.tables import primary_rows
+
+    copy = tmp_path / "store"
+    shutil.copytree(store, copy)
+    con = ResultsStore(copy).read("contributions")
+    marked = [primary_rows(group, "aipw") for _, group in con.groupby(["contribution", "wave"])]
+    con["primary"] = pd.concat(marked).reindex(con.index) | con["suppressed"]
+    ResultsStore(copy).write("contributions", con)
+    p = make_page(copy, "en", tmp_path / "figures")
+    rows = rows_of_tables(chapters.contributions_table(p))
+    ate = con[(con["contribution"] == "swemwbs_by_mentor") & (con["wave"] == "2024")]
+    ate = ate[ate["measure"] == "ate"].iloc[0]
+    (mentored,) = [
+        r for r in rows if r[0].startswith("Mental") and r[1] == "Mentored vs not mentored"
+    ]
+    assert mentored[3] == format_number(ate["estimate"], "en", 2)
+    notes = chapters.estimator_details(p)
+    said = "The estimates above are obtained by doubly robust (AIPW) and g-computation."
+    assert said in unescape(notes)

@@ -20,7 +20,6 @@ from ci_eval.report.chapters.methods import (
 )
 from ci_eval.report.chapters.outcomes import (
     adjustment_covariates,
-    balance_table,
     contributions_table,
     dose_response_figure,
     estimator_details,
@@ -34,7 +33,6 @@ from ci_eval.report.chapters.theory_of_change import outcome_indicators_table, t
 
 __all__ = [
     "adjustment_covariates",
-    "balance_table",
     "contributions_table",
     "disclosure_text",
     "domain_figure",

@@ -5,9 +5,9 @@ the ``contributions`` table (``[analysis] primary_estimator``, see
 :mod:`ci_eval.analysis.contribution.tables`), shown in the outcome's units (percentage points
 for a yes/no outcome, the score's own points for a score, :data:`UNITS`) as a forest plot per
 unit and a compact table. The other estimators (unadjusted, doubly robust, odds and risk
-ratios), the E-values, the overlap of the propensity scores and the covariate balance follow
-in a ``<details>`` section; then the dose-response figure and the projection of closing the
-gap, worded as what would follow *if* the association were causal.
+ratios), the E-values, the overlap of the propensity scores and the largest covariate
+imbalance follow in a ``<details>`` section; then the dose-response figure and the projection
+of closing the gap, worded as what would follow *if* the association were causal.
 """
 
 from __future__ import annotations
@@ -41,7 +41,11 @@ difference in proportion or in mean."""
 
 # ------------------------------------------------------------------ words
 def _lower(text: str) -> str:
-    """``Not mentored`` -> ``not mentored`` inside a sentence (an acronym stays as it is)."""
+    """``Not mentored`` -> ``not mentored`` inside a sentence (an acronym stays as it is).
+
+    >>> _lower("Not mentored"), _lower("SWEMWBS score")
+    ('not mentored', 'SWEMWBS score')
+    """
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
@@ -206,21 +210,40 @@ def _row_label(page: Page, row: dict[str, Any]) -> str:
     return page.t("contributions.row", outcome=outcome, comparison=_lower(comparison(page, row)))
 
 
+FOREST_WIDTH, FOREST_WRAP = 5.0, 56
+"""Width (inches) of a forest plot and the characters of a row label's line: each label sits
+above its interval across the whole width, so it stays readable on a phone."""
+
+
 def _forest(page: Page, frame: pd.DataFrame, statistic: str) -> str:
     rows = rows_of(frame)
     scale, _ = UNITS[statistic]
-    labels = ["\n".join(wrap(_row_label(page, r), 38)) for r in rows]
-    lines = sum(label.count("\n") + 1 for label in labels)
-    fig = new_figure(7.0, 0.3 * lines + 0.25 * len(rows) + 1.0)
+    labels = ["\n".join(wrap(_row_label(page, r), FOREST_WRAP)) for r in rows]
+    slots = np.array([0.19 * (label.count("\n") + 1) + 0.32 for label in labels])  # inches
+    y = -(np.cumsum(slots) - 0.14)  # each interval near the bottom of its slot
+    fig = new_figure(FOREST_WIDTH, slots.sum() + 0.8)
     ax = fig.add_subplot()
-    y = np.arange(len(rows))[::-1]
     est = np.array([r["estimate"] for r in rows]) * scale
     low = np.array([r["ci_low"] for r in rows]) * scale
     high = np.array([r["ci_high"] for r in rows]) * scale
     ax.errorbar(est, y, xerr=[est - low, high - est], fmt="o", color=COLOURS[0], capsize=3)
     ax.axvline(0, color="grey", lw=1, ls="--")
-    ax.set_yticks(y, labels, fontsize=9)
-    ax.set_ylim(-0.6, len(rows) - 0.4)
+    for label, at in zip(labels, y, strict=True):
+        ax.annotate(
+            label, (0, at), xycoords=("axes fraction", "data"), xytext=(2, 6),
+            textcoords="offset points", ha="left", va="bottom", fontsize=10,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
+        )  # fmt: skip
+    for r, at, right in zip(rows, y, high, strict=True):  # the value, after its interval
+        ax.annotate(
+            effect(page, r["estimate"], statistic), (right, at), xytext=(5, 0),
+            textcoords="offset points", ha="left", va="center", fontsize=9, color=COLOURS[0],
+        )  # fmt: skip
+    span = max(high.max(), 0) - min(low.min(), 0)
+    ax.set_xlim(min(low.min(), 0) - 0.05 * span, max(high.max(), 0) + 0.14 * span)
+    ax.set_ylim(-slots.sum() - 0.02, 0.02)
+    ax.set_yticks([])
+    ax.spines[["left", "top", "right"]].set_visible(False)
     ax.set_xlabel(page.t(f"contributions.axis.{statistic}"))
     localise(page, ax.xaxis)
     wave = str(rows[0]["wave"])
@@ -251,30 +274,46 @@ def contributions_table(page: Page) -> str:
     )
 
 
-def _levels(page: Page) -> dict[tuple[str, str, str, str], float]:
-    """The latest wave's exposed and unexposed levels, by (contribution, model, measure, high)."""
+Pair = tuple[str, str, str, str]
+"""A contrast's key: (contribution, model, high level, low level)."""
+
+
+def _levels(page: Page) -> dict[Pair, tuple[float, float]]:
+    """The adjusted levels of the two groups of each contrast (latest wave): the models'
+    ``level_exposed`` and ``level_unexposed`` rows, and for an ordered exposure the
+    g-computation levels of the ``dose_response`` table."""
     con = page.table("contributions", latest=True)
-    con = con[con["measure"].isin(["level_exposed", "level_unexposed"])]
-    return {
-        (str(r["contribution"]), str(r["model"]), str(r["measure"]), str(r["high"])): r["estimate"]
-        for r in rows_of(con)
-    }
+    found: dict[Pair, dict[str, float]] = {}
+    for r in rows_of(con[con["measure"].isin(["level_exposed", "level_unexposed"])]):
+        key = (str(r["contribution"]), str(r["model"]), str(r["high"]), str(r["low"]))
+        found.setdefault(key, {})[str(r["measure"])] = r["estimate"]
+    pairs = {k: (v["level_exposed"], v["level_unexposed"]) for k, v in found.items() if len(v) == 2}
+    if page.has("dose_response"):
+        dose = page.table("dose_response", latest=True)
+        for cid, group in dose.groupby("contribution"):
+            at = dict(zip(group["exposure_level"].astype(str), group["estimate"], strict=True))
+            for high in at:
+                for low in at:
+                    pairs.setdefault((str(cid), "gcomp", high, low), (at[high], at[low]))
+    return pairs
 
 
-def _primary_table(page: Page, frame: pd.DataFrame, statistic: str, levels: dict) -> str:
+def _primary_table(
+    page: Page, frame: pd.DataFrame, statistic: str, levels: dict[Pair, tuple[float, float]]
+) -> str:
     body = []
     for r in rows_of(frame):
-        key = (str(r["contribution"]), str(r["model"]))
-        exposed, unexposed = (
-            levels.get((*key, m, str(r["high"]))) for m in ("level_exposed", "level_unexposed")
-        )
+        # the regression's average marginal effect is the contrast of g-computation's levels
+        model = "gcomp" if r["model"] == "regression" else str(r["model"])
+        key = (str(r["contribution"]), model, str(r["high"]), str(r["low"]))
+        exposed, unexposed = levels.get(key, (np.nan, np.nan))
         pair = (
             page.t(
                 "contributions.pair",
                 high=level(page, exposed, statistic),
                 low=level(page, unexposed, statistic),
             )
-            if exposed is not None and unexposed is not None
+            if not (pd.isna(exposed) or pd.isna(unexposed))
             else page.number(float("nan"))
         )
         if r["suppressed"]:
@@ -302,17 +341,21 @@ def _primary_table(page: Page, frame: pd.DataFrame, statistic: str, levels: dict
     wave = str(frame["wave"].iloc[0])
     notes = [page.t("contributions.levels_note"), page.t("contributions.missing_note")]
     return page.html_table(
-        page.t(f"contributions.caption.{statistic}", wave=wave), headers, body, notes
+        page.t(f"contributions.caption.{statistic}", wave=wave),
+        headers,
+        body,
+        notes,
+        source="contributions",
     )
 
 
 def estimator_details(page: Page) -> str:
-    """The other estimators, the sensitivity figures and the covariate balance, folded in a
+    """The other estimators and the sensitivity figures (E-values, overlap, imbalance), in a
     ``<details>`` section."""
     estimates = primary_estimates(page)
     if estimates.empty:
         return ""
-    parts = [_other_estimators(page, estimates), _sensitivity(page, estimates), balance_table(page)]
+    parts = [_other_estimators(page, estimates), _sensitivity(page, estimates)]
     summary = escape(page.t("contributions.details"))
     return (
         f'<details class="ci-details"><summary>{summary}</summary>\n'
@@ -343,30 +386,32 @@ def _other_estimators(page: Page, estimates: pd.DataFrame) -> str:
                 ),
                 None,
             )
-            cells.append(escape(_with_ci(page, hit, stat, ratio=measure.endswith("ratio"))))
+            cells.append(_with_ci(page, hit, stat, ratio=measure.endswith("ratio")))
         body.append(cells)
     headers = [page.t("contributions.outcome_comparison")] + [
         page.t(f"contributions.other.{model}_{measure}") for model, measure in OTHER_ESTIMATES
     ]
     notes = [page.t("contributions.other_note", estimator=_estimator(page, estimates))]
     return page.html_table(
-        page.t("contributions.other_caption", wave=_wave(estimates)), headers, body, notes
+        page.t("contributions.other_caption", wave=_wave(estimates)),
+        headers,
+        body,
+        notes,
+        source="contributions",
     )
 
 
 def _with_ci(page: Page, row: dict[str, Any] | None, statistic: str, ratio: bool) -> str:
-    """An estimate with its CI in one cell ("6.8 (2.5 to 11.1)"); an em dash when absent."""
+    """An estimate with its CI below it, as a cell's HTML ("6.8 <br>(2.5 to 11.1)"); an em
+    dash when absent."""
     if row is None or row["suppressed"] or pd.isna(row["estimate"]):
         return page.number(float("nan"))
 
     def show(value: float) -> str:
         return page.number(value, RATIO_DIGITS) if ratio else effect(page, value, statistic)
 
-    return page.t(
-        "contributions.with_ci",
-        estimate=show(row["estimate"]),
-        ci=interval(page, show(row["ci_low"]), show(row["ci_high"])),
-    )
+    ci = interval(page, show(row["ci_low"]), show(row["ci_high"]))
+    return f"{escape(show(row['estimate']))} <br>({escape(ci)})"  # a space for the PDF
 
 
 def _wave(frame: pd.DataFrame) -> str:
@@ -410,15 +455,18 @@ def _sensitivity(page: Page, estimates: pd.DataFrame) -> str:
             page.number(r["e_value"], RATIO_DIGITS),
             page.number(r["e_value_ci"], RATIO_DIGITS),
             page.percent(overlap.get(cid, np.nan), 0),
-            page.number(before, RATIO_DIGITS),
-            page.number(after, RATIO_DIGITS),
+            f"{page.number(before, RATIO_DIGITS)} \u2192 {page.number(after, RATIO_DIGITS)}",
         ]
         body.append([escape(c) for c in cells])
-    keys = ("outcome_comparison", "evalue", "evalue_ci", "overlap", "smd_before", "smd_after")
+    keys = ("outcome_comparison", "evalue", "evalue_ci", "overlap", "imbalance")
     headers = [page.t(f"contributions.{k}") for k in keys]
     notes = [page.t(f"contributions.{k}_note") for k in ("evalue", "overlap", "smd")]
     return page.html_table(
-        page.t("contributions.sensitivity_caption", wave=_wave(estimates)), headers, body, notes
+        page.t("contributions.sensitivity_caption", wave=_wave(estimates)),
+        headers,
+        body,
+        notes,
+        source="contributions",
     )
 
 
@@ -520,39 +568,9 @@ def gap_projection_table(page: Page) -> str:
         page.t(f"gap.{h}") for h in ("outcome", "population", "observed", "projected", "change")
     ]
     return page.html_table(
-        page.t("gap.caption", wave=_wave(gap)), headers, body, [page.t("gap.note")]
-    )
-
-
-def _covariate(page: Page, variable: str, level_code: str) -> str:
-    """A covariate row as "Family income: $40,000 to $79,999" (a number: its label only)."""
-    if not level_code:
-        return page.label("variable", variable)
-    name, value = page.label("variable", variable), page.label("level", level_code, variable)
-    return f"{name}{page.t('contributions.colon')}{value}"
-
-
-def balance_table(page: Page) -> str:
-    """Standardised mean differences of the covariates before and after weighting (latest
-    wave), one row per covariate of each comparison."""
-    if not page.has("balance"):
-        return ""
-    bal = page.table("balance", latest=True)
-    if bal.empty:
-        return ""
-    names = {}
-    for r in rows_of(primary_estimates(page).drop_duplicates("contribution")):
-        names[str(r["contribution"])] = _row_label(page, r)
-    body = [
-        [
-            escape(names.get(str(r["contribution"]), str(r["contribution"]))),
-            escape(_covariate(page, str(r["variable"]), str(r["level"] or ""))),
-            escape(page.number(r["smd_before"], RATIO_DIGITS)),
-            escape(page.number(r["smd_after"], RATIO_DIGITS)),
-        ]
-        for r in rows_of(bal)
-    ]
-    headers = [page.t(f"balance.{h}") for h in ("contribution", "covariate", "before", "after")]
-    return page.html_table(
-        page.t("balance.caption", wave=_wave(bal)), headers, body, [page.t("balance.note")]
+        page.t("gap.caption", wave=_wave(gap)),
+        headers,
+        body,
+        [page.t("gap.note")],
+        source="gap_projection",
     )
