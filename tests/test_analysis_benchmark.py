@@ -148,7 +148,7 @@ def test_a_shown_figure_is_a_rounded_average_of_at_least_k_programs(values, yes_
         assert abs(shown - mean) <= rounding_step(mean, RULES.peer_digits) / 2 + 1e-9
 
 
-def test_the_attackers_bounds_are_those_of_the_linear_program():
+def test_the_attackers_bounds_are_those_of_the_linear_program_alone_or_in_pairs():
     from scipy.optimize import linprog
 
     rng = np.random.default_rng(7)
@@ -160,13 +160,18 @@ def test_the_attackers_bounds_are_those_of_the_linear_program():
         sums = [(x[a:b].sum() - 0.7, x[a:b].sum() + 0.4) for a, b in spans]
         top = np.inf if trial % 4 else 20.0
         own, rank = np.repeat(x, n), np.tile(np.arange(n), n)  # every value at every rank
+        if trial % 2:  # a coalition of two: the true smallest and each value at every rank
+            own = np.column_stack([np.full(n * n, x[0]), own])
+            rank = np.column_stack([np.zeros(n * n, int), rank])
+            keep = rank[:, 1] > 0
+            own, rank = own[keep], rank[keep]
         low, high, feasible = attacker_bounds(x, spans, sums, (0.0, top), own, rank)
         order = -np.diff(np.eye(n), axis=0)  # x_i - x_{i+1} <= 0
         blocks = np.array([np.isin(np.arange(n), np.arange(a, b)) for a, b in spans], float)
         a_ub = np.vstack([order, blocks, -blocks])
         b_ub = np.concatenate([np.zeros(n - 1), [s[1] for s in sums], [-s[0] for s in sums]])
-        for row in range(own.size):
-            a_eq, b_eq = np.eye(n)[[rank[row]]], [own[row]]
+        for row in range(len(own)):
+            a_eq, b_eq = np.eye(n)[np.atleast_1d(rank[row])], np.atleast_1d(own[row])
             bounds = [(0.0, None if np.isinf(top) else top)] * n
             solve = functools.partial(linprog, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
                                       bounds=bounds)  # fmt: skip

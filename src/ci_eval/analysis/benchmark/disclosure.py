@@ -134,7 +134,8 @@ def attacker_bounds(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """What a program can derive about the others: ``low[r, t]``, ``high[r, t]`` bound the
     ``t``-th smallest of the ``n`` values for a program holding ``own[r]`` at sorted position
-    ``rank[r]`` (default: each value at its own position), which knows the values' range
+    ``rank[r]`` (default: each value at its own position; 2-D ``own`` and ``rank``, one column
+    per member: a coalition of programs pooling their values), which knows the values' range
     ``bounds`` and that the sum of each window ``spans[j]`` lies in ``sums[j]`` (the published
     average's rounding interval); ``feasible[r]`` is False when no data fit that position.
 
@@ -153,14 +154,17 @@ def attacker_bounds(
     pos = np.arange(n)
     own = values.astype(float) if own is None else np.asarray(own, float)
     rank = pos if rank is None else np.asarray(rank, int)
-    rows = np.arange(own.size)
-    mine = own[:, None]
-    lower = np.full((own.size, n), float(bounds[0]))
-    upper = np.full((own.size, n), float(bounds[1]))
-    lower = np.where(pos[None, :] > rank[:, None], np.maximum(lower, mine), lower)
-    upper = np.where(pos[None, :] < rank[:, None], np.minimum(upper, mine), upper)
-    lower[rows, rank] = own
-    upper[rows, rank] = own
+    own, rank = own.reshape(own.shape[0], -1), rank.reshape(rank.shape[0], -1)
+    rows = np.arange(own.shape[0])
+    lower = np.full((own.shape[0], n), float(bounds[0]))
+    upper = np.full((own.shape[0], n), float(bounds[1]))
+    for j in range(own.shape[1]):  # each value the attacker (or coalition) holds
+        mine, at = own[:, j : j + 1], rank[:, j : j + 1]
+        lower = np.where(pos[None, :] > at, np.maximum(lower, mine), lower)
+        upper = np.where(pos[None, :] < at, np.minimum(upper, mine), upper)
+    for j in range(own.shape[1]):
+        lower[rows, rank[:, j]] = own[:, j]
+        upper[rows, rank[:, j]] = own[:, j]
     in_block = np.zeros((len(spans), n), bool)
     for j, (start, stop) in enumerate(spans):
         in_block[j, start:stop] = True
@@ -173,7 +177,7 @@ def attacker_bounds(
         upper = np.minimum.accumulate(upper[:, ::-1], axis=1)[:, ::-1]
         if np.array_equal(before[0], lower) and np.array_equal(before[1], upper):
             break
-    feasible = (lower <= upper + 1e-9).all(axis=1)
+    feasible = (lower <= upper + 1e-9).all(axis=1) & _in_order(own, rank)
     for j, (low_sum, high_sum) in enumerate(sums):
         feasible &= lower[:, in_block[j]].sum(-1) <= high_sum + 1e-9
         feasible &= (
@@ -185,6 +189,17 @@ def attacker_bounds(
     low = _extreme(lower_c, upper_c, in_block, sums, top=False)
     high = np.where(high >= cap * 0.999, np.inf, high)
     return low, high, feasible
+
+
+def _in_order(own: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Per row, whether the held values fit their positions (a lower position, no larger).
+
+    >>> _in_order(np.array([[1.0, 2.0], [3.0, 2.0]]), np.array([[0, 1], [0, 1]])).tolist()
+    [True, False]
+    """
+    order = np.argsort(rank, axis=1, kind="stable")
+    held = np.take_along_axis(own, order, axis=1)
+    return (np.diff(held, axis=1) >= -1e-9).all(axis=1)
 
 
 def _cap_value(values: np.ndarray, sums: Sequence[tuple[float, float]]) -> float:
@@ -300,9 +315,10 @@ def protected(
 ) -> bool:
     """Whether publishing the windows ``spans`` of the sorted ``values`` (averages rounded to
     ``steps``) leaves every program's value at least :func:`protection_width` wide for every
-    other program of the group, which knows its own value and its quarter of the group
+    other program of the group, and for every two programs pooling their pages
+    (:func:`pairs_to_audit`), each of which knows its own value and its quarter of the group
     (:func:`rank_band`) but not its exact rank (:func:`attacker_bounds`, over every rank its
-    quarter and the published figures allow)."""
+    quarter and the figures allow)."""
     n = values.size
     sums = []
     for (start, stop), step in zip(spans, steps, strict=True):
@@ -310,34 +326,91 @@ def protected(
         sums.append(((stop - start) * (mean - step / 2), (stop - start) * (mean + step / 2)))
     unit = 1.0 if integral else rules.p_percent / 100.0 * _scale(values, bounds)
     need = np.minimum([protection_width(v, rules, unit) for v in values], bounds[1] - bounds[0])
-    # first each program at its true position: if even that attacker is held off, all are
-    low, high, _ = attacker_bounds(values, spans, sums, bounds)
+    quarter = np.minimum((100.0 * (np.arange(n) + 0.5) / n) // 25, 3)
+    bands = [BANDS.index(rank_band(v, values, rules)) if n >= rules.min_group else -1
+             for v in values]  # fmt: skip
+    coalitions = [(a,) for a in range(n)] + pairs_to_audit(spans, rules.peer_k)
+    for size in (1, 2):
+        group = np.array([c for c in coalitions if len(c) == size])
+        if group.size == 0:
+            continue
+        # first every coalition at its true positions: if even that attacker is held off, so
+        # is one that knows only its quarters
+        exposed = _exposed(values, spans, sums, bounds, integral, need, group, values[group])
+        for members in group[exposed]:
+            if n < rules.min_group:
+                return False
+            options = [np.union1d(np.flatnonzero(quarter == bands[m]), [m]) for m in members]
+            ranks = np.array(list(itertools.product(*options)))
+            ranks = ranks[[len(set(r)) == size for r in ranks]]
+            held = np.tile(values[members], (len(ranks), 1))
+            if not _held_off(values, spans, sums, bounds, integral, need, members, held, ranks):
+                return False
+    return True
+
+
+def pairs_to_audit(spans: Sequence[tuple[int, int]], k: int) -> list[tuple[int, int]]:
+    """The two-program coalitions that can learn more than each alone: two programs of one
+    window of fewer than ``2 k`` values (from the window's sum they know the sum of the fewer
+    than ``2 k - 2`` others, a third program's value in a window of ``k = 3``). Two programs
+    elsewhere learn only what each learns alone, the order of the values aside, which their
+    quarters do not pin.
+
+    >>> pairs_to_audit([(1, 4), (0, 10)], 3)
+    [(1, 2), (1, 3), (2, 3)]
+    """
+    found = set()
+    for start, stop in spans:
+        if stop - start < 2 * k:
+            found |= set(itertools.combinations(range(start, stop), 2))
+    return sorted(found)
+
+
+def _exposed(
+    values: np.ndarray,
+    spans: Sequence[tuple[int, int]],
+    sums: Sequence[tuple[float, float]],
+    bounds: tuple[float, float],
+    integral: bool,
+    need: np.ndarray,
+    ranks: np.ndarray,
+    own: np.ndarray,
+) -> np.ndarray:
+    """Rows of ``ranks`` (coalitions at their true positions) that bound some other program's
+    value more narrowly than ``need``."""
+    low, high, _ = attacker_bounds(values, spans, sums, bounds, own, ranks)
     if integral:
         low, high = np.ceil(low - 1e-9), np.floor(high + 1e-9)
     width = high - low
-    np.fill_diagonal(width, np.inf)
-    exposed = np.flatnonzero((width < need[None, :] - 1e-9).any(axis=1))
-    if exposed.size == 0:
-        return True
-    if n < rules.min_group:
-        return False
-    quarter = np.minimum((100.0 * (np.arange(n) + 0.5) / n) // 25, 3)
-    for a in exposed:
-        band = BANDS.index(rank_band(values[a], values, rules))
-        ranks = np.union1d(np.flatnonzero(quarter == band), [a])
-        low, high, feasible = attacker_bounds(
-            values, spans, sums, bounds, np.full(ranks.size, values[a]), ranks
-        )
-        if integral:
-            low, high = np.ceil(low - 1e-9), np.floor(high + 1e-9)
-        lo_hull, hi_hull = np.full(n - 1, np.inf), np.full(n - 1, -np.inf)
-        for row in np.flatnonzero(feasible | (ranks == a)):
-            keep = np.arange(n) != ranks[row]  # the others' positions, in their order
-            lo_hull = np.minimum(lo_hull, low[row, keep])
-            hi_hull = np.maximum(hi_hull, high[row, keep])
-        if ((hi_hull - lo_hull) < np.delete(need, a) - 1e-9).any():
-            return False
-    return True
+    np.put_along_axis(width, ranks, np.inf, axis=1)
+    return (width < need[None, :] - 1e-9).any(axis=1)
+
+
+def _held_off(
+    values: np.ndarray,
+    spans: Sequence[tuple[int, int]],
+    sums: Sequence[tuple[float, float]],
+    bounds: tuple[float, float],
+    integral: bool,
+    need: np.ndarray,
+    members: np.ndarray,
+    held: np.ndarray,
+    ranks: np.ndarray,
+) -> bool:
+    """Whether a coalition holding ``members``' values, at any of the ``ranks`` its quarters
+    allow, still cannot place the others' values (in their order) within ``need``."""
+    n = values.size
+    low, high, feasible = attacker_bounds(values, spans, sums, bounds, held, ranks)
+    if integral:
+        low, high = np.ceil(low - 1e-9), np.floor(high + 1e-9)
+    truth = np.array([tuple(r) == tuple(members) for r in ranks])
+    others = n - len(members)
+    lo_hull, hi_hull = np.full(others, np.inf), np.full(others, -np.inf)
+    for row in np.flatnonzero(feasible | truth):
+        keep = ~np.isin(np.arange(n), ranks[row])  # the others' positions, in their order
+        lo_hull = np.minimum(lo_hull, low[row, keep])
+        hi_hull = np.maximum(hi_hull, high[row, keep])
+    return bool(((hi_hull - lo_hull) >= np.delete(need, members) - 1e-9).all())
 
 
 def group_figures(
@@ -355,8 +428,8 @@ def group_figures(
     --------
     >>> rules = DisclosureRules()
     >>> f = group_figures(np.array([19.0, 30, 38, 45, 52, 60]), rules, yes_no=False)
-    >>> f.n, f.median, f.p25, f.suppressed
-    (6, 38.0, nan, False)
+    >>> f.n, f.average, f.median, f.suppressed  # the median of 30, 38, 45 would give 38 away
+    (6, 41.0, nan, False)
     >>> group_figures(np.array([19.0, 34, 42, 42, 49]), rules, yes_no=False).reason
     'fewer than 6 programs answered'
     >>> group_figures(np.array([1.0, 1, 1, 0, 0, 0, 1]), rules, yes_no=True).yes
