@@ -211,19 +211,15 @@ def test_a_missing_data_file_names_the_file_and_the_setting(study):
 def test_benchmark_names_a_program_that_is_not_in_the_survey(study, monkeypatch):
     def with_programs(*args):
         tables = fake_estimate(*args)
-        row = contract.spec("programs/P0001").empty()
-        row.loc[0] = {
-            "indicator": "x",
-            "wave": "2024",
-            "value": 0.5,
-            "scope": "group",
-            "peer_group": "all programs",
-            "n": 6,
-            "symbol": "",
-            "suppressed": False,
-            "reason": "",
-        }
-        tables["programs/P0001"] = row.astype(contract.spec("programs/P0001").empty().dtypes)
+        values = {"indicator": "x", "wave": "2024", "scope": "group", "peer_group": "all programs",
+                  "peer_variables": [], "peer_levels": [], "kind": "mean", "value": 0.5, "n": 6,
+                  "symbol": "", "suppressed": False, "reason": "", "rank_band": ""}  # fmt: skip
+        spec = contract.spec("programs/P0001")
+        empty = spec.empty()
+        row = pd.DataFrame([{c.name: values.get(c.name) for c in spec.columns}])
+        lists = ("peer_variables", "peer_levels")
+        row = row.astype({c: empty[c].dtype for c in empty if c not in lists})
+        tables["programs/P0001"] = row
         return tables
 
     monkeypatch.setattr(pipeline, "_estimate", with_programs)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 from rich.markup import escape
 from rich.table import Table
@@ -134,12 +135,21 @@ def frame_table(frame: pd.DataFrame, title: str) -> Table:
 
     >>> frame_table(pd.DataFrame({"value": [0.123456, None]}), "t").row_count
     2
+    >>> _cell(["region", "size"]), _cell(0.123456), _cell(None)
+    ('region, size', '0.1235', '')
     """
     shown = Table(title=title)
     for column in frame.columns:
         shown.add_column(str(column))
     for row in frame.itertuples(index=False):
-        shown.add_row(
-            *("" if pd.isna(v) else f"{v:.4g}" if isinstance(v, float) else str(v) for v in row)
-        )
+        shown.add_row(*(_cell(v) for v in row))
     return shown
+
+
+def _cell(value: object) -> str:
+    """One cell: a list (``list<string>`` columns) joined, floats to 4 digits, missing blank."""
+    if isinstance(value, list | tuple | np.ndarray):
+        return ", ".join(str(v) for v in value)
+    if pd.isna(value):
+        return ""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
