@@ -22,7 +22,7 @@ table with ``aria-describedby``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from html import escape
 
 # A cell that holds a number, a percentage, an interval or a quality symbol: right-aligned.
@@ -31,12 +31,24 @@ NUMBER = re.compile(
 )
 
 
+def _row(row: Sequence[str], numeric: Collection[int]) -> str:
+    first, *rest = row
+    cells = "".join(
+        f'<td class="num">{cell}</td>' if k in numeric or NUMBER.match(cell) else f"<td>{cell}</td>"
+        for k, cell in enumerate(rest, start=1)
+    )
+    return f'<tr><th scope="row">{first}</th>{cells}</tr>'
+
+
 def html_table(
     table_id: str,
     caption: str,
     headers: Sequence[str],
     rows: Sequence[Sequence[str]],
     notes: Sequence[str] = (),
+    *,
+    groups: Sequence[tuple[str, Sequence[Sequence[str]]]] = (),
+    numeric: Collection[int] = (),
 ) -> str:
     """An accessible HTML table.
 
@@ -52,25 +64,45 @@ def html_table(
         Cells as HTML (already escaped: cells may hold ``<sup>`` flags).
     notes : sequence of str
         Plain-text notes (denominator, missing answers, legend), escaped here.
+    groups : sequence of (heading, rows)
+        Rows in labelled groups, after ``rows``: each group is a ``<tbody>`` whose first row
+        is its heading (plain text, escaped here) across the table,
+        ``<th scope="rowgroup">``.
+    numeric : collection of int
+        Columns (0 is the row header) aligned as numbers whatever their text (e.g. a change
+        with its unit and interval); other cells are when they hold only a number.
+
+    >>> print(html_table("t2", "G", ["Indicator", "Now"], [], groups=[("Access", [["A", "5"]])]))
+    <figure class="ci-table-figure">
+    <table class="ci-table" id="t2">
+    <caption>G</caption>
+    <thead><tr><th scope="col">Indicator</th><th scope="col">Now</th></tr></thead>
+    <tbody class="ci-group">
+    <tr class="ci-group-heading"><th scope="rowgroup" colspan="2">Access</th></tr>
+    <tr><th scope="row">A</th><td class="num">5</td></tr>
+    </tbody>
+    </table>
+    </figure>
     """
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
-    body = []
-    for row in rows:
-        first, *rest = row
-        cells = "".join(
-            f'<td class="num">{cell}</td>' if NUMBER.match(cell) else f"<td>{cell}</td>"
-            for cell in rest
-        )
-        body.append(f'<tr><th scope="row">{first}</th>{cells}</tr>')
+    body = ["<tbody>", *(_row(row, numeric) for row in rows), "</tbody>"]
+    if groups and not rows:
+        body = []
+    for heading, members in groups:
+        body += [
+            '<tbody class="ci-group">',
+            f'<tr class="ci-group-heading"><th scope="rowgroup" colspan="{len(headers)}">'
+            f"{escape(heading)}</th></tr>",
+            *(_row(row, numeric) for row in members),
+            "</tbody>",
+        ]
     described = f' aria-describedby="{table_id}-notes"' if notes else ""
     parts = [
         '<figure class="ci-table-figure">',
         f'<table class="ci-table" id="{table_id}"{described}>',
         f"<caption>{escape(caption)}</caption>",
         f"<thead><tr>{head}</tr></thead>",
-        "<tbody>",
         *body,
-        "</tbody>",
         "</table>",
     ]
     if notes:
