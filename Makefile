@@ -12,11 +12,15 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@# Debian's chromium + chromedriver for the browser test (root only; else it is skipped)
+	@# Debian's chromium + chromedriver for the browser test, texlive for the PDF edition and
+	@# poppler-utils for its test (root only; else the browser test and the PDF are skipped)
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	   { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then \
+	   { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || \
+	     [ ! -x /usr/bin/pdflatex ] || [ ! -x /usr/bin/pdftotext ]; }; then \
 	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	     chromium chromium-driver >/dev/null || echo "chromium not installed: browser test skipped"; \
+	     chromium chromium-driver texlive-latex-recommended texlive-latex-extra \
+	     texlive-fonts-recommended texlive-lang-french lmodern poppler-utils >/dev/null || \
+	     echo "chromium or texlive not installed: browser test or PDF edition skipped"; \
 	fi
 	touch $(STAMP)
 

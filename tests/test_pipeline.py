@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 import ci_eval.pipeline as pipeline
 from ci_eval.caching import import_closure, source_fingerprint
 from ci_eval.cli import app
-from ci_eval.errors import CiEvalError
+from ci_eval.errors import CiEvalError, StudyError
 from ci_eval.pipeline import StageError, run_pipeline, verify_store
 from ci_eval.results import contract
 
@@ -136,13 +136,28 @@ def test_a_failing_stage_names_itself_and_keeps_the_previous_results(study):
     before = (study / "reports/2024/tables/means.csv").read_bytes()
     toml = study / "ci-eval.toml"
     text = toml.read_text(encoding="utf-8")
-    toml.write_text(text.replace("speeders = {", "speedsters = {"), encoding="utf-8")
-    with pytest.raises(StageError, match=r"(?s)quality stage failed: .*speedsters"):
+    toml.write_text(text.replace('column = "duration_seconds"', 'column = "duration_secs"'),
+                    encoding="utf-8")  # fmt: skip
+    with pytest.raises(StageError, match=r"(?s)quality stage failed: .*duration_secs"):
         run_pipeline(study, report=False)
     assert (study / "reports/2024/tables/means.csv").read_bytes() == before
     result = CliRunner().invoke(app, ["run", str(study), "--no-report"])
     assert result.exit_code == 2
     assert "quality stage failed" in result.output
+
+
+@pytest.mark.slow
+def test_a_settings_typo_stops_the_run_before_any_stage(study):
+    run_pipeline(study, report=False)
+    before = (study / "reports/2024/tables/means.csv").read_bytes()
+    toml = study / "ci-eval.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace("speeders = {", "speedsters = {"), encoding="utf-8")
+    with pytest.raises(StudyError, match=r"\[quality.youth\].*speedsters.*did you mean 'speeders'"):
+        run_pipeline(study, report=False)
+    assert (study / "reports/2024/tables/means.csv").read_bytes() == before
+    result = CliRunner().invoke(app, ["run", str(study), "--no-report"])
+    assert result.exit_code == 2 and "speedsters" in result.output
 
 
 def test_a_missing_data_file_names_the_file_and_the_setting(study):

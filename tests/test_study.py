@@ -74,7 +74,7 @@ def test_loads_the_contract_study(tmp_path):
     assert study.weighting["youth"]["trim"] == {"lower": 0.3, "upper": 3.0}
     assert study.quality["youth"]["eligibility"]["max"] == 30
     assert study.disclosure.cv_suppress == 33.3
-    assert study.model_extra == {"report": {"theme": "plain"}}
+    assert study.report == {"theme": "plain"}
     assert study.root == tmp_path
     assert study.path("surveys/youth/codebook.yaml") == tmp_path / "surveys/youth/codebook.yaml"
 

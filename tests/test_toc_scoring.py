@@ -146,6 +146,19 @@ def test_missing_id_column_is_a_clear_error():
         score_indicators(model, pd.DataFrame({"hours": [1.0]}), codebook(), id_column="rid")
 
 
+def test_a_code_outside_the_value_labels_is_a_clear_error_not_an_answer():
+    model, _ = check_model(
+        model_data(indicator("agree", {"method": "threshold", "values": [4, 5]}, ["q1"]))
+    )
+    with pytest.raises(
+        ModelError, match=r"column 'q1' row 1 holds '77'.*not one of its codes.*1 such row\)"
+    ):
+        score_indicators(model, frame(q1=[4, 77, 5]), codebook(), id_column="rid")
+    out = score_indicators(model, frame(q1=[4.0, 2.0, None]), codebook(), id_column="rid")
+    np.testing.assert_array_equal(out["agree"], [1, 0, NAN])  # SPSS's float codes
+    score_indicators(model, frame(q1=["4", "2", None]), codebook(), id_column="rid")  # text codes
+
+
 ALL_RULES = [
     indicator("mean", {"method": "mean", "min_answered": 1}, ["q1", "q2"]),
     indicator("total", {"method": "sum", "min_answered": 1}, ["q1", "q2"]),

@@ -215,9 +215,21 @@ _CodeLoader.add_implicit_resolver(
 def load_yaml_text(text: str) -> Any:
     """Parse YAML where ``yes``/``no``/``on``/``off`` stay strings.
 
+    Anchors and aliases (``&a`` / ``*a``) are refused: a codebook or model never needs them,
+    and nested aliases expand exponentially ("billion laughs"); the error is a
+    ``yaml.YAMLError`` with the line of the first alias.
+
     >>> load_yaml_text("a: no\\nb: true")
     {'a': 'no', 'b': True}
     """
+    for event in yaml.parse(text, Loader=_CodeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"an alias (*{event.anchor}) is not allowed here: write the value out",
+                event.start_mark,
+            )
     return yaml.load(text, Loader=_CodeLoader)
 
 

@@ -197,8 +197,37 @@ def _read(ctx: RunContext) -> dict[tuple[str, str], pd.DataFrame]:
             data = typed_wave(ctx.study, survey, wave)
             if survey in ctx.codebooks:
                 data = ctx.codebooks[survey].harmonise(data, wave=wave)
+            check_unique_ids(ctx.study, survey, wave, data)
             frames[(survey, wave)] = data
     return frames
+
+
+def check_unique_ids(study: Study, survey: str, wave: str, data: pd.DataFrame) -> None:
+    """Refuse an id given to different answers (which one is the respondent's?), unless the
+    survey's ``duplicates`` quality rule is keyed on the id (it then keeps the first answer of
+    each id and counts the others). Rows identical but for the id are the quality rule's.
+
+    Raises ``StudyError`` naming the source, the column, the ids and the two fixes.
+    """
+    column = study.surveys[survey].id_column
+    if column not in data.columns:
+        return
+    rule = study.quality.get(survey, {}).get("duplicates") or {}
+    if rule.get("key") == [column]:
+        return
+    repeated = data[data[column].notna() & data[column].duplicated(keep=False)]
+    distinct = repeated.drop_duplicates()
+    conflicting = distinct[column][distinct[column].duplicated(keep=False)].unique()
+    if len(conflicting) == 0:
+        return
+    source = study.source(survey, wave)
+    where = getattr(source, "path", None) or f"survey {getattr(source, 'survey_id', '')}"
+    shown = ", ".join(map(str, conflicting[:5])) + (" ..." if len(conflicting) > 5 else "")
+    raise StudyError(
+        f"{where} (wave {wave}): {len(conflicting)} {column} value(s) given to different "
+        f'answers: {shown}; correct the source, or add duplicates = {{ key = ["{column}"] }} '
+        f"to [quality.{survey}] to keep each id's first answer and count the others"
+    )
 
 
 def _quality(ctx: RunContext) -> dict[tuple[str, str], Any]:
@@ -340,7 +369,12 @@ def _report(ctx: RunContext) -> str:
 
 
 def _site_built(ctx: RunContext, site: Any) -> bool:
-    return all((Path(site) / lang / "index.html").exists() for lang in ctx.study.study.languages)
+    """Every language's pages are there, and its PDF if pdflatex is installed now."""
+    from ci_eval.report.pdf import pdf_available
+
+    folders = [Path(site) / lang for lang in ctx.study.study.languages]
+    pdf = pdf_available()
+    return all((f / "index.html").exists() and (not pdf or any(f.glob("*.pdf"))) for f in folders)
 
 
 def _codebook_hashes(ctx: RunContext) -> dict[str, str]:
@@ -535,6 +569,40 @@ def _context(study: Study, **options: Any) -> RunContext:
     return RunContext(study, study_inputs(study), _settings(study), **options)
 
 
+def check_settings(study: Study) -> None:
+    """Validate every stage's settings before anything runs, so that a typo in the study
+    file stops the run at once with an error naming the table and key (not after the
+    earlier stages' work, and never silently: an unknown key is an error).
+
+    Raises ``StudyError`` naming the study file, listing every problem found.
+    """
+    from ci_eval.analysis.stage import analysis_settings
+    from ci_eval.analysis.weighting_stage import WeightingSettings
+    from ci_eval.quality import parse_rules
+
+    problems = []
+    checks: list[tuple[str, Callable[[], Any]]] = [
+        *(
+            (f"[weighting.{name}]", functools.partial(WeightingSettings.of, table, ""))
+            for name, table in study.weighting.items()
+        ),
+        *(
+            (f"[quality.{name}]", functools.partial(parse_rules, table, source=""))
+            for name, table in study.quality.items()
+        ),
+        ("[analysis]", functools.partial(analysis_settings, study)),
+    ]
+    for where, check in checks:
+        try:
+            check()
+        except CiEvalError as exc:
+            problems += [
+                f"{where} {line.strip()}" for line in str(exc).splitlines() if line.strip()
+            ]
+    if problems:
+        raise StudyError(f"{study.file}: invalid settings:\n- " + "\n- ".join(problems))
+
+
 def compute_tables(
     study: Study,
     *,
@@ -547,6 +615,7 @@ def compute_tables(
 
     With ``do_pull=False`` nothing is pulled: the snapshots the last run used are read.
     """
+    check_settings(study)
     ctx = _context(study, pull_remote=pull_remote, do_pull=do_pull)
     runner = _Runner(ctx, cache, reporter)
     for declared in STAGES[: STAGE_NAMES.index("estimate") + 1]:

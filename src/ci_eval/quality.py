@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ci_eval.errors import QualityError
+from ci_eval.errors import QualityError, did_you_mean, validation_problems
 from ci_eval.results.contract import columns
 
 RULES = (
@@ -157,7 +157,8 @@ def parse_rules(settings: Mapping[str, Any], *, source: str = "[quality]") -> di
         Naming the table and setting at fault, for every problem at once.
     """
     problems = [
-        f"{source}.{name}: unknown rule; known rules: {', '.join(RULES)}"
+        f"{source}.{name}: unknown rule{did_you_mean(name, list(RULES))}; "
+        f"known rules: {', '.join(RULES)}"
         for name in settings
         if name not in _SETTINGS
     ]
@@ -168,9 +169,7 @@ def parse_rules(settings: Mapping[str, Any], *, source: str = "[quality]") -> di
         try:
             rules[name] = _SETTINGS[name].model_validate(settings[name])
         except ValidationError as exc:
-            for error in exc.errors():
-                where = ".".join(str(p) for p in (name, *error["loc"]))
-                problems.append(f"{source}.{where}: {error['msg']}")
+            problems += validation_problems(exc, _SETTINGS[name], f"{source}.{name}.")
     if problems:
         raise QualityError("response-quality settings do not validate:\n- " + "\n- ".join(problems))
     return rules

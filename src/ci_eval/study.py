@@ -3,8 +3,12 @@
 A study is a folder whose ``ci-eval.toml`` names its surveys, where each wave of
 each survey comes from (a LimeSurvey server or a file), the waves and the
 baseline, and the settings of later stages. Paths in the file are relative to
-the study folder. Sections this module does not know are kept as plain dicts
-(``study.model_extra``) so that other stages can read their own settings.
+the study folder and must stay inside it (``paths_outside = true`` in ``[study]`` lifts
+that); an edition is a plain name (it names the folder ``reports/<edition>``). Every table
+and key is checked: a misspelt one is an error with a "did you mean". The settings of the
+later stages (``[weighting.<survey>]``, ``[quality.<survey>]``, ``[analysis]``, ``[report]``)
+are validated by the stage that owns them, before a run starts
+(:func:`ci_eval.pipeline.check_settings`).
 
 Credentials never live in the study file: a LimeSurvey source names an
 environment-variable prefix (``credentials = "CI_EVAL_LS"``), see
@@ -21,6 +25,9 @@ environment-variable prefix (``credentials = "CI_EVAL_LS"``), see
 ... all = ["2021", "2024"]
 ... [surveys.youth]
 ... codebook = "surveys/youth/codebook.yaml"
+... [surveys.youth.sources.2021]
+... type = "file"
+... path = "surveys/youth/data/youth_2021.sav"
 ... [surveys.youth.sources.2024]
 ... type = "file"
 ... path = "surveys/youth/data/youth_2024.sav"
@@ -34,6 +41,8 @@ environment-variable prefix (``credentials = "CI_EVAL_LS"``), see
 
 from __future__ import annotations
 
+import difflib
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -47,7 +56,8 @@ from pydantic import (
     model_validator,
 )
 
-from ci_eval.errors import StudyError
+from ci_eval.errors import StudyError, validation_problems
+from ci_eval.results.contract import LANGUAGES
 from ci_eval.results.disclosure import DisclosureRules
 from ci_eval.sources.settings import FileSource, LimeSurveySource, Source
 
@@ -76,22 +86,45 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+"""An edition's name: letters, digits, ``_ . -``, not starting with a dot (no path)."""
+
+
 class StudyInfo(_Strict):
     """The ``[study]`` table."""
 
     name: str
     edition: str
-    languages: list[str] = ["en", "fr"]
+    languages: list[str] = list(LANGUAGES)
     model: str | None = None
     seed: int = 0
+    paths_outside: bool = False
 
     _edition = field_validator("edition", mode="before")(_as_str)
+
+    @field_validator("edition")
+    @classmethod
+    def _plain_edition(cls, value: str) -> str:
+        if not PLAIN_NAME.fullmatch(value) or ".." in value:
+            raise ValueError(
+                f"{value!r} is not a plain name; an edition names the folder "
+                "reports/<edition>: use letters, digits, '-', '_' or '.', e.g. edition = '2024'"
+            )
+        return value
 
     @field_validator("languages")
     @classmethod
     def _languages(cls, value: list[str]) -> list[str]:
         if not value:
             raise ValueError("list at least one language, e.g. languages = ['en', 'fr']")
+        unknown = [lang for lang in value if lang not in LANGUAGES]
+        if unknown:
+            raise ValueError(
+                f"no report translation for {', '.join(map(repr, unknown))}; "
+                f"the languages are {', '.join(LANGUAGES)}"
+            )
+        if len(set(value)) != len(value):
+            raise ValueError(f"a language is listed twice in languages = {value}")
         return value
 
 
@@ -151,9 +184,13 @@ Disclosure = DisclosureRules
 
 
 class Study(BaseModel):
-    """A validated study; ``root`` is its folder, ``file`` its ``ci-eval.toml``."""
+    """A validated study; ``root`` is its folder, ``file`` its ``ci-eval.toml``.
 
-    model_config = ConfigDict(extra="allow")
+    ``weighting``, ``quality``, ``analysis`` and ``report`` hold the later stages' tables as
+    read; each stage validates its own (see the module docstring).
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
     study: StudyInfo
     waves: Waves
@@ -161,6 +198,8 @@ class Study(BaseModel):
     weighting: dict[str, dict[str, Any]] = {}
     quality: dict[str, dict[str, Any]] = {}
     disclosure: Disclosure = Disclosure()
+    analysis: dict[str, Any] = {}
+    report: dict[str, Any] = {}
 
     _root: Path = PrivateAttr(default=Path("."))
     _file: Path = PrivateAttr(default=Path(STUDY_FILE))
@@ -174,7 +213,36 @@ class Study(BaseModel):
                         f"surveys.{name}.sources.{wave}: wave {wave!r} is not in "
                         f"waves.all = {self.waves.all}; add it there"
                     )
+        if self.surveys:
+            for wave in self.waves.all:
+                if not any(wave in survey.sources for survey in self.surveys.values()):
+                    raise ValueError(
+                        f"waves.all: wave {wave!r} has no source in any survey; add "
+                        f"[surveys.<name>.sources.{wave}] or remove it from waves.all"
+                    )
+        for section in ("weighting", "quality"):
+            for name in getattr(self, section):
+                if name not in self.surveys:
+                    raise ValueError(
+                        f"{section}.{name}: no survey {name!r}"
+                        f"{_did_you_mean(name, list(self.surveys))}; "
+                        f"the surveys are {', '.join(self.surveys) or 'none'}"
+                    )
         return self
+
+    def paths(self) -> dict[str, str]:
+        """Every path the study file names, by its key (``surveys.youth.codebook``)."""
+        found = {"study.model": self.study.model} if self.study.model else {}
+        for name, survey in self.surveys.items():
+            if survey.codebook:
+                found[f"surveys.{name}.codebook"] = survey.codebook
+            for wave, source in survey.sources.items():
+                if isinstance(source, FileSource):
+                    found[f"surveys.{name}.sources.{wave}.path"] = source.path
+        for name, table in self.weighting.items():
+            if isinstance(table.get("targets"), str):
+                found[f"weighting.{name}.targets"] = table["targets"]
+        return found
 
     @property
     def root(self) -> Path:
@@ -189,6 +257,18 @@ class Study(BaseModel):
     def path(self, relative: str | Path) -> Path:
         """A path of the study file, resolved against the study folder."""
         return self._root / relative
+
+    def _confine_paths(self) -> list[str]:
+        """The keys whose path leaves the study folder (unless ``paths_outside``)."""
+        if self.study.paths_outside:
+            return []
+        root = self._root.resolve()
+        return [
+            f"{key}: {value!r} is outside the study folder; keep the study's files inside it "
+            "(or set paths_outside = true in [study])"
+            for key, value in self.paths().items()
+            if not (root / value).resolve().is_relative_to(root)
+        ]
 
     def survey(self, name: str) -> SurveyConfig:
         """The survey ``name``; a StudyError lists the known surveys otherwise."""
@@ -243,14 +323,24 @@ def load_study(path: str | Path = ".") -> Study:
     try:
         study = Study.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            key = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
-            # discriminated unions add the tag to the path: drop it for the reader
-            key = key.replace(".file.", ".").replace(".limesurvey.", ".")
-            msg = err["msg"].removeprefix("Value error, ")
-            problems.append(f"{key or '(top level)'}: {msg}")
+        problems = [
+            p.replace(".file.", ".").replace(".limesurvey.", ".")  # union tags: not the reader's
+            for p in validation_problems(exc, Study)
+        ]
         raise StudyError(f"{file}: invalid study file:\n- " + "\n- ".join(problems)) from None
     study._root = file.parent
     study._file = file
+    outside = study._confine_paths()
+    if outside:
+        raise StudyError(f"{file}: invalid study file:\n- " + "\n- ".join(outside))
     return study
+
+
+def _did_you_mean(name: str, known: list[str]) -> str:
+    """`` (did you mean 'weighting'?)`` for a near miss, else ``""``.
+
+    >>> _did_you_mean("wights", ["study", "weighting"])
+    " (did you mean 'weighting'?)"
+    """
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -38,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ci_eval.analysis.equity import EquitySettings
 from ci_eval.analysis.trend_families import TrendFamilySettings
-from ci_eval.errors import AnalysisError
+from ci_eval.errors import AnalysisError, validation_problems
 from ci_eval.results.disclosure import DisclosureRules
 
 __all__ = ["AnalysisSettings", "BenchmarkSettings", "DisclosureRules"]
@@ -83,10 +83,5 @@ class AnalysisSettings(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            problems = [
-                f"[analysis].{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-            ]
-            raise AnalysisError(
-                "analysis settings do not validate (fix them in ci-eval.toml):\n- "
-                + "\n- ".join(problems)
-            ) from None
+            problems = validation_problems(exc, cls)
+            raise AnalysisError("\n".join(problems)) from None

@@ -66,8 +66,7 @@ def analysis_settings(study: Any, settings: Any = None) -> AnalysisSettings:
     """The stage's settings: given, or from the study's ``[analysis]`` and ``[disclosure]``."""
     if isinstance(settings, AnalysisSettings):
         return settings
-    extra = getattr(study, "model_extra", None) or {}
-    table = settings if settings is not None else extra.get("analysis", {})
+    table = settings if settings is not None else (getattr(study, "analysis", None) or {})
     return AnalysisSettings.from_mapping(table, getattr(study, "disclosure", None))
 
 

@@ -24,22 +24,81 @@ A survey with no ``[weighting]`` table gets the design weight (or 1) and no marg
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ci_eval.analysis.codes import codes_text
-from ci_eval.errors import AnalysisError
+from ci_eval.errors import AnalysisError, validation_problems
 from ci_eval.results.contract import columns, spec
 from ci_eval.survey import SurveyDesign, calibrate, rake, trim_weights
 
 WEIGHTING_COLUMNS = columns("weighting")
 MARGIN_COLUMNS = columns("weighting_margins")
 CROSS = " x "
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Trim(_Strict):
+    """``trim = {...}``: bounds on the weights (see the module docstring)."""
+
+    lower: float | None = Field(default=None, ge=0)
+    upper: float | None = Field(default=None, gt=0)
+    relative_to: Literal["mean", "design"] = "mean"
+    strict: bool = True
+    rerake: bool = True
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Trim:
+        if self.lower is not None and self.upper is not None and self.lower >= self.upper:
+            raise ValueError(
+                f"lower = {self.lower} is not below upper = {self.upper}; "
+                "write trim = { lower = 0.3, upper = 3.0 }"
+            )
+        return self
+
+
+class WeightingSettings(_Strict):
+    """One ``[weighting.<survey>]`` table, validated (the defaults are declared here).
+
+    >>> WeightingSettings(margins=["region", ["age", "sex"]]).margin_lists
+    [['region'], ['age', 'sex']]
+    """
+
+    targets: str | None = None
+    strata: str | None = None
+    ids: str | None = None
+    design_weight: str | None = None
+    lonely_psu: Literal["adjust", "average", "remove", "certainty", "fail"] = "adjust"
+    margins: list[list[str] | str] = []
+    trim: Trim | None = None
+    max_iter: int = Field(default=100, ge=1)
+    tolerance: float = Field(default=1e-8, gt=0)
+
+    @property
+    def margin_lists(self) -> list[list[str]]:
+        """The margins as lists of variables (a single name is a one-variable margin)."""
+        return [list(m) if isinstance(m, list) else [m] for m in self.margins]
+
+    @classmethod
+    def of(cls, settings: Mapping[str, Any] | WeightingSettings | None, where: str) -> Any:
+        """Validate a table; ``AnalysisError`` names each key at fault (and the fix)."""
+        if isinstance(settings, WeightingSettings):
+            return settings
+        try:
+            return cls.model_validate(dict(settings or {}))
+        except ValidationError as exc:
+            problems = validation_problems(exc, cls, f"{where} ")
+            raise AnalysisError("\n".join(problems)) from None
 
 
 @dataclass(frozen=True)
@@ -54,19 +113,88 @@ class WeightedWave:
 
 
 def read_targets(path: str | Path) -> pd.DataFrame:
-    """Read a population-targets CSV (``population`` column plus one column per variable)."""
+    """Read a population-targets CSV: one row per population cell (per wave when it has a
+    ``wave`` column), a ``population`` count and one column per margin variable.
+
+    ``AnalysisError`` names the file, the row and the fix when the file is empty, not a
+    comma-separated table, has no ``population`` column, a count that is not a number or is
+    0, a cell given twice, or a cell of the cross-classification missing.
+    """
     path = Path(path)
+    where = f"{path} ([weighting] targets)"
     if not path.is_file():
         raise AnalysisError(f"{path}: population targets not found; fix [weighting] targets")
-    frame = pd.read_csv(path, dtype=str)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        raise AnalysisError(
+            f"{where}: the file is empty; it needs a header row "
+            "(wave, <margin variables>, population) and one row per cell"
+        ) from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise AnalysisError(
+            f"{where}: not a comma-separated table ({exc}); save it as CSV with a header row"
+        ) from None
     if "population" not in frame.columns:
-        raise AnalysisError(f"{path}: needs a 'population' column of population counts")
-    frame["population"] = pd.to_numeric(frame["population"], errors="coerce")
-    bad = frame["population"].isna() | (frame["population"] < 0)
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-        raise AnalysisError(f"{path}: row {row}: 'population' must be a count >= 0")
+        header = ",".join(frame.columns)
+        hint = (
+            " (the header is one column holding ';': save it comma-separated)"
+            if len(frame.columns) == 1 and ";" in header
+            else ""
+        )
+        raise AnalysisError(
+            f"{where}: needs a 'population' column of population counts; "
+            f"the header is {header[:80]!r}{hint}"
+        )
+    _check_counts(frame, where)
+    _check_cells(frame, where)
     return frame
+
+
+def _check_counts(frame: pd.DataFrame, where: str) -> None:
+    counts = pd.to_numeric(frame["population"], errors="coerce")
+    bad = counts.isna() | ~(counts > 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        value = frame["population"].iloc[i]
+        raise AnalysisError(
+            f"{where}: row {i + 2}: population {value!r} is not a count above 0; a cell with "
+            "no population cannot hold respondents: merge it with a neighbour or drop it"
+        )
+    frame["population"] = counts
+
+
+def _check_cells(frame: pd.DataFrame, where: str) -> None:
+    """Every cell once, and the cross-classification complete within each wave."""
+    keys = [c for c in frame.columns if c not in ("population", "wave")]
+    if frame[keys].isna().any().any():
+        i = int(np.flatnonzero(frame[keys].isna().any(axis=1).to_numpy())[0])
+        raise AnalysisError(
+            f"{where}: row {i + 2} has an empty cell; every row gives a code "
+            f"for each of {', '.join(keys)}"
+        )
+    cell = keys + (["wave"] if "wave" in frame.columns else [])
+    twice = frame.duplicated(cell, keep="first")
+    if twice.any():
+        i = int(np.flatnonzero(twice.to_numpy())[0])
+        first = int(np.flatnonzero(frame.duplicated(cell, keep="last").to_numpy())[0])
+        raise AnalysisError(
+            f"{where}: row {i + 2} repeats the cell of row {first + 2}; "
+            "each cell is counted once: remove or merge the repeated row"
+        )
+    groups = frame.groupby("wave", sort=True) if "wave" in frame.columns else [("", frame)]
+    for wave, rows in groups:
+        expected = int(np.prod([rows[k].nunique() for k in keys]))
+        if len(rows) < expected:
+            present = set(map(tuple, rows[keys].to_numpy()))
+            levels = [sorted(rows[k].unique()) for k in keys]
+            gap = next(c for c in itertools.product(*levels) if c not in present)
+            cell_text = ", ".join(f"{k}={v}" for k, v in zip(keys, gap, strict=True))
+            in_wave = f" of wave {wave}" if wave != "" else ""
+            raise AnalysisError(
+                f"{where}: the cell {cell_text}{in_wave} is missing; give "
+                "every combination of the margin variables a row"
+            )
 
 
 def margin_name(variables: Sequence[str]) -> str:
@@ -132,22 +260,22 @@ def weight_wave(
     >>> ww.design.weights.tolist(), ww.diagnostics["converged"]
     ([15.0, 15.0, 5.0, 5.0], True)
     """
-    settings = dict(settings or {})
     where = f"[weighting.{survey}]"
+    settings = WeightingSettings.of(settings, where)
     data = data.copy()
-    weight = settings.get("design_weight")
+    weight = settings.design_weight
     if weight is not None and weight not in data.columns:
         raise AnalysisError(
             f"{where} design_weight {weight!r} is not a column of the {survey} data"
         )
-    weights = data[weight].to_numpy(float) if weight else np.ones(len(data))
+    weights = _design_weights(data, weight, f"{where} design_weight (wave {wave})")
     totals, shown = _population_totals(data, settings, targets, survey, wave, where)
     design = SurveyDesign(
         data,
-        ids=settings.get("ids"),
-        strata=settings.get("strata"),
+        ids=settings.ids,
+        strata=settings.strata,
         weights=weights,
-        lonely_psu=settings.get("lonely_psu", "adjust"),
+        lonely_psu=settings.lonely_psu,
     )
     before = design.weights.to_numpy()
     design, iterations, trimmed, converged, margin_frame = _adjust_to_totals(
@@ -161,19 +289,37 @@ def weight_wave(
             shown[m].get(str(level), str(level))
             for m, level in zip(margin_frame["margin"], margin_frame["level"], strict=True)
         ]
-        margin_frame = _with_lists(margin_frame, {margin_name(v): v for v in _margins(settings)})
+        margin_frame = _with_lists(margin_frame, {margin_name(v): v for v in settings.margin_lists})
     diagnostics = _diagnostics(w, iterations, trimmed, converged)
     return WeightedWave(survey, str(wave), design, diagnostics, margin_frame)
 
 
-def _margins(settings: Mapping[str, Any]) -> list[list[str]]:
-    """The ``margins`` setting as lists of variables (a single name is a one-variable margin)."""
-    return [list(m) if isinstance(m, list | tuple) else [m] for m in settings.get("margins", [])]
+def _design_weights(data: pd.DataFrame, column: str | None, where: str) -> np.ndarray:
+    """The design weights as numbers (1 without a column); ``AnalysisError`` names the first
+    row that is text, missing, negative or infinite."""
+    if column is None:
+        return np.ones(len(data))
+    values = pd.to_numeric(data[column], errors="coerce")
+    bad = values.isna() | ~np.isfinite(values.fillna(0)) | (values < 0)
+    if bad.any():
+        row = data.index[bad.to_numpy()][0]
+        raw = data[column][row]
+        why = "is text" if isinstance(raw, str) else "is missing, negative or infinite"
+        hint = (
+            " (a ',' thousands separator? store weights as numbers, e.g. 1110.47)"
+            if isinstance(raw, str) and "," in raw
+            else "; every respondent needs a weight of 0 or more"
+        )
+        raise AnalysisError(
+            f"{where}: column {column!r} row {row} {why}: {raw!r}{hint} "
+            f"({int(bad.sum())} such rows)"
+        )
+    return values.to_numpy(float)
 
 
 def _population_totals(
     data: pd.DataFrame,
-    settings: Mapping[str, Any],
+    settings: WeightingSettings,
     targets: pd.DataFrame | None,
     survey: str,
     wave: str,
@@ -182,7 +328,7 @@ def _population_totals(
     """The population total of each level of each margin, keyed by the data's own level
     values, and the targets' labels of those levels; a crossed margin adds its helper
     column ``"a x b"`` to ``data``."""
-    margins = _margins(settings)
+    margins = settings.margin_lists
     totals: dict[str, pd.Series] = {}
     shown: dict[str, dict[str, str]] = {}
     for variables in margins:
@@ -200,24 +346,18 @@ def _population_totals(
 
 
 def _adjust_to_totals(
-    design: SurveyDesign, totals: dict[str, pd.Series], settings: Mapping[str, Any], where: str
+    design: SurveyDesign, totals: dict[str, pd.Series], settings: WeightingSettings, where: str
 ) -> tuple[SurveyDesign, int, bool, bool, pd.DataFrame]:
     """Rake to the totals and trim as ``settings`` say: the design, raking iterations,
     whether weights were trimmed, whether every raking converged, and the margins
     before/after (as raking reports them)."""
     iterations, trimmed, converged = 0, False, True
     margin_frame = pd.DataFrame(columns=["margin", "level", "target", "before", "after"])
-    trim = dict(settings.get("trim") or {})
-    relative_to = trim.get("relative_to", "mean")
-    if relative_to not in ("mean", "design"):
-        raise AnalysisError(
-            f"{where} trim.relative_to = {relative_to!r}: use 'mean' (bounds on the weights "
-            "relative to their mean) or 'design' (bounds on final / design weight)"
-        )
-    max_iter = int(settings.get("max_iter", 100))
-    tol = float(settings.get("tolerance", 1e-8))
+    trim = settings.trim
+    relative_to = trim.relative_to if trim else "mean"
+    max_iter, tol = settings.max_iter, settings.tolerance
     if totals and trim and relative_to == "design":
-        bounds = (float(trim.get("lower", 0.0)), float(trim.get("upper", np.inf)))
+        bounds = (trim.lower or 0.0, np.inf if trim.upper is None else trim.upper)
         design = calibrate(design, totals, calfun="raking", bounds=bounds, max_iter=max_iter)
         iterations, trimmed = design.weighting_diagnostics.iterations, True
         margin_frame = design.weighting_diagnostics.margins.copy()
@@ -229,7 +369,7 @@ def _adjust_to_totals(
         converged = design.weighting_diagnostics.converged
     if trim and relative_to == "mean":
         design, trimmed = _trim(design, trim, where)
-        if trimmed and totals and trim.get("rerake", True):
+        if trimmed and totals and trim.rerake:
             # trimming moves the margins; raking again restores them (rake-trim-rake,
             # Battaglia, Izrael, Hoaglin & Frankel 2009, "Practical considerations in raking")
             design = rake(design, totals, max_iter=max_iter, tol=tol)
@@ -269,17 +409,16 @@ def _as_data_categories(
     return pd.Series(index, dtype=float), {str(v): c for c, v in by_code.items()}
 
 
-def _trim(design: SurveyDesign, trim: Mapping[str, float], where: str) -> tuple[SurveyDesign, bool]:
+def _trim(design: SurveyDesign, trim: Trim, where: str) -> tuple[SurveyDesign, bool]:
     mean = float(design.weights.mean())
-    lower = trim.get("lower")
-    upper = trim.get("upper")
+    lower, upper = trim.lower, trim.upper
     w = design.weights.to_numpy()
     lo = None if lower is None else float(lower) * mean
     hi = None if upper is None else float(upper) * mean
     needed = (lo is not None and (w < lo).any()) or (hi is not None and (w > hi).any())
     if not needed:
         return design, False
-    return trim_weights(design, lower=lo, upper=hi, strict=bool(trim.get("strict", True))), True
+    return trim_weights(design, lower=lo, upper=hi, strict=trim.strict), True
 
 
 def _recount(data: pd.DataFrame, margins: pd.DataFrame, w: np.ndarray) -> list[float]:

@@ -9,6 +9,12 @@ sphinx-book-theme) with ``-W`` so that a warning fails the build. The two langua
 Sphinx processes run side by side. The HTML goes to ``<site>/<lang>/`` and
 ``<site>/index.html`` lets the reader choose a language.
 
+When ``pdflatex`` is installed, each language also gets its PDF edition
+(:mod:`ci_eval.report.pdf`), ``<site>/<lang>/<title>-<edition>.pdf``, linked from every
+page's footer: the blocks are drawn once, as HTML and as LaTeX, and Sphinx's LaTeX
+builder runs on the HTML build's doctrees. Without ``pdflatex`` the PDF is skipped
+with one message.
+
 Nothing is downloaded: Jupyter Book 1.x ships its theme. The page footers carry no date
 (``html_last_updated_fmt`` is off), figures are SVG with a fixed hash salt, so two builds
 from the same results give the same pages.
@@ -16,13 +22,14 @@ from the same results give the same pages.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import re
 import shutil
 import subprocess
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -32,8 +39,14 @@ import yaml
 from ci_eval.errors import ReportError
 from ci_eval.report.format import LANGUAGES
 from ci_eval.report.page import Page, load_translations
+from ci_eval.report.pdf import TEXLIVE, build_pdf, latex_settings, pdf_available, pdf_name
 from ci_eval.report.render import render_page
 
+logger = logging.getLogger(__name__)
+PDF_SKIPPED = (
+    f"PDF edition skipped: pdflatex not found (Debian: apt-get install {' '.join(TEXLIVE)}; "
+    "`make setup` does it as root)"
+)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 DEFAULT_BOOK = Path(__file__).resolve().parents[3] / "book"
 
@@ -52,8 +65,11 @@ def book_settings(source: Path) -> dict[str, Any]:
     return data
 
 
-def sphinx_conf(words: dict[str, Any], lang: str, other: str | None, edition: str) -> str:
-    """The ``conf.py`` of one language's edition.
+def sphinx_conf(
+    words: dict[str, Any], lang: str, other: str | None, edition: str, pdf: str | None = None
+) -> str:
+    """The ``conf.py`` of one language's edition (``pdf``: the PDF edition's file name,
+    linked from the footer, with the LaTeX builder's settings).
 
     Jupyter Book 1.x's own stack (MyST, sphinx-external-toc, sphinx-book-theme) driven by
     Sphinx directly, as ``jupyter-book config sphinx`` does: this keeps out the extensions
@@ -71,6 +87,9 @@ def sphinx_conf(words: dict[str, Any], lang: str, other: str | None, edition: st
             f'<a href="../{other}/index.html" lang="{other}" hreflang="{other}">'
             f"{escape(str(words['other_language']))}</a>"
         )
+    if pdf:
+        link = f'<a href="{escape(pdf)}" type="application/pdf">{escape(words["pdf"]["link"])}</a>'
+        footer = f"{footer} \u00b7 {link}" if footer else link
     title = f"{words['book']['title']} {edition}".strip()
     settings: dict[str, Any] = {
         "project": title,
@@ -100,13 +119,18 @@ def sphinx_conf(words: dict[str, Any], lang: str, other: str | None, edition: st
         "html_show_sourcelink": False,
         "html_copy_source": False,
     }
+    if pdf:
+        settings.update(latex_settings(words, title, str(settings["author"]), _tex(words, edition)))
     lines = ["# Written by ci_eval.report.build for one language's edition; do not edit."]
     lines += [f"{name} = {value!r}" for name, value in settings.items()]
     return "\n".join(lines) + "\n"
 
 
-def render_book(source: Path, work: Path, page: Page, languages: list[str], edition: str) -> Path:
-    """Render ``source`` into ``work`` in ``page``'s language, blocks drawn; returns ``work``."""
+def render_book(
+    source: Path, work: Path, page: Page, languages: list[str], edition: str, pdf: bool = False
+) -> Path:
+    """Render ``source`` into ``work`` in ``page``'s language, blocks drawn (also as LaTeX,
+    figures also as PDF, when ``pdf``); returns ``work``."""
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
@@ -114,13 +138,15 @@ def render_book(source: Path, work: Path, page: Page, languages: list[str], edit
         shutil.copytree(source / "_static", work / "_static")
     page.figures = work / "_static" / "figures"
     page.figures.mkdir(parents=True, exist_ok=True)
+    page.pdf_figures = pdf
     for chapter in sorted(source.glob("*.md")):
         text = chapter.read_text(encoding="utf-8")
-        out = render_page(text, page, edition, f"{chapter} ({page.lang})")
+        out = render_page(text, page, edition, f"{chapter} ({page.lang})", work if pdf else None)
         (work / chapter.name).write_text(out, encoding="utf-8")
     shutil.copy2(source / "_toc.yml", work / "_toc.yml")
     others = [other for other in languages if other != page.lang]
-    conf = sphinx_conf(page.words, page.lang, others[0] if others else None, edition)
+    name = pdf_name(str(page.words["book"]["title"]), edition) if pdf else None
+    conf = sphinx_conf(page.words, page.lang, others[0] if others else None, edition, name)
     (work / "conf.py").write_text(conf, encoding="utf-8")
     return work
 
@@ -162,17 +188,30 @@ def _raise_failure(work: Path, code: int | None, messages: str) -> None:
     )
 
 
-def language_index(title: str, languages: list[str], words: dict[str, dict[str, Any]]) -> str:
-    """A tiny page that links to each language's edition.
+def language_index(
+    title: str,
+    languages: list[str],
+    words: dict[str, dict[str, Any]],
+    pdfs: dict[str, str] | None = None,
+) -> str:
+    """A tiny page that links to each language's edition (and its PDF, ``pdfs[lang]``).
 
     >>> "fr/index.html" in language_index("T", ["en", "fr"], {"en": {"language_name": "English",
     ...     "book": {"title": "A"}}, "fr": {"language_name": "Français", "book": {"title": "B"}}})
     True
     """
+    pdfs = pdfs or {}
     links = "\n".join(
         f'<li><a href="{lang}/index.html" lang="{lang}" hreflang="{lang}">'
         f"{escape(str(words[lang]['book']['title']))} ({escape(str(words[lang]['language_name']))})"
-        "</a></li>"
+        "</a>"
+        + (
+            f' \u00b7 <a href="{lang}/{escape(pdfs[lang])}" lang="{lang}" type="application/pdf">'
+            f"{escape(str(words[lang]['pdf']['link']))}</a>"
+            if lang in pdfs
+            else ""
+        )
+        + "</li>"
         for lang in languages
     )
     return (
@@ -193,6 +232,7 @@ def build_book(
     source: str | Path | None = None,
     work: str | Path | None = None,
     settings: dict[str, Any] | None = None,
+    pdf: bool | None = None,
 ) -> dict[str, Path]:
     """Build the book from a results store into ``site/<lang>/``; returns the folders.
 
@@ -212,6 +252,9 @@ def build_book(
         Where the rendered copies go (default: ``<results>/.cache/book``).
     settings : dict
         The study's ``[report]`` settings (see :attr:`ci_eval.report.page.Page.settings`).
+    pdf : bool
+        Whether to build each language's PDF edition too (default: when ``pdflatex`` is
+        installed; else it is skipped with a logged warning).
     """
     results = Path(results).resolve()
     source = Path(source or DEFAULT_BOOK).resolve()
@@ -220,9 +263,11 @@ def build_book(
     _check_book(source, languages)
     words = load_translations(source / "i18n")
     settings = {**book_settings(source), **(settings or {})}
+    pdf = pdf_wanted(pdf)
     running: dict[str, tuple[Path, subprocess.Popen[str]]] = {}
     jobs = [
-        (results, source, work / lang, lang, languages, edition, settings) for lang in languages
+        (results, source, work / lang, lang, languages, edition, settings, pdf)
+        for lang in languages
     ]
     try:
         # the languages are drawn side by side (one process each), and each language's
@@ -230,29 +275,59 @@ def build_book(
         with ProcessPoolExecutor(len(jobs), mp_context=multiprocessing.get_context("fork")) as pool:
             for lang, folder in zip(languages, pool.map(_draw_language, jobs), strict=True):
                 running[lang] = (folder, _start_sphinx(folder))
-        for folder, process in running.values():
-            messages = _failure(process)
-            if messages is not None:
-                _raise_failure(folder, process.returncode, messages)
+        with ThreadPoolExecutor(len(running)) as threads:
+            finishing = [
+                threads.submit(
+                    _finish, folder, process, _tex(words[lang], edition) if pdf else None
+                )
+                for lang, (folder, process) in running.items()
+            ]
+            pdfs = dict(zip(running, [job.result() for job in finishing], strict=True))
     finally:
         for _, process in running.values():
             if process.poll() is None:
                 process.kill()
                 process.wait()
-    built = _publish_site(Path(site).resolve(), {lang: f for lang, (f, _) in running.items()})
+    folders = {lang: f for lang, (f, _) in running.items()}
+    built = _publish_site(Path(site).resolve(), folders, pdfs)
     title = " / ".join(str(words[lang]["book"]["title"]) for lang in languages)
     (Path(site).resolve() / "index.html").write_text(
-        language_index(title, languages, words), encoding="utf-8"
+        language_index(title, languages, words, {k: p.name for k, p in pdfs.items() if p}),
+        encoding="utf-8",
     )
     return built
 
 
+def pdf_wanted(pdf: bool | None) -> bool:
+    """Whether to build the PDF edition: as asked, else when ``pdflatex`` is installed
+    (logging :data:`PDF_SKIPPED` once when it is not)."""
+    if pdf is not None:
+        return pdf
+    if not pdf_available():
+        logger.warning(PDF_SKIPPED)
+        return False
+    return True
+
+
 def _draw_language(job: tuple[Any, ...]) -> Path:
     """Draw one language's pages (run in a worker process); returns its folder."""
-    results, source, folder, lang, languages, edition, settings = job
+    results, source, folder, lang, languages, edition, settings, pdf = job
     words = load_translations(source / "i18n")
     page = Page(results, lang, words, folder, settings=settings)
-    return render_book(source, folder, page, languages, edition)
+    return render_book(source, folder, page, languages, edition, pdf)
+
+
+def _tex(words: dict[str, Any], edition: str) -> str:
+    """The LaTeX file of a language's PDF edition (named as the PDF)."""
+    return str(Path(pdf_name(str(words["book"]["title"]), edition)).with_suffix(".tex"))
+
+
+def _finish(folder: Path, process: subprocess.Popen[str], tex: str | None) -> Path | None:
+    """Wait for one language's HTML build, then build its PDF from ``tex`` (if given)."""
+    messages = _failure(process)
+    if messages is not None:
+        _raise_failure(folder, process.returncode, messages)
+    return build_pdf(folder, tex) if tex else None
 
 
 def _check_book(source: Path, languages: list[str]) -> None:
@@ -263,8 +338,19 @@ def _check_book(source: Path, languages: list[str]) -> None:
             raise ReportError(f"language {lang!r} has no translation; use {', '.join(LANGUAGES)}")
 
 
-def _publish_site(site: Path, folders: dict[str, Path]) -> dict[str, Path]:
-    """Copy each language's HTML into ``site/<lang>`` (through a staging folder)."""
+def _not_published(folder: str, names: list[str]) -> set[str]:
+    """What the site leaves out of Sphinx's output: its build records, and the figures'
+    PDF copies (they are inside the PDF edition)."""
+    left_out = {".buildinfo", ".doctrees", "reports"}
+    if Path(folder).parts[-2:] == ("_static", "figures"):
+        left_out |= {name for name in names if name.endswith(".pdf")}
+    return left_out & set(names)
+
+
+def _publish_site(
+    site: Path, folders: dict[str, Path], pdfs: dict[str, Path | None]
+) -> dict[str, Path]:
+    """Copy each language's HTML (and PDF) into ``site/<lang>`` (through a staging folder)."""
     built: dict[str, Path] = {}
     site.mkdir(parents=True, exist_ok=True)
     for lang, folder in folders.items():
@@ -272,9 +358,9 @@ def _publish_site(site: Path, folders: dict[str, Path]) -> dict[str, Path]:
         if staging.exists():
             shutil.rmtree(staging)
         html = folder / "_build" / "html"
-        shutil.copytree(
-            html, staging, ignore=shutil.ignore_patterns(".buildinfo", ".doctrees", "reports")
-        )
+        shutil.copytree(html, staging, ignore=_not_published)
+        if pdfs.get(lang) is not None:
+            shutil.copy2(pdfs[lang], staging / pdfs[lang].name)
         target = site / lang
         if target.exists():
             shutil.rmtree(target)

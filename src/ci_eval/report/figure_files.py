@@ -3,7 +3,10 @@
 A figure is written to ``<figures>/<name>.svg`` (the book's ``_static/figures``)
 with a fixed hash salt and no date, so two builds give the same bytes; the page
 shows it as ``<figure><img alt=...><figcaption>`` so screen readers get a text
-alternative that states what the figure shows and its denominator.
+alternative that states what the figure shows and its denominator. For the PDF
+edition the same figure is also written as ``<name>.pdf`` (vector, no date, no
+producer), which :mod:`ci_eval.report.latex` shows in place of the SVG: any other
+image a block shows needs such a PDF (or PNG) beside it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ STYLE = {
     "font.size": 10,
     "axes.spines.top": False,
     "axes.spines.right": False,
+    "pdf.fonttype": 42,
 }
+# No date and no software version in a figure's PDF, so its bytes depend on the data only.
+PDF_METADATA = {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None}
 # Colour-blind-safe (Okabe & Ito 2008) and distinguishable in grey.
 COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
 
@@ -36,13 +42,22 @@ def new_figure(width: float = 7.0, height: float = 3.5) -> Figure:
         return Figure(figsize=(width, height), layout="constrained")
 
 
-def save_figure(fig: Figure, folder: str | Path, name: str) -> Path:
-    """Write ``fig`` as ``<folder>/<name>.svg`` with stable bytes; returns the path."""
+def save_figure(fig: Figure, folder: str | Path, name: str, pdf: bool = False) -> Path:
+    """Write ``fig`` as ``<folder>/<name>.svg`` with stable bytes (and ``<name>.pdf`` if
+    ``pdf``); returns the SVG's path.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> save_figure(new_figure(), folder, "a", pdf=True).name, (folder / "a.pdf").exists()
+    ('a.svg', True)
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.svg"
     with mpl.rc_context(STYLE):
         fig.savefig(path, format="svg", metadata={"Date": None, "Creator": None})
+        if pdf:
+            fig.savefig(path.with_suffix(".pdf"), format="pdf", metadata=PDF_METADATA)
     return path
 
 

@@ -24,8 +24,8 @@ import math
 from html import escape
 
 from ci_eval.errors import ReportError
+from ci_eval.results.contract import LANGUAGES
 
-LANGUAGES = ("en", "fr")
 NARROW_NBSP = "\u202f"
 NBSP = "\u00a0"
 

@@ -96,6 +96,7 @@ class Page:
         self._units: dict[str, str] | None = None
         self._counter = 0
         self._given = dict(settings or {})
+        self.pdf_figures = False  # also save each figure as PDF (for the PDF edition)
         self._settings: dict[str, Any] | None = None
 
     @property
@@ -279,6 +280,7 @@ class Page:
         return html_table(self.next_id("table"), caption, headers, rows, notes, **layout)
 
     def figure(self, fig: Any, name: str, alt: str, caption: str, notes: str = "") -> str:
-        """Save ``fig`` as ``<name>-<lang>.svg`` and return the HTML that shows it."""
-        path = save_figure(fig, self.figures, f"{name}-{self.lang}")
+        """Save ``fig`` as ``<name>-<lang>.svg`` (and ``.pdf`` if :attr:`pdf_figures`) and
+        return the HTML that shows it."""
+        path = save_figure(fig, self.figures, f"{name}-{self.lang}", pdf=self.pdf_figures)
         return figure_html(f"{self.figures_url}/{path.name}", alt, caption, notes)

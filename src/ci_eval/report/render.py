@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ci_eval.errors import ReportError
+from ci_eval.report.latex import block_latex
 from ci_eval.report.page import Page, lookup
 
 PLACEHOLDER = re.compile(r"\{\{(t:[A-Za-z0-9_.]+|edition)\}\}")
@@ -80,23 +82,37 @@ def draw_block(page: Page, name: str, where: str) -> str:
     return block_function(name, where)(page)
 
 
-def raw_html(html: str) -> str:
-    """A block of HTML as a MyST raw directive (only the HTML builder shows it); an empty
-    block (a table the store does not hold) is left out.
+def raw(output: str, content: str) -> str:
+    """Content for one Sphinx builder (``html`` or ``latex``) as a MyST raw directive;
+    empty content (a table the store does not hold) is left out.
 
-    >>> raw_html("<p>x</p>"), raw_html("")
+    >>> raw("html", "<p>x</p>"), raw("html", "")
     ('```{raw} html\\n<p>x</p>\\n```', '')
     """
-    if not html.strip():
+    if not content.strip():
         return ""
-    fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", html)), default=0))
-    return f"{fence}{{raw}} html\n{html}\n{fence}"
+    fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", content)), default=0))
+    return f"{fence}{{raw}} {output}\n{content}\n{fence}"
 
 
-def render_page(text: str, page: Page, edition: str, where: str) -> str:
-    """The MyST Markdown of one page in ``page``'s language, its blocks drawn as raw HTML."""
+def render_page(text: str, page: Page, edition: str, where: str, latex: Path | None = None) -> str:
+    """The MyST Markdown of one page in ``page``'s language, its blocks drawn as raw HTML.
+
+    With ``latex`` (the folder the page's images are relative to), each block is also
+    given as raw LaTeX (:func:`ci_eval.report.latex.block_latex`) for the PDF edition:
+    Sphinx's HTML builder shows the one, its LaTeX builder the other.
+    """
     text = render_words(text, page.words, edition, where)
     out = []
     for kind, value in segments(text):
-        out.append(value if kind == "markdown" else raw_html(draw_block(page, value, where)))
+        if kind == "markdown":
+            out.append(value)
+            continue
+        html = draw_block(page, value, where)
+        out.append(raw("html", html))
+        if latex is not None and html.strip():
+            try:
+                out.append("\n\n" + raw("latex", block_latex(html, latex)))
+            except ReportError as exc:
+                raise ReportError(f"{where}: block {value!r}: {exc}") from None
     return "".join(out)

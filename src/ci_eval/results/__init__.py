@@ -11,12 +11,21 @@
 ('programs/', True)
 """
 
-from ci_eval.results.contract import PRIVATE_PREFIX, TABLES, TableSpec, columns, is_private, spec
+from ci_eval.results.contract import (
+    LANGUAGES,
+    PRIVATE_PREFIX,
+    TABLES,
+    TableSpec,
+    columns,
+    is_private,
+    spec,
+)
 from ci_eval.results.disclosure import DEFAULT_RULES, DisclosureRules
 from ci_eval.results.store import ResultsStore, WriteSummary, csv_bytes, parquet_bytes
 
 __all__ = [
     "DEFAULT_RULES",
+    "LANGUAGES",
     "PRIVATE_PREFIX",
     "TABLES",
     "DisclosureRules",

@@ -29,6 +29,10 @@ import pyarrow as pa
 
 from ci_eval.errors import AnalysisError
 
+LANGUAGES = ("en", "fr")
+"""The languages every label of the results is given in (a column each in ``labels``); the
+report's languages are among them."""
+
 PRIVATE_PREFIX = "programs/"
 """Table names under this prefix are one program's private tables (``programs/<id>``)."""
 
@@ -158,7 +162,7 @@ _SYMBOL = (
 _DECLARED = [
     TableSpec(
         "labels",
-        _cols(("kind", STR), ("id", STR), ("parent", STR), ("en", STR), ("fr", STR)),
+        _cols(("kind", STR), ("id", STR), ("parent", STR), *((lang, STR) for lang in LANGUAGES)),
         "Labels (en, fr) of outcomes, indicators, variables, levels, surveys, universes",
         "ci_eval.analysis.labels",
     ),

@@ -13,7 +13,7 @@ suppressed; a program benchmark needs at least ``min_peers`` (5) other programs.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class DisclosureRules(BaseModel):
@@ -25,6 +25,16 @@ class DisclosureRules(BaseModel):
     cv_caution: float = Field(default=16.5, gt=0)
     cv_suppress: float = Field(default=33.3, gt=0)
     min_peers: int = Field(default=5, ge=1)
+
+    @model_validator(mode="after")
+    def _caution_below_suppress(self) -> DisclosureRules:
+        if self.cv_suppress < self.cv_caution:
+            raise ValueError(
+                f"cv_suppress ({self.cv_suppress}) is below cv_caution ({self.cv_caution}): "
+                "estimates are marked E from cv_caution and suppressed from cv_suppress, "
+                "so cv_suppress must be at least cv_caution"
+            )
+        return self
 
 
 DEFAULT_RULES = DisclosureRules()

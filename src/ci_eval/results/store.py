@@ -204,7 +204,13 @@ class ResultsStore:
                 f"table {name!r} is not in the results store {self.root} "
                 f"(has: {shown}); run `ci-eval run` first"
             )
-        return pd.read_parquet(path)
+        try:
+            return pd.read_parquet(path)
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            raise AnalysisError(
+                f"{path}: the results table {name!r} cannot be read ({exc}); the store is "
+                "damaged (a truncated or edited file): run `ci-eval run` again to rewrite it"
+            ) from None
 
     def names(self, private: bool | None = None) -> list[str]:
         """Names of the tables in the store, sorted: all, or only the public or private ones."""

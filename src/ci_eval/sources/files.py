@@ -395,6 +395,29 @@ def _csv_columns(codebook: Codebook, wave: str | None) -> dict[str, Variable]:
     return out
 
 
+def csv_separator(path: Path, encoding: str = "utf-8-sig") -> str:
+    r"""The field separator of a CSV file, from its header line: ``,`` unless the header
+    holds no comma and one of ``;``, tab or ``|`` (spreadsheets in French locales write
+    ``;``).
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
+    >>> _ = p.write_text("id;age\n1;20\n", encoding="utf-8")
+    >>> csv_separator(p)
+    ';'
+    """
+    try:
+        with path.open(encoding=encoding, errors="replace") as handle:
+            header = handle.readline()
+    except OSError:
+        return ","
+    if "," in header:
+        return ","
+    counts = {sep: header.count(sep) for sep in (";", "\t", "|")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
 def _read_csv(
     path: Path,
     codebook: Codebook,
@@ -406,7 +429,12 @@ def _read_csv(
     columns = _csv_columns(codebook, wave)
     try:
         reader = pd.read_csv(
-            path, dtype=str, keep_default_na=False, chunksize=chunk_size, encoding=encoding
+            path,
+            dtype=str,
+            keep_default_na=False,
+            chunksize=chunk_size,
+            encoding=encoding,
+            sep=csv_separator(path, encoding),
         )
         chunks = []
         with progress_bar(f"Reading {path.name}", None, enabled=progress) as advance:

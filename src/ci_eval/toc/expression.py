@@ -39,16 +39,45 @@ _COMPARE = {
 }
 
 
+MAX_LENGTH = 2000
+"""The longest expression a model may hold (characters): evaluation recurses on the tree."""
+
+
+MAX_DEPTH = 100
+"""The deepest nesting of an expression's tree (evaluation recurses on it)."""
+
+
+def _depth(tree: ast.AST) -> int:
+    """The depth of a tree, counted without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
 def parse(expression: str) -> ast.Expression:
     """Parse and check an expression; ``ModelError`` names the part that is not allowed.
 
     >>> parse("a + 1").body.__class__.__name__
     'BinOp'
     """
+    if len(expression) > MAX_LENGTH:
+        raise ModelError(
+            f"expression {expression[:60]!r}... is {len(expression):,} characters long (at most "
+            f"{MAX_LENGTH:,}); score long sums with a scale's items and method instead"
+        )
     try:
         tree = ast.parse(expression, mode="eval")
-    except SyntaxError as exc:
-        raise ModelError(f"expression {expression!r} is not valid: {exc.msg}") from None
+    except (SyntaxError, RecursionError, MemoryError) as exc:
+        why = exc.msg if isinstance(exc, SyntaxError) else "nested too deeply"
+        raise ModelError(f"expression {expression[:80]!r} is not valid: {why}") from None
+    if _depth(tree) > MAX_DEPTH:
+        raise ModelError(
+            f"expression {expression[:80]!r} is nested more than {MAX_DEPTH} levels deep; "
+            "split it into indicators"
+        )
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED):
             raise ModelError(

@@ -49,6 +49,34 @@ from ci_eval.toc.graph import dependency_order
 from ci_eval.toc.schema import Indicator, ToCModel
 
 
+def _check_codes(data: pd.DataFrame, codebook: Codebook, survey: str) -> None:
+    """Refuse a code of a categorical item outside its value labels (a 77 on a 1-5 scale
+    would be scored as an answer); missing codes are already missing."""
+    for name, var in codebook.variables.items():
+        if var.type != "categorical" or not var.value_labels or name not in data.columns:
+            continue
+        allowed = {str(code) for code in var.value_labels}
+        values = data[name]
+        text = values.map(_code_text)
+        bad = values.notna() & ~text.isin(allowed)
+        if bad.any():
+            row = data.index[bad.to_numpy()][0]
+            count = int(bad.sum())
+            raise ModelError(
+                f"{survey!r} responses: column {name!r} row {row} holds {text[row]!r}, which is "
+                f"not one of its codes ({', '.join(sorted(allowed))}) nor a missing code "
+                f"({count} such {'row' if count == 1 else 'rows'}); correct the data, or declare "
+                "the code in the codebook (value_labels, or missing)"
+            )
+
+
+def _code_text(value: object) -> str:
+    """A code as the codebook writes it: 2.0 -> '2', 'Y' -> 'Y'."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def score_indicators(
     model: ToCModel,
     responses: pd.DataFrame,
@@ -87,6 +115,7 @@ def score_indicators(
     if id_column not in responses.columns:
         raise ModelError(f"id column {id_column!r} is not in the {survey!r} responses")
     data = codebook.apply_missing(responses)
+    _check_codes(data, codebook, survey)
     indicators = {i.id: i for i in model.indicators_for(survey)}
     order = dependency_order({k: sorted(_references(v, indicators)) for k, v in indicators.items()})
     scores: dict[str, pd.Series] = {}
