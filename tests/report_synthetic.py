@@ -313,6 +313,36 @@ def _contribution_rows(binary: bool, effect: float) -> list[tuple[str, str, floa
     return rows
 
 
+def _trend_families(trends: pd.DataFrame, ind: pd.DataFrame) -> pd.DataFrame:
+    """Trends counted per family: ``headline:<survey>`` (overall rows) and
+    ``subgroups:<indicator>`` (the others), as :mod:`ci_eval.analysis.trend_families` does."""
+    survey = dict(zip(ind["indicator"], ind["survey"], strict=False))
+    frame = trends.assign(survey=trends["indicator"].map(survey))
+    frame["family"] = np.where(
+        frame["domain"] == "overall",
+        "headline:" + frame["survey"],
+        "subgroups:" + frame["indicator"],
+    )
+    trends_named = ("improved", "steady", "worsened", "increased", "decreased", "not_assessed")
+    rows = []
+    for (family, surv), group in frame.groupby(["family", "survey"], sort=True):
+        counts = {t: int((group["trend"] == t).sum()) for t in trends_named}
+        directed = int((group["direction"] != "neutral").sum())
+        rows.append(
+            {
+                "family": family,
+                "survey": surv,
+                "baseline_wave": "2021",
+                "wave": "2024",
+                **counts,
+                "total": len(group),
+                "with_direction": directed,
+                "summary": f"{counts['improved']} of {directed} improved",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def _contributions() -> pd.DataFrame:
     rows = []
     for spec, outcome, exposure, universe, adjust, binary, effect in CONTRIBUTIONS:
@@ -496,6 +526,7 @@ def write_synthetic_store(root: str | Path) -> ResultsStore:
                     "target_wave": "2024",
                     "progress": 0.45,
                     "on_track": False,
+                    "assessed": True,
                 },
                 {
                     "indicator": "mentoring_gap",
@@ -506,6 +537,7 @@ def write_synthetic_store(root: str | Path) -> ResultsStore:
                     "target_wave": "2024",
                     "progress": 1.5,
                     "on_track": True,
+                    "assessed": True,
                 },
             ]
         ),
@@ -586,6 +618,8 @@ def write_synthetic_store(root: str | Path) -> ResultsStore:
             }
         ),
         "toc_outcomes": toc_outcomes(),
+        "toc_indicators": toc_indicators(),
+        "trend_families": _trend_families(trends, ind),
         "benchmark_peers": pd.DataFrame(
             {"peer_group": ["large", "medium", "small"], "programs": [9, 12, 15]}
         ),
@@ -622,6 +656,29 @@ def toc_outcomes() -> pd.DataFrame:
             "outcome": ["program_delivery", "access", "wellbeing"],
             "level": ["activity", "output", "intermediate"],
             "leads_to": [["access"], ["wellbeing"], []],
+        }
+    )
+
+
+def toc_indicators() -> pd.DataFrame:
+    """The ``toc_indicators`` table the pipeline writes from the model."""
+    units = {
+        "mentored_6_18": "percent",
+        "mentoring_gap": "percent",
+        "swemwbs_score": "score",
+        "youth_served": "count",
+        "has_waitlist": "percent",
+    }
+    outcome = {i: o for i, o, *_ in INDICATORS}
+    return pd.DataFrame(
+        {
+            "indicator": list(units),
+            "outcome": [outcome[i] for i in units],
+            "unit": list(units.values()),
+            "baseline": [0.558, 0.543, np.nan, np.nan, np.nan],
+            "baseline_wave": ["2021", "2021", "", "", ""],
+            "baseline_source": ["National Youth Mentoring Survey 2020", "", "", "", ""],
+            "target_source": "",
         }
     )
 

@@ -46,9 +46,14 @@ def benchmark(value: float = 1.0) -> pd.DataFrame:
 @pytest.mark.slow
 def test_every_table_of_the_demo_run_is_written_as_declared(tmp_path):
     from analysis_fixtures import demo_inputs, demo_tables
-    from ci_eval.pipeline import toc_outcomes
+    from ci_eval.pipeline import toc_indicators, toc_outcomes
 
-    tables = {**demo_tables(), "toc_outcomes": toc_outcomes(demo_inputs()[1])}
+    model = demo_inputs()[1]
+    tables = {
+        **demo_tables(),
+        "toc_outcomes": toc_outcomes(model),
+        "toc_indicators": toc_indicators(model),
+    }
     store = ResultsStore(tmp_path)
     store.write_tables(tables)
     assert set(store.names()) == set(tables)
@@ -62,6 +67,11 @@ def test_every_table_of_the_demo_run_is_written_as_declared(tmp_path):
         assert store.entry(name)["private"] == is_private(name)
     read = store.read("toc_outcomes")
     assert all(isinstance(list(v), list) for v in read["leads_to"])
+    units = store.read("toc_indicators").set_index("indicator")
+    assert units.loc["mentor_retention", "unit"] == "percent"  # declared in the model
+    assert units.loc["relationship_quality", "unit"] == "score"  # a mean scale
+    assert units.loc["youth_served", "unit"] == "count"  # a total
+    assert units.loc["mentored_6_18", "baseline_source"].startswith("National Youth")
 
 
 @pytest.mark.parametrize(

@@ -57,6 +57,29 @@ def test_leads_to_an_unknown_outcome():
     assert "outcomes[0] (o1).leads_to[1]: leads to unknown outcome 'nowhere'" in only_problem(data)
 
 
+def test_outcome_that_nothing_leads_to():
+    """Above the model's lowest level, an outcome needs an incoming link or starting_point."""
+    data = model_data()
+    data["outcomes"].append({"id": "o3", "label": {"en": "Three", "fr": "Trois"},
+                             "level": "long_term", "leads_to": ["o2"]})  # fmt: skip
+    assert only_problem(data) == (
+        "outcomes[2] (o3).id: no outcome leads to 'o3'; add it to the leads_to of the outcomes "
+        "that bring it about, or set starting_point: true if change starts there"
+    )
+    data["outcomes"][2]["starting_point"] = True
+    assert problems_of(data) == []
+    data["outcomes"][2]["level"] = "output"  # the lowest level starts the chain anyway
+    del data["outcomes"][2]["starting_point"]
+    assert problems_of(data) == []
+
+
+def test_the_demo_model_reaches_every_outcome():
+    """Every outcome of the demo model but its activities has a cause in the model."""
+    model = load_model(Path(__file__).parents[1] / "models" / "mentoring.yaml")
+    reached = {t for o in model.outcomes for t in o.leads_to}
+    assert {o.id for o in model.outcomes if o.level != "activity"} <= reached
+
+
 def test_indicator_on_no_outcome():
     missing = indicator("a", {"method": "value"}, ["hours"])
     del missing["outcome"]

@@ -292,6 +292,26 @@ def toc_outcomes(model: Any) -> pd.DataFrame:
     )
 
 
+def toc_indicators(model: Any) -> pd.DataFrame:
+    """The indicators of the model as the report shows them: unit, external baseline (value,
+    wave, source) and the source of the target."""
+    rows = []
+    for ind in model.indicators:
+        base = ind.baseline
+        rows.append(
+            {
+                "indicator": ind.id,
+                "outcome": ind.outcome or "",
+                "unit": ind.shown_as,
+                "baseline": base.value if base else float("nan"),
+                "baseline_wave": (base.wave or "") if base else "",
+                "baseline_source": (base.source or "") if base else "",
+                "target_source": (ind.target.source or "") if ind.target else "",
+            }
+        )
+    return pd.DataFrame(rows, columns=columns("toc_indicators"))
+
+
 def _estimate_stage(ctx: RunContext) -> dict[str, pd.DataFrame]:
     scored, clean = ctx.values["score"]
     v = ctx.values
@@ -310,6 +330,7 @@ def _estimate(
 
     tables = dict(analyse(study, model, codebooks, scored, raw=clean, quality=quality))
     tables["toc_outcomes"] = toc_outcomes(model)
+    tables["toc_indicators"] = toc_indicators(model)
     return tables
 
 

@@ -108,6 +108,62 @@ def format_value(value: float | None, statistic: str, lang: str, digits: int | N
     return format_number(value, lang, 1 if digits is None else digits)
 
 
+UNIT_OF_STATISTIC = {"proportion": "percent", "total": "count", "mean": "number"}
+"""The unit an indicator is shown in when the store does not say (``toc_indicators``)."""
+
+
+def unit_digits(unit: str, reference: float | None = None) -> int:
+    """Decimals for an indicator's values and changes in ``unit``.
+
+    A percent has one (its changes are in tenths of a percentage point), a count none,
+    another number (months, ...) one; a score has two below 10 and one from 10 (a 1-5 scale
+    moves by hundredths, a 7-35 scale by tenths), judged on ``reference`` (e.g. its
+    baseline).
+
+    >>> unit_digits("percent"), unit_digits("count"), unit_digits("score", 3.86)
+    (1, 0, 2)
+    >>> unit_digits("score", 22.3), unit_digits("number", 5.6)
+    (1, 1)
+    """
+    if unit == "percent":
+        return 1
+    if unit == "count":
+        return 0
+    if unit != "score" or reference is None or math.isnan(reference) or abs(reference) >= 10:
+        return 1
+    return 2
+
+
+def format_in_unit(value: float | None, unit: str, lang: str, digits: int | None = None) -> str:
+    """A value of an indicator in its unit: a percent from a proportion, else a number.
+
+    >>> format_in_unit(0.6383, "percent", "fr"), format_in_unit(3.8303, "score", "en", 2)
+    ('63,8\xa0%', '3.83')
+    >>> format_in_unit(45584.0, "count", "en")
+    '45,584'
+    """
+    if unit == "percent":
+        return format_percent(value, lang, 1 if digits is None else digits)
+    return format_number(value, lang, unit_digits(unit, value) if digits is None else digits)
+
+
+def format_change(value: float | None, unit: str, lang: str, digits: int | None = None) -> str:
+    """A change in an indicator's unit with its sign: a percent's change in percentage
+    points (the number only; the page adds the word), ``0`` unsigned.
+
+    >>> format_change(0.0048, "percent", "en"), format_change(-0.0282, "score", "fr", 2)
+    ('+0.5', '-0,03')
+    >>> format_change(-0.0004, "percent", "en"), format_change(5146.0, "count", "fr")
+    ('0.0', '+5\u202f146')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        _check_language(lang)
+        return MISSING
+    scaled = 100 * value if unit == "percent" else value
+    text = format_number(scaled, lang, unit_digits(unit, value) if digits is None else digits)
+    return text if text.startswith("-") or not text.strip("0,.\u202f") else f"+{text}"
+
+
 HIDDEN = (SUPPRESSED_UNRELIABLE, SUPPRESSED_CONFIDENTIAL)
 """Symbols that stand in place of a value."""
 
@@ -128,13 +184,17 @@ def format_estimate(
     *,
     symbol: str = "",
     html: bool = False,
+    unit: str | None = None,
+    digits: int | None = None,
 ) -> str:
     """An estimate as a cell shows it: the value, ``value E``, or the symbol ``F`` / ``x``.
 
     ``symbol`` is the results row's own ``symbol`` column (:mod:`ci_eval.results.contract`).
     A withheld estimate never shows its value, even if a value reached this function by
     mistake. With ``html=True`` the flag is a ``<sup>`` and the symbols carry an ``<abbr>``
-    with their meaning in words.
+    with their meaning in words. ``unit`` (``percent``, ``score``, ``count``, ``number``)
+    formats the value in the indicator's unit (:func:`format_in_unit`) instead of by its
+    statistic.
 
     >>> format_estimate(0.25, "proportion", "en", symbol="E")
     '25.0% E'
@@ -150,7 +210,10 @@ def format_estimate(
         if html:
             return f'<abbr title="{escape(SYMBOL_TITLES[lang][symbol])}">{symbol}</abbr>'
         return symbol
-    text = format_value(value, statistic, lang)
+    if unit is None:
+        text = format_value(value, statistic, lang, digits)
+    else:
+        text = format_in_unit(value, unit, lang, digits)
     if symbol == CAUTION:
         if html:
             title = escape(SYMBOL_TITLES[lang][CAUTION])

@@ -22,13 +22,37 @@ table with ``aria-describedby``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from html import escape
 
 # A cell that holds a number, a percentage, an interval or a quality symbol: right-aligned.
 NUMBER = re.compile(
     r"^(<abbr[^>]*>[xF]</abbr>|\u2014|[-\u2212<]?\s?[\d.,\u202f\u00a0%]+[^A-Za-z<]*(<sup>.*</sup>)?)$"
 )
+
+
+def _row(row: Sequence[str], numeric: Collection[int]) -> str:
+    first, *rest = row
+    cells = "".join(
+        f'<td class="num">{cell}</td>' if k in numeric or NUMBER.match(cell) else f"<td>{cell}</td>"
+        for k, cell in enumerate(rest, start=1)
+    )
+    return f'<tr><th scope="row">{first}</th>{cells}</tr>'
+
+
+def _body(rows: Sequence[Sequence[str] | str], numeric: Collection[int], span: int) -> list[str]:
+    """The rows in one ``<tbody>``; a row given as a string heads a new ``<tbody>``."""
+    body = ["<tbody>"]
+    for row in rows:
+        if isinstance(row, str):  # a group of rows: its own <tbody>, headed by the row
+            if len(body) > 1:
+                body += ["</tbody>", "<tbody>"]
+            body.append(
+                f'<tr class="ci-group"><th scope="rowgroup" colspan="{span}">{row}</th></tr>'
+            )
+            continue
+        body.append(_row(row, numeric))
+    return [*body, "</tbody>"]
 
 
 def html_table(
@@ -40,6 +64,8 @@ def html_table(
     *,
     header_groups: Sequence[tuple[str, int]] = (),
     download: tuple[str, str] | None = None,
+    groups: Sequence[tuple[str, Sequence[Sequence[str]]]] = (),
+    numeric: Collection[int] = (),
 ) -> str:
     """An accessible HTML table.
 
@@ -61,6 +87,13 @@ def html_table(
         columns, after the row headers' column (e.g. a wave over its estimate, CI and n).
     download : (str, str), optional
         A link under the table to its data: the URL (a CSV file) and the link's text.
+    groups : sequence of (heading, rows)
+        Rows in labelled groups, after ``rows``: each group is a ``<tbody>`` whose first row
+        is its heading (plain text, escaped here) across the table,
+        ``<th scope="rowgroup">``.
+    numeric : collection of int
+        Columns (0 is the row header) aligned as numbers whatever their text (e.g. a change
+        with its unit and interval); other cells are when they hold only a number.
 
     >>> html = html_table("t2", "Waves", ["Group", "%", "n", "%", "n"], [["All", "5", "9",
     ...     "6", "8"]], header_groups=[("2022", 2), ("2024", 2)], download=("t.csv", "CSV"))
@@ -68,39 +101,41 @@ def html_table(
     True
     >>> print(html.splitlines()[-2])
     <p class="ci-download"><a href="t.csv" download type="text/csv">CSV</a></p>
+    >>> print(html_table("t3", "G", ["Indicator", "Now"], [], groups=[("Access", [["A", "5"]])]))
+    <figure class="ci-table-figure">
+    <table class="ci-table" id="t3">
+    <caption>G</caption>
+    <thead><tr><th scope="col">Indicator</th><th scope="col">Now</th></tr></thead>
+    <tbody class="ci-group">
+    <tr class="ci-group-heading"><th scope="rowgroup" colspan="2">Access</th></tr>
+    <tr><th scope="row">A</th><td class="num">5</td></tr>
+    </tbody>
+    </table>
+    </figure>
     """
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
     if header_groups:
-        groups = "".join(
+        spans = "".join(
             f'<th scope="colgroup" colspan="{span}">{escape(title)}</th>'
             for title, span in header_groups
         )
-        head = f"<td></td>{groups}</tr><tr>{head}"
-    body = []
-    for row in rows:
-        if isinstance(row, str):  # a group of rows: its own <tbody>, headed by the row
-            if body:
-                body += ["</tbody>", "<tbody>"]
-            span = len(headers)
-            body.append(
-                f'<tr class="ci-group"><th scope="rowgroup" colspan="{span}">{row}</th></tr>'
-            )
-            continue
-        first, *rest = row
-        cells = "".join(
-            f'<td class="num">{cell}</td>' if NUMBER.match(cell) else f"<td>{cell}</td>"
-            for cell in rest
-        )
-        body.append(f'<tr><th scope="row">{first}</th>{cells}</tr>')
+        head = f"<td></td>{spans}</tr><tr>{head}"
+    body = [] if groups and not rows else _body(rows, numeric, len(headers))
+    for heading, members in groups:
+        body += [
+            '<tbody class="ci-group">',
+            f'<tr class="ci-group-heading"><th scope="rowgroup" colspan="{len(headers)}">'
+            f"{escape(heading)}</th></tr>",
+            *(_row(row, numeric) for row in members),
+            "</tbody>",
+        ]
     described = f' aria-describedby="{table_id}-notes"' if notes else ""
     parts = [
         '<figure class="ci-table-figure">',
         f'<table class="ci-table" id="{table_id}"{described}>',
         f"<caption>{escape(caption)}</caption>",
         f"<thead><tr>{head}</tr></thead>",
-        "<tbody>",
         *body,
-        "</tbody>",
         "</table>",
     ]
     if notes:

@@ -31,6 +31,7 @@ from ci_eval.report.figure_files import figure_html, save_figure
 from ci_eval.report.format import (
     LANGUAGES,
     SYMBOL_TITLES,
+    UNIT_OF_STATISTIC,
     format_estimate,
     format_interval,
     format_number,
@@ -107,6 +108,7 @@ class Page:
         self.downloads_url = "_static/tables"
         self._tables: dict[str, pd.DataFrame] = {}
         self._labels: dict[tuple[str, str, str], str] | None = None
+        self._units: dict[str, str] | None = None
         self._counter = 0
         self._given = dict(settings or {})
         self.pdf_figures = False  # also save each figure as PDF (for the PDF edition)
@@ -194,6 +196,18 @@ class Page:
             return text
         return plural_forms(text, self.lang, values).format(**values)
 
+    def plural(self, key: str, count: int, **values: Any) -> str:
+        """The text at ``key`` (a mapping ``one:``/``other:``) for ``count``, filled in.
+
+        French takes the singular for 0 and 1 (« 0 indicateur »), English for 1 only; the
+        count is given to the text as ``{count}``.
+        """
+        forms = lookup(self.words, key, f"translation ({self.lang})")
+        if not isinstance(forms, dict) or not {"one", "other"} <= set(forms):
+            raise ReportError(f"translation ({self.lang}): {key!r} needs one: and other: forms")
+        one = count in (0, 1) if self.lang == "fr" else count == 1
+        return str(forms["one" if one else "other"]).format(count=count, **values)
+
     def has(self, name: str) -> bool:
         """Whether the results store holds the table ``name``."""
         return self.store.has(name)
@@ -221,6 +235,21 @@ class Page:
                 if r["kind"] != "level":
                     self._labels.setdefault((str(r["kind"]), str(r["id"]), ""), text)
         return self._labels.get((kind, str(id), parent), str(id))
+
+    def unit(self, indicator: str) -> str:
+        """The unit an indicator is shown in (``percent``, ``score``, ``count``, ``number``):
+        the model's (table ``toc_indicators``), else the one of its statistic."""
+        if self._units is None:
+            self._units = {}
+            if self.has("toc_indicators"):
+                units = self.table("toc_indicators")
+                self._units = dict(zip(units["indicator"], units["unit"], strict=True))
+        if indicator not in self._units:
+            ind = self.table("indicators")
+            stats = ind.loc[ind["indicator"] == indicator, "statistic"]
+            statistic = str(stats.iloc[0]) if len(stats) else "mean"
+            self._units[indicator] = UNIT_OF_STATISTIC.get(statistic, "number")
+        return self._units[indicator]
 
     def named(self, name: str) -> str:
         """The label of an indicator, or else of a codebook variable, by its id (an
@@ -313,14 +342,23 @@ class Page:
         """A value of an indicator in this language."""
         return format_value(value, statistic, self.lang, digits)
 
-    def estimate_html(self, row: dict[str, Any], statistic: str | None = None) -> str:
-        """A results row's estimate as a cell: value, flag, or suppression symbol."""
+    def estimate_html(
+        self,
+        row: dict[str, Any],
+        statistic: str | None = None,
+        unit: str | None = None,
+        digits: int | None = None,
+    ) -> str:
+        """A results row's estimate as a cell: value, flag, or suppression symbol (in the
+        indicator's ``unit`` with ``digits`` decimals when given)."""
         return format_estimate(
             row.get("estimate"),
             statistic or str(row.get("statistic", "mean")),
             self.lang,
             symbol=str(row["symbol"]),
             html=True,
+            unit=unit,
+            digits=digits,
         )
 
     def interval(self, row: dict[str, Any], statistic: str | None = None) -> str:
@@ -355,10 +393,11 @@ class Page:
         *,
         source: str | None = None,
         header_groups: list[tuple[str, int]] | None = None,
+        **layout: Any,
     ) -> str:
         """An accessible table (see :func:`ci_eval.report.html_table.html_table`); ``source``
         names the public results table its numbers come from, offered under it as CSV
-        (:meth:`csv_link`)."""
+        (:meth:`csv_link`); ``layout``: its ``groups`` and ``numeric`` columns."""
         download = (self.csv_link(source), self.t("download.csv")) if source else None
         return html_table(
             self.next_id("table"),
@@ -368,6 +407,7 @@ class Page:
             notes,
             header_groups=header_groups or (),
             download=download,
+            **layout,
         )
 
     def csv_link(self, name: str) -> str:

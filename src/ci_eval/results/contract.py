@@ -497,6 +497,20 @@ _DECLARED = [
         "ci_eval.pipeline",
     ),
     TableSpec(
+        "toc_indicators",
+        _cols(
+            ("indicator", STR),
+            ("outcome", STR),
+            ("unit", STR, "how its values read: percent, score, count or number"),
+            ("baseline", FLOAT, "the model's external baseline value (NaN: none)"),
+            ("baseline_wave", STR, "the wave the external baseline stands for"),
+            ("baseline_source", STR, "where the external baseline comes from"),
+            ("target_source", STR, "where the target comes from ('' when unstated)"),
+        ),
+        "Indicators of the theory of change: unit, external baseline and their sources",
+        "ci_eval.pipeline",
+    ),
+    TableSpec(
         PRIVATE_PREFIX + "{program}",
         _cols(
             ("indicator", STR),

@@ -45,6 +45,11 @@ LEVELS = ("activity", "output", "short_term", "intermediate", "long_term", "impa
 """Levels of a theory of change, from what the initiative does to its final impact."""
 
 
+UNITS = ("percent", "score", "count", "number")
+"""How an indicator's values read: a percentage (its changes in percentage points), a score on
+a scale, a count of people or things, or another number (months, ...)."""
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -65,6 +70,9 @@ class Outcome(_Strict):
     level: Literal["activity", "output", "short_term", "intermediate", "long_term", "impact"]
     leads_to: list[Identifier] = []
     description: Label | None = None
+    starting_point: bool = False
+    """Where change starts although the model's lowest level is below it: no outcome needs to
+    lead to it (validation otherwise reports an outcome that nothing leads to)."""
 
 
 class ValueScoring(_Strict):
@@ -147,6 +155,7 @@ class Indicator(_Strict):
     universe_label: Label | None = None
     direction: Literal["higher_is_better", "lower_is_better", "neutral"] = "higher_is_better"
     statistic: Literal["mean", "proportion", "total"] | None = None
+    unit: Literal["percent", "score", "count", "number"] | None = None
     disaggregate_by: list[str] = []
     baseline: Benchmark | None = None
     target: Benchmark | None = None
@@ -158,6 +167,25 @@ class Indicator(_Strict):
             return self.statistic
         binary = self.scoring.method in ("threshold", "any_of", "all_of")
         return "proportion" if binary else "mean"
+
+    @property
+    def shown_as(self) -> str:
+        """The unit the report shows it in (:data:`UNITS`): given, or from its statistic and
+        scoring (a proportion is a percent, a total a count, a mean of a scale a score).
+
+        >>> Indicator.model_validate({"id": "r", "label": {"en": "R"}, "survey": "s",
+        ...     "scoring": {"method": "derived", "expression": "a / b"}, "unit": "percent"}
+        ...     ).shown_as
+        'percent'
+        """
+        if self.unit is not None:
+            return self.unit
+        statistic = self.estimate_as
+        if statistic == "proportion":
+            return "percent"
+        if statistic == "total":
+            return "count"
+        return "score" if self.scoring.method in ("mean", "sum") else "number"
 
 
 class Contribution(_Strict):

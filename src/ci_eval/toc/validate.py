@@ -25,7 +25,7 @@ from ci_eval.codebook import Codebook, Variable, load_yaml_text
 from ci_eval.errors import ModelError
 from ci_eval.toc import expression
 from ci_eval.toc.graph import find_cycles
-from ci_eval.toc.schema import Contribution, Indicator, Label, Outcome, ToCModel
+from ci_eval.toc.schema import LEVELS, Contribution, Indicator, Label, Outcome, ToCModel
 
 Loc = tuple[str | int, ...]
 _NOT_SCORABLE = ("text", "date", "datetime")
@@ -232,6 +232,7 @@ class _Checker:
                         ("outcomes", i, "leads_to", j),
                         f"leads to unknown outcome {target!r}; known: {_few(seen)}",
                     )
+        self._check_reached(outcomes)
         edges = {o.id: list(o.leads_to) for _, o in outcomes}
         for cycle in find_cycles(edges):
             self.add(
@@ -239,6 +240,23 @@ class _Checker:
                 f"cycle in leads_to: {' -> '.join(cycle)}; a theory of change must flow "
                 "one way, remove one of these links",
             )
+
+    def _check_reached(self, outcomes: list[tuple[int, Outcome]]) -> None:
+        """An outcome above the model's lowest level that no outcome leads to floats in the
+        diagram with no cause; it needs a link, or ``starting_point: true`` if change starts
+        there."""
+        levels = [LEVELS.index(o.level) for _, o in outcomes]
+        reached = {target for _, o in outcomes for target in o.leads_to}
+        for i, outcome in outcomes:
+            if LEVELS.index(outcome.level) == min(levels) or outcome.id in reached:
+                continue
+            if not outcome.starting_point:
+                self.add(
+                    ("outcomes", i, "id"),
+                    f"no outcome leads to {outcome.id!r}; add it to the leads_to of the "
+                    "outcomes that bring it about, or set starting_point: true if change "
+                    "starts there",
+                )
 
     # ------------------------------------------------------------- indicators
     def _check_indicators(

@@ -27,7 +27,7 @@ from ci_eval.report.chapters.outcomes import (
     gap_projection_table,
 )
 from ci_eval.report.chapters.reproducibility import manifest_tables, read_manifest
-from ci_eval.report.chapters.scorecard import scorecard_table
+from ci_eval.report.chapters.scorecard import scorecard_families, scorecard_table
 from ci_eval.report.chapters.sector import sector_sections, waves_figure
 from ci_eval.report.chapters.theory_of_change import outcome_indicators_table, toc_diagram
 
@@ -50,6 +50,7 @@ __all__ = [
     "quality_table",
     "read_manifest",
     "reliability_table",
+    "scorecard_families",
     "scorecard_summary",
     "scorecard_table",
     "sector_sections",
