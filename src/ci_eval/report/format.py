@@ -97,6 +97,21 @@ def format_value(value: float | None, statistic: str, lang: str, digits: int | N
     return format_number(value, lang, 1 if digits is None else digits)
 
 
+def format_range(low: str, high: str, lang: str) -> str:
+    """An interval's two formatted bounds as a range: "58.2–62.3" in English (" to " when a
+    bound is negative, where a dash would read as a minus), « 58,2 à 62,3 » in French.
+
+    >>> format_range("58.2", "62.3", "en"), format_range("-3.4", "16.4", "en")
+    ('58.2–62.3', '-3.4 to 16.4')
+    >>> format_range("58,2", "62,3", "fr")
+    '58,2 à 62,3'
+    """
+    _check_language(lang)
+    if lang == "fr":
+        return f"{low} à {high}"
+    return f"{low} to {high}" if "-" in low + high else f"{low}\u2013{high}"
+
+
 HIDDEN = (SUPPRESSED_UNRELIABLE, SUPPRESSED_CONFIDENTIAL)
 """Symbols that stand in place of a value."""
 

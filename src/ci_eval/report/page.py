@@ -34,6 +34,7 @@ from ci_eval.report.format import (
     format_estimate,
     format_number,
     format_percent,
+    format_range,
     format_value,
     is_hidden,
 )
@@ -220,13 +221,30 @@ class Page:
             html=True,
         )
 
-    def ci_html(self, row: dict[str, Any], statistic: str | None = None) -> str:
-        """The 95% CI of a row as a cell ("" when suppressed)."""
+    def ci_html(self, row: dict[str, Any], statistic: str | None = None, bare: bool = False) -> str:
+        """The 95% CI of a row as a cell ("" when suppressed); ``bare``: as a compact range
+        without the unit, for a column whose header gives it ("25.5–29.4" under "%")."""
         if is_hidden(str(row["symbol"])):
             return ""
         stat = statistic or str(row.get("statistic", "mean"))
+        if bare:
+            scale, digits = (
+                (100.0, 1) if stat == "proportion" else (1.0, 0 if stat == "total" else 1)
+            )
+            low, high = (self.number(row[k] * scale, digits) for k in ("ci_low", "ci_high"))
+            return escape(format_range(low, high, self.lang))
         low, high = self.value(row["ci_low"], stat), self.value(row["ci_high"], stat)
         return escape(f"{low} \u2013 {high}" if self.lang == "en" else f"{low} à {high}")
+
+    def estimate_cell(self, row: dict[str, Any], statistic: str | None = None) -> str:
+        """A results row's estimate for a column whose header gives the unit: a proportion
+        as its percentage without "%", with its flag or the suppression symbol."""
+        stat = statistic or str(row.get("statistic", "mean"))
+        if stat != "proportion" or is_hidden(str(row["symbol"])):
+            return self.estimate_html(row, stat)
+        return format_estimate(
+            row["estimate"] * 100, "mean", self.lang, symbol=str(row["symbol"]), html=True
+        )
 
     # ------------------------------------------------------------ output
     def next_id(self, stem: str) -> str:
@@ -247,7 +265,7 @@ class Page:
         """An accessible table (see :func:`ci_eval.report.html_table.html_table`); ``source``
         names the public results table its numbers come from, offered under it as CSV
         (:meth:`csv_link`)."""
-        download = (self.csv_link(source), self.t("download.csv")) if source else None
+        download = (self.csv_link(source), self.t("layout.csv")) if source else None
         return html_table(
             self.next_id("table"),
             caption,
