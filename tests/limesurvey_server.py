@@ -208,11 +208,12 @@ class Survey:
 class Fault:
     """A failure to inject on matching calls."""
 
-    kind: str  # "delay" | "http500" | "html" | "empty" | "forget_session"
+    kind: str  # "delay" | "http500" | "html" | "empty" | "forget_session" | "garbage"
     method: str | None = None
     times: int = 1
     skip: int = 0
     seconds: float = 0.0
+    result: Any = None  # "garbage": the nonsense sent as a well-formed JSON-RPC result
 
 
 @dataclass
@@ -524,6 +525,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             elif fault.kind == "forget_session":
                 self.fake.sessions.clear()
+            elif fault.kind == "garbage":
+                reply = json.dumps({"id": rid, "result": fault.result, "error": None})
+                self._send(200, reply.encode("utf-8"), "application/json")
+                return
         result = self.fake.dispatch(method, params)
         reply = json.dumps({"id": rid, "result": result, "error": None}).encode("utf-8")
         self._send(200, reply, "application/json")

@@ -93,18 +93,56 @@ def _labels() -> pd.DataFrame:
         (
             "universe",
             "all",
-            "",
-            "All young adults aged 18-30",
-            "Tous les jeunes adultes de 18 à 30 ans",
+            "youth",
+            "all young adults aged 18-30",
+            "l'ensemble des jeunes adultes de 18 à 30 ans",
         ),
         (
             "universe",
             "mentored_6_18 == 1",
-            "",
-            "Among those who: Had a mentor at ages 6-18",
-            "Parmi ceux qui : A eu un mentor entre 6 et 18 ans",
+            "youth",
+            "young adults who had a mentor at ages 6-18",
+            "les jeunes adultes qui ont eu un mentor entre 6 et 18 ans",
         ),
-        ("universe", "programs", "", "mentoring programs", "programmes de mentorat"),
+        (
+            "universe",
+            "programs",
+            "organisations",
+            "mentoring programs",
+            "les programmes de mentorat",
+        ),
+        ("variable", "age_band", "youth", "Age band", "Groupe d'âge"),
+        ("level", "1", "age_band", "18-21", "18-21"),
+        ("level", "2", "age_band", "22-25", "22-25"),
+        ("level", "3", "age_band", "26-30", "26-30"),
+        ("by", "age_band", "youth", "by age band", "selon le groupe d'âge"),
+        (
+            "by",
+            "mentored_6_18",
+            "youth",
+            "by whether they had a mentor at ages 6-18",
+            "selon qu'ils ont eu ou non un mentor entre 6 et 18 ans",
+        ),
+        ("by", "gender", "youth", "by gender", "selon le genre"),
+        ("by", "region", "youth", "by region", "selon la région"),
+        ("by", "region", "organisations", "by region", "selon la région"),
+        ("contribution", "gap_by_type", "mentoring_gap", "Type of mentor", "Type de mentor"),
+        ("level", "1", "swemwbs_by_type", "Structured mentor", "Mentor structuré"),
+        ("level", "0", "swemwbs_by_type", "Informal mentors only", "Mentors informels seulement"),
+        (
+            "variable",
+            "relationship_length",
+            "",
+            "Length of the relationship",
+            "Durée de la relation",
+        ),
+        ("level", "1", "relationship_length", "Less than 1 year", "Moins d'un an"),
+        ("level", "2", "relationship_length", "1 to 2 years", "1 à 2 ans"),
+        ("level", "3", "relationship_length", "3 years or more", "3 ans ou plus"),
+        ("level", "1", "swemwbs_by_mentor", "Mentored", "Avec mentor"),
+        ("level", "0", "swemwbs_by_mentor", "Not mentored", "Sans mentor"),
+        ("level", "1", "gap_by_mentor", "Mentored", "Avec mentor"),
+        ("level", "0", "gap_by_mentor", "Not mentored", "Sans mentor"),
     ]
     return pd.DataFrame(rows, columns=["kind", "id", "parent", "en", "fr"])
 
@@ -228,39 +266,99 @@ def _scorecard(trends: pd.DataFrame, ind: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+CONTRIBUTIONS = [
+    # id, outcome, exposure, universe, adjust_for, binary, adjusted effect
+    (
+        "swemwbs_by_mentor",
+        "swemwbs_score",
+        "mentored_6_18",
+        "all",
+        ["gender", "region"],
+        False,
+        1.3,
+    ),
+    ("gap_by_mentor", "mentoring_gap", "mentored_6_18", "all", ["gender", "region"], True, -0.08),
+    (
+        "swemwbs_by_type",
+        "swemwbs_score",
+        "mentor_type",
+        "mentored_6_18 == 1",
+        ["region"],
+        False,
+        -0.4,
+    ),
+    ("gap_by_type", "mentoring_gap", "mentor_type", "mentored_6_18 == 1", ["region"], True, None),
+]
+"""The synthetic contribution specs; an effect of None is a suppressed spec (n < 10)."""
+
+
+def _contribution_rows(binary: bool, effect: float) -> list[tuple[str, str, float]]:
+    """(model, measure, estimate) of one spec and wave, as the analysis stage writes them."""
+    diff = "risk_difference" if binary else "mean_difference"
+    base = 0.5 if binary else 22.0
+    rows = [
+        ("raw", "level_exposed", base + 1.2 * effect),
+        ("raw", "level_unexposed", base),
+        ("raw", diff, 1.2 * effect),
+        ("regression", "odds_ratio" if binary else diff, 1.4 if binary else effect),
+        ("regression", "ame", effect),
+        ("gcomp", "level_exposed", base + effect),
+        ("gcomp", "level_unexposed", base),
+        ("gcomp", diff, effect),
+        ("aipw", "ate", 0.9 * effect),
+    ]
+    if binary:
+        rows.insert(3, ("raw", "risk_ratio", 1.25))
+        rows.append(("gcomp", "risk_ratio", 1.2))
+    return rows
+
+
 def _contributions() -> pd.DataFrame:
     rows = []
-    for spec, outcome, measure, est in [
-        ("swemwbs_by_mentor", "swemwbs_score", "mean_difference", 1.3),
-        ("swemwbs_by_mentor", "swemwbs_score", "level_exposed", 24.0),
-        ("gap_by_mentor", "mentoring_gap", "risk_difference", -0.08),
-    ]:
-        for m, (wave, model) in enumerate(
-            [("2024", "raw"), ("2024", "regression"), ("2024", "aipw"), ("2021", "raw")]
-        ):
-            e = est * (1 - 0.15 * m)
-            se = abs(est) * 0.3
+    for spec, outcome, exposure, universe, adjust, binary, effect in CONTRIBUTIONS:
+        head = {"contribution": spec, "outcome": outcome, "exposure": exposure}
+        head |= {"universe": universe, "adjust_for": adjust, "high": "1", "low": "0"}
+        for wave in ("2021", "2024"):
+            if effect is None:
+                measure = "risk_difference" if binary else "mean_difference"
+                rows.append(
+                    head
+                    | {"wave": wave, "high": "", "low": "", "model": "raw", "measure": measure}
+                    | {"estimate": np.nan, "n": 8, "primary": True, "suppressed": True}
+                    | {"reason": "an exposure group has n < 10"}
+                )
+                continue
+            shift = 0.0 if wave == "2024" else 0.1 * effect
+            for model, measure, est in _contribution_rows(binary, effect - shift):
+                se = abs(est) * 0.2 + 0.01
+                rows.append(
+                    head
+                    | {"wave": wave, "model": model, "measure": measure, "estimate": est}
+                    | {"se": se, "ci_low": est - 1.96 * se, "ci_high": est + 1.96 * se}
+                    | {"p_value": 0.02, "e_value": 1.8, "e_value_ci": 1.2, "n": 1400}
+                    | {"primary": model == "gcomp" and measure.endswith("_difference")}
+                    | {"suppressed": False, "reason": ""}
+                )
+    return pd.DataFrame(rows + _ordered_contribution())
+
+
+def _ordered_contribution() -> list[dict]:
+    """An ordered exposure (relationship length, codes 1-3): each level against the first,
+    by the raw and g-computation models only; its levels are in the dose-response table."""
+    head = {"contribution": "swemwbs_by_length", "outcome": "swemwbs_score"}
+    head |= {"exposure": "relationship_length", "universe": "mentored_6_18 == 1"}
+    head |= {"adjust_for": ["region"], "wave": "2024", "low": "1", "n": 900}
+    rows = []
+    for high, effect in (("2", 0.9), ("3", 2.1)):
+        for model in ("raw", "gcomp"):
             rows.append(
-                {
-                    "contribution": spec,
-                    "outcome": outcome,
-                    "exposure": "mentored_6_18",
-                    "wave": wave,
-                    "high": "1",
-                    "low": "0",
-                    "model": model,
-                    "measure": measure,
-                    "estimate": e,
-                    "se": se,
-                    "ci_low": e - 1.96 * se,
-                    "ci_high": e + 1.96 * se,
-                    "p_value": 0.02 + 0.01 * m,
-                    "e_value": 1.8 - 0.1 * m,
-                    "e_value_ci": 1.2,
-                    "n": 1400,
-                }
+                head
+                | {"high": high, "model": model, "measure": "mean_difference"}
+                | {"estimate": effect, "se": 0.4, "ci_low": effect - 0.8}
+                | {"ci_high": effect + 0.8, "e_value": 1.5, "e_value_ci": 1.1}
+                | {"primary": model == "gcomp", "suppressed": False, "reason": ""}
             )
-    return pd.DataFrame(rows)
+    return rows
 
 
 def _weighting() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -301,36 +399,47 @@ def _weighting() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _programs() -> dict[str, pd.DataFrame]:
+    common = {
+        "wave": "2024",
+        "scope": "group",
+        "peer_group": "region=1",
+        "peer_variables": ["region"],
+        "peer_levels": ["1"],
+        "p25": np.nan,
+        "p75": np.nan,
+        "yes": np.nan,
+    }
     return {
         "P001": pd.DataFrame(
             [
-                {
+                common
+                | {
                     "indicator": "youth_served",
-                    "wave": "2024",
+                    "kind": "number",
                     "value": 120.0,
-                    "peer_group": "medium",
-                    "peer_n": 12,
+                    "n": 12,
+                    "average": 110.0,
                     "p25": 60.0,
                     "median": 95.0,
                     "p75": 150.0,
-                    "percentile_rank": 62.0,
+                    "rank_band": "third",
                     "symbol": "",
                     "suppressed": False,
                     "reason": "",
                 },
-                {
+                common
+                | {
                     "indicator": "has_waitlist",
-                    "wave": "2024",
-                    "value": LEAK,
-                    "peer_group": "medium",
-                    "peer_n": 3,
-                    "p25": np.nan,
+                    "kind": "yes_no",
+                    "value": 1.0,
+                    "n": 4,
+                    "average": LEAK,
                     "median": np.nan,
-                    "p75": np.nan,
-                    "percentile_rank": np.nan,
+                    "yes": LEAK,
+                    "rank_band": "",
                     "symbol": "x",
                     "suppressed": True,
-                    "reason": "fewer than 5 peers",
+                    "reason": "fewer than 6 programs answered",
                 },
             ]
         )
@@ -423,7 +532,7 @@ def write_synthetic_store(root: str | Path) -> ResultsStore:
         ),
         "dose_response": pd.DataFrame(
             {
-                "contribution": "swemwbs_by_mentor",
+                "contribution": "swemwbs_by_length",
                 "wave": "2024",
                 "exposure_level": ["1", "2", "3"],
                 "order": [1, 2, 3],

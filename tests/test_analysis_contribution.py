@@ -303,7 +303,7 @@ def test_an_exposure_group_under_the_minimum_is_suppressed_not_estimated():
     model = _model(False)
     result = contribution_tables(_design(df), model.contributions[0], model, "2024")
     row = result.contributions.iloc[0]
-    assert len(result.contributions) == 1 and row["suppressed"]
+    assert len(result.contributions) == 1 and row["suppressed"] and row["primary"]
     assert row["reason"] == "an exposure group has n < 10" and np.isnan(row["estimate"])
     assert result.balance.empty and result.gap_projection.empty
 
@@ -328,3 +328,28 @@ def test_demo_dose_response_recovers_the_planted_effect_by_relationship_length()
                 & (c["low"] == "1")
             ]
             assert row["ci_low"].item() <= planted <= row["ci_high"].item(), (wave, k)
+
+
+@pytest.mark.parametrize(
+    ("estimator", "model", "measure"),
+    [
+        ("gcomp", "gcomp", "risk_difference"),
+        ("aipw", "aipw", "ate"),
+        ("regression", "regression", "ame"),
+    ],
+)
+def test_one_primary_row_per_contrast_is_the_chosen_estimators_effect(estimator, model, measure):
+    df = simulate(np.random.default_rng(5), 400, binary=True)
+    spec_model = _model(True)
+    t = contribution_tables(
+        _design(df), spec_model.contributions[0], spec_model, "2024", primary=estimator
+    ).contributions
+    primary = t[t["primary"]]
+    assert primary[["model", "measure"]].values.tolist() == [[model, measure]]
+
+
+def test_an_unknown_primary_estimator_is_an_error_naming_the_choices():
+    from ci_eval.analysis.settings import AnalysisSettings
+
+    with pytest.raises(AnalysisError, match="use one of raw, regression, gcomp, aipw"):
+        AnalysisSettings.from_mapping({"primary_estimator": "ols"})

@@ -45,8 +45,11 @@ def test_every_shown_code_has_a_label_in_both_languages():
     domains = ind[ind["domain"] != "overall"][["domain", "domain_value"]].drop_duplicates()
     for domain, value in domains.itertuples(index=False):
         assert ("level", value, domain) in known, (domain, value)
-    for universe in ind["universe"].unique():
-        assert ("universe", universe, "") in known
+    for universe, survey in ind[["universe", "survey"]].drop_duplicates().itertuples(index=False):
+        assert ("universe", universe, survey) in known, (universe, survey)
+    for domain, survey in ind[["domain", "survey"]].drop_duplicates().itertuples(index=False):
+        if domain != "overall":  # every domain has its "by ..." phrase
+            assert ("by", domain, survey) in known, (domain, survey)
     contributions = tables["contributions"][["contribution", "outcome"]].drop_duplicates()
     for contribution, outcome in contributions.itertuples(index=False):
         assert ("contribution", contribution, outcome) in known
@@ -102,7 +105,7 @@ def test_benchmark_command_for_one_program(tmp_path, demo_study):
     )
     assert result.exit_code == 0, result.output
     table = (tmp_path / "benchmark_P0001.csv").read_text(encoding="utf-8")
-    assert table.splitlines()[0].startswith("indicator,wave,value,peer_group,peer_n")
+    assert table.splitlines()[0].startswith("indicator,wave,scope,peer_group")
     bad = runner.invoke(app, ["benchmark", str(demo_study), "--program", "P9999"])
     assert bad.exit_code == 2 and "P9999" in bad.output
 

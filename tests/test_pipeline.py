@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 import ci_eval.pipeline as pipeline
 from ci_eval.caching import import_closure, source_fingerprint
 from ci_eval.cli import app
-from ci_eval.errors import CiEvalError, StudyError
+from ci_eval.errors import CiEvalError, ReportError, StudyError
 from ci_eval.pipeline import StageError, run_pipeline, verify_store
 from ci_eval.results import contract
 
@@ -160,6 +160,47 @@ def test_a_settings_typo_stops_the_run_before_any_stage(study):
     assert result.exit_code == 2 and "speedsters" in result.output
 
 
+def fake_book(results, site, **options):
+    """Stands for the book: one page per language, showing the manifest it was built with."""
+    for lang in options["languages"]:
+        (Path(site) / lang).mkdir(parents=True, exist_ok=True)
+        manifest = (Path(results) / "manifest.json").read_text(encoding="utf-8")
+        (Path(site) / lang / "index.html").write_text(manifest, encoding="utf-8")
+
+
+def failing_book(results, site, **options):
+    fake_book(results, site, **options)  # half the site is written, then the build fails
+    raise ReportError("Sphinx failed")
+
+
+@pytest.mark.slow
+def test_a_failing_report_stage_leaves_the_previous_edition_whole(study, monkeypatch):
+    import ci_eval.report.build as build
+
+    monkeypatch.setattr(build, "build_book", fake_book)
+    monkeypatch.setattr(build, "DEFAULT_BOOK", REPO / "book")
+    run_pipeline(study, report=True)
+    edition = study / "reports/2024"
+    before = {p: p.read_bytes() for p in sorted(edition.rglob("*")) if p.is_file()
+              and ".cache" not in p.parts}  # fmt: skip
+    toml = study / "ci-eval.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace("min = 18, max = 30", "min = 19, max = 30"), encoding="utf-8")
+    monkeypatch.setattr(build, "build_book", failing_book)
+    with pytest.raises(StageError, match="report stage failed: Sphinx failed"):
+        run_pipeline(study, report=True)
+    after = {p: p.read_bytes() for p in sorted(edition.rglob("*")) if p.is_file()
+             and ".cache" not in p.parts}  # fmt: skip
+    assert after == before  # new tables never sit beside the old site and manifest
+    assert sorted(p.name for p in (study / "reports").iterdir()) == [".2024.lock", "2024"]
+    monkeypatch.setattr(build, "build_book", fake_book)
+    result = run_pipeline(study, report=True)
+    assert result.manifest["rows"]["quality"]["youth/2024"] < 2884
+    # the book was built from this run's manifest (before it gained the stage timings)
+    page = json.loads((edition / "site/en/index.html").read_text(encoding="utf-8"))
+    assert page["tables"] == result.manifest["tables"]
+
+
 def test_a_missing_data_file_names_the_file_and_the_setting(study):
     (study / "surveys/youth/data/youth_2021.sav").unlink()
     with pytest.raises(StageError, match=r"(?s)pull stage failed: .*youth_2021.sav.*ci-eval.toml"):
@@ -175,8 +216,9 @@ def test_benchmark_names_a_program_that_is_not_in_the_survey(study, monkeypatch)
             "indicator": "x",
             "wave": "2024",
             "value": 0.5,
-            "peer_group": "all",
-            "peer_n": 5,
+            "scope": "group",
+            "peer_group": "all programs",
+            "n": 6,
             "symbol": "",
             "suppressed": False,
             "reason": "",

@@ -108,7 +108,11 @@ def test_every_figure_is_referenced_present_and_has_alt_text(site):
         files = {p.name for p in (site / lang / "_static" / "figures").glob("*")}
         assert files, "no figures were drawn"
         assert files == referenced, f"unreferenced figure files: {files - referenced}"
-        assert {f"forest-swemwbs_by_mentor-{lang}.svg", f"theory-of-change-{lang}.svg"} <= files
+        assert {
+            f"forest-mean-{lang}.svg",
+            f"forest-proportion-{lang}.svg",
+            f"theory-of-change-{lang}.svg",
+        } <= files
 
 
 def test_no_suppressed_value_appears_anywhere(site):
@@ -139,7 +143,7 @@ def test_suppressed_and_flagged_estimates_are_shown_as_symbols_with_a_legend(sit
 
 
 def test_tables_are_accessible_and_state_their_denominator(site):
-    for lang, universe in (("en", "Universe: "), ("fr", "Univers : ")):
+    for lang, universe in (("en", "Population: "), ("fr", f"Population{NBSP}: ")):
         for chapter in ("mentoring_gap", "sector", "key_findings"):
             page = site / lang / f"{chapter}.html"
             text = page.read_text(encoding="utf-8")
@@ -147,8 +151,10 @@ def test_tables_are_accessible_and_state_their_denominator(site):
             assert parsed.tables == parsed.captions
             assert parsed.th_without_scope == 0
             assert universe in text, f"{lang}/{chapter} states no universe"
-        gap = (site / lang / "mentoring_gap.html").read_text(encoding="utf-8")
-        who = "all young adults aged 18-30" if lang == "en" else "tous les jeunes adultes de 18"
+        gap = unescape((site / lang / "mentoring_gap.html").read_text(encoding="utf-8"))
+        who = (
+            "all young adults aged 18\u201330" if lang == "en" else "l'ensemble des jeunes adultes"
+        )
         assert f"{universe}{who}" in gap
         assert ("Don't know" if lang == "en" else "Je ne sais pas") in unescape(gap)
 

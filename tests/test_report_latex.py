@@ -114,7 +114,7 @@ def test_a_page_carries_each_block_as_html_and_as_latex_only_for_the_pdf(monkeyp
 
     monkeypatch.setattr(render, "draw_block", lambda page, name, where: "<p>55.8%</p>")
 
-    page = SimpleNamespace(words={})
+    page = SimpleNamespace(words={}, simulated_surveys=list)  # no simulated data
     both = render_page("# T\n\n{{block:legend}}\n", page, "2024", "x.md", Path("."))
     html_only = render_page("# T\n\n{{block:legend}}\n", page, "2024", "x.md")
     assert (
@@ -227,3 +227,24 @@ def test_converted_blocks_compile_and_every_table_fits_the_line(tmp_path):
     log = compile_page(tmp_path, body)
     assert "Overfull \\hbox" not in log
     assert (tmp_path / "page.pdf").exists()
+
+
+def test_a_table_of_row_groups_keeps_every_group_with_its_heading_across_the_line():
+    html = html_table(
+        "t2",
+        "Had a mentor, 2024",
+        ["Group", "Estimate", "n"],
+        [
+            ["All young adults", "55.8%", "2,000"],
+            "By length of the longest mentoring relationship",
+            ["Less than a year", "50.2%", "400"],
+            "By gender",
+            ["Women", "57.0%", "1,000"],
+        ],
+    )
+    assert html.count("<tbody>") == 3
+    latex = block_latex(html, Path("."))
+    # every group's rows are there; a heading spans the columns and does not set their types
+    assert "Less than a year & 50.2\\% & 400" in latex and "Women & 57.0\\% & 1,000" in latex
+    assert "\\multicolumn{3}{l}{By gender}" in latex
+    assert spec(latex).endswith("Xrr@{}")

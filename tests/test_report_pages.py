@@ -9,6 +9,7 @@ import pytest
 from ci_eval.errors import ReportError
 from ci_eval.report import chapters
 from ci_eval.report.build import DEFAULT_BOOK
+from ci_eval.report.format import typeset_html
 from ci_eval.report.page import Page, load_translations
 from ci_eval.report.program_page import program_page
 from ci_eval.report.render import block_function, render_words, segments
@@ -29,15 +30,15 @@ def page(store, lang, figures):
 def test_figures_are_byte_identical_across_renders(store, tmp_path):
     first = page(store, "fr", tmp_path / "a")
     second = page(store, "fr", tmp_path / "b")
-    html = chapters.domain_figure(first, "mentored_6_18", "region")
+    html = typeset_html(chapters.domain_figure(first, "mentored_6_18", "region"), "fr")
     chapters.domain_figure(second, "mentored_6_18", "region")
     a = (tmp_path / "a" / "mentored_6_18-region-fr.svg").read_bytes()
     b = (tmp_path / "b" / "mentored_6_18-region-fr.svg").read_bytes()
     assert a == b and b"<svg" in a
     alt = re.search(r'alt="([^"]+)"', html).group(1)
     # the suppressed region is described as not published, never by its value
-    assert "Nord: non publié" in alt
-    assert "98,8" not in alt and "Univers" in html
+    assert "Nord\u00a0: non publié" in alt
+    assert "98,8" not in alt and "Population\u00a0:" in html
 
 
 def test_every_text_key_and_block_used_by_the_pages_exists():
@@ -65,7 +66,7 @@ def test_a_missing_text_key_names_the_key_and_the_file():
 
 def test_labels_ignore_the_parent_except_for_levels(store, tmp_path):
     p = page(store, "en", tmp_path)
-    assert p.label("indicator", "mentored_6_18") == "Had a mentor at ages 6-18"
+    assert p.label("indicator", "mentored_6_18") == "Had a mentor at ages 6\u201318"  # en dash
     assert p.label("level", "2", "region") == "Quebec"
     assert p.label("level", "2", "gender") == "Man"
     assert p.label("indicator", "unknown_id") == "unknown_id"
@@ -74,7 +75,10 @@ def test_labels_ignore_the_parent_except_for_levels(store, tmp_path):
 def test_scale_missing_rules_are_spelled_out(store, tmp_path):
     p = page(store, "fr", tmp_path)
     note = p.missing_note("dk_pnts_excluded_min_3_of_4")
-    assert note.startswith("Les réponses « Je ne sais pas »") and "au moins 3 de ses 4" in note
+    assert (
+        note.startswith("Les réponses «\u00a0Je ne sais pas\u00a0»")
+        and "au moins 3 de ses 4" in note
+    )
 
 
 def test_program_page_is_private_bilingual_and_hides_suppressed_values(store):
@@ -118,11 +122,28 @@ def test_report_program_command_writes_the_private_page(store):
 def test_the_equity_gaps_read_as_sentences_in_both_languages(store, tmp_path):
     from ci_eval.report.chapters.mentoring_gap import equity_sections
 
-    en = equity_sections(page(store, "en", tmp_path))
-    assert "Who is left out" in en and "Gender: Woman" in en
+    en = typeset_html(equity_sections(page(store, "en", tmp_path)), "en")
+    assert (
+        "Who is left out" in en and ">By gender</th>" in en and '<th scope="row">Woman</th>' in en
+    )
     assert "12.0 pts (5.0 \u2013 19.0)" in en and "1.24\u00d7 (1.09 \u2013 1.41)" in en
     assert "everyone else" in en and "not published" in en  # gender 3 is suppressed
-    fr = equity_sections(page(store, "fr", tmp_path))
-    assert "Qui est laissé pour compte" in fr and "Genre\u00a0: Femme" in fr
-    assert "12,0 pts (5,0 à 19,0)" in fr and "1,24 fois (1,09 à 1,41)" in fr
+    fr = typeset_html(equity_sections(page(store, "fr", tmp_path)), "fr")
+    assert "Qui est laissé pour compte" in fr and ">Selon le genre</th>" in fr
+    assert (
+        '<th scope="row">Femme</th>' in fr and "Genre" not in fr
+    )  # a group is not "Variable: level"
+    assert "12,0\u00a0pt (5,0 \u2013 19,0)" in fr and "1,24 fois (1,09 \u2013 1,41)" in fr
     assert "gender" not in fr and "not published" not in fr and "everyone" not in fr
+
+
+def test_methods_page_states_the_disclosure_rules_with_the_studys_settings(store, tmp_path):
+    from ci_eval.report.chapters.methods import disclosure_text
+
+    manifest = {"settings": {"disclosure": {"peer_k": 4, "p_percent": 15, "min_peers": 6}}}
+    en = disclosure_text(page(store, "en", tmp_path), manifest)
+    assert "mean of the 4 values nearest its position" in en and "within 15%" in en
+    assert "at least 6 other programs" in en and "Sweeney" in en and "§4.2–4.3" in en
+    fr = disclosure_text(page(store, "fr", tmp_path), manifest)
+    assert "moyenne des 4 valeurs les plus proches" in fr and "15\u00a0%" in fr
+    assert "{" not in en + fr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -22,13 +23,19 @@ def benchmark(value: float = 1.0) -> pd.DataFrame:
         {
             "indicator": ["x"],
             "wave": ["2024"],
-            "value": [value],
+            "scope": ["group"],
             "peer_group": ["region=1"],
-            "peer_n": [7],
+            "peer_variables": [["region"]],
+            "peer_levels": [["1"]],
+            "kind": ["number"],
+            "value": [value],
+            "n": [7],
+            "average": [1.1],
             "p25": [0.5],
             "median": [1.0],
             "p75": [2.0],
-            "percentile_rank": [50.0],
+            "yes": [np.nan],
+            "rank_band": ["third"],
             "symbol": [""],
             "suppressed": [False],
             "reason": [""],
@@ -71,8 +78,8 @@ def test_every_table_of_the_demo_run_is_written_as_declared(tmp_path):
         ),
         (
             "programs/P1",
-            benchmark().assign(peer_n=[7.5]),
-            "'programs/P1', column 'peer_n': type float64",
+            benchmark().assign(n=[7.5]),
+            "'programs/P1', column 'n': type float64",
         ),
         ("programs/", benchmark(), "not in the results contract"),
     ],

@@ -459,3 +459,43 @@ def test_a_lock_out_after_bad_passwords_is_a_clear_error(tmp_path, server):
     assert "refused to log in: the server says 'You have exceeded the number" in message
     assert "Please wait 10 minutes" in message and PASSWORD not in message
     assert not (tmp_path / "surveys/youth/raw/2025/.lock").exists()
+
+
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode("ascii")
+
+
+GARBAGE = {
+    "export not base64": ("export_responses", "%%% not base64 %%%"),
+    "export of binary": ("export_responses", _b64(bytes(range(256)))),
+    "export without responses": ("export_responses", _b64(b"[1, 2, 3]")),
+    "export rows not objects": ("export_responses", _b64(b'{"responses": [1, "x"]}')),
+    "export id not a number": ("export_responses", _b64(b'{"responses": [{"id": "abc"}]}')),
+    "summary of text": ("get_summary", {"completed_responses": "lots", "full_responses": "x"}),
+    "summary a number": ("get_summary", 7),
+    "questions a number": ("list_questions", 42),
+    "questions of text": ("list_questions", ["a", "b"]),
+    "properties a list": ("get_survey_properties", [1]),
+    "question properties text": ("get_question_properties", "hello"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GARBAGE))
+def test_garbage_from_a_server_that_logs_in_is_a_clear_error_and_writes_nothing(
+    tmp_path, server, case
+):
+    """A server that accepts the log-in, then answers with well-formed JSON-RPC holding
+    nonsense: a SourceError naming the server, no traceback, and the snapshots held unchanged."""
+    study = make_study(tmp_path, server)
+    run_pull(study)
+    held = sorted(p for p in (tmp_path / "surveys").rglob("*") if ".lock" not in p.name)
+    server.add_responses(SURVEY_ID, real_responses()[:2])  # something new to pull
+    method, result = GARBAGE[case]
+    server.inject("garbage", method=method, times=1000, result=result)
+    with pytest.raises(SourceError, match=r"^LimeSurvey at http://127\.0\.0\.1:\d+/index") as info:
+        run_pull(study)
+    assert PASSWORD not in str(info.value)
+    after = sorted(p for p in (tmp_path / "surveys").rglob("*") if ".lock" not in p.name)
+    assert after == held

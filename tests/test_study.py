@@ -50,7 +50,7 @@ cv_suppress = 33.3
 min_peers = 5
 
 [report]
-theme = "plain"
+headline = ["mentored_6_18"]
 """
 
 
@@ -74,7 +74,7 @@ def test_loads_the_contract_study(tmp_path):
     assert study.weighting["youth"]["trim"] == {"lower": 0.3, "upper": 3.0}
     assert study.quality["youth"]["eligibility"]["max"] == 30
     assert study.disclosure.cv_suppress == 33.3
-    assert study.report == {"theme": "plain"}
+    assert study.report == {"headline": ["mentored_6_18"]}  # validated by check_settings
     assert study.root == tmp_path
     assert study.path("surveys/youth/codebook.yaml") == tmp_path / "surveys/youth/codebook.yaml"
 
@@ -97,6 +97,11 @@ def test_accepts_the_toml_file_itself_and_integer_waves(tmp_path):
         ("[surveys.youth.sources.2021]", "[surveys.youth.sources.2019]", "wave '2019' is not in"),
         ('name = "State', 'nme = "State', "study.name: Field required"),
         ("https://survey", "ftp://survey", "url must start with http"),
+        (
+            'id = "respondent_id"',
+            'about.popluation = "x"',
+            "surveys.youth.about.popluation: unknown",
+        ),
     ],
 )
 def test_mistakes_name_the_file_and_key(tmp_path, old, new, fragment):
@@ -131,3 +136,70 @@ def test_unknown_survey_and_wave_list_what_exists(tmp_path):
         study.survey("orgs")
     with pytest.raises(StudyError, match=r"no source for wave '2019'.*2021, 2024"):
         study.source("youth", "2019")
+
+
+ABOUT = """
+[surveys.youth.about]
+population = { en = "Young adults aged 18 to 30", fr = "Jeunes adultes de 18 à 30 ans" }
+sample = "Stratified random sample"
+publisher = { en = "The Partnership", fr = "Le Partenariat" }
+simulated = true
+waves.2021 = { fieldwork = [2021-02-01, 2021-03-31], invited = 12000, response_rate = 0.23 }
+waves.2024 = { fieldwork = [2024-02-05, 2024-04-05], participation_rate = 0.4 }
+"""
+
+
+def test_the_survey_description_and_the_publisher_load(tmp_path):
+    text = STUDY.replace("seed = 2024", 'seed = 2024\npublisher = "MENTOR (demo)"') + ABOUT
+    study = load_study(write(tmp_path, text))
+    about = study.surveys["youth"].about
+    assert about.population == {
+        "en": "Young adults aged 18 to 30",
+        "fr": "Jeunes adultes de 18 à 30 ans",
+    }
+    assert about.sample == "Stratified random sample" and about.simulated
+    first = about.waves["2021"]
+    assert [d.isoformat() for d in first.fieldwork] == ["2021-02-01", "2021-03-31"]
+    assert (first.invited, first.response_rate, first.participation_rate) == (12000, 0.23, None)
+    assert about.waves["2024"].participation_rate == 0.4
+    assert study.study.publisher == "MENTOR (demo)"
+    # a survey without a description is not simulated and says nothing
+    plain = load_study(write(tmp_path, STUDY)).surveys["youth"].about
+    assert not plain.simulated and plain.population is None and plain.waves == {}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fragment"),
+    [
+        ("2021-03-31]", "2021-01-31]", "fieldwork ends (2021-01-31) before it starts (2021-02-01)"),
+        ("invited = 12000, ", "participation_rate = 0.5, ", "response_rate or participation_rate"),
+        ("response_rate = 0.23", "response_rate = 23", "less than or equal to 1"),
+        ("invited = 12000", "invited = 0", "invited: Input should be greater than or equal to 1"),
+        ("waves.2024 =", "waves.2019 =", "about.waves.2019: wave '2019' is not in waves.all"),
+        ('fr = "Le Partenariat"', 'de = "Die Partnerschaft"', "about.publisher: no text in fr"),
+        ("simulated = true", 'simulated = "yes"', "simulated: Input should be a valid boolean"),
+    ],
+)
+def test_mistakes_in_the_survey_description_name_the_key(tmp_path, old, new, fragment):
+    assert old in ABOUT
+    write(tmp_path, STUDY + ABOUT.replace(old, new, 1))
+    with pytest.raises(StudyError) as err:
+        load_study(tmp_path)
+    assert fragment in str(err.value)
+
+
+def test_the_demo_study_and_its_template_describe_their_surveys_alike():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    template = root / "src/ci_eval/demo/study/ci-eval.toml"
+    assert (root / "ci-eval.toml").read_text(encoding="utf-8") == template.read_text(
+        encoding="utf-8"
+    )
+    study = load_study(root)
+    for name in ("youth", "organisations"):
+        about = study.surveys[name].about
+        assert about.simulated and about.population and about.sample and about.publisher
+        assert set(about.waves) == set(study.waves.all)
+        assert all(w.fieldwork for w in about.waves.values())
+    assert study.surveys["youth"].about.targets_source and study.study.publisher

@@ -12,7 +12,7 @@ import pytest
 
 from ci_eval.analysis.weighting_stage import read_targets, weight_wave
 from ci_eval.codebook import Codebook, Variable
-from ci_eval.errors import AnalysisError, CodebookError, ModelError, StudyError
+from ci_eval.errors import AnalysisError, CodebookError, ModelError, SourceError, StudyError
 from ci_eval.pipeline import check_settings, check_unique_ids
 from ci_eval.results import ResultsStore
 from ci_eval.sources.files import read_survey_file
@@ -36,6 +36,15 @@ STUDY_CASES = {
                       "lower = 3.0 is not below upper = 0.3"),
     "analysis typo": ("[disclosure]", "[analysis]\nalpah = 0.1\n[disclosure]",
                       "[analysis] alpah: unknown key (did you mean 'alpha'"),
+    "report typo": ("[disclosure]", '[report]\nheadlines = ["x"]\n[disclosure]',
+                    "[report] headlines: unknown key (did you mean 'headline'"),
+    "key findings typo": ("[disclosure]", '[report.key_findings]\nnumbrs = ["x"]\n[disclosure]',
+                          "[report] key_findings.numbrs: unknown key (did you mean 'numbers'"),
+    "key findings order": ("[disclosure]",
+                           '[report.key_findings]\norder = ["story"]\n[disclosure]',
+                           "[report] key_findings.order.0: Input should be 'numbers'"),
+    "about typo": ("\nsimulated = true", '\nsimulated = true\npopluation = "x"',
+                   "popluation: unknown key (did you mean 'population'"),
     "bad min_cell": ("min_cell = 10", 'min_cell = "ten"', "disclosure.min_cell"),
     "weighting of no survey": ("[weighting.youth]", "[weighting.yuoth]", "did you mean 'youth'"),
     "quality rule typo": ("[quality.organisations]\nduplicates",
@@ -166,3 +175,26 @@ def test_an_id_given_to_different_answers_is_refused_unless_the_quality_rule_key
     assert "R1" in message and "R2" not in message and 'key = ["respondent_id"]' in message
     programs = pd.DataFrame({"program_id": ["P1", "P1"], "youth_served": [10, 12]})
     check_unique_ids(study, "organisations", "2024", programs)  # keyed rule: quality's job
+
+
+def test_errors_on_a_file_given_with_data_point_at_the_option_not_the_study_file(tmp_path):
+    codebook = Codebook("youth", [Variable(name="age", type="numeric", label={"en": "Age"})])
+    with pytest.raises(SourceError, match=r"file not found; check --data") as info:
+        read_survey_file(tmp_path / "own.csv", codebook=codebook, given_as="--data")
+    assert "ci-eval.toml" not in str(info.value)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("age,comment\n20,été\n".encode("latin-1"))
+    comment = Variable(name="comment", type="text", label={"en": "C"})
+    codebook = Codebook("youth", [*codebook.variables.values(), comment])
+    with pytest.raises(SourceError, match=r"not utf-8-sig text .*; save the file as UTF-8"):
+        read_survey_file(latin, codebook=codebook, given_as="--data")
+    with pytest.raises(SourceError, match=r"set `encoding` on the source in ci-eval.toml"):
+        read_survey_file(latin, codebook=codebook)
+
+
+@pytest.mark.parametrize("codes", [["NA"], ["-9"], [-9, "."]])
+def test_text_missing_codes_on_a_numeric_item_are_a_codebook_error(codes):
+    data = {"survey": "youth", "variables": [{"name": "hours", "type": "numeric",
+                                              "missing_codes": codes}]}  # fmt: skip
+    with pytest.raises(CodebookError, match=r"numeric variable 'hours' has text codes.*unquoted"):
+        Codebook.from_dict(data, source="surveys/youth/codebook.yaml")

@@ -90,6 +90,13 @@ class WaveMapping(BaseModel):
 class Variable(BaseModel):
     """One harmonised variable of a survey.
 
+    ``label`` says what the variable is (a question, with how it was derived); the report
+    shows ``short_label`` where given (a few words: "Age band", not "Age band (derived;
+    missing outside 18-30)"), else ``label``. ``by_label`` introduces the variable as a
+    domain ("by age band", « selon le groupe d'âge »: French with its article); without it
+    the report writes "by " and the short label (French: « selon la caractéristique « Groupe
+    d'âge » », which reads less well). Both are ``{en: ..., fr: ...}`` like ``label``.
+
     Examples
     --------
     >>> v = Variable(name="age", label={"en": "Age", "fr": "Âge"}, type="numeric")
@@ -101,6 +108,8 @@ class Variable(BaseModel):
 
     name: str
     label: dict[str, str] = {}
+    short_label: dict[str, str] = {}
+    by_label: dict[str, str] = {}
     type: VariableType
     value_labels: dict[Code, dict[str, str]] = {}
     missing_codes: list[Code] = []
@@ -113,7 +122,7 @@ class Variable(BaseModel):
     def _empty_is_default(cls, data: Any) -> Any:
         # A hand-edited `waves:` or `value_labels:` with nothing under it is YAML null.
         if isinstance(data, Mapping):
-            empty = ("label", "value_labels", "missing_codes", "waves")
+            empty = ("label", "short_label", "by_label", "value_labels", "missing_codes", "waves")
             data = {k: v for k, v in data.items() if not (k in empty and v is None)}
         return data
 
@@ -124,7 +133,7 @@ class Variable(BaseModel):
             raise ValueError("name must not be empty")
         return value
 
-    @field_validator("label", mode="before")
+    @field_validator("label", "short_label", "by_label", mode="before")
     @classmethod
     def _label(cls, value: Any) -> Any:
         return _normalise_label(value)
@@ -151,9 +160,28 @@ class Variable(BaseModel):
             return {str(k): v for k, v in value.items()}
         return value
 
+    @model_validator(mode="after")
+    def _codes_fit_the_type(self) -> Variable:
+        # A numeric column never holds text: a quoted "-9" or an "NA" would match nothing,
+        # and the code would be scored as an answer.
+        if self.type == "numeric":
+            text = [c for c in [*self.missing_codes, *self.value_labels] if isinstance(c, str)]
+            if text:
+                raise ValueError(
+                    f"numeric variable {self.name!r} has text codes {sorted(set(text))} in "
+                    "missing_codes or value_labels; a numeric column cannot hold them. Write "
+                    "the number the data uses, unquoted (e.g. -9), or declare the variable "
+                    "categorical or text"
+                )
+        return self
+
     def to_dict(self) -> dict[str, Any]:
         """The variable as plain data, leaving out empty optional fields."""
-        out: dict[str, Any] = {"name": self.name, "label": dict(self.label), "type": self.type}
+        out: dict[str, Any] = {"name": self.name, "label": dict(self.label)}
+        for field in ("short_label", "by_label"):
+            if getattr(self, field):
+                out[field] = dict(getattr(self, field))
+        out["type"] = self.type
         if self.value_labels:
             out["value_labels"] = {k: dict(v) for k, v in self.value_labels.items()}
         if self.missing_codes:

@@ -21,8 +21,10 @@ Stages, in order (each a function of its inputs and settings):
 Every stage from ``read`` on is cached under ``reports/<edition>/.cache/<stage>/``
 by the SHA-256 of its inputs (file hashes, the upstream stage's key) and settings, so
 a rerun with nothing changed loads every stage, and changing the model re-scores
-without re-reading. An error stops the run with a message naming the stage; the
-results store is replaced only once everything before it succeeded.
+without re-reading. An error stops the run with a message naming the stage. The edition
+(tables, ``quality.csv``, manifest and site) is built in a staging folder and published as
+one unit once every stage succeeded (:mod:`ci_eval.results.publication`): a failed or
+interrupted run leaves the previous edition whole.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from ci_eval.errors import AnalysisError, CiEvalError, ModelError, StudyError
 from ci_eval.results import ResultsStore
 from ci_eval.results.contract import columns, is_private, program_of, program_table
 from ci_eval.results.manifest import package_versions, write_manifest
+from ci_eval.results.publication import staged_edition
 from ci_eval.study import LimeSurveySource, Study, load_study
 
 
@@ -131,6 +134,7 @@ class RunContext:
     pull_remote: bool = False
     do_pull: bool = True
     book: Path | None = None
+    staging: Path | None = None
     values: dict[str, Any] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
 
@@ -336,13 +340,16 @@ def _report(ctx: RunContext) -> str:
     from ci_eval.report.build import build_book
 
     root = _store_root(ctx.study)
+    staging = ctx.staging or root  # built in the staging edition, published at ``root``
     build_book(
-        root,
-        root / "site",
+        staging,
+        staging / "site",
+        work=root / ".cache" / "book",
         languages=list(ctx.study.study.languages),
         edition=ctx.study.study.edition,
         source=_book_source(ctx),
         settings=dict(ctx.settings.get("report", {})),
+        publisher=ctx.study.study.publisher,
     )
     return str(root / "site")
 
@@ -558,6 +565,7 @@ def check_settings(study: Study) -> None:
     from ci_eval.analysis.stage import analysis_settings
     from ci_eval.analysis.weighting_stage import WeightingSettings
     from ci_eval.quality import parse_rules
+    from ci_eval.results.report_settings import report_settings
 
     problems = []
     checks: list[tuple[str, Callable[[], Any]]] = [
@@ -570,6 +578,7 @@ def check_settings(study: Study) -> None:
             for name, table in study.quality.items()
         ),
         ("[analysis]", functools.partial(analysis_settings, study)),
+        ("[report]", functools.partial(report_settings, study.report)),
     ]
     for where, check in checks:
         try:
@@ -634,36 +643,38 @@ def run_pipeline(
     root = _store_root(study)
     cache = StageCache(root / ".cache") if use_cache else None
     tables, runner, rows = compute_tables(study, cache=cache, reporter=reporter, pull_remote=pull)
-    store = publish_tables(root, tables)
-    if "quality" in tables:
-        tables["quality"].to_csv(root / "quality.csv", index=False, lineterminator="\n")
-    index = store.sha256()
-    manifest: dict[str, Any] = {
-        "ci_eval": __version__,
-        "edition": study.study.edition,
-        "study": study.study.name,
-        "inputs": runner.ctx.inputs,
-        "settings": runner.ctx.settings,
-        "packages": _package_versions(),
-        "seeds": {"study": study.study.seed},
-        "seed": study.study.seed,
-        "rows": rows,
-        "tables": index,
-    }
-    # the book's reproducibility page shows this manifest: it is written before the book
-    write_manifest(root, manifest)
-    site = None
-    if report:
-        runner.ctx.book = Path(book) if book else None
-        runner.ctx.values["tables_index"] = index
-        runner.ctx.values["manifest"] = manifest
-        site = Path(runner.run(stage("report")))
-    manifest["stages"] = {
-        s.name: {"key": s.key, "cached": s.cached, "seconds": round(s.seconds, 3)}
-        for s in runner.stages
-    }
-    manifest["seconds"] = round(time.perf_counter() - started, 3)
-    write_manifest(root, manifest)
+    with staged_edition(root) as staging:  # published as one unit when the block succeeds
+        store = publish_tables(staging, tables)
+        if "quality" in tables:
+            tables["quality"].to_csv(staging / "quality.csv", index=False, lineterminator="\n")
+        index = store.sha256()
+        manifest: dict[str, Any] = {
+            "ci_eval": __version__,
+            "edition": study.study.edition,
+            "study": study.study.name,
+            "inputs": runner.ctx.inputs,
+            "settings": runner.ctx.settings,
+            "packages": _package_versions(),
+            "seeds": {"study": study.study.seed},
+            "seed": study.study.seed,
+            "rows": rows,
+            "tables": index,
+        }
+        # the book's reproducibility page shows this manifest: it is written before the book
+        write_manifest(staging, manifest)
+        site = None
+        if report:
+            runner.ctx.book = Path(book) if book else None
+            runner.ctx.staging = staging
+            runner.ctx.values["tables_index"] = index
+            runner.ctx.values["manifest"] = manifest
+            site = Path(runner.run(stage("report")))
+        manifest["stages"] = {
+            s.name: {"key": s.key, "cached": s.cached, "seconds": round(s.seconds, 3)}
+            for s in runner.stages
+        }
+        manifest["seconds"] = round(time.perf_counter() - started, 3)
+        write_manifest(staging, manifest)
     return RunResult(store=root, site=site, manifest=manifest, stages=runner.stages)
 
 
@@ -813,7 +824,9 @@ def _program_youth(ctx: RunContext, data: Path, tables: dict[str, pd.DataFrame])
             f"{ctx.study.file}: the youth survey {youth!r} of [analysis.benchmark] has no "
             f"codebook; set surveys.{youth}.codebook"
         )
-    own = read_survey_file(data, survey=youth, codebook=ctx.codebooks[youth]).data
+    own = read_survey_file(
+        data, survey=youth, codebook=ctx.codebooks[youth], given_as="--data"
+    ).data
     return program_youth_indicators(
         own,
         ctx.values["model"],

@@ -256,7 +256,8 @@ def init_from_limesurvey(
         languages = [str(props["language"]), *str(props.get("additional_languages") or "").split()]
         structure = fetch_structure(conn, survey_id, languages)
         first = conn.export(survey_id, completed_only=False, from_id=None, to_id=None)[:1]
-    codebook = codebook_from_structure(structure, survey, columns=list(first[0]) if first else None)
+        columns = list(first[0]) if first else None
+        codebook = codebook_from_structure(structure, survey, columns=columns)
     year = year or str(dt.date.today().year)
     text = LIMESURVEY_TOML.format(
         name=_safe_name(name or f"LimeSurvey survey {survey_id}"),

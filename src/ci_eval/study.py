@@ -44,13 +44,16 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Field,
     PrivateAttr,
+    StrictBool,
     ValidationError,
     field_validator,
     model_validator,
@@ -59,6 +62,7 @@ from pydantic import (
 from ci_eval.errors import StudyError, validation_problems
 from ci_eval.results.contract import LANGUAGES
 from ci_eval.results.disclosure import DisclosureRules
+from ci_eval.results.report_settings import ReportSettings, Text, text_in
 from ci_eval.sources.settings import FileSource, LimeSurveySource, Source
 
 STUDY_FILE = "ci-eval.toml"
@@ -68,12 +72,17 @@ __all__ = [
     "Disclosure",
     "FileSource",
     "LimeSurveySource",
+    "ReportSettings",
     "Source",
     "Study",
     "StudyInfo",
+    "SurveyAbout",
     "SurveyConfig",
+    "Text",
+    "WaveAbout",
     "Waves",
     "load_study",
+    "text_in",
 ]
 
 
@@ -91,13 +100,14 @@ PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 class StudyInfo(_Strict):
-    """The ``[study]`` table."""
+    """The ``[study]`` table; ``publisher`` (who publishes the report) signs its footer."""
 
     name: str
     edition: str
     languages: list[str] = list(LANGUAGES)
     model: str | None = None
     seed: int = 0
+    publisher: Text | None = None
     paths_outside: bool = False
 
     _edition = field_validator("edition", mode="before")(_as_str)
@@ -150,19 +160,87 @@ class Waves(_Strict):
         return self
 
 
+class WaveAbout(_Strict):
+    """One wave of a survey as the methods describe it (``[surveys.<name>.about.waves.<wave>]``).
+
+    ``fieldwork`` is the first and last day of data collection (TOML dates); ``invited`` the
+    people (or programs) asked to take part; ``response_rate`` (a probability sample) or
+    ``participation_rate`` (an opt-in panel or a census of programs), as a share, where known.
+    """
+
+    fieldwork: tuple[date, date] | None = None
+    invited: int | None = Field(default=None, ge=1)
+    response_rate: float | None = Field(default=None, gt=0, le=1)
+    participation_rate: float | None = Field(default=None, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> WaveAbout:
+        if self.fieldwork and self.fieldwork[0] > self.fieldwork[1]:
+            start, end = self.fieldwork
+            raise ValueError(f"fieldwork ends ({end}) before it starts ({start})")
+        if self.response_rate is not None and self.participation_rate is not None:
+            raise ValueError("give response_rate or participation_rate, not both")
+        return self
+
+
+class SurveyAbout(_Strict):
+    """What the report says of a survey (``[surveys.<name>.about]``): who it is about
+    (``population``), how its sample was drawn (``sample``), who ran it (``publisher``),
+    where its weighting targets come from (``targets_source``), whether its data are
+    ``simulated`` (a notice then shows on every page) and each wave's fieldwork."""
+
+    population: Text | None = None
+    sample: Text | None = None
+    publisher: Text | None = None
+    targets_source: Text | None = None
+    simulated: StrictBool = False
+    waves: dict[str, WaveAbout] = {}
+
+    @field_validator("waves", mode="before")
+    @classmethod
+    def _wave_keys(cls, value: Any) -> Any:
+        return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
+
+    def texts(self) -> dict[str, Text | None]:
+        """The texts of the description, by field name."""
+        return {
+            "population": self.population,
+            "sample": self.sample,
+            "publisher": self.publisher,
+            "targets_source": self.targets_source,
+        }
+
+
 DEFAULT_ID = "id"
 """The id column of a survey whose ``id`` is not set (LimeSurvey's response id)."""
 
 
+POPULATIONS = {
+    "respondent": {"en": "all respondents", "fr": "l'ensemble des répondants"},
+    "program": {"en": "all programs", "fr": "l'ensemble des programmes"},
+}
+"""Who a survey's indicators without a universe are about, by ``unit``, when ``population``
+is not given."""
+
+
 class SurveyConfig(_Strict):
-    """One ``[surveys.<name>]`` table."""
+    """One ``[surveys.<name>]`` table.
+
+    ``population``: everyone the survey speaks for, as a noun phrase per language (French
+    with its article: ``{en = "all young adults aged 18 to 30", fr = "l'ensemble des jeunes
+    adultes de 18 à 30 ans"}``); the report reads it as "Population: ..." after a number and as
+    "among ..." / « parmi ... », and names an overall row by it. ``about.population`` is the
+    methods' definition of the target population, a sentence of its own.
+    """
 
     label: dict[str, str] = {}
+    population: dict[str, str] = {}
     codebook: str | None = None
     unit: Literal["respondent", "program"] = "respondent"
     id: str | None = None
     language: str | None = None
     sources: dict[str, Source] = {}
+    about: SurveyAbout = SurveyAbout()
 
     @field_validator("sources", mode="before")
     @classmethod
@@ -177,6 +255,15 @@ class SurveyConfig(_Strict):
         ('id', 'program_id')
         """
         return self.id or DEFAULT_ID
+
+    @property
+    def population_label(self) -> dict[str, str]:
+        """``population``, completed per language from the default of the survey's ``unit``.
+
+        >>> SurveyConfig(unit="program").population_label["en"]
+        'all programs'
+        """
+        return {**POPULATIONS[self.unit], **self.population}
 
 
 Disclosure = DisclosureRules
@@ -213,6 +300,12 @@ class Study(BaseModel):
                         f"surveys.{name}.sources.{wave}: wave {wave!r} is not in "
                         f"waves.all = {self.waves.all}; add it there"
                     )
+            for wave in survey.about.waves:
+                if wave not in self.waves.all:
+                    raise ValueError(
+                        f"surveys.{name}.about.waves.{wave}: wave {wave!r} is not in "
+                        f"waves.all = {self.waves.all}"
+                    )
         if self.surveys:
             for wave in self.waves.all:
                 if not any(wave in survey.sources for survey in self.surveys.values()):
@@ -227,6 +320,21 @@ class Study(BaseModel):
                         f"{section}.{name}: no survey {name!r}"
                         f"{_did_you_mean(name, list(self.surveys))}; "
                         f"the surveys are {', '.join(self.surveys) or 'none'}"
+                    )
+        return self
+
+    @model_validator(mode="after")
+    def _texts_in_every_language(self) -> Study:
+        texts = {"study.publisher": self.study.publisher}
+        for name, survey in self.surveys.items():
+            texts |= {f"surveys.{name}.about.{k}": v for k, v in survey.about.texts().items()}
+        for key, text in texts.items():
+            if isinstance(text, dict):
+                missing = [lang for lang in self.study.languages if not text.get(lang)]
+                if missing:
+                    raise ValueError(
+                        f"{key}: no text in {', '.join(missing)}; give one per language "
+                        f"of [study] languages, or one plain string for all"
                     )
         return self
 

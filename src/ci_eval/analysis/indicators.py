@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ci_eval.analysis.codes import code_sort_key, code_text, codes_text
+from ci_eval.analysis.disclosure_audit import atoms_of, audit_indicators
 from ci_eval.analysis.disclosure_rules import (
     blank_suppressed,
     coefficient_of_variation,
@@ -232,5 +233,17 @@ def estimate_indicators(
     out["n"] = out["n"].astype(np.int64)
     out["suppressed"] = out["suppressed"].astype(bool)
     out = complementary_suppression(out, rules.min_cell)
+    atoms = {
+        (indicator.id, wave): atoms_of(
+            designs[(indicator.survey, wave)].data,
+            designs[(indicator.survey, wave)].weights,
+            indicator.id,
+            indicator.disaggregate_by,
+        )
+        for indicator in model.indicators
+        for (survey, wave) in designs
+        if survey == indicator.survey
+    }
+    out = audit_indicators(out, atoms, rules)
     out["symbol"] = disclosure_symbols(out["flag"], out["suppressed"])
     return out

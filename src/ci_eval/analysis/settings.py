@@ -12,6 +12,8 @@ independent_waves = true  # waves are independent samples (no panel)
 gap_indicator = "mentoring_gap"   # who "wanted a mentor but had none" (gap projection)
 gap_exposure = "mentored_6_18"    # the exposure whose absence that gap is
 propensity_bins = 20
+primary_estimator = "gcomp"       # the contribution estimate reports lead with: raw,
+                                  # regression, gcomp or aipw (ci_eval.analysis.contribution.tables)
 [analysis.trends]            # false-discovery families (ci_eval.analysis.trend_families)
 headline = { youth = ["mentored_6_18", "mentoring_gap"] }   # default: every indicator
 subgroups = "indicator"      # one family per indicator for its subgroup changes, or "survey"
@@ -34,8 +36,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ci_eval.analysis.contribution.tables import EFFECTS, PRIMARY_ESTIMATOR
 from ci_eval.analysis.equity import EquitySettings
 from ci_eval.analysis.trend_families import TrendFamilySettings
 from ci_eval.errors import AnalysisError, validation_problems
@@ -65,10 +68,18 @@ class AnalysisSettings(BaseModel):
     gap_indicator: str = "mentoring_gap"
     gap_exposure: str = "mentored_6_18"
     propensity_bins: int = Field(default=20, ge=2)
+    primary_estimator: str = PRIMARY_ESTIMATOR
     disclosure: DisclosureRules = DisclosureRules()
     benchmark: BenchmarkSettings = BenchmarkSettings()
     trends: TrendFamilySettings = TrendFamilySettings()
     equity: EquitySettings = EquitySettings()
+
+    @field_validator("primary_estimator")
+    @classmethod
+    def _known_estimator(cls, value: str) -> str:
+        if value not in EFFECTS:
+            raise ValueError(f"{value!r} is not an estimator: use one of {', '.join(EFFECTS)}")
+        return value
 
     @classmethod
     def from_mapping(

@@ -24,8 +24,9 @@ Returns ``{table name: DataFrame}`` with the names and columns of the results-st
 (``labels``, ``indicators``, ``trends``, ``scorecard``, ``trend_families``, ``equity_gaps``,
 ``targets``, ``contributions``,
 ``balance``, ``overlap``, ``dose_response``, ``gap_projection``, ``reliability``, ``weighting``,
-``weighting_margins``, ``quality``, ``benchmark_peers`` and ``programs/<program_id>``), values
-unrounded and rows in a deterministic order. Tables whose name starts with
+``weighting_margins``, ``quality``, ``surveys``, ``benchmark_peers`` and
+``programs/<program_id>``), values unrounded and rows in a deterministic order. Tables whose
+name starts with
 :data:`~ci_eval.results.contract.PRIVATE_PREFIX` are private; the results contract
 (:mod:`ci_eval.results.contract`) declares every table and :class:`~ci_eval.results.ResultsStore`
 keeps the private ones apart.
@@ -46,6 +47,7 @@ from ci_eval.analysis.indicators import estimate_indicators
 from ci_eval.analysis.labels import crossed_margin_labels, label_table
 from ci_eval.analysis.reliability_stage import reliability_table
 from ci_eval.analysis.settings import AnalysisSettings
+from ci_eval.analysis.surveys import survey_table
 from ci_eval.analysis.targets import progress_to_targets
 from ci_eval.analysis.trend_families import family_scorecard
 from ci_eval.analysis.trends import change_since_baseline, scorecard
@@ -129,7 +131,8 @@ def analyse(
     tables: dict[str, pd.DataFrame] = {}
     waves = list(study.waves.all)
     survey_labels = {name: dict(cfg.label) for name, cfg in study.surveys.items()}
-    tables["labels"] = label_table(model, codebooks, survey_labels, waves)
+    populations = {name: cfg.population_label for name, cfg in study.surveys.items()}
+    tables["labels"] = label_table(model, codebooks, survey_labels, waves, populations)
     tables["weighting"], tables["weighting_margins"] = weighting_tables(weighted)
     tables["labels"] = pd.concat(
         [tables["labels"], crossed_margin_labels(tables["weighting_margins"], codebooks)],
@@ -165,12 +168,19 @@ def analyse(
     languages = {name: cfg.language for name, cfg in study.surveys.items()}
     tables["reliability"] = reliability_table(frames, model, codebooks, languages)
     tables["quality"] = _quality(quality)
+    tables["surveys"] = survey_table(study, tables["quality"])
     bench = config.benchmark
     if bench.survey in study.surveys:
         id_column = study.surveys[bench.survey].id_column
         tables.update(
             benchmark_tables(
-                frames, model, bench.survey, id_column, bench.peer_by, config.disclosure.min_peers
+                frames,
+                model,
+                bench.survey,
+                id_column,
+                bench.peer_by,
+                config.disclosure,
+                national=indicators,
             )
         )
     return tables
@@ -198,6 +208,7 @@ def _contributions(designs, model, codebooks, config) -> dict[str, pd.DataFrame]
                     config.conf_level,
                     config.propensity_bins,
                     config.disclosure.min_cell,
+                    config.primary_estimator,
                 )
             for name in parts:
                 frame = getattr(result, name)

@@ -50,6 +50,72 @@ REGION_LABELS: Labels = dict(REGIONS)
 LANGUAGE_LABELS: Labels = {"en": ("English", "Anglais"), "fr": ("French", "Français")}
 
 
+REPORT_LABELS: dict[str, tuple[tuple[str, str] | None, tuple[str, str] | None]] = {
+    # name: ((short_label en, fr) or None, (by_label en, fr) or None): what the report shows
+    # where the label is long or says how the variable was derived, and the phrase that
+    # introduces the variable as a domain
+    "survey_language": (None, ("by language of the questionnaire",
+                               "selon la langue du questionnaire")),
+    "province": (("Province or territory", "Province ou territoire"),
+                 ("by province or territory", "selon la province ou le territoire")),
+    "region": (("Region", "Région"), ("by region", "selon la région")),
+    "age_band": (("Age band", "Groupe d'âge"), ("by age band", "selon le groupe d'âge")),
+    "gender": (None, ("by gender", "selon le genre")),
+    "gender_plus": (("Gender (Women+, Men+)", "Genre (Femmes+, Hommes+)"),
+                    ("by gender (Women+, Men+)", "selon le genre (Femmes+, Hommes+)")),
+    "mentor_type": (("Kind of mentoring", "Type de mentorat"),
+                    ("by kind of mentoring", "selon le type de mentorat")),
+    "relationship_length": (("Length of the longest relationship",
+                             "Durée de la plus longue relation"),
+                            ("by length of the longest mentoring relationship",
+                             "selon la durée de la plus longue relation de mentorat")),
+    "family_income": (("Family income growing up", "Revenu familial pendant l'enfance"),
+                      ("by family income growing up",
+                       "selon le revenu familial pendant l'enfance")),
+    "indigenous": (None, ("by Indigenous identity", "selon l'identité autochtone")),
+    "racialized": (("Population group", "Groupe de population"),
+                   ("by population group", "selon le groupe de population")),
+    "racialized_group": (("Racialized group", "Groupe racisé"),
+                         ("by racialized group", "selon le groupe racisé")),
+    "sexual_orientation": (None, ("by sexual orientation", "selon l'orientation sexuelle")),
+    "transgender": (("Transgender or non-binary", "Personne trans ou non binaire"),
+                    ("by gender identity (transgender or cisgender)",
+                     "selon l'identité de genre (trans ou cisgenre)")),
+    "lgbtq2s": (("2SLGBTQ+", "2ELGBTQ+"), ("by 2SLGBTQ+ identity", "selon l'identité 2ELGBTQ+")),
+    "disability": (("Disability or long-term condition",
+                    "Incapacité ou problème de santé de longue durée"),
+                   ("by disability", "selon l'incapacité")),
+    "immigration": (None, ("by immigration", "selon l'immigration")),
+    "newcomer": (("Newcomer (immigrated in the last 10 years)",
+                  "Nouvel arrivant (immigré depuis moins de 10 ans)"),
+                 ("by newcomer status", "selon le statut de nouvel arrivant")),
+    "risk_any": (("At least one risk factor growing up",
+                  "Au moins un facteur de risque pendant l'enfance"),
+                 ("by risk factors growing up", "selon les facteurs de risque pendant l'enfance")),
+    "org_type": (None, ("by type of organisation", "selon le type d'organisme")),
+    "size_band": (("Program size", "Taille du programme"),
+                  ("by program size", "selon la taille du programme")),
+    "budget_band": (None, ("by annual budget", "selon le budget annuel")),
+    "serves_after_18": (("Serves young people after 18", "Sert des jeunes après 18 ans"), None),
+}  # fmt: skip
+
+
+def with_report_labels(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries with their :data:`REPORT_LABELS` (``short_label``, ``by_label``) after
+    ``label``, as the codebook writes them."""
+    out = []
+    for entry in entries:
+        short, by = REPORT_LABELS.get(entry["name"], (None, None))
+        extra = {
+            field: {"en": text[0], "fr": text[1]}
+            for field, text in (("short_label", short), ("by_label", by))
+            if text is not None
+        }
+        head = {"name": entry["name"], "label": entry["label"], **extra}
+        out.append({**head, **{k: v for k, v in entry.items() if k not in head}})
+    return out
+
+
 def variable(
     name: str,
     en: str,
@@ -453,7 +519,7 @@ def youth_variables() -> list[dict[str, Any]]:
         v("duration_seconds", "Time to complete the questionnaire (seconds)",
           "Durée de remplissage du questionnaire (secondes)", "numeric", measure="scale"),
     ]  # fmt: skip
-    return out
+    return with_report_labels(out)
 
 
 def organisation_variables() -> list[dict[str, Any]]:
@@ -537,7 +603,7 @@ def organisation_variables() -> list[dict[str, Any]]:
             measure="scale",
         )
     )
-    return out + capacity_variables()
+    return with_report_labels(out + capacity_variables())
 
 
 AGES_ITEMS = {

@@ -30,7 +30,7 @@ import shutil
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,8 @@ from ci_eval.report.format import LANGUAGES
 from ci_eval.report.page import Page, load_translations
 from ci_eval.report.pdf import TEXLIVE, build_pdf, latex_settings, pdf_available, pdf_name
 from ci_eval.report.render import render_page
+from ci_eval.results.manifest import read_manifest
+from ci_eval.results.report_settings import merge_settings, report_settings, text_in
 
 logger = logging.getLogger(__name__)
 PDF_SKIPPED = (
@@ -52,7 +54,8 @@ DEFAULT_BOOK = Path(__file__).resolve().parents[3] / "book"
 
 
 def book_settings(source: Path) -> dict[str, Any]:
-    """The book's default ``[report]`` settings (``book/report.yaml``), or none."""
+    """The book's defaults of the ``[report]`` settings (``book/report.yaml``): the keys it
+    sets, validated by :class:`ci_eval.results.report_settings.ReportSettings`."""
     path = source / "report.yaml"
     if not path.exists():
         return {}
@@ -61,40 +64,70 @@ def book_settings(source: Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         raise ReportError(f"{path}: not valid YAML ({exc}); fix the file") from None
     if not isinstance(data, dict):
-        raise ReportError(f"{path}: expected a mapping of settings (headline, gap_outcomes)")
-    return data
+        raise ReportError(f"{path}: expected a mapping of settings (headline, key_findings, ...)")
+    return merge_settings(report_settings(data, str(path)))
+
+
+EDITION_YEAR = re.compile(r"(?<!\d)(1[89]|2\d)\d{2}(?!\d)")
+
+
+def footer_text(words: dict[str, Any], edition: str, publisher: str) -> str:
+    """The footer's credit line: the publisher (else the book's author) and the edition's year
+    (the first year its name holds; never the build date).
+
+    >>> words = {"book": {"author": "The partnership"}, "story": {"footer_year": "© {year} "
+    ...     "{publisher}", "footer": "© {publisher}"}}
+    >>> footer_text(words, "2024", ""), footer_text(words, "spring", "MENTOR")
+    ('© 2024 The partnership', '© MENTOR')
+    """
+    publisher = publisher or str(words["book"]["author"])
+    year = EDITION_YEAR.search(edition)
+    if year:
+        return str(words["story"]["footer_year"]).format(year=year.group(0), publisher=publisher)
+    return str(words["story"]["footer"]).format(publisher=publisher)
 
 
 def sphinx_conf(
-    words: dict[str, Any], lang: str, other: str | None, edition: str, pdf: str | None = None
+    words: dict[str, Any],
+    lang: str,
+    other: str | None,
+    edition: str,
+    pdf: str | None = None,
+    publisher: str = "",
 ) -> str:
     """The ``conf.py`` of one language's edition (``pdf``: the PDF edition's file name,
-    linked from the footer, with the LaTeX builder's settings).
+    linked from the footer, with the LaTeX builder's settings; ``publisher``: who signs the
+    footer, else the book's author).
 
     Jupyter Book 1.x's own stack (MyST, sphinx-external-toc, sphinx-book-theme) driven by
     Sphinx directly, as ``jupyter-book config sphinx`` does: this keeps out the extensions
     the report does not use (thebe, comments), whose scripts were loaded twice and raised
     a console error in the browser. The pages' blocks are drawn before Sphinx runs, so no
-    notebook is executed.
+    notebook is executed. The footer is the credit line (:func:`footer_text`) and the link
+    to the other language: Sphinx's own copyright line is off, as Sphinx rewrites its year
+    to that of ``SOURCE_DATE_EPOCH``.
 
     >>> "language = 'fr'" in sphinx_conf({"book": {"title": "T", "author": "A"},
+    ...     "story": {"footer_year": "© {year} {publisher}", "footer": "© {publisher}"},
     ...     "other_language": "English", "search": "Chercher"}, "fr", "en", "2024")
     True
     """
-    footer = ""
+    credit = escape(footer_text(words, edition, publisher))
+    footer = f"<p class='ci-credit'>{credit}</p>"
     if other:
-        footer = (
-            f'<a href="../{other}/index.html" lang="{other}" hreflang="{other}">'
-            f"{escape(str(words['other_language']))}</a>"
+        footer += (
+            f'<p><a href="../{other}/index.html" lang="{other}" hreflang="{other}">'
+            f"{escape(str(words['other_language']))}</a></p>"
         )
     if pdf:
         link = f'<a href="{escape(pdf)}" type="application/pdf">{escape(words["pdf"]["link"])}</a>'
-        footer = f"{footer} \u00b7 {link}" if footer else link
+        footer += f"<p>{link}</p>"
     title = f"{words['book']['title']} {edition}".strip()
     settings: dict[str, Any] = {
         "project": title,
-        "author": words["book"]["author"],
-        "copyright": f"{edition}, {words['book']['author']}",
+        "author": publisher or words["book"]["author"],
+        "copyright": "",
+        "html_show_copyright": False,
         "language": lang,
         "extensions": ["myst_parser", "sphinx_external_toc", "sphinx_book_theme"],
         "external_toc_path": "_toc.yml",
@@ -106,6 +139,7 @@ def sphinx_conf(
         "html_theme_options": {
             "home_page_in_toc": True,
             "extra_footer": footer,
+            "footer_content_items": ["extra-footer.html"],
             "use_download_button": False,
             "use_fullscreen_button": False,
             "search_bar_text": str(words.get("search", "Search")),
@@ -128,10 +162,17 @@ def sphinx_conf(
 
 
 def render_book(
-    source: Path, work: Path, page: Page, languages: list[str], edition: str, pdf: bool = False
+    source: Path,
+    work: Path,
+    page: Page,
+    languages: list[str],
+    edition: str,
+    pdf: bool = False,
+    publisher: str = "",
 ) -> Path:
     """Render ``source`` into ``work`` in ``page``'s language, blocks drawn (also as LaTeX,
-    figures also as PDF, when ``pdf``); returns ``work``."""
+    figures also as PDF, when ``pdf``); returns ``work`` (``publisher``: in that language,
+    for the footer)."""
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
@@ -148,7 +189,8 @@ def render_book(
     shutil.copy2(source / "_toc.yml", work / "_toc.yml")
     others = [other for other in languages if other != page.lang]
     name = pdf_name(str(page.words["book"]["title"]), edition) if pdf else None
-    conf = sphinx_conf(page.words, page.lang, others[0] if others else None, edition, name)
+    other = others[0] if others else None
+    conf = sphinx_conf(page.words, page.lang, other, edition, name, publisher)
     (work / "conf.py").write_text(conf, encoding="utf-8")
     return work
 
@@ -235,6 +277,7 @@ def build_book(
     work: str | Path | None = None,
     settings: dict[str, Any] | None = None,
     pdf: bool | None = None,
+    publisher: str | dict[str, str] | None = None,
 ) -> dict[str, Path]:
     """Build the book from a results store into ``site/<lang>/``; returns the folders.
 
@@ -253,10 +296,15 @@ def build_book(
     work : path
         Where the rendered copies go (default: ``<results>/.cache/book``).
     settings : dict
-        The study's ``[report]`` settings (see :attr:`ci_eval.report.page.Page.settings`).
+        The study's ``[report]`` settings (see :attr:`ci_eval.report.page.Page.settings`);
+        by default those of the run that wrote the store (its manifest). They override the
+        book's defaults (``report.yaml``) key by key.
     pdf : bool
         Whether to build each language's PDF edition too (default: when ``pdflatex`` is
         installed; else it is skipped with a logged warning).
+    publisher : str or dict
+        Who publishes the report (``[study] publisher``: one text, or one per language), for
+        the footer; by default the manifest's, else the book's author.
     """
     results = Path(results).resolve()
     source = Path(source or DEFAULT_BOOK).resolve()
@@ -264,11 +312,18 @@ def build_book(
     languages = list(languages or LANGUAGES)
     _check_book(source, languages)
     words = load_translations(source / "i18n")
-    settings = {**book_settings(source), **(settings or {})}
+    recorded = read_manifest(results).get("settings", {})
+    if settings is None:
+        settings = recorded.get("report") or {}
+    study_settings = report_settings(settings, "the study's [report] settings")
+    settings = merge_settings(book_settings(source), study_settings)
+    if publisher is None:
+        publisher = (recorded.get("study") or {}).get("publisher")
     pdf = pdf_wanted(pdf)
     running: dict[str, tuple[Path, subprocess.Popen[str]]] = {}
+    common = (languages, edition, settings, pdf)
     jobs = [
-        (results, source, work / lang, lang, languages, edition, settings, pdf)
+        (results, source, work / lang, lang, *common, text_in(publisher, lang))
         for lang in languages
     ]
     try:
@@ -292,6 +347,8 @@ def build_book(
                 process.wait()
     folders = {lang: f for lang, (f, _) in running.items()}
     built = _publish_site(Path(site).resolve(), folders, pdfs)
+    for lang, folder in built.items():
+        translate_theme(folder, words[lang].get("theme") or {})
     title = " / ".join(str(words[lang]["book"]["title"]) for lang in languages)
     (Path(site).resolve() / "index.html").write_text(
         language_index(title, languages, words, {k: p.name for k, p in pdfs.items() if p}),
@@ -313,10 +370,10 @@ def pdf_wanted(pdf: bool | None) -> bool:
 
 def _draw_language(job: tuple[Any, ...]) -> Path:
     """Draw one language's pages (run in a worker process); returns its folder."""
-    results, source, folder, lang, languages, edition, settings, pdf = job
+    results, source, folder, lang, languages, edition, settings, pdf, publisher = job
     words = load_translations(source / "i18n")
     page = Page(results, lang, words, folder, settings=settings)
-    return render_book(source, folder, page, languages, edition, pdf)
+    return render_book(source, folder, page, languages, edition, pdf, publisher)
 
 
 def _tex(words: dict[str, Any], edition: str) -> str:
@@ -338,6 +395,35 @@ def _check_book(source: Path, languages: list[str]) -> None:
     for lang in languages:
         if lang not in LANGUAGES:
             raise ReportError(f"language {lang!r} has no translation; use {', '.join(LANGUAGES)}")
+
+
+_THEME_ATTRIBUTE = re.compile(r'\b(title|aria-label)="([^"]*)"')
+
+
+def translate_theme(folder: Path, theme: dict[str, str]) -> None:
+    """Give the theme's tooltips and screen-reader labels that its own translations miss
+    (``title="Toggle primary sidebar"``, ``aria-label="Main"``) in the edition's language,
+    from the ``theme`` table of the translation file (English text: translation).
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.html").write_text('<nav aria-label="Main">Main</nav>')
+    >>> translate_theme(folder, {"Main": "Principal"})
+    >>> (folder / "a.html").read_text()
+    '<nav aria-label="Principal">Main</nav>'
+    """
+    if not theme:
+        return
+
+    def translated(match: re.Match[str]) -> str:
+        text = theme.get(unescape(match.group(2)))
+        return f'{match.group(1)}="{escape(text)}"' if text else match.group(0)
+
+    for path in sorted(folder.glob("*.html")):
+        html = path.read_text(encoding="utf-8")
+        new = _THEME_ATTRIBUTE.sub(translated, html)
+        if new != html:
+            path.write_text(new, encoding="utf-8")
 
 
 def _not_published(folder: str, names: list[str]) -> set[str]:

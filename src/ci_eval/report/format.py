@@ -16,12 +16,23 @@ module by mistake; an estimate to use with caution carries a superscript ``E``.
 ('55.8%', '55,8\\xa0%')
 >>> format_estimate(0.4, "proportion", "en", symbol="x")
 'x'
+
+Text follows each language's typography (:func:`typeset`, :func:`typeset_html` for a
+block's HTML): French puts a no-break space (U+00A0) before ``: ; ! ?`` and ``%`` and inside
+« »; both languages write a range of numbers with an en dash (``18–21``).
+:func:`plural_forms` picks the singular or plural of ``{n|indicator|indicators}`` by the count
+(French: singular for 0 and 1).
+
+>>> typeset("Genre: Femme; 95 % « oui »", "fr") == "Genre\xa0: Femme\xa0; 95\xa0% «\xa0oui\xa0»"
+True
 """
 
 from __future__ import annotations
 
 import math
+import re
 from html import escape
+from typing import Any
 
 from ci_eval.errors import ReportError
 from ci_eval.results.contract import LANGUAGES
@@ -97,21 +108,6 @@ def format_value(value: float | None, statistic: str, lang: str, digits: int | N
     return format_number(value, lang, 1 if digits is None else digits)
 
 
-def format_range(low: str, high: str, lang: str) -> str:
-    """An interval's two formatted bounds as a range: "58.2–62.3" in English (" to " when a
-    bound is negative, where a dash would read as a minus), « 58,2 à 62,3 » in French.
-
-    >>> format_range("58.2", "62.3", "en"), format_range("-3.4", "16.4", "en")
-    ('58.2–62.3', '-3.4 to 16.4')
-    >>> format_range("58,2", "62,3", "fr")
-    '58,2 à 62,3'
-    """
-    _check_language(lang)
-    if lang == "fr":
-        return f"{low} à {high}"
-    return f"{low} to {high}" if "-" in low + high else f"{low}\u2013{high}"
-
-
 HIDDEN = (SUPPRESSED_UNRELIABLE, SUPPRESSED_CONFIDENTIAL)
 """Symbols that stand in place of a value."""
 
@@ -175,3 +171,156 @@ SYMBOL_TITLES = {
         SUPPRESSED_CONFIDENTIAL: "confidentiel",
     },
 }
+
+
+# ------------------------------------------------------------------ typography
+_FRENCH_SPACE = dict.fromkeys(":;!?%", NBSP)
+_SPACES = "[ \u00a0\u202f]"
+_CODE_SPAN = re.compile(r"(`[^`]*`)")
+_RANGE = re.compile(r"(?<![\w.,-])(\d+(?:[.,]\d+)?)-(\d+(?:[.,]\d+)?)(?![\w-])")
+_ENTITY = re.compile(r"&#?\w+$")
+
+
+def _space_before(match: re.Match[str]) -> str:
+    mark = match.group(2)
+    before = match.string[: match.start(2)]
+    if mark == ";" and not match.group(1) and _ENTITY.search(before):
+        return match.group(0)  # an HTML entity (&amp;), not a semicolon
+    return f"{_FRENCH_SPACE[mark]}{mark}"
+
+
+def _french(text: str) -> str:
+    # a mark after a space gets the right no-break space; after a word, one is added when
+    # the mark ends a clause (a space or the end follows): not "?q=", "a:b", "{x:.1f}"
+    text = re.sub(rf"({_SPACES}+)([:;!?%])", _space_before, text)
+    text = re.sub(r"(?<=[\w)\]}»%.])()([:;!?])(?=\s|$)", _space_before, text)
+    text = re.sub(r"(?<=[\d}])%", f"{NBSP}%", text)
+    text = re.sub(rf"«{_SPACES}*", f"«{NBSP}", text)
+    return re.sub(rf"(?<=\S){_SPACES}*»", f"{NBSP}»", text)
+
+
+def typeset(text: str, lang: str) -> str:
+    """``text`` as the language's typography writes it (code spans in backticks kept as is).
+
+    Both languages: a range of numbers takes an en dash (``18-30`` -> ``18–30``). French: a
+    no-break space (U+00A0) before ``: ; ! ?`` and ``%`` and inside « »; a space that was
+    there becomes the no-break one, and one is added where it was missing.
+
+    >>> typeset("Age band 18-21 (1-5)", "en")
+    'Age band 18–21 (1–5)'
+    >>> typeset("Symboles : E = {E}; F = {F}", "fr") == "Symboles\xa0: E = {E}\xa0; F = {F}"
+    True
+    >>> typeset("`ci-eval run .` : 10%", "fr") == "`ci-eval run .`\xa0: 10\xa0%"
+    True
+    """
+    _check_language(lang)
+    parts = _CODE_SPAN.split(text)
+    for i in range(0, len(parts), 2):
+        piece = _RANGE.sub("\\1\u2013\\2", parts[i])
+        parts[i] = _french(piece) if lang == "fr" else piece
+    return "".join(parts)
+
+
+def typeset_tree(words: Any, lang: str) -> Any:
+    """Every string of a translation tree (dicts and lists of strings) typeset."""
+    if isinstance(words, str):
+        return typeset(words, lang)
+    if isinstance(words, dict):
+        return {key: typeset_tree(value, lang) for key, value in words.items()}
+    if isinstance(words, list):
+        return [typeset_tree(value, lang) for value in words]
+    return words
+
+
+_TAG = re.compile(r"(<[^>]*>)")
+_READ_ATTRIBUTE = re.compile(r"""(\s(?:alt|title|aria-label)=)(["'])(.*?)\2""", re.S)
+_VERBATIM = re.compile(r"<(/?)(pre|code|script|style|kbd|samp)\b", re.I)
+
+
+def typeset_html(html: str, lang: str) -> str:
+    """A block's HTML with its text typeset (:func:`typeset`): the text between tags and the
+    ``alt``, ``title`` and ``aria-label`` a reader is given; code (``<pre>``, ``<code>``),
+    scripts, styles and the tags themselves are left as they are.
+
+    >>> typeset_html('<p title="Genre: Femme">55,8 %</p><code>a : b</code>', "fr") == (
+    ...     '<p title="Genre\xa0: Femme">55,8\xa0%</p><code>a : b</code>')
+    True
+    """
+    _check_language(lang)
+    parts = _TAG.split(html)
+    verbatim = 0
+    for i, part in enumerate(parts):
+        if i % 2:  # a tag
+            tag = _VERBATIM.match(part)
+            if tag:
+                verbatim = max(verbatim + (-1 if tag.group(1) else 1), 0)
+            elif not verbatim:
+                parts[i] = _READ_ATTRIBUTE.sub(
+                    lambda m: m.group(1) + m.group(2) + typeset(m.group(3), lang) + m.group(2),
+                    part,
+                )
+        elif not verbatim and part:
+            parts[i] = typeset(part, lang)
+    return "".join(parts)
+
+
+def plural_form(count: float, lang: str) -> int:
+    """0 for the singular, 1 for the plural: French takes the singular for 0 and 1 (« 0
+    indicateur »), English for 1 only.
+
+    >>> [plural_form(n, "fr") for n in (0, 1, 2)], [plural_form(n, "en") for n in (0, 1, 2)]
+    ([0, 0, 1], [1, 0, 1])
+    """
+    _check_language(lang)
+    if lang == "fr":
+        return 0 if abs(count) < 2 else 1
+    return 0 if count == 1 else 1
+
+
+_PLURAL = re.compile(r"\{(\w+)\|([^{}|]*)\|([^{}|]*)\}")
+
+
+def plural_forms(text: str, lang: str, values: dict[str, Any]) -> str:
+    """Each ``{name|singular|plural}`` of ``text`` as the form the count ``values[name]`` takes.
+
+    >>> plural_forms("{n} {n|indicateur|indicateurs} {n|s'est amélioré|se sont améliorés}",
+    ...              "fr", {"n": 0})
+    "{n} indicateur s'est amélioré"
+    """
+
+    def form(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise ReportError(f"plural {match.group(0)!r}: no count {name!r} was given")
+        return match.group(2 + plural_form(float(values[name]), lang))
+
+    return _PLURAL.sub(form, text)
+
+
+def format_interval(
+    low: float | None, high: float | None, statistic: str, lang: str, digits: int | None = None
+) -> str:
+    """A confidence interval's bounds, each with its unit, joined by an en dash:
+    ``58.2% – 62.3%``, « 58,2 % – 62,3 % ».
+
+    >>> format_interval(0.582, 0.623, "proportion", "en")
+    '58.2% – 62.3%'
+    >>> format_interval(0.582, 0.623, "proportion", "fr") == "58,2\xa0% – 62,3\xa0%"
+    True
+    >>> format_interval(-3.4, 16.4, "mean", "fr")
+    '-3,4 – 16,4'
+    """
+    lower, upper = (
+        format_value(low, statistic, lang, digits),
+        format_value(high, statistic, lang, digits),
+    )
+    return format_range(lower, upper)
+
+
+def format_range(low: str, high: str) -> str:
+    """Two formatted bounds as a range, in either language: ``-3,4 – 16,4``.
+
+    >>> format_range("1.2", "3.4")
+    '1.2 – 3.4'
+    """
+    return f"{low} \u2013 {high}"

@@ -45,12 +45,14 @@ def _plain(cell: str) -> str:
     return re.sub(r"<[^>]+>", "", cell)
 
 
-def numeric_columns(rows: Sequence[Sequence[str]]) -> set[int]:
-    """The columns (after the row headers') whose filled cells are mostly numbers.
+def numeric_columns(rows: Sequence[Sequence[str] | str]) -> set[int]:
+    """The columns (after the row headers') whose filled cells are mostly numbers (a row
+    given as one string heads a group of rows: it has no columns).
 
-    >>> sorted(numeric_columns([["All", "5.1%", "text"], ["Men", "4.2%", ""]]))
+    >>> sorted(numeric_columns([["All", "5.1%", "text"], "By gender", ["Men", "4.2%", ""]]))
     [1]
     """
+    rows = [r for r in rows if not isinstance(r, str)]
     columns = max((len(r) for r in rows), default=0)
     found = set()
     for j in range(1, columns):
@@ -60,7 +62,7 @@ def numeric_columns(rows: Sequence[Sequence[str]]) -> set[int]:
     return found
 
 
-def text_width(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
+def text_width(headers: Sequence[str], rows: Sequence[Sequence[str] | str]) -> int:
     """The width a table needs, in characters: each number column its widest cell (they
     do not wrap), each text column its longest word but at least :data:`WRAPPED_CHARS`
     (they wrap), a header its longest word, plus two for the padding between columns.
@@ -69,6 +71,7 @@ def text_width(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
     23
     """
     numeric = numeric_columns(rows)
+    rows = [r for r in rows if not isinstance(r, str)]
     total = 0
     for j in range(max([len(headers)] + [len(r) for r in rows])):
         cells = [_plain(r[j]) for r in rows if j < len(r)]
@@ -85,7 +88,7 @@ def html_table(
     table_id: str,
     caption: str,
     headers: Sequence[str],
-    rows: Sequence[Sequence[str]],
+    rows: Sequence[Sequence[str] | str],
     notes: Sequence[str] = (),
     *,
     header_groups: Sequence[tuple[str, int]] = (),
@@ -101,8 +104,9 @@ def html_table(
         The table's title (plain text; escaped here).
     headers : sequence of str
         Column headers (plain text; escaped here).
-    rows : sequence of sequences of str
-        Cells as HTML (already escaped: cells may hold ``<sup>`` flags).
+    rows : sequence of sequences of str, or str
+        Cells as HTML (already escaped: cells may hold ``<sup>`` flags). A row given as one
+        string (HTML) heads the rows that follow it ("By gender"), across every column.
     notes : sequence of str
         Plain-text notes (denominator, missing answers, legend), escaped here.
     header_groups : sequence of (str, int)
@@ -133,6 +137,14 @@ def html_table(
         head = f"<td></td>{groups}</tr><tr>{head}"
     body = []
     for row in rows:
+        if isinstance(row, str):  # a group of rows: its own <tbody>, headed by the row
+            if body:
+                body += ["</tbody>", "<tbody>"]
+            span = len(headers)
+            body.append(
+                f'<tr class="ci-group"><th scope="rowgroup" colspan="{span}">{row}</th></tr>'
+            )
+            continue
         first, *rest = row
         cells = "".join(
             f'<td class="num">{cell}</td>' if NUMBER.match(cell) else f"<td>{cell}</td>"

@@ -333,9 +333,11 @@ class _Table:
         caption = node.find("caption")
         self.caption = writer.children(caption).strip() if caption is not None else ""
         head = node.find("thead")
-        body = node.find("tbody") or node
+        bodies = node.elements("tbody") or [node]  # a group of rows is a <tbody> of its own
         self.head = [self.cells(tr) for tr in (head.elements("tr") if head else [])]
-        self.body = [self.cells(tr) for tr in body.elements("tr")]
+        self.body = [self.cells(tr) for b in bodies for tr in b.elements("tr")]
+        # the rows that give the columns their type and width: not a group's heading row
+        self.grid = [r for r in self.body if not (len(r) == 1 and r[0].attrs.get("colspan"))]
         self.columns = max((len(r) for r in self.head + self.body), default=0)
         self.numeric = [self.is_numeric(j) for j in range(self.columns)]
         self.widths = [self.width(j) for j in range(self.columns)]
@@ -351,18 +353,18 @@ class _Table:
         return [c for c in tr.elements() if c.tag in ("td", "th")]
 
     def is_numeric(self, j: int) -> bool:
-        cells = [r[j] for r in self.body if j < len(r) and r[j].text()]
+        cells = [r[j] for r in self.grid if j < len(r) and r[j].text()]
         return j > 0 and bool(cells) and 2 * sum("num" in c.classes for c in cells) >= len(cells)
 
     def width(self, j: int) -> int:
         """The widest cell of column ``j`` in characters (headers: their longest word)."""
-        body = [len(r[j].text()) for r in self.body if j < len(r)]
+        body = [len(r[j].text()) for r in self.grid if j < len(r)]
         head = [max(map(len, r[j].text().split()), default=0) for r in self.head if j < len(r)]
         return max(body + head + [1])
 
     def longest_word(self, j: int) -> int:
         """The longest word of column ``j`` in characters (a wrapped cell's narrowest)."""
-        words = [len(w) for r in self.head + self.body if j < len(r) for w in r[j].text().split()]
+        words = [len(w) for r in self.head + self.grid if j < len(r) for w in r[j].text().split()]
         return max(words, default=1)
 
     def fixed(self) -> float:

@@ -32,15 +32,25 @@ from ci_eval.report.format import (
     LANGUAGES,
     SYMBOL_TITLES,
     format_estimate,
+    format_interval,
     format_number,
     format_percent,
     format_range,
     format_value,
     is_hidden,
+    plural_forms,
+    typeset,
+    typeset_tree,
 )
 from ci_eval.report.html_table import html_table
 from ci_eval.results import ResultsStore
 from ci_eval.results.contract import is_private, spec
+from ci_eval.results.report_settings import (
+    FINDINGS,
+    MAX_CONTRIBUTIONS,
+    merge_settings,
+    report_settings,
+)
 
 ARROWS = {
     "improved": "\u2191",
@@ -90,7 +100,7 @@ class Page:
             raise ReportError(f"no translation for language {lang!r}")
         self.store = ResultsStore(results)
         self.lang = lang
-        self.words = words[lang]
+        self.words = typeset_tree(words[lang], lang)
         self.figures = Path(figures)
         self.figures_url = figures_url
         # the CSV files of the tables' data (the book's ``_static/tables``)
@@ -105,41 +115,85 @@ class Page:
 
     @property
     def settings(self) -> dict[str, Any]:
-        """The study's ``[report]`` settings, completed with defaults from the store.
+        """The study's ``[report]`` settings (:mod:`ci_eval.results.report_settings`),
+        completed with defaults from the store; ids the store does not hold are left out.
 
         ``people_survey`` (default ``youth``, else the first survey), ``sector_survey``
         (default ``organisations``, else the second survey), ``gap_outcomes`` (default:
-        the outcome of the people survey's first indicator) and ``headline`` (default:
-        the first indicator of each outcome of the people survey, at most six).
+        the outcome of the people survey's first indicator), ``headline`` (default: the
+        first indicator of each outcome of the people survey, at most six) and
+        ``key_findings`` (see :meth:`_key_findings`).
         """
         if self._settings is None:
+            given = merge_settings(report_settings(self._given, "[report] settings"))
             ind = self.table("indicators")
             surveys = list(dict.fromkeys(ind["survey"]))
-            people = self._given.get("people_survey") or (
-                "youth" if "youth" in surveys else surveys[0]
-            )
+            people = given.get("people_survey") or ("youth" if "youth" in surveys else surveys[0])
             others = [s for s in surveys if s != people]
-            sector = self._given.get("sector_survey") or (
+            sector = given.get("sector_survey") or (
                 "organisations" if "organisations" in others else (others or [""])[0]
             )
             mine = ind[ind["survey"] == people].drop_duplicates("indicator")
             first = mine.drop_duplicates("outcome")["indicator"].tolist()
             known, outcomes = set(ind["indicator"]), set(ind["outcome"])
-            headline = [i for i in self._given.get("headline") or [] if i in known]
-            gap = [o for o in self._given.get("gap_outcomes") or [] if o in outcomes]
+            headline = [i for i in given.get("headline") or [] if i in known]
+            gap = [o for o in given.get("gap_outcomes") or [] if o in outcomes]
             self._settings = {
                 "people_survey": people,
                 "sector_survey": sector,
                 "gap_outcomes": gap or mine["outcome"].head(1).tolist(),
                 "headline": headline or first[:6],
             }
+            self._settings["key_findings"] = self._key_findings(given.get("key_findings", {}))
         return self._settings
+
+    def _key_findings(self, given: dict[str, Any]) -> dict[str, Any]:
+        """``order`` (default: every kind), ``numbers`` (default: the headline indicators of
+        the people survey), ``contributions`` (default: the first ones with an adjusted
+        estimate), ``capacity`` (default: the sector survey's headline indicators, else its
+        first three), ``equity`` (default: the first of ``numbers`` with equity gaps)."""
+        settings = self._settings or {}
+        ind = self.table("indicators")
+        by_survey = {s: list(dict.fromkeys(g["indicator"])) for s, g in ind.groupby("survey")}
+        people = by_survey.get(settings["people_survey"], [])
+        sector = by_survey.get(settings["sector_survey"], [])
+
+        def kept(ids: list[str] | None, among: list[str]) -> list[str]:
+            return [i for i in ids or [] if i in among]
+
+        headline = settings["headline"]
+        numbers = kept(given.get("numbers"), people) or kept(headline, people)
+        capacity = kept(given.get("capacity"), sector) or kept(headline, sector) or sector[:3]
+        contributions = []
+        if self.has("contributions"):
+            frame = self.table("contributions")
+            adjusted = frame[(frame["model"] == "regression") & ~frame["suppressed"]]
+            ids = list(dict.fromkeys(adjusted["contribution"]))
+            contributions = kept(given.get("contributions"), ids) or ids
+        equity_ids: list[str] = []
+        if self.has("equity_gaps"):
+            equity_ids = list(dict.fromkeys(self.table("equity_gaps")["indicator"]))
+        equity = kept([given.get("equity") or ""], equity_ids) or kept(numbers, equity_ids)
+        return {
+            "order": list(given.get("order") or FINDINGS),
+            "numbers": numbers,
+            "contributions": contributions[:MAX_CONTRIBUTIONS],
+            "capacity": capacity,
+            "equity": equity[0] if equity else "",
+        }
 
     # ------------------------------------------------------------ words and labels
     def t(self, key: str, **values: Any) -> str:
-        """The text at ``key`` in this language, with ``{name}`` fields filled in."""
-        text = lookup(self.words, key, f"translation ({self.lang})")
-        return str(text).format(**values) if values else str(text)
+        """The text at ``key`` in this language, with ``{name}`` fields filled in and each
+        ``{name|singular|plural}`` in the form its count takes (French: singular for 0 and 1).
+
+        The translation files are typeset as the language writes (no-break spaces of French,
+        see :func:`ci_eval.report.format.typeset`) when the page is made.
+        """
+        text = str(lookup(self.words, key, f"translation ({self.lang})"))
+        if not values:
+            return text
+        return plural_forms(text, self.lang, values).format(**values)
 
     def has(self, name: str) -> bool:
         """Whether the results store holds the table ``name``."""
@@ -161,7 +215,7 @@ class Page:
             labels = self.table("labels") if self.has("labels") else pd.DataFrame()
             self._labels = {}
             for r in labels.to_dict("records"):
-                text = str(r[self.lang])
+                text = typeset(str(r[self.lang]), self.lang)
                 self._labels[(str(r["kind"]), str(r["id"]), str(r["parent"] or ""))] = text
                 # only a level needs its parent (codes repeat across variables); an
                 # indicator's outcome or a variable's survey does not change its label
@@ -169,16 +223,65 @@ class Page:
                     self._labels.setdefault((str(r["kind"]), str(r["id"]), ""), text)
         return self._labels.get((kind, str(id), parent), str(id))
 
-    def domain_label(self, domain: str, value: str) -> str:
-        """``overall`` as the word for everyone, else the level's label."""
+    def named(self, name: str) -> str:
+        """The label of an indicator, or else of a codebook variable, by its id (an
+        exposure or a covariate may be either)."""
+        label = self.label("indicator", name)
+        return label if label != name else self.label("variable", name)
+
+    def domain_label(self, domain: str, value: str, universe: str = "", survey: str = "") -> str:
+        """The level's label; for ``overall``, who the row is about (:meth:`overall`)."""
         if domain == "overall":
-            return self.t("common.overall")
+            return self.overall(universe, survey)
         return self.label("level", value, domain)
 
-    def universe(self, universe: str) -> str:
-        """The sentence that states a denominator ("Universe: all respondents.")."""
-        who = self.label("universe", universe).rstrip(".")
-        return self.t("common.among", who=who[:1].lower() + who[1:])
+    def overall(self, universe: str, survey: str = "") -> str:
+        """The label of an overall row: its population as a row label ("All young adults
+        aged 18 to 30", « Ensemble des jeunes adultes de 18 à 30 ans »: French without its
+        article); the word for everyone when the universe has no label."""
+        who = self.population(universe, survey) if universe else ""
+        if not who or who == universe:
+            return self.t("common.overall")
+        if self.lang == "fr":
+            who = re.sub(r"^(?:l['’]|les |le |la )", "", who)
+        return who[:1].upper() + who[1:]
+
+    def by(self, domain: str, survey: str = "", heading: bool = False) -> str:
+        """A domain variable introduced in words: "by gender", « selon le genre »; as a
+        ``heading``, with a capital ("By gender")."""
+        text = self.label("by", domain, survey)
+        return text[:1].upper() + text[1:] if heading else text
+
+    def population(self, universe: str, survey: str = "") -> str:
+        """Who a row is about, as a noun phrase ("programs with a waitlist"); ``survey``
+        tells apart the ``all`` of each survey (all young adults, all programs)."""
+        return self.label("universe", universe, survey).rstrip(".")
+
+    def among(self, universe: str, survey: str = "") -> str:
+        """Who a number is about, to follow it: "among programs with a waitlist"."""
+        return self.t("common.among_who", who=self.population(universe, survey))
+
+    def universe(self, universe: str, survey: str = "") -> str:
+        """The sentence that states a denominator ("Population: all programs.")."""
+        return self.t("common.among", who=self.population(universe, survey))
+
+    def survey_facts(self, survey: str, wave: str | None = None) -> dict[str, Any]:
+        """One survey's row of the ``surveys`` table (its latest wave unless ``wave``);
+        empty when the store has no such table or row."""
+        if not self.has("surveys"):
+            return {}
+        rows = self.table("surveys")
+        rows = rows[rows["survey"] == survey]
+        if wave is not None:
+            rows = rows[rows["wave"].astype(str) == str(wave)]
+        return rows.iloc[-1].to_dict() if len(rows) else {}
+
+    def simulated_surveys(self) -> list[str]:
+        """The surveys whose data are simulated (the ``surveys`` table), in its order."""
+        if not self.has("surveys"):
+            return []
+        rows = self.table("surveys")
+        return list(dict.fromkeys(rows.loc[rows["simulated"], "survey"]))
 
     def missing_note(self, treatment: str) -> str:
         """How "don't know / prefer not to say" answers were treated, in words.
@@ -221,20 +324,28 @@ class Page:
             html=True,
         )
 
-    def ci_html(self, row: dict[str, Any], statistic: str | None = None, bare: bool = False) -> str:
-        """The 95% CI of a row as a cell ("" when suppressed); ``bare``: as a compact range
-        without the unit, for a column whose header gives it ("25.5–29.4" under "%")."""
+    def interval(self, row: dict[str, Any], statistic: str | None = None) -> str:
+        """The bounds of a row's 95% CI ("58.2% to 62.3%", « 58,2 à 62,3 % »); "" when the
+        row is suppressed."""
         if is_hidden(str(row["symbol"])):
             return ""
         stat = statistic or str(row.get("statistic", "mean"))
-        if bare:
-            scale, digits = (
-                (100.0, 1) if stat == "proportion" else (1.0, 0 if stat == "total" else 1)
-            )
-            low, high = (self.number(row[k] * scale, digits) for k in ("ci_low", "ci_high"))
-            return escape(format_range(low, high, self.lang))
-        low, high = self.value(row["ci_low"], stat), self.value(row["ci_high"], stat)
-        return escape(f"{low} \u2013 {high}" if self.lang == "en" else f"{low} à {high}")
+        return format_interval(row["ci_low"], row["ci_high"], stat, self.lang)
+
+    def ci_html(self, row: dict[str, Any], statistic: str | None = None, bare: bool = False) -> str:
+        """The 95% CI of a row as a cell ("" when suppressed); ``bare``: the bounds without
+        their unit, for a column whose header gives it ("25.5 – 29.4" under "%")."""
+        stat = statistic or str(row.get("statistic", "mean"))
+        if not bare or is_hidden(str(row["symbol"])):
+            return escape(self.interval(row, stat))
+        scale, digits = (100.0, 1) if stat == "proportion" else (1.0, 0 if stat == "total" else 1)
+        low, high = (self.number(row[k] * scale, digits) for k in ("ci_low", "ci_high"))
+        return escape(format_range(low, high))
+
+    def ci_text(self, row: dict[str, Any], statistic: str | None = None) -> str:
+        """The 95% CI as a phrase after a number ("95% CI: 58.2% to 62.3%"); "" if hidden."""
+        bounds = self.interval(row, statistic)
+        return self.t("common.ci_phrase", ci=bounds) if bounds else ""
 
     def estimate_cell(self, row: dict[str, Any], statistic: str | None = None) -> str:
         """A results row's estimate for a column whose header gives the unit: a proportion

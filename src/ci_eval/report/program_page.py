@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ci_eval.errors import ReportError
 from ci_eval.report.build import DEFAULT_BOOK
-from ci_eval.report.format import format_estimate, format_number
+from ci_eval.report.format import format_estimate, format_number, typeset_html
 from ci_eval.report.html_table import html_table
 from ci_eval.report.page import Page, load_translations
 from ci_eval.results import ResultsStore
@@ -27,32 +27,29 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 def _section(page: Page, program: str) -> str:
     frame = page.table(program_table(program), latest=True)
-    ind = page.table("indicators") if page.has("indicators") else None
-    stats = {}
-    if ind is not None:
-        stats = dict(zip(ind["indicator"], ind["statistic"], strict=False))
-    headers = [
-        page.t(f"program.{k}")
-        for k in ("indicator", "value", "peer_group", "peer_n", "p25", "median", "p75", "rank")
-    ]
+    frame = frame[frame["scope"] == "group"]
+    keys = ("indicator", "value", "peer_group", "peer_n", "average", "p25", "median", "p75")
+    headers = [page.t(f"program.{k}") for k in (*keys, "answered_yes", "rank")]
     rows = []
     for row in frame.to_dict("records"):
-        stat = stats.get(row["indicator"], "mean")
-        hidden = bool(row["suppressed"])
+        stat = "proportion" if row["kind"] == "yes_no" else "mean"
+        symbol = str(row["symbol"])
 
-        def cell(value: float, stat: str = stat, symbol: str = str(row["symbol"])) -> str:
+        def cell(value: float, stat: str = stat, symbol: str = symbol) -> str:
             return format_estimate(value, stat, page.lang, symbol=symbol, html=True)
+
+        def count(value: float, symbol: str = symbol) -> str:
+            return format_estimate(value, "total", page.lang, symbol=symbol, html=True)
 
         rows.append(
             [
                 escape(page.label("indicator", str(row["indicator"]))),
-                cell(row["value"]),
+                cell(row["value"], symbol=""),
                 escape(str(row["peer_group"])),
-                escape(format_number(row["peer_n"], page.lang)),
-                cell(row["p25"]),
-                cell(row["median"]),
-                cell(row["p75"]),
-                "" if hidden else escape(format_number(row["percentile_rank"], page.lang)),
+                escape(format_number(row["n"], page.lang)),
+                *(cell(row[k]) for k in ("average", "p25", "median", "p75")),
+                count(row["yes"]),
+                escape(page.t(f"program.band.{row['rank_band']}")) if row["rank_band"] else "",
             ]
         )
     table = html_table(
@@ -109,7 +106,7 @@ def program_page(
             f"{results}: no benchmark for program {program!r} (programs with one: "
             f"{', '.join(known[:10]) or 'none'}); check the id or rerun `ci-eval run`"
         )
-    body = "\n".join(_section(page, program) for page in pages)
+    body = "\n".join(typeset_html(_section(page, program), page.lang) for page in pages)
     html = (
         f'<!DOCTYPE html>\n<html lang="{pages[0].lang}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'

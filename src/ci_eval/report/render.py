@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ci_eval.errors import ReportError
+from ci_eval.report.format import typeset_html
 from ci_eval.report.latex import block_latex
 from ci_eval.report.page import Page, lookup
 
@@ -78,8 +79,10 @@ def block_function(name: str, where: str) -> Callable[[Page], str]:
 
 
 def draw_block(page: Page, name: str, where: str) -> str:
-    """The HTML of block ``name`` on ``page``."""
-    return block_function(name, where)(page)
+    """The HTML of block ``name`` on ``page``, its text in the language's typography
+    (:func:`ci_eval.report.format.typeset_html`: French no-break spaces, en dashes in ranges)
+    whatever the chapter put together."""
+    return typeset_html(block_function(name, where)(page), page.lang)
 
 
 def raw(output: str, content: str) -> str:
@@ -95,8 +98,43 @@ def raw(output: str, content: str) -> str:
     return f"{fence}{{raw}} {output}\n{content}\n{fence}"
 
 
+def simulated_notice(page: Page) -> str:
+    """The notice every page of a study with simulated data carries (a MyST admonition, so
+    that every output shows it), or '' when no survey of the ``surveys`` table is simulated."""
+    simulated = page.simulated_surveys()
+    if not simulated:
+        return ""
+    every = set(page.table("surveys")["survey"])
+    if set(simulated) == every:
+        text = page.t("story.simulated_all")
+    else:
+        names = [page.label("survey", s) for s in simulated]
+        text = page.t("story.simulated_some", surveys=page.t("story.list_sep").join(names))
+    return (
+        f":::{{admonition}} {page.t('story.simulated_title')}\n"
+        f":class: warning ci-simulated\n\n{text}\n:::\n"
+    )
+
+
+def with_notice(text: str, notice: str) -> str:
+    """The page with ``notice`` after its title (its first ``# `` line), else at the top.
+
+    >>> with_notice("# T\\n\\nBody\\n", "N\\n")
+    '# T\\n\\nN\\n\\nBody\\n'
+    """
+    if not notice:
+        return text
+    title = re.search(r"^# .*$\n?", text, re.MULTILINE)
+    if title is None:
+        return f"{notice}\n{text}"
+    end = title.end()
+    head = text[:end] if text[:end].endswith("\n") else text[:end] + "\n"
+    return f"{head}\n{notice}{text[end:]}"
+
+
 def render_page(text: str, page: Page, edition: str, where: str, latex: Path | None = None) -> str:
-    """The MyST Markdown of one page in ``page``'s language, its blocks drawn as raw HTML.
+    """The MyST Markdown of one page in ``page``'s language, its blocks drawn as raw HTML,
+    with the simulated-data notice under its title when the study's data are simulated.
 
     With ``latex`` (the folder the page's images are relative to), each block is also
     given as raw LaTeX (:func:`ci_eval.report.latex.block_latex`) for the PDF edition:
@@ -115,4 +153,4 @@ def render_page(text: str, page: Page, edition: str, where: str, latex: Path | N
                 out.append("\n\n" + raw("latex", block_latex(html, latex)))
             except ReportError as exc:
                 raise ReportError(f"{where}: block {value!r}: {exc}") from None
-    return "".join(out)
+    return with_notice("".join(out), simulated_notice(page))

@@ -95,6 +95,7 @@ def read_survey_file(
     chunk_size: int = 50_000,
     encoding: str | None = None,
     progress: bool = False,
+    given_as: str | None = None,
 ) -> FileData:
     """Read a survey file in chunks.
 
@@ -119,6 +120,9 @@ def read_survey_file(
         Text encoding, for old files whose encoding is not recorded.
     progress : bool
         Show a progress bar.
+    given_as : str, optional
+        How the user gave the file when it is not a source of the study file (e.g.
+        ``"--data"``): the messages then point there, not at ``ci-eval.toml``.
 
     Raises
     ------
@@ -134,7 +138,8 @@ def read_survey_file(
             f"supported: {', '.join(FORMATS)}"
         )
     if not path.is_file():
-        raise SourceError(f"{path}: file not found; check the source path in ci-eval.toml")
+        where = given_as or "the source path in ci-eval.toml"
+        raise SourceError(f"{path}: file not found; check {where}")
     if path.stat().st_size == 0:
         raise SourceError(f"{path}: the file is empty (0 bytes); ask for the export again")
     _check_signature(path, ext)
@@ -144,7 +149,10 @@ def read_survey_file(
                 f"{path}: a CSV file needs a codebook (types, value labels, missing codes); "
                 "set `codebook` on the source or the survey in ci-eval.toml"
             )
-        data = _read_csv(path, codebook, wave, chunk_size, encoding or "utf-8-sig", progress)
+        fix = (
+            "save the file as UTF-8" if given_as else "set `encoding` on the source in ci-eval.toml"
+        )
+        data = _read_csv(path, codebook, wave, chunk_size, encoding or "utf-8-sig", progress, fix)
         return FileData(path, FORMATS[ext], data, codebook)
     if ext == ".parquet":
         data = _read_parquet(path, chunk_size, progress)
@@ -425,6 +433,7 @@ def _read_csv(
     chunk_size: int,
     encoding: str,
     progress: bool,
+    fix: str,
 ) -> pd.DataFrame:
     columns = _csv_columns(codebook, wave)
     try:
@@ -447,8 +456,7 @@ def _read_csv(
         raise SourceError(f"{path}: malformed CSV ({exc})") from None
     except UnicodeDecodeError as exc:
         raise SourceError(
-            f"{path}: not {encoding} text ({exc.reason} at byte {exc.start}); set `encoding` "
-            "on the source in ci-eval.toml"
+            f"{path}: not {encoding} text ({exc.reason} at byte {exc.start}); {fix}"
         ) from None
     data = pd.concat(chunks, ignore_index=True)
     for name in data.columns:

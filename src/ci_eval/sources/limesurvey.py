@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -145,8 +145,16 @@ class LimeSurveyConnection:
         origin = self._credentials.origin
         return f"the credentials read from {origin}" if origin else "the credentials"
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
         self.close()
+        if isinstance(exc, UNREADABLE):
+            # a server that logs in, then answers with something else than LimeSurvey sends
+            raise SourceError(
+                f"LimeSurvey at {public_url(self.url)} sent an answer ci_eval cannot read "
+                f"({type(exc).__name__}: {exc}); it does not answer like LimeSurvey's "
+                "RemoteControl 2 (LimeSurvey 3 to 6): check the url, the server's version, and "
+                "that no proxy or plugin rewrites its answers. The snapshots held are unchanged"
+            ) from None
 
     def close(self) -> None:
         """Release the session key (failures to release are logged, not raised)."""
@@ -270,6 +278,8 @@ class LimeSurveyConnection:
     def summary(self, survey_id: int) -> dict[str, int] | None:
         """Response counts, or None for an inactive survey."""
         got = self.call("read the survey summary", lambda c: c.get_summary(survey_id))
+        if got is not None and not isinstance(got, Mapping):
+            raise TypeError(f"get_summary answered a {type(got).__name__}, not an object")
         return None if got is None else {k: int(v) for k, v in dict(got).items()}
 
     def rpc(self, what: str, method: str, *params: Any) -> Any:
@@ -315,7 +325,10 @@ class LimeSurveyConnection:
             if exc.status.startswith(NO_RESPONSES):
                 return []
             raise self._survey_error(survey_id, exc) from None
-        return parse_json_export(raw) if file_format == "json" else parse_csv_export(raw)
+        try:
+            return parse_json_export(raw) if file_format == "json" else parse_csv_export(raw)
+        except SourceError as exc:
+            raise SourceError(f"LimeSurvey at {public_url(self.url)}: {exc}") from None
 
     def _survey_error(self, survey_id: int, exc: LimeSurveyStatus) -> SourceError:
         where = public_url(self.url)
@@ -334,6 +347,11 @@ class LimeSurveyConnection:
 
 class _SessionExpiredError(Exception):
     """The server no longer knows our session key."""
+
+
+UNREADABLE = (TypeError, ValueError, AttributeError, KeyError, IndexError)
+"""What reading a malformed answer raises (base64 and JSON errors are ValueErrors): inside a
+connection's ``with`` block these become a :class:`SourceError` naming the server."""
 
 
 class LimeSurveyStatus(Exception):  # noqa: N818 - a status, handled by the caller

@@ -429,6 +429,7 @@ def pull_limesurvey(
         sleep=sleep,
     ) as conn:
         version, structure, summary, has_datestamp = _active_survey(conn, source, languages)
+        codebook_from_structure(structure, survey)  # unreadable: stop before writing anything
         if not has_datestamp:
             notes.append("the survey has no date stamps: edits cannot be detected")
         late, edited, deleted = (

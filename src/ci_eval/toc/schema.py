@@ -16,6 +16,11 @@ A model file (``models/*.yaml``) has four top-level keys::
     contributions:  # exposure -> outcome indicator, adjusted for covariates
       - {indicator: belonging_score, exposure: had_mentor_6_18, adjust_for: [family_income]}
 
+Outcomes and indicators may carry a ``short_label``: what the report shows, where the
+``label`` is long; an indicator with a ``universe`` says in ``universe_label`` who it is about
+in words, as a noun phrase ("programs with a waitlist", « les programmes ayant une liste
+d'attente »: French with its article), which the report reads as "among ..." / « parmi ... ».
+
 These pydantic models check the *shape* of each entry; the cross-entry checks
 (unknown items, cycles, scoring that does not fit the item types, missing French
 labels) live in :mod:`ci_eval.toc.validate`, which reports every problem at once.
@@ -56,6 +61,7 @@ class Outcome(_Strict):
 
     id: Identifier
     label: Label
+    short_label: Label | None = None
     level: Literal["activity", "output", "short_term", "intermediate", "long_term", "impact"]
     leads_to: list[Identifier] = []
     description: Label | None = None
@@ -133,10 +139,12 @@ class Indicator(_Strict):
     id: Identifier
     outcome: str | None = None
     label: Label
+    short_label: Label | None = None
     survey: str
     items: list[str] = []
     scoring: Scoring
     universe: str | None = None
+    universe_label: Label | None = None
     direction: Literal["higher_is_better", "lower_is_better", "neutral"] = "higher_is_better"
     statistic: Literal["mean", "proportion", "total"] | None = None
     disaggregate_by: list[str] = []
@@ -159,6 +167,9 @@ class Contribution(_Strict):
     exposure: str
     adjust_for: list[str] = []
     label: Label | None = None
+    levels: dict[Code, Label] = {}
+    """Names of the groups compared, by exposure code (``{1: {en: Mentored}, 0: ...}``); a
+    codebook item's own value labels serve when absent."""
 
 
 class ToCModel(_Strict):

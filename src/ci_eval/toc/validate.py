@@ -215,6 +215,7 @@ class _Checker:
         seen: dict[str, int] = {}
         for i, outcome in outcomes:
             self._french(("outcomes", i, "label"), outcome.label)
+            self._french(("outcomes", i, "short_label"), outcome.short_label)
             if outcome.description is not None:
                 self._french(("outcomes", i, "description"), outcome.description)
             if outcome.id in seen:
@@ -256,6 +257,8 @@ class _Checker:
         for i, ind in indicators:
             loc: Loc = ("indicators", i)
             self._french((*loc, "label"), ind.label)
+            self._french((*loc, "short_label"), ind.short_label)
+            self._french((*loc, "universe_label"), ind.universe_label)
             if ind.outcome is None:
                 self.add(loc, "indicator is on no outcome; add outcome: <outcome id>")
             elif ind.outcome not in outcome_ids:
@@ -446,6 +449,8 @@ class _Checker:
             loc: Loc = ("contributions", i)
             if contribution.label is not None:
                 self._french((*loc, "label"), contribution.label)
+            for code, label in contribution.levels.items():
+                self._french((*loc, "levels", code), label)
             target = by_id.get(contribution.indicator)
             if target is None:
                 self.add((*loc, "indicator"), f"unknown indicator {contribution.indicator!r}")

@@ -13,6 +13,11 @@ raw levels of 67% and 62% is a risk ratio of 1.08):
 
 An exposure with more levels (ordered, e.g. relationship length) gets regression and g-computation
 contrasts of each level (``high``) with the lowest (``low``) and the dose-response table.
+
+One estimator is *primary* (``primary`` column): the one a report leads with, as the effect in
+the outcome's own units (a difference in proportion for a 0/1 outcome, in scale points for a
+score). It is ``[analysis] primary_estimator`` (default :data:`PRIMARY_ESTIMATOR`); an exposure
+that estimator does not cover (AIPW needs a binary exposure) falls back to g-computation.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from ci_eval.analysis.contribution.regression import (
     fit_glm,
     standardised_means,
 )
-from ci_eval.analysis.indicators import statistic_of
+from ci_eval.analysis.indicators import statistic_of, universe_id
 from ci_eval.codebook import Codebook
 from ci_eval.errors import AnalysisError
 from ci_eval.results.contract import columns
@@ -51,9 +56,49 @@ EMPTY_COLUMNS = {name: columns(name) for name in TABLES}
 """Columns of each contribution table (for an empty table when no spec produced rows)."""
 
 
+ESTIMATORS = ("raw", "regression", "gcomp", "aipw")
+"""The models of the ``model`` column, in the order a report lists them."""
+PRIMARY_ESTIMATOR = "gcomp"
+"""The default primary estimator: the adjusted, standardised (g-computation) difference."""
+EFFECTS = {
+    "raw": ("risk_difference", "mean_difference"),
+    "regression": ("ame",),
+    "gcomp": ("risk_difference", "mean_difference"),
+    "aipw": ("ate",),
+}
+"""Each estimator's effect in the outcome's units (the measure a primary row has)."""
+
+
 def contribution_id(spec: Contribution) -> str:
     """A stable id of a contribution spec: ``<outcome indicator>__<exposure>``."""
     return f"{spec.indicator}__{spec.exposure}"
+
+
+def contribution_universe(spec: Contribution, model: ToCModel) -> str:
+    """Who a spec's comparison is about, as a universe id (:func:`universe_id`).
+
+    The exposure's universe when it is an indicator with one; for an item, the universe that
+    every indicator scored from that item shares (the item is asked of them only); else the
+    outcome indicator's universe.
+
+    >>> model = ToCModel.model_validate({"name": {"en": "M"}, "outcomes": [], "indicators": [
+    ...     {"id": "y", "label": {"en": "Y"}, "survey": "s", "items": ["q"],
+    ...      "scoring": {"method": "value"}},
+    ...     {"id": "long", "label": {"en": "L"}, "survey": "s", "items": ["length"],
+    ...      "scoring": {"method": "threshold", "values": [3]}, "universe": "mentored == 1"}]})
+    >>> spec = Contribution(indicator="y", exposure="length")
+    >>> contribution_universe(spec, model), contribution_universe(
+    ...     Contribution(indicator="y", exposure="other"), model)
+    ('mentored_eq_1', 'all')
+    """
+    by_id = {i.id: i for i in model.indicators}
+    if spec.exposure in by_id:
+        found = {universe_id(by_id[spec.exposure])}
+    else:
+        found = {universe_id(i) for i in model.indicators if spec.exposure in i.items}
+    if len(found) == 1 and found != {"all"}:
+        return found.pop()
+    return universe_id(by_id[spec.indicator]) if spec.indicator in by_id else "all"
 
 
 @dataclass(frozen=True)
@@ -124,11 +169,13 @@ def contribution_tables(
     conf_level: float = 0.95,
     bins: int = 20,
     min_cell: int = DEFAULT_RULES.min_cell,
+    primary: str = PRIMARY_ESTIMATOR,
 ) -> ContributionTables:
     """Estimate one contribution spec on one wave's design.
 
     The gap projection is made for the spec whose exposure is ``gap_exposure``, with the 0/1
-    column ``gap_indicator`` marking who wanted the exposure and had none.
+    column ``gap_indicator`` marking who wanted the exposure and had none. ``primary`` names
+    the estimator whose effect rows are marked ``primary`` (see :func:`primary_rows`).
 
     Examples
     --------
@@ -157,7 +204,7 @@ def contribution_tables(
     levels = data.levels
     smallest = min(int(((data.exposure == lv) & data.keep).sum()) for lv in levels)
     if smallest < min_cell:
-        return _suppressed(spec, wave, data, f"an exposure group has n < {min_cell}")
+        return _suppressed(spec, model, wave, data, f"an exposure group has n < {min_cell}")
     rows = _Rows(data, conf_level)
     adjusted = _model_rows(rows, design, data)
     balance = pd.DataFrame(columns=EMPTY_COLUMNS["balance"][2:])
@@ -185,10 +232,14 @@ def contribution_tables(
         contribution=cid,
         outcome=spec.indicator,
         exposure=spec.exposure,
+        universe=contribution_universe(spec, model),
+        adjust_for=[list(spec.adjust_for)] * len(rows.rows),
         wave=str(wave),
         suppressed=False,
         reason="",
-    )[COLUMNS]
+    )
+    contributions["primary"] = primary_rows(contributions, primary)
+    contributions = contributions[COLUMNS]
     return ContributionTables(
         contributions=contributions,
         balance=_front(balance, head),
@@ -196,6 +247,28 @@ def contribution_tables(
         dose_response=_front(dose, head),
         gap_projection=_front(gap, head) if len(gap) else gap,
     )
+
+
+def primary_rows(rows: pd.DataFrame, estimator: str = PRIMARY_ESTIMATOR) -> pd.Series:
+    """Which of one spec's rows are its primary estimates: ``estimator``'s effect in the
+    outcome's units (:data:`EFFECTS`), one per contrast; g-computation's when ``estimator``
+    gave no row (AIPW on an exposure of more than two levels).
+
+    >>> rows = pd.DataFrame({"model": ["raw", "gcomp", "gcomp"],
+    ...                      "measure": ["risk_difference", "risk_ratio", "risk_difference"]})
+    >>> primary_rows(rows, "gcomp").tolist(), primary_rows(rows, "aipw").tolist()
+    ([False, False, True], [False, False, True])
+    """
+    if estimator not in EFFECTS:
+        raise AnalysisError(
+            f"primary estimator {estimator!r}: use one of {', '.join(map(repr, EFFECTS))}"
+        )
+
+    def of(name: str) -> pd.Series:
+        return (rows["model"] == name) & rows["measure"].isin(EFFECTS[name])
+
+    chosen = of(estimator)
+    return chosen if chosen.any() else of(PRIMARY_ESTIMATOR)
 
 
 def _interval(values: tuple) -> tuple[float, float, float]:
@@ -273,7 +346,7 @@ def _ordered(exposure: str, codebook: Codebook | None) -> bool:
 
 
 def _suppressed(
-    spec: Contribution, wave: str, data: ContributionData, reason: str
+    spec: Contribution, model: ToCModel, wave: str, data: ContributionData, reason: str
 ) -> ContributionTables:
     """One blank, suppressed row: too few respondents in an exposure group to estimate."""
     nan = float("nan")
@@ -281,6 +354,8 @@ def _suppressed(
         "contribution": contribution_id(spec),
         "outcome": spec.indicator,
         "exposure": spec.exposure,
+        "universe": contribution_universe(spec, model),
+        "adjust_for": list(spec.adjust_for),
         "wave": str(wave),
         "high": "",
         "low": "",
@@ -294,6 +369,7 @@ def _suppressed(
         "e_value": nan,
         "e_value_ci": nan,
         "n": data.n,
+        "primary": True,
         "suppressed": True,
         "reason": reason,
     }

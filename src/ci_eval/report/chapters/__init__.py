@@ -19,9 +19,10 @@ from ci_eval.report.chapters.methods import (
     weighting_table,
 )
 from ci_eval.report.chapters.outcomes import (
-    balance_table,
+    adjustment_covariates,
     contributions_table,
     dose_response_figure,
+    estimator_details,
     forest_plot,
     gap_projection_table,
 )
@@ -31,12 +32,13 @@ from ci_eval.report.chapters.sector import sector_sections, waves_figure
 from ci_eval.report.chapters.theory_of_change import outcome_indicators_table, toc_diagram
 
 __all__ = [
-    "balance_table",
+    "adjustment_covariates",
     "contributions_table",
     "disclosure_text",
     "domain_figure",
     "domain_table",
     "dose_response_figure",
+    "estimator_details",
     "forest_plot",
     "gap_projection_table",
     "gap_sections",

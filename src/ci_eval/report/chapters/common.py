@@ -31,8 +31,9 @@ def rows_of(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def table_notes(page: Page, rows: pd.DataFrame) -> list[str]:
     notes = []
-    for universe in sorted(set(rows["universe"].astype(str))):
-        notes.append(page.universe(universe))
+    surveys = rows["survey"].astype(str) if "survey" in rows else [""] * len(rows)
+    for universe, survey in sorted(set(zip(rows["universe"].astype(str), surveys, strict=True))):
+        notes.append(page.universe(universe, survey))
     for treatment in sorted(set(rows["missing_treatment"].astype(str))):
         notes.append(page.missing_note(treatment))
     notes.append(page.legend())
@@ -50,8 +51,14 @@ def indicators_of(page: Page, *, survey: str | None = None, outcomes: list[str] 
 
 
 def wrap(text: str, width: int) -> list[str]:
+    """Lines of at most ``width`` characters, broken at plain spaces only (a no-break space,
+    as French puts before ``:`` and ``%``, holds its words together).
+
+    >>> wrap("Parmi ceux qui\u00a0: A eu un mentor", 16)
+    ['Parmi ceux qui\xa0:', 'A eu un mentor']
+    """
     lines, line = [], ""
-    for word in text.split():
+    for word in filter(None, text.split(" ")):
         if line and len(line) + len(word) + 1 > width:
             lines.append(line)
             line = word

@@ -30,8 +30,9 @@ def key_findings(page: Page, indicators: list[str] | None = None) -> str:
             t = trends[(trends["indicator"] == indicator) & (trends["domain"] == "overall")]
             if not t.empty:
                 trend = str(t.iloc[0]["trend"])
-        ci = page.ci_html(row)
-        ci_text = f"<span class='ci-ci'>{page.t('common.ci95')} {ci}</span>" if ci else ""
+        who = page.universe(str(row["universe"]), str(row["survey"]))
+        ci = page.ci_text(row)
+        ci_text = f"<span class='ci-ci'>{escape(ci)}</span>" if ci else ""
         cards.append(
             "<div class='ci-card'>"
             f"<p class='ci-card-value'>{page.estimate_html(row)}</p>"
@@ -39,7 +40,7 @@ def key_findings(page: Page, indicators: list[str] | None = None) -> str:
             f"{ci_text}"
             f"<p class='ci-card-trend'><span aria-hidden='true'>{ARROWS[trend]}</span> "
             f"{escape(page.t('trend.' + trend))}</p>"
-            f"<p class='ci-notes'>{escape(page.universe(str(row['universe'])))}</p>"
+            f"<p class='ci-notes'>{escape(who)}</p>"
             "</div>"
         )
     legend = f"<p class='ci-notes'>{escape(page.legend())}</p>"

@@ -14,7 +14,7 @@ from ci_eval.report.chapters.common import (
     table_notes,
 )
 from ci_eval.report.figure_files import COLOURS, new_figure
-from ci_eval.report.format import CAUTION, is_hidden
+from ci_eval.report.format import CAUTION, format_range, is_hidden
 from ci_eval.report.page import Page
 
 
@@ -34,7 +34,9 @@ def domain_figure(page: Page, indicator: str, domain: str) -> str:
     ax = fig.add_subplot()
     names, described = [], []
     for i, row in enumerate(records):
-        name = page.domain_label(str(row["domain"]), str(row["domain_value"]))
+        name = page.domain_label(
+            str(row["domain"]), str(row["domain_value"]), str(row["universe"]), str(row["survey"])
+        )
         names.append(name)
         y = len(records) - 1 - i
         symbol = str(row["symbol"])
@@ -63,7 +65,7 @@ def domain_figure(page: Page, indicator: str, domain: str) -> str:
     title = page.t(
         "figures.by_domain",
         indicator=page.label("indicator", indicator),
-        domain=page.label("variable", domain),
+        by=page.by(domain, str(records[0]["survey"])),
         wave=wave,
     )
     alt = f"{title}. " + "; ".join(described) + "."
@@ -82,13 +84,17 @@ def domain_table(page: Page, indicator: str) -> str:
     headers = [page.t("common.group")]
     for _ in waves:
         headers += [unit, page.t("common.ci95"), page.t("common.n")]
-    body = []
+    body: list[list[str] | str] = []
     keys = rows[["domain", "domain_value"]].drop_duplicates()
     keys = pd.concat([keys[keys["domain"] == "overall"], keys[keys["domain"] != "overall"]])
+    survey = str(rows["survey"].iloc[0]) if len(rows) else ""
+    universe = str(rows["universe"].iloc[0]) if len(rows) else ""
+    domain = "overall"
     for key in rows_of(keys):
-        cells = [escape(page.domain_label(key["domain"], key["domain_value"]))]
-        if key["domain"] != "overall":
-            cells[0] = escape(page.label("variable", key["domain"])) + ": " + cells[0]
+        if key["domain"] != domain:  # the rows of each domain under "By gender"
+            domain = key["domain"]
+            body.append(escape(page.by(domain, survey, heading=True)))
+        cells = [escape(page.domain_label(key["domain"], key["domain_value"], universe, survey))]
         for wave in waves:
             match = rows[
                 (rows["wave"] == wave)
@@ -141,8 +147,7 @@ def _gap_cells(page: Page, row: dict, statistic: str) -> list[str]:
     scale, digits = (100.0, 1) if statistic == "proportion" else (1.0, 2)
 
     def span(low: float, high: float, digits: int) -> str:
-        a, b = page.number(low, digits), page.number(high, digits)
-        return f"{a} \u2013 {b}" if page.lang == "en" else f"{a} à {b}"
+        return format_range(page.number(low, digits), page.number(high, digits))
 
     difference = page.t("common.points", value=page.number(row["difference"] * scale, digits))
     if statistic != "proportion":
@@ -167,17 +172,16 @@ def equity_table(page: Page, indicator: str) -> str:
     if rows.empty:
         return ""
     ind = page.table("indicators")
-    statistic = str(ind.loc[ind["indicator"] == indicator, "statistic"].iloc[0])
+    statistic, survey = ind.loc[ind["indicator"] == indicator, ["statistic", "survey"]].iloc[0]
     headers = [page.t(f"equity.{k}") for k in ("group", "in_group", "in_comparison")]
     headers += [page.t("equity.difference"), page.t("equity.ratio")]
-    body = []
+    body: list[list[str] | str] = []
+    variable = ""
     for row in rows_of(rows):
-        variable = str(row["group_variable"])
-        group = page.t(
-            "equity.group_of",
-            variable=page.label("variable", variable),
-            group=_codes_label(page, variable, row["group"]),
-        )
+        if str(row["group_variable"]) != variable:  # each variable's groups under "By ..."
+            variable = str(row["group_variable"])
+            body.append(escape(page.by(variable, str(survey), heading=True)))
+        group = _codes_label(page, variable, row["group"])
         # the complement of one category reads "everyone else"; a declared comparison its name
         codes = str(row["comparison"]).split("+")
         comparison = (
@@ -185,7 +189,7 @@ def equity_table(page: Page, indicator: str) -> str:
             if len(codes) == 1 or "+" in str(row["group"])
             else page.t("equity.everyone_else")
         )
-        cells = _gap_cells(page, row, statistic)
+        cells = _gap_cells(page, row, str(statistic))
         body.append([escape(group), cells[0], f"{cells[1]} ({escape(comparison)})", *cells[2:]])
     caption = page.t(
         "equity.caption", indicator=page.label("indicator", indicator), wave=latest_wave(page)

@@ -37,6 +37,8 @@ def _simple_table(
                 cells.append(escape(page.label("survey", str(value))))
             elif col == "indicator":
                 cells.append(escape(page.label("indicator", str(value))))
+            elif col == "language":
+                cells.append(escape(_language(page, str(value))))
             elif col == "rule":
                 cells.append(escape(page.words.get("rules", {}).get(str(value), str(value))))
             elif col == "variables":
@@ -53,6 +55,13 @@ def _simple_table(
         body.append(cells)
     headers = [page.t(f"methods.columns.{c}") for c in columns]
     return page.html_table(caption, headers, body, notes)
+
+
+def _language(page: Page, code: str) -> str:
+    """A questionnaire language in words; ``all`` (every language together) too."""
+    if code == "all":
+        return page.t("methods.all_languages")
+    return page.label("level", code, "survey_language")
 
 
 def _margin_level(page: Page, variables: list[str], codes: list[str]) -> str:
@@ -129,11 +138,18 @@ def disclosure_text(page: Page, manifest: dict[str, Any] | None = None) -> str:
     rules = manifest.get("settings", {}).get("disclosure", {})
     values = DEFAULT_RULES.model_dump()
     values.update({k: v for k, v in rules.items() if k in values})
-    text = page.t(
-        "methods.disclosure",
-        min_cell=page.number(values["min_cell"]),
-        cv_caution=page.number(values["cv_caution"], 1),
-        cv_suppress=page.number(values["cv_suppress"], 1),
-        min_peers=page.number(values["min_peers"]),
-    )
-    return f"<p>{escape(text)}</p><p class='ci-notes'>{escape(page.legend())}</p>"
+    numbers = {
+        "min_cell": page.number(values["min_cell"]),
+        "cv_caution": page.number(values["cv_caution"], 1),
+        "cv_suppress": page.number(values["cv_suppress"], 1),
+        "min_peers": page.number(values["min_peers"]),
+        "peer_k": page.number(values["peer_k"]),
+        "peer_digits": page.number(values["peer_digits"]),
+        "p_percent": page.number(values["p_percent"]),
+    }
+    paragraphs = [
+        page.t(f"methods.{key}", **numbers)
+        for key in ("disclosure", "disclosure_tables", "disclosure_peers")
+    ]
+    body = "".join(f"<p>{escape(text)}</p>" for text in paragraphs)
+    return f"{body}<p class='ci-notes'>{escape(page.legend())}</p>"

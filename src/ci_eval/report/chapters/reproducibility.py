@@ -22,14 +22,15 @@ def manifest_tables(page: Page) -> str:
     blocks = []
     inputs = manifest.get("inputs", {})
     body = [
-        [escape(path), f"<code>{escape(str(h))[:16]}\u2026</code>"]
+        [f"<code>{escape(path)}</code>", f"<code>{escape(str(h))[:16]}\u2026</code>"]
         for path, h in sorted(inputs.items())
     ]
     blocks.append(
         page.html_table(page.t("repro.inputs"), [page.t("repro.file"), "SHA-256"], body, [])
     )
     packages = manifest.get("packages", {})
-    body = [[escape(n), escape(str(v))] for n, v in sorted(packages.items())]
+    # names of files, packages and stages are code, the same in every language
+    body = [[f"<code>{escape(n)}</code>", escape(str(v))] for n, v in sorted(packages.items())]
     blocks.append(
         page.html_table(
             page.t("repro.packages"), [page.t("repro.package"), page.t("repro.version")], body, []
@@ -42,7 +43,8 @@ def manifest_tables(page: Page) -> str:
             continue  # the tables' rows are in the store's index
         items = counts.items() if isinstance(counts, dict) else [("", counts)]
         for part, n in sorted(items):
-            body.append([escape(f"{stage} {part}".strip()), escape(page.number(n))])
+            name = f"<code>{escape(f'{stage} {part}'.strip())}</code>"
+            body.append([name, escape(page.number(n))])
     blocks.append(
         page.html_table(page.t("repro.rows"), [page.t("repro.stage"), page.t("common.n")], body, [])
     )
