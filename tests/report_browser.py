@@ -95,6 +95,28 @@ def console_errors(driver: object) -> list[str]:
     return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
 
 
+# What a reader would see as broken layout, measured in the page by report_layout.js
+# (one line each):
+# - a table, figure or image wider than the box that holds it: the nearest ancestor (or the
+#   element itself) whose overflow is not visible, when its content is wider than its box
+#   (scrollWidth > clientWidth), or the article when nothing in between clips or scrolls;
+#   ``scroll_ok`` lets a box that scrolls (overflow auto/scroll) be wider (phone width);
+# - a visible element that straddles a side of the window outside any scrolling box (cut
+#   off: partly shown; a drawer slid wholly off the window is hidden, not cut);
+# - the document itself scrolling sideways.
+LAYOUT_JS = (Path(__file__).parent / "report_layout.js").read_text(encoding="utf-8")
+
+
+def layout_problems(driver: object, width: int) -> list[str]:
+    """Resize the window to ``width`` CSS px and return what :data:`LAYOUT_JS` finds
+    on the loaded page; below 768 px a table may scroll inside its own box."""
+    driver.set_window_size(width, 1000)
+    inner = driver.execute_script("return window.innerWidth")
+    if inner != width:  # the window's frame: make the viewport itself ``width`` wide
+        driver.set_window_size(2 * width - inner, 1000)
+    return driver.execute_script(LAYOUT_JS, width < 768)
+
+
 def screenshot(site: Path, out: Path, page: str = "en/key_findings.html") -> Path:
     """Save a screenshot of one page of a built site."""
     with serve(site) as url, browser() as driver:

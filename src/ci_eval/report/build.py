@@ -147,6 +147,7 @@ def sphinx_conf(
         "html_context": {"default_mode": "light"},
         "html_static_path": ["_static"],
         "html_css_files": ["ci-eval.css"],
+        "html_js_files": ["ci-eval.js"],
         "html_favicon": "_static/favicon.svg",
         "html_last_updated_fmt": None,
         "html_show_sphinx": False,

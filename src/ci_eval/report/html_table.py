@@ -4,13 +4,16 @@ The report's tables are plain HTML (no images of tables, no layout tables): a
 ``<caption>`` names the table, column headers are ``<th scope="col">``, the first
 cell of a row is ``<th scope="row">``, and the notes that say who is counted (the
 denominator) and how non-answers were treated follow in a ``<p>`` tied to the
-table with ``aria-describedby``.
+table with ``aria-describedby``. Columns of numbers are marked ``num`` (header too):
+right-aligned with tabular figures. The figure that holds a table is its scroll box on a
+phone; a table wider than the text column is marked ``ci-wide`` to take the margin
+beside it at desktop width (the CSS is book/_static/ci-eval.css).
 
 >>> print(html_table("t1", "Demo", ["Group", "Share"], [["All", "55.8%"]], ["Among all."]))
 <figure class="ci-table-figure">
 <table class="ci-table" id="t1" aria-describedby="t1-notes">
 <caption>Demo</caption>
-<thead><tr><th scope="col">Group</th><th scope="col">Share</th></tr></thead>
+<thead><tr><th scope="col">Group</th><th scope="col" class="num">Share</th></tr></thead>
 <tbody>
 <tr><th scope="row">All</th><td class="num">55.8%</td></tr>
 </tbody>
@@ -29,6 +32,56 @@ from html import escape
 NUMBER = re.compile(
     r"^(<abbr[^>]*>[xF]</abbr>|\u2014|[-\u2212<]?\s?[\d.,\u202f\u00a0%]+[^A-Za-z<]*(<sup>.*</sup>)?)$"
 )
+
+
+# About how many characters of a table's font fit the book's text column at desktop width
+# (676 px at 0.9rem); a wider table is marked to use the margin beside it too.
+TEXT_COLUMN_CHARS = 78
+# A column of text wraps: it needs about its longest word, and at least this many characters.
+WRAPPED_CHARS = 14
+
+
+def _plain(cell: str) -> str:
+    return re.sub(r"<[^>]+>", "", cell)
+
+
+def numeric_columns(rows: Sequence[Sequence[str] | str]) -> set[int]:
+    """The columns (after the row headers') whose filled cells are mostly numbers (a row
+    given as one string heads a group of rows: it has no columns).
+
+    >>> sorted(numeric_columns([["All", "5.1%", "text"], "By gender", ["Men", "4.2%", ""]]))
+    [1]
+    """
+    rows = [r for r in rows if not isinstance(r, str)]
+    columns = max((len(r) for r in rows), default=0)
+    found = set()
+    for j in range(1, columns):
+        cells = [r[j] for r in rows if j < len(r) and r[j]]
+        if cells and 2 * sum(bool(NUMBER.match(c)) for c in cells) >= len(cells):
+            found.add(j)
+    return found
+
+
+def text_width(headers: Sequence[str], rows: Sequence[Sequence[str] | str]) -> int:
+    """The width a table needs, in characters: each number column its widest cell (they
+    do not wrap), each text column its longest word but at least :data:`WRAPPED_CHARS`
+    (they wrap), a header its longest word, plus two for the padding between columns.
+
+    >>> text_width(["Group", "%"], [["All young adults", "55.8%"]])
+    23
+    """
+    numeric = numeric_columns(rows)
+    rows = [r for r in rows if not isinstance(r, str)]
+    total = 0
+    for j in range(max([len(headers)] + [len(r) for r in rows])):
+        cells = [_plain(r[j]) for r in rows if j < len(r)]
+        head = max(map(len, headers[j].split()), default=0) if j < len(headers) else 0
+        widest = max(map(len, cells), default=0)
+        if j not in numeric:  # wraps: its longest word, up to WRAPPED_CHARS when it has them
+            longest = max((len(w) for c in cells for w in c.split()), default=0)
+            widest = min(widest, max(longest, WRAPPED_CHARS))
+        total += max(widest, head, 1) + 2
+    return total
 
 
 def _row(row: Sequence[str], numeric: Collection[int]) -> str:
@@ -105,7 +158,7 @@ def html_table(
     <figure class="ci-table-figure">
     <table class="ci-table" id="t3">
     <caption>G</caption>
-    <thead><tr><th scope="col">Indicator</th><th scope="col">Now</th></tr></thead>
+    <thead><tr><th scope="col">Indicator</th><th scope="col" class="num">Now</th></tr></thead>
     <tbody class="ci-group">
     <tr class="ci-group-heading"><th scope="rowgroup" colspan="2">Access</th></tr>
     <tr><th scope="row">A</th><td class="num">5</td></tr>
@@ -113,7 +166,14 @@ def html_table(
     </table>
     </figure>
     """
-    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
+    every = [*rows, *(row for _, members in groups for row in members)]
+    numeric = set(numeric) | numeric_columns(every)
+    head = "".join(
+        f'<th scope="col" class="num">{escape(h)}</th>'
+        if j in numeric
+        else f'<th scope="col">{escape(h)}</th>'
+        for j, h in enumerate(headers)
+    )
     if header_groups:
         spans = "".join(
             f'<th scope="colgroup" colspan="{span}">{escape(title)}</th>'
@@ -130,8 +190,11 @@ def html_table(
             "</tbody>",
         ]
     described = f' aria-describedby="{table_id}-notes"' if notes else ""
+    # a table wider than the text column may also take the margin beside it (the page's
+    # contents fold away while it is on screen: book/_static/ci-eval.css and ci-eval.js)
+    wide = " ci-wide" if text_width(headers, every) > TEXT_COLUMN_CHARS else ""
     parts = [
-        '<figure class="ci-table-figure">',
+        f'<figure class="ci-table-figure{wide}">',
         f'<table class="ci-table" id="{table_id}"{described}>',
         f"<caption>{escape(caption)}</caption>",
         f"<thead><tr>{head}</tr></thead>",

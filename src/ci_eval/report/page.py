@@ -36,6 +36,7 @@ from ci_eval.report.format import (
     format_interval,
     format_number,
     format_percent,
+    format_range,
     format_value,
     is_hidden,
     plural_forms,
@@ -369,14 +370,30 @@ class Page:
         stat = statistic or str(row.get("statistic", "mean"))
         return format_interval(row["ci_low"], row["ci_high"], stat, self.lang)
 
-    def ci_html(self, row: dict[str, Any], statistic: str | None = None) -> str:
-        """The 95% CI of a row as a cell ("" when suppressed)."""
-        return escape(self.interval(row, statistic))
+    def ci_html(self, row: dict[str, Any], statistic: str | None = None, bare: bool = False) -> str:
+        """The 95% CI of a row as a cell ("" when suppressed); ``bare``: the bounds without
+        their unit, for a column whose header gives it ("25.5 – 29.4" under "%")."""
+        stat = statistic or str(row.get("statistic", "mean"))
+        if not bare or is_hidden(str(row["symbol"])):
+            return escape(self.interval(row, stat))
+        scale, digits = (100.0, 1) if stat == "proportion" else (1.0, 0 if stat == "total" else 1)
+        low, high = (self.number(row[k] * scale, digits) for k in ("ci_low", "ci_high"))
+        return escape(format_range(low, high))
 
     def ci_text(self, row: dict[str, Any], statistic: str | None = None) -> str:
         """The 95% CI as a phrase after a number ("95% CI: 58.2% to 62.3%"); "" if hidden."""
         bounds = self.interval(row, statistic)
         return self.t("common.ci_phrase", ci=bounds) if bounds else ""
+
+    def estimate_cell(self, row: dict[str, Any], statistic: str | None = None) -> str:
+        """A results row's estimate for a column whose header gives the unit: a proportion
+        as its percentage without "%", with its flag or the suppression symbol."""
+        stat = statistic or str(row.get("statistic", "mean"))
+        if stat != "proportion" or is_hidden(str(row["symbol"])):
+            return self.estimate_html(row, stat)
+        return format_estimate(
+            row["estimate"] * 100, "mean", self.lang, symbol=str(row["symbol"]), html=True
+        )
 
     # ------------------------------------------------------------ output
     def next_id(self, stem: str) -> str:
@@ -398,7 +415,7 @@ class Page:
         """An accessible table (see :func:`ci_eval.report.html_table.html_table`); ``source``
         names the public results table its numbers come from, offered under it as CSV
         (:meth:`csv_link`); ``layout``: its ``groups`` and ``numeric`` columns."""
-        download = (self.csv_link(source), self.t("download.csv")) if source else None
+        download = (self.csv_link(source), self.t("layout.csv")) if source else None
         return html_table(
             self.next_id("table"),
             caption,

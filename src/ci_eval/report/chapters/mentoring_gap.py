@@ -74,17 +74,16 @@ def domain_figure(page: Page, indicator: str, domain: str) -> str:
 
 
 def domain_table(page: Page, indicator: str) -> str:
-    """Every domain of one indicator in every wave: estimate, 95% CI, n."""
+    """Every domain of one indicator in every wave: a column group per wave of the
+    estimate (its unit in the header), the 95% CI as one range, and n."""
     ind = page.table("indicators")
     rows = ind[ind["indicator"] == indicator]
     waves = sorted(set(rows["wave"].astype(str)))
+    statistic = str(rows["statistic"].iloc[0]) if len(rows) else "mean"
+    unit = page.t("layout.percent" if statistic == "proportion" else "common.estimate")
     headers = [page.t("common.group")]
-    for wave in waves:
-        headers += [
-            f"{page.t('common.estimate')} {wave}",
-            f"{page.t('common.ci95')} {wave}",
-            f"{page.t('common.n')} {wave}",
-        ]
+    for _ in waves:
+        headers += [unit, page.t("common.ci95"), page.t("common.n")]
     body: list[list[str] | str] = []
     keys = rows[["domain", "domain_value"]].drop_duplicates()
     keys = pd.concat([keys[keys["domain"] == "overall"], keys[keys["domain"] != "overall"]])
@@ -106,10 +105,16 @@ def domain_table(page: Page, indicator: str) -> str:
                 cells += ["", "", ""]
                 continue
             row = rows_of(match)[0]
-            cells += [page.estimate_html(row), page.ci_html(row), page.number(row["n"])]
+            cells += [
+                page.estimate_cell(row, statistic),
+                page.ci_html(row, statistic, bare=True),
+                page.number(row["n"]),
+            ]
         body.append(cells)
     caption = page.label("indicator", indicator)
-    return page.html_table(caption, headers, body, table_notes(page, rows))
+    notes = [*table_notes(page, rows), page.t("layout.abbreviations")]
+    groups = [(wave, 3) for wave in waves]
+    return page.html_table(caption, headers, body, notes, source="indicators", header_groups=groups)
 
 
 def gap_sections(page: Page) -> str:
