@@ -178,7 +178,7 @@ def test_french_blocks_follow_french_typography(store, tmp_path):
 
 def test_an_ordered_exposure_is_named_and_its_levels_come_from_the_dose_response(store, tmp_path):
     rows = rows_of_tables(chapters.contributions_table(make_page(store, "en", tmp_path)))
-    among = "among young adults who had a mentor at ages 6-18"
+    among = "among young adults who had a mentor at ages 6\u201318"  # en dash: typeset
     (three,) = [r for r in rows if r[1].startswith("Length of the relationship: 3 years")]
     assert three[1] == f"Length of the relationship: 3 years or more vs less than 1 year, {among}"
     dose = ResultsStore(store).read("dose_response").set_index("exposure_level")["estimate"]
