@@ -9,11 +9,25 @@ within the published rounding.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
+from ci_eval.analysis.benchmark.disclosure import (
+    BANDS,
+    PROTECT,
+    PeerFigures,
+    group_figures,
+    quartile_windows,
+    rank_band,
+    round_significant,
+    rounding_step,
+    too_few,
+)
+from ci_eval.analysis.benchmark.tables import Benchmark, measures_of_data, program_table
 from ci_eval.analysis.disclosure_rules import complementary_suppression
 from ci_eval.analysis.indicators import estimate_indicator, estimate_indicators
 from ci_eval.results.disclosure import DisclosureRules
@@ -123,3 +137,154 @@ def test_the_suppression_reasons_say_nothing_of_the_values():
     assert set(table["reason"]) <= {"", "n < 10", "complementary suppression"}
     hidden = table[table["suppressed"]]
     assert hidden[["estimate", "se", "ci_low", "ci_high", "cv"]].isna().all().all()
+
+
+# --- the private pages: one program, two programs pooling pages, waves, indicators ---------
+
+
+def _published_windows(n: int, figures) -> list[tuple[tuple[int, int], float]]:
+    """The windows of sorted positions whose rounded averages a page shows (the rule is public,
+    so the attacker knows which positions each figure averages)."""
+    windows = quartile_windows(n, RULES.peer_k)
+    shown = [(windows[q], v) for q, v in ((0.25, figures.p25), (0.5, figures.median),
+             (0.75, figures.p75)) if not np.isnan(v)]  # fmt: skip
+    if not np.isnan(figures.average):
+        shown.append(((0, n), figures.average))
+    return shown
+
+
+def _band_ranks(values: np.ndarray, program: int) -> list[int]:
+    """The sorted positions a program may be at, knowing only its quarter."""
+    n = values.size
+    shown = rank_band(values[program], values, RULES)
+    if not shown:
+        return list(range(n))
+    band = BANDS.index(shown)
+    quarter = np.minimum((100.0 * (np.arange(n) + 0.5) / n) // 25, 3)
+    return sorted(set(np.flatnonzero(quarter == band)) | {program})
+
+
+def _peer_attack(values: np.ndarray, holders: tuple[int, ...], figures) -> np.ndarray:
+    """For programs ``holders`` (sorted positions) pooling their pages: the width of what
+    they can tell of each other order statistic, over every rank their quarters allow (a
+    linear program over the sorted values per rank combination, solved by HiGHS)."""
+    n = values.size
+    shown = _published_windows(n, figures)
+    order = -np.diff(np.eye(n), axis=0)  # x_i - x_{i+1} <= 0
+    rows, limits = [order], [np.zeros(n - 1)]
+    for (start, stop), mean in shown:
+        step = rounding_step(mean, RULES.peer_digits)
+        block = np.isin(np.arange(n), np.arange(start, stop)).astype(float)
+        rows += [block[None, :], -block[None, :]]
+        limits += [[(stop - start) * (mean + step / 2)], [-(stop - start) * (mean - step / 2)]]
+    a_ub, b_ub = np.vstack(rows), np.concatenate(limits)
+    low, high = np.full(n - len(holders), np.inf), np.full(n - len(holders), -np.inf)
+    for ranks in itertools.product(*(_band_ranks(values, h) for h in holders)):
+        if len(set(ranks)) < len(ranks):
+            continue
+        eq = np.eye(n)[list(ranks)]
+        others = [t for t in range(n) if t not in ranks]
+        for j, t in enumerate(others):
+            common = dict(A_ub=a_ub, b_ub=b_ub, A_eq=eq, b_eq=values[list(holders)],
+                          bounds=[(0, None)] * n)  # fmt: skip
+            least, most = linprog(np.eye(n)[t], **common), linprog(-np.eye(n)[t], **common)
+            if least.status != 0:
+                break  # these ranks do not fit the figures
+            low[j] = min(low[j], np.ceil(least.fun - 1e-9))
+            high[j] = max(high[j], np.inf if most.status == 3 else np.floor(-most.fun + 1e-9))
+    return high - low
+
+
+def _need(values: np.ndarray, holders: tuple[int, ...]) -> np.ndarray:
+    others = np.delete(values, list(holders))
+    return np.maximum(RULES.p_percent / 100 * others, 1.0)
+
+
+SMALL_GROUPS = [
+    np.array([19.0, 30, 34, 42, 42, 49]),  # P0047's five peers and its own 30
+    np.array([19.0, 34, 42, 42, 49, 60]),
+    np.array([10.0, 11, 12, 13, 14, 15, 16]),  # alike programs: tight values
+    np.array([3.0, 40, 41, 41, 42, 300]),
+    np.array([5.0, 9, 14, 20, 31, 46, 70]),
+]
+
+
+@pytest.mark.parametrize("values", SMALL_GROUPS, ids=lambda v: "-".join(f"{x:g}" for x in v))
+def test_one_program_alone_recovers_no_peer_answer(values):
+    figures = group_figures(values, RULES, yes_no=False, integral=True)
+    assert not figures.suppressed or figures.reason == PROTECT
+    for program in range(values.size):
+        assert (_peer_attack(values, (program,), figures) >= _need(values, (program,))).all()
+
+
+@pytest.mark.parametrize("values", SMALL_GROUPS, ids=lambda v: "-".join(f"{x:g}" for x in v))
+def test_two_programs_of_a_group_comparing_pages_recover_no_third(values):
+    figures = group_figures(values, RULES, yes_no=False, integral=True)
+    for pair in itertools.combinations(range(values.size), 2):
+        assert (_peer_attack(values, pair, figures) >= _need(values, pair)).all(), pair
+
+
+def test_p0047_sees_no_peer_answer():
+    """The issue's case: 19, 34, 42, 42 and 49 were shown as p25 = 34, median = 42, p75 = 42."""
+    values = SMALL_GROUPS[0]
+    figures = group_figures(values, RULES, yes_no=False, integral=True)
+    assert np.isnan([figures.p25, figures.median, figures.p75]).all()
+    assert figures.average == round_significant(values.mean(), RULES.peer_digits) == 36.0
+    # with only its five peers (P0047 not counted) nothing at all: too few programs
+    alone = group_figures(values[values != 30], RULES, yes_no=False, integral=True)
+    assert alone.suppressed and alone.reason == too_few(RULES)
+
+
+def test_a_group_that_changed_by_one_program_between_waves_shows_no_previous_figures():
+    ids = [f"P{k}" for k in range(8)]
+    now = pd.DataFrame({"x": [10.0, 12, 15, 18, 20, 25, 30, 41], "region": 1.0}, index=ids)
+    before = now.drop(index="P7")  # one program joined: the difference would be its answer
+    bench = Benchmark({"2021": before, "2024": now}, measures_of_data(now, ["x"]), ["region"],
+                      RULES)  # fmt: skip
+    table = bench.table("P0")
+    group = table[table["scope"] == "group"].set_index("wave")
+    assert not group.loc["2024", "suppressed"]
+    assert group.loc["2021", "suppressed"]
+    assert "changed by too few programs" in group.loc["2021", "reason"]
+    assert np.isnan(group.loc["2021", ["average", "p25", "median", "p75"]].to_numpy(float)).all()
+
+
+def test_indicators_answered_by_different_programs_use_the_same_group_and_hold_apart():
+    """The group is fixed per program and wave: an indicator one program left blank keeps
+    the same group, and even if both indicators held the same answers, the two rounded
+    averages leave the missing program's answer wider than the p% interval."""
+    ids = [f"P{k}" for k in range(7)]
+    a = np.array([20.0, 25, 31, 38, 44, 52, 61])
+    data = pd.DataFrame({"a": a, "b": a, "region": 1.0}, index=ids)
+    data.loc["P6", "b"] = np.nan
+    table, _ = program_table(data, "P0", ["a", "b"], ["region"], RULES)
+    group = table[table["scope"] == "group"]
+    assert group["peer_group"].nunique() == 1
+    fa = group_figures(a, RULES, yes_no=False, integral=True)
+    fb = group_figures(a[:-1], RULES, yes_no=False, integral=True)
+    assert not np.isnan(fa.average) and not np.isnan(fb.average)  # the worst case: two sums
+    step_a, step_b = (rounding_step(f.average, RULES.peer_digits) for f in (fa, fb))
+    low = 7 * (fa.average - step_a / 2) - 6 * (fb.average + step_b / 2)
+    high = 7 * (fa.average + step_a / 2) - 6 * (fb.average - step_b / 2)
+    assert low <= a[-1] <= high and high - low >= 2 * RULES.p_percent / 100 * a[-1]
+
+
+def test_a_place_in_the_group_is_a_quarter_and_only_when_it_pins_nobody():
+    values = np.array([19.0, 30, 34, 42, 42, 49])
+    assert [rank_band(v, values, RULES) for v in values] == [
+        "bottom", "second", "second", "third", "third", "top"]  # fmt: skip
+    assert rank_band(30.0, values[1:], RULES) == ""  # five programs: no place given
+    # 40 (second quarter) and 42 (top quarter) comparing pages would know that the third
+    # quarter's programs answered 40 to 42: no program of that group is given its quarter
+    squeezed = SMALL_GROUPS[3]
+    assert [rank_band(v, squeezed, RULES) for v in squeezed] == [""] * squeezed.size
+
+
+def test_the_attacker_finds_the_answer_a_careless_page_gives_away():
+    """The attacker above is not toothless: on the median of 30, 40 and 50 (40, exact to the
+    rounding) the programs answering 30 and 50 find the third within a unit."""
+    values = np.array([10.0, 20, 30, 40, 50, 60, 70])
+    careless = PeerFigures(7, np.nan, np.nan, 40.0, np.nan, np.nan, False, "")
+    width = _peer_attack(values, (2, 4), careless)
+    assert (width < _need(values, (2, 4))).any()
+    assert group_figures(values, RULES, yes_no=False, integral=True).median != 40.0

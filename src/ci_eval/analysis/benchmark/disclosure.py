@@ -327,8 +327,7 @@ def protected(
     unit = 1.0 if integral else rules.p_percent / 100.0 * _scale(values, bounds)
     need = np.minimum([protection_width(v, rules, unit) for v in values], bounds[1] - bounds[0])
     quarter = np.minimum((100.0 * (np.arange(n) + 0.5) / n) // 25, 3)
-    bands = [BANDS.index(rank_band(v, values, rules)) if n >= rules.min_group else -1
-             for v in values]  # fmt: skip
+    bands = [BANDS.index(b) if (b := rank_band(v, values, rules)) else -1 for v in values]
     coalitions = [(a,) for a in range(n)] + pairs_to_audit(spans, rules.peer_k)
     for size in (1, 2):
         group = np.array([c for c in coalitions if len(c) == size])
@@ -340,7 +339,12 @@ def protected(
         for members in group[exposed]:
             if n < rules.min_group:
                 return False
-            options = [np.union1d(np.flatnonzero(quarter == bands[m]), [m]) for m in members]
+            options = [
+                np.union1d(np.flatnonzero(quarter == bands[m]), [m])
+                if bands[m] >= 0
+                else np.arange(n)  # no quarter shown: any rank
+                for m in members
+            ]
             ranks = np.array(list(itertools.product(*options)))
             ranks = ranks[[len(set(r)) == size for r in ranks]]
             held = np.tile(values[members], (len(ranks), 1))
@@ -481,7 +485,8 @@ def _scale(values: np.ndarray, bounds: tuple[float, float]) -> float:
 
 def rank_band(own: float, values: np.ndarray, rules: DisclosureRules) -> str:
     """The quarter of the group a program's value lies in (:data:`BANDS`), or ``""`` when the
-    program did not answer or fewer than ``min_peers`` others did.
+    program did not answer, fewer than ``min_peers`` others did, or the group's quarters
+    would squeeze another program's value (:func:`bands_hold`).
 
     >>> rank_band(60.0, np.array([19.0, 34, 42, 42, 49, 60]), DisclosureRules())
     'top'
@@ -491,5 +496,50 @@ def rank_band(own: float, values: np.ndarray, rules: DisclosureRules) -> str:
     answered = values[~np.isnan(values)]
     if own is None or math.isnan(own) or answered.size < rules.min_group:
         return ""
-    rank = 100.0 * ((answered < own).sum() + 0.5 * (answered == own).sum()) / answered.size
-    return BANDS[min(int(rank // 25), 3)]
+    if not bands_hold(answered, rules):
+        return ""
+    return BANDS[_band_index(np.array([own]), answered)[0]]
+
+
+def _band_index(own: np.ndarray, answered: np.ndarray) -> np.ndarray:
+    """The quarter of each ``own`` value among ``answered`` (mid-rank percentile)."""
+    below = (answered[None, :] < own[:, None]).sum(axis=1)
+    equal = (answered[None, :] == own[:, None]).sum(axis=1)
+    rank = 100.0 * (below + 0.5 * equal) / answered.size
+    return np.minimum(rank // 25, 3).astype(int)
+
+
+def bands_hold(answered: np.ndarray, rules: DisclosureRules) -> bool:
+    """Whether the programs' quarters, pooled by two programs, squeeze no third value.
+
+    Two programs whose quarters are two apart know that every program of the quarter between
+    lies between their two values (one program alone: between its value and the least
+    possible answer, 0 for counts); the quarters are withheld for the whole group when that
+    interval is narrower than the p% of any such value (one unit for whole numbers).
+
+    >>> rules = DisclosureRules()
+    >>> bands_hold(np.array([19.0, 34, 42, 42, 49, 60]), rules)
+    True
+    >>> bands_hold(np.array([3.0, 40, 41, 41, 42, 300]), rules)  # 40 and 42 squeeze 41
+    False
+    """
+    band = _band_index(answered, answered)
+    integral = bool(np.allclose(answered, np.round(answered)))
+    spread = float(np.ptp(answered)) or 1.0
+    unit = 1.0 if integral else rules.p_percent / 100.0 * spread
+    low = min(0.0, float(answered.min()))
+    for upper in range(1, 4):
+        if not (band == upper).any():
+            continue
+        top = float(answered[band == upper].min())
+        for lower in range(-1, upper - 1):
+            if lower >= 0 and not (band == lower).any():
+                continue
+            bottom = low if lower < 0 else float(answered[band == lower].max())
+            between = answered[(band > lower) & (band < upper)]
+            if between.size == 0:
+                continue
+            need = max(rules.p_percent / 100.0 * float(np.abs(between).max()), unit)
+            if top - bottom < need - 1e-9:
+                return False
+    return True
