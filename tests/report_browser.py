@@ -107,6 +107,18 @@ def console_errors(driver: object) -> list[str]:
 LAYOUT_JS = (Path(__file__).parent / "report_layout.js").read_text(encoding="utf-8")
 
 
+def open_page(driver: object, url: str, timeout: float = 10.0) -> None:
+    """Load ``url`` and wait until the document and its scripts have run."""
+    import time
+
+    driver.get(url)
+    end = time.monotonic() + timeout
+    while driver.execute_script("return document.readyState") != "complete":
+        if time.monotonic() > end:
+            raise TimeoutError(f"{url} did not finish loading in {timeout} s")
+        time.sleep(0.05)
+
+
 def layout_problems(driver: object, width: int) -> list[str]:
     """Resize the window to ``width`` CSS px and return what :data:`LAYOUT_JS` finds
     on the loaded page; below 768 px a table may scroll inside its own box."""

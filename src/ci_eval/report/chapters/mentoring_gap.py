@@ -118,9 +118,10 @@ def domain_table(page: Page, indicator: str) -> str:
 
 
 def gap_sections(page: Page) -> str:
-    """For each indicator of the gap outcomes: figures by domain (headline ones) and a table."""
+    """For each indicator of the gap outcomes: figures by domain (headline ones), then its
+    table; then who is left out (the equity tables), so that figures come before tables."""
     ind = page.table("indicators")
-    blocks = [equity_sections(page)]
+    blocks = []
     headline = set(page.settings["headline"])
     for indicator in indicators_of(
         page, survey=page.settings["people_survey"], outcomes=page.settings["gap_outcomes"]
@@ -131,6 +132,7 @@ def gap_sections(page: Page) -> str:
             for domain in dict.fromkeys(domains["domain"]):
                 blocks.append(domain_figure(page, indicator, str(domain)))
         blocks.append(domain_table(page, indicator))
+    blocks.append(equity_sections(page))
     return "\n".join(blocks)
 
 
@@ -194,7 +196,7 @@ def equity_table(page: Page, indicator: str) -> str:
     caption = page.t(
         "equity.caption", indicator=page.label("indicator", indicator), wave=latest_wave(page)
     )
-    return page.html_table(caption, headers, body, [page.t("equity.note")])
+    return page.html_table(caption, headers, body, [page.t("equity.note")], source="equity_gaps")
 
 
 def equity_sections(page: Page) -> str:

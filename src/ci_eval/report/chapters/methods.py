@@ -54,7 +54,7 @@ def _simple_table(
                 cells.append(escape(str(value)))
         body.append(cells)
     headers = [page.t(f"methods.columns.{c}") for c in columns]
-    return page.html_table(caption, headers, body, notes)
+    return page.html_table(caption, headers, body, notes, source=name)
 
 
 def _language(page: Page, code: str) -> str:
