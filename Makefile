@@ -12,15 +12,17 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@# Debian's chromium + chromedriver for the browser test, texlive for the PDF edition and
-	@# poppler-utils for its test (root only; else the browser test and the PDF are skipped)
+	@# Debian's chromium + chromedriver for the browser test, graphviz for the theory-of-change
+	@# diagram, texlive for the PDF edition and poppler-utils for its test (root only; else the
+	@# browser test and the PDF are skipped, and the report stops saying to install graphviz)
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	   { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || \
-	     [ ! -x /usr/bin/pdflatex ] || [ ! -x /usr/bin/pdftotext ]; }; then \
+	     [ ! -x /usr/bin/pdflatex ] || [ ! -x /usr/bin/pdftotext ] || \
+	     [ ! -x /usr/bin/dot ]; }; then \
 	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	     chromium chromium-driver texlive-latex-recommended texlive-latex-extra \
+	     chromium chromium-driver graphviz texlive-latex-recommended texlive-latex-extra \
 	     texlive-fonts-recommended texlive-lang-french lmodern poppler-utils >/dev/null || \
-	     echo "chromium or texlive not installed: browser test or PDF edition skipped"; \
+	     echo "chromium, graphviz or texlive not installed: browser test or PDF edition skipped, and the report needs graphviz"; \
 	fi
 	touch $(STAMP)
 

@@ -49,10 +49,11 @@ def test_every_table_of_the_demo_run_is_written_as_declared(tmp_path):
     from ci_eval.pipeline import toc_indicators, toc_outcomes
 
     model = demo_inputs()[1]
+    demo = demo_tables()
     tables = {
-        **demo_tables(),
+        **demo,
         "toc_outcomes": toc_outcomes(model),
-        "toc_indicators": toc_indicators(model),
+        "toc_indicators": toc_indicators(model, demo["indicators"]),
     }
     store = ResultsStore(tmp_path)
     store.write_tables(tables)
@@ -71,6 +72,7 @@ def test_every_table_of_the_demo_run_is_written_as_declared(tmp_path):
     assert units.loc["mentor_retention", "unit"] == "percent"  # declared in the model
     assert units.loc["relationship_quality", "unit"] == "score"  # a mean scale
     assert units.loc["youth_served", "unit"] == "count"  # a total
+    assert units.loc["strong_belonging", "unit"] == "percent"  # derived 0/1: a proportion
     assert units.loc["mentored_6_18", "baseline_source"].startswith("National Youth")
 
 

@@ -292,9 +292,13 @@ def toc_outcomes(model: Any) -> pd.DataFrame:
     )
 
 
-def toc_indicators(model: Any) -> pd.DataFrame:
-    """The indicators of the model as the report shows them: unit, external baseline (value,
-    wave, source) and the source of the target."""
+def toc_indicators(model: Any, indicators: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The indicators of the model as the report shows them: unit (from the statistic each was
+    estimated as in ``indicators``, when given), external baseline (value, wave, source) and
+    the source of the target."""
+    estimated: dict[str, str] = {}
+    if indicators is not None and len(indicators):
+        estimated = dict(zip(indicators["indicator"], indicators["statistic"], strict=False))
     rows = []
     for ind in model.indicators:
         base = ind.baseline
@@ -302,7 +306,7 @@ def toc_indicators(model: Any) -> pd.DataFrame:
             {
                 "indicator": ind.id,
                 "outcome": ind.outcome or "",
-                "unit": ind.shown_as,
+                "unit": ind.unit_for(estimated.get(ind.id)),
                 "baseline": base.value if base else float("nan"),
                 "baseline_wave": (base.wave or "") if base else "",
                 "baseline_source": (base.source or "") if base else "",
@@ -330,7 +334,7 @@ def _estimate(
 
     tables = dict(analyse(study, model, codebooks, scored, raw=clean, quality=quality))
     tables["toc_outcomes"] = toc_outcomes(model)
-    tables["toc_indicators"] = toc_indicators(model)
+    tables["toc_indicators"] = toc_indicators(model, tables.get("indicators"))
     return tables
 
 

@@ -170,17 +170,31 @@ class Indicator(_Strict):
 
     @property
     def shown_as(self) -> str:
-        """The unit the report shows it in (:data:`UNITS`): given, or from its statistic and
-        scoring (a proportion is a percent, a total a count, a mean of a scale a score).
+        """The unit the report shows it in (:data:`UNITS`), before the data are seen: see
+        :meth:`unit_for`.
 
         >>> Indicator.model_validate({"id": "r", "label": {"en": "R"}, "survey": "s",
         ...     "scoring": {"method": "derived", "expression": "a / b"}, "unit": "percent"}
         ...     ).shown_as
         'percent'
         """
+        return self.unit_for()
+
+    def unit_for(self, statistic: str | None = None) -> str:
+        """The unit the report shows it in: given, or from the ``statistic`` the analysis
+        estimated (default: :attr:`estimate_as`) and the scoring (a proportion is a percent,
+        a total a count, a mean of a scale a score). A derived 0/1 indicator is estimated as
+        a proportion (:func:`ci_eval.analysis.indicators.statistic_of`), so it reads as a
+        percent.
+
+        >>> i = Indicator.model_validate({"id": "s", "label": {"en": "S"}, "survey": "s",
+        ...     "scoring": {"method": "derived", "expression": "b >= 4"}})
+        >>> i.unit_for(), i.unit_for("proportion")
+        ('number', 'percent')
+        """
         if self.unit is not None:
             return self.unit
-        statistic = self.estimate_as
+        statistic = statistic or self.estimate_as
         if statistic == "proportion":
             return "percent"
         if statistic == "total":
