@@ -60,7 +60,15 @@ INVARIABLE = frozenset(_INVARIABLE_WORDS.split())
 """Words ending in -s that are not plurals (« 1 mois »)."""
 PLURAL_AFTER_ONE = re.compile(r"(?<![\d.,\u00a0\u202f])([01])[ \u00a0\u202f]([a-zé]+s)\b")
 
-SKIPPED = {"pre", "code", "script", "style", "kbd", "samp"}
+SKIPPED = {
+    "pre",
+    "code",
+    "script",
+    "style",
+    "kbd",
+    "samp",
+    "cite",
+}  # a cited title keeps its language
 ATTRIBUTES = ("alt", "title", "aria-label", "placeholder")
 
 

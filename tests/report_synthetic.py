@@ -61,6 +61,7 @@ def _labels() -> pd.DataFrame:
         ),
         ("variable", "gender", "", "Gender", "Genre"),
         ("variable", "region", "", "Region", "Région"),
+        ("variable", "mentor_type", "", "Type of mentor", "Type de mentor"),
         (
             "variable",
             "mentored_6_18",

@@ -127,7 +127,7 @@ def test_external_baseline_and_target_have_their_own_columns_and_source(store):
     assert cells[0] == "56.0%"  # the survey's own baseline estimate
     assert cells[4] == "55.8% (2021)1"  # the model's, with its source's number
     assert cells[5] == "60.0% by 2024 | not reached"
-    assert "Source 1: National Youth Mentoring Survey 2020." in unescape(html)
+    assert "Source 1: <cite>National Youth Mentoring Survey 2020</cite>." in unescape(html)
     assert rows_by_label(html)["Wanted a mentor and had none"][5] == "45.0% by 2024 | reached"
 
 

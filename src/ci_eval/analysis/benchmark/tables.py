@@ -104,7 +104,7 @@ def program_table(
     ...                  index=["A", "B", "C", "D", "E", "F"])
     >>> t, sizes = program_table(p, "A", ["x"], ["region"], DisclosureRules())
     >>> t[["scope", "value", "n", "median", "rank_band"]].values.tolist()[0], sizes
-    (['group', 1.0, 6, 3.3, 'bottom'], {'all programs': 6})
+    (['group', 1.0, 6, nan, 'bottom'], {'all programs': 6})
     """
     data = programs.copy()
     data.index = data.index.astype(str)
@@ -318,7 +318,7 @@ def benchmark_tables(
     >>> tables["benchmark_peers"].values.tolist()
     [['all programs', 8]]
     >>> tables["programs/P0"][["scope", "value", "n", "median", "rank_band"]].values.tolist()[0]
-    ['group', 1.0, 8, 5.3, 'bottom']
+    ['group', 1.0, 8, nan, 'bottom']
     """
     bench = benchmark(frames, model, survey, id_column, peer_by, rules, withheld, national)
     if bench is None:

@@ -184,11 +184,16 @@ def scorecard_table(page: Page) -> str:
     waves = {"baseline": str(first["baseline_wave"]), "wave": str(first["wave"])}
     headers = [page.t(f"scorecard.columns.{c}", **waves) for c in COLUMNS]
     notes = [page.t("scorecard.note", **waves), page.t("scorecard.external_note")]
-    notes += [page.t("scorecard.source", number=k + 1, source=s) for k, s in enumerate(sources)]
     notes.append(page.legend())
-    return page.html_table(
+    table = page.html_table(
         page.t("scorecard.caption", **waves), headers, [], notes, groups=groups, numeric=(1, 2, 3)
     )
+    # a source is cited by its title, in the language it was published in
+    cited = [
+        page.t("scorecard.source", number=k + 1, source=f"<cite>{escape(s)}</cite>")
+        for k, s in enumerate(sources)
+    ]
+    return table + (f'\n<p class="ci-sources">{" ".join(cited)}</p>' if cited else "")
 
 
 def _family_sentence(page: Page, row: dict[str, Any]) -> str:
