@@ -22,6 +22,9 @@ within = ["region"]          # intersections, where cells allow
 survey = "organisations"
 peer_by = ["org_type", "region", "size_band"]   # widened from the end
 youth_survey = "youth"    # the survey of programs' own youth data (--data)
+[analysis.partnership]       # the partner survey (ci_eval.analysis.partnership_stage)
+survey = "partners"
+members = "surveys/partners/members.csv"
 ```
 
 >>> s = AnalysisSettings.from_mapping({"alpha": 0.1}, {"min_cell": 5})
@@ -37,6 +40,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ci_eval.analysis.equity import EquitySettings
+from ci_eval.analysis.partnership_stage import PartnershipSettings
 from ci_eval.analysis.trend_families import TrendFamilySettings
 from ci_eval.errors import AnalysisError, validation_problems
 from ci_eval.results.disclosure import DisclosureRules
@@ -69,6 +73,7 @@ class AnalysisSettings(BaseModel):
     benchmark: BenchmarkSettings = BenchmarkSettings()
     trends: TrendFamilySettings = TrendFamilySettings()
     equity: EquitySettings = EquitySettings()
+    partnership: PartnershipSettings | None = None
 
     @classmethod
     def from_mapping(
