@@ -84,7 +84,7 @@ def test_census_estimate_is_the_srs_mean_with_the_membership_fpc():
 
 
 def test_every_member_answering_gives_no_sampling_error():
-    members, answered = _census()
+    members, _ = _census()
     everyone = members.assign(ca=np.arange(len(members), dtype=float))
     table = condition_estimates({"1": everyone}, members, ["ca"], DisclosureRules(min_cell=3))
     assert table[table["domain"] == "overall"]["se"].iloc[0] == pytest.approx(0.0, abs=1e-12)
