@@ -114,6 +114,9 @@ def study_inputs(study: Study) -> dict[str, str]:
     for cfg in study.weighting.values():
         if cfg.get("targets"):
             paths.append(study.path(cfg["targets"]))
+    members = (study.analysis.get("partnership") or {}).get("members")
+    if isinstance(members, str):
+        paths.append(study.path(members))
     return {_relative(study, p): sha256_path(p) for p in paths if Path(p).is_file()}
 
 
@@ -266,6 +269,7 @@ def _score(
     scored: dict[str, dict[str, pd.DataFrame]] = {}
     clean: dict[str, dict[str, pd.DataFrame]] = {}
     for (survey, wave), result in ctx.values["quality"].items():
+        clean.setdefault(survey, {})[wave] = result.clean  # every survey (partners: no scores)
         if not model.indicators_for(survey):
             continue
         scores = score_indicators(
@@ -276,7 +280,6 @@ def _score(
             survey=survey,
         )
         scored.setdefault(survey, {})[wave] = scores
-        clean.setdefault(survey, {})[wave] = result.clean
     return scored, clean
 
 

@@ -236,7 +236,7 @@ class SurveyConfig(_Strict):
     label: dict[str, str] = {}
     population: dict[str, str] = {}
     codebook: str | None = None
-    unit: Literal["respondent", "program"] = "respondent"
+    unit: Literal["respondent", "program", "organisation"] = "respondent"
     id: str | None = None
     language: str | None = None
     sources: dict[str, Source] = {}

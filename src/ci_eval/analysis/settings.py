@@ -24,6 +24,9 @@ within = ["region"]          # intersections, where cells allow
 survey = "organisations"
 peer_by = ["org_type", "region", "size_band"]   # widened from the end
 youth_survey = "youth"    # the survey of programs' own youth data (--data)
+[analysis.partnership]       # the partner survey (ci_eval.analysis.partnership_stage)
+survey = "partners"
+members = "surveys/partners/members.csv"
 ```
 
 >>> s = AnalysisSettings.from_mapping({"alpha": 0.1}, {"min_cell": 5})
@@ -40,6 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ci_eval.analysis.contribution.tables import EFFECTS, PRIMARY_ESTIMATOR
 from ci_eval.analysis.equity import EquitySettings
+from ci_eval.analysis.partnership_stage import PartnershipSettings
 from ci_eval.analysis.trend_families import TrendFamilySettings
 from ci_eval.errors import AnalysisError, validation_problems
 from ci_eval.results.disclosure import DisclosureRules
@@ -73,6 +77,7 @@ class AnalysisSettings(BaseModel):
     benchmark: BenchmarkSettings = BenchmarkSettings()
     trends: TrendFamilySettings = TrendFamilySettings()
     equity: EquitySettings = EquitySettings()
+    partnership: PartnershipSettings | None = None
 
     @field_validator("primary_estimator")
     @classmethod

@@ -24,9 +24,9 @@ Returns ``{table name: DataFrame}`` with the names and columns of the results-st
 (``labels``, ``indicators``, ``trends``, ``scorecard``, ``trend_families``, ``equity_gaps``,
 ``targets``, ``contributions``,
 ``balance``, ``overlap``, ``dose_response``, ``gap_projection``, ``reliability``, ``weighting``,
-``weighting_margins``, ``quality``, ``surveys``, ``benchmark_peers`` and
-``programs/<program_id>``), values unrounded and rows in a deterministic order. Tables whose
-name starts with
+``weighting_margins``, ``quality``, ``surveys``, ``benchmark_peers``, the ``partnership_*``
+tables of :mod:`ci_eval.analysis.partnership_stage` and ``programs/<program_id>``), values
+unrounded and rows in a deterministic order. Tables whose name starts with
 :data:`~ci_eval.results.contract.PRIVATE_PREFIX` are private; the results contract
 (:mod:`ci_eval.results.contract`) declares every table and :class:`~ci_eval.results.ResultsStore`
 keeps the private ones apart.
@@ -45,6 +45,7 @@ from ci_eval.analysis.contribution.tables import EMPTY_COLUMNS, contribution_tab
 from ci_eval.analysis.equity import equity_gap_table
 from ci_eval.analysis.indicators import estimate_indicators
 from ci_eval.analysis.labels import crossed_margin_labels, label_table
+from ci_eval.analysis.partnership_stage import TABLE_NAMES, partnership_tables
 from ci_eval.analysis.reliability_stage import reliability_table
 from ci_eval.analysis.settings import AnalysisSettings
 from ci_eval.analysis.surveys import survey_table
@@ -61,6 +62,7 @@ from ci_eval.codebook import Codebook
 from ci_eval.errors import AnalysisError
 from ci_eval.quality import quality_table
 from ci_eval.results.contract import columns
+from ci_eval.results.contract import spec as table_spec
 from ci_eval.toc.schema import ToCModel
 
 
@@ -169,6 +171,7 @@ def analyse(
     tables["reliability"] = reliability_table(frames, model, codebooks, languages)
     tables["quality"] = _quality(quality)
     tables["surveys"] = survey_table(study, tables["quality"])
+    tables.update(_partnership(study, raw, codebooks, config))
     bench = config.benchmark
     if bench.survey in study.surveys:
         id_column = study.surveys[bench.survey].id_column
@@ -184,6 +187,21 @@ def analyse(
             )
         )
     return tables
+
+
+def _partnership(study, raw, codebooks, config) -> dict[str, pd.DataFrame]:
+    """The partnership tables, empty when the study has no ``[analysis.partnership]``."""
+    if config.partnership is None:
+        return {name: table_spec(name).empty() for name in TABLE_NAMES}
+    return partnership_tables(
+        study,
+        raw or {},
+        codebooks,
+        config.partnership,
+        config.disclosure,
+        alpha=config.alpha,
+        conf_level=config.conf_level,
+    )
 
 
 def _contributions(designs, model, codebooks, config) -> dict[str, pd.DataFrame]:

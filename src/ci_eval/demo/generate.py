@@ -5,7 +5,7 @@
 demo committed at the repository root can be checked by regenerating it.
 
 Random streams: each part draws from ``numpy.random.default_rng([seed, k])`` with
-its own ``k`` (youth waves 1-2, truth 11-12, programs 21-23), so changing one part
+its own ``k`` (youth waves 1-2, truth 11-12, programs 21-23, partners 31-33), so changing one part
 does not shift the others; the equity items draw from child streams of those
 (``Generator.spawn``, which leaves the parent's numbers as they were).
 """
@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ci_eval.demo import equity, organisations
+from ci_eval.demo import equity, organisations, partners
 from ci_eval.demo.codebooks import codebook_dict, organisation_variables, youth_variables
 from ci_eval.demo.organisations import organisation_answers, program_universe
+from ci_eval.demo.partner_codebook import partner_variables
 from ci_eval.demo.population import population_table
 from ci_eval.demo.problems import youth_wave
 from ci_eval.demo.savfile import write_sav
@@ -65,12 +66,35 @@ def generate_study(folder: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
         programs = organisation_answers(np.random.default_rng([seed, 22 + k]), universe, wave)
         path = folder / f"surveys/organisations/data/organisations_{wave}.sav"
         written.append(_write_survey(path, programs, organisations, wave))
+    partner_truth = _write_partners(folder, seed, written)
     truth = {
         wave: true_effects(np.random.default_rng([seed, 11 + k]), wave)
         for k, wave in enumerate(WAVES)
     }
-    written.append(_write_yaml(folder / "surveys/demo_truth.yaml", _truth_document(seed, truth)))
+    written.append(
+        _write_yaml(folder / "surveys/demo_truth.yaml", _truth_document(seed, truth, partner_truth))
+    )
     return written
+
+
+def _write_partners(folder: Path, seed: int, written: list[Path]) -> dict[str, Any]:
+    """The partner survey: membership list, codebook and both waves; returns its truth."""
+    members = partners.member_universe(np.random.default_rng([seed, 31]))
+    path = folder / "surveys/partners/members.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partners.members_table(members).to_csv(path, index=False, lineterminator="\n")
+    written.append(path)
+    variables = partner_variables(members["partner_id"].tolist())
+    codebook = codebook_dict("partners", variables)
+    written.append(_write_yaml(folder / "surveys/partners/codebook.yaml", codebook))
+    items = {}
+    for k, wave in enumerate(WAVES):
+        answers, items[wave] = partners.partner_answers(
+            np.random.default_rng([seed, 32 + k]), members, wave
+        )
+        path = folder / f"surveys/partners/data/partners_{wave}.sav"
+        written.append(_write_survey(path, answers, variables, wave))
+    return partners.partner_truth(members, items)
 
 
 def _copy_template(folder: Path, name: str, seed: int) -> Path:
@@ -126,7 +150,9 @@ def _write_survey(
     return path
 
 
-def _truth_document(seed: int, truth: dict[str, Any]) -> dict[str, Any]:
+def _truth_document(
+    seed: int, truth: dict[str, Any], partner_truth: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "description": (
             "Truth of the simulated demo study (ci_eval.demo). average_treatment_effect: "
@@ -169,6 +195,7 @@ def _truth_document(seed: int, truth: dict[str, Any]) -> dict[str, Any]:
             "nonresponse": "propensity = product of the response_propensity factors in effects",
         },
         "planted_problems_per_wave": dict(PROBLEMS),
+        "partners": partner_truth,
         "waves": truth,
     }
 

@@ -511,6 +511,79 @@ _DECLARED = [
         "ci_eval.pipeline",
     ),
     TableSpec(
+        "partnership_conditions",
+        _cols(
+            ("condition", STR, "a condition of collective impact (common_agenda, ...)"),
+            ("kind", STR, "condition, precondition, principle (equity, youth voice) or other"),
+            ("survey", STR, "the partner survey"),
+            ("wave", STR),
+            ("domain", STR, "'overall', or the partner characteristic (sector, role)"),
+            ("domain_value", STR, "the category code as text ('' for overall)"),
+            ("estimate", FLOAT, "mean condition score of the members (1-5)"),
+            ("se", FLOAT, "standard error, census of the members with non-response (fpc)"),
+            ("ci_low", FLOAT),
+            ("ci_high", FLOAT),
+            ("n", INT, "responding partners with a score"),
+            ("members", INT, "member organisations in the domain (the fpc's population)"),
+            ("cv", FLOAT, "coefficient of variation, percent"),
+            ("flag", STR, "the CV quality flag: '', 'E' or 'F'"),
+            _SYMBOL,
+            *_SUPPRESSION,
+        ),
+        "Partnership health: the members' mean score of each condition, by wave and domain",
+        "ci_eval.analysis.partnership",
+    ),
+    TableSpec(
+        "partnership_reliability",
+        _cols(
+            ("survey", STR),
+            ("condition", STR),
+            ("wave", STR),
+            ("n", INT, "respondents who answered every item"),
+            ("n_items", INT),
+            ("alpha", FLOAT, "Cronbach's alpha"),
+            ("ci_low", FLOAT, "Feldt interval"),
+            ("ci_high", FLOAT),
+        ),
+        "Internal consistency of each partnership condition's items",
+        "ci_eval.analysis.partnership",
+    ),
+    TableSpec(
+        "partnership_network",
+        _cols(
+            ("survey", STR),
+            (
+                "scope",
+                STR,
+                "respondents: ties among responding members only; reconstructed: every member, "
+                "ties reported by either side (ties between two non-respondents unseen)",
+            ),
+            ("metric", STR, "density, backbone_tied, cross_sector, centralisation, ..."),
+            ("wave", STR),
+            ("value", FLOAT),
+            ("baseline_wave", STR),
+            ("baseline", FLOAT, "the metric in the baseline wave"),
+            ("change", FLOAT, "value minus baseline"),
+        ),
+        "Partnership network metrics per wave and their change since the baseline",
+        "ci_eval.analysis.partnership_network",
+    ),
+    TableSpec(
+        "partnership_sector_ties",
+        _cols(
+            ("survey", STR),
+            ("wave", STR),
+            ("sector_a", STR, "sector code (the lower code of the pair)"),
+            ("sector_b", STR),
+            ("members_a", INT, "member organisations in sector_a"),
+            ("members_b", INT),
+            ("ties", INT, "ties between the two sectors (within, when equal)"),
+            ("density", FLOAT, "ties over possible pairs"),
+        ),
+        "The partnership network by sector (reconstructed ties): no organisation is named",
+        "ci_eval.analysis.partnership_network",
+    ),
+    TableSpec(
         PRIVATE_PREFIX + "{program}",
         _cols(
             ("indicator", STR),
@@ -540,6 +613,14 @@ _DECLARED = [
         private=True,
     ),
 ]
+_DECLARED.append(
+    TableSpec(
+        "partnership_trends",
+        next(t for t in _DECLARED if t.name == "trends").columns,
+        "Change of each partnership condition since the baseline ('indicator' is the condition)",
+        "ci_eval.analysis.partnership",
+    )
+)
 TABLES: dict[str, TableSpec] = {t.name: t for t in _DECLARED}
 """Every declared table by name; a private table's name is a pattern (``programs/{program}``)."""
 

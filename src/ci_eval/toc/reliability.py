@@ -70,11 +70,18 @@ def scale_reliability(
         for language, mask in groups:
             complete = items[mask.to_numpy()].dropna(how="any")
             rows.append((indicator.id, language, len(complete), items.shape[1],
-                         *_alpha(complete, conf_level)))  # fmt: skip
+                         *alpha_interval(complete, conf_level)))  # fmt: skip
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _alpha(items: pd.DataFrame, conf_level: float) -> tuple[float, float, float]:
+def alpha_interval(items: pd.DataFrame, conf_level: float = 0.95) -> tuple[float, float, float]:
+    """``(alpha, ci_low, ci_high)`` of complete item rows; NaN with fewer than three rows or
+    no variance.
+
+    >>> df = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [1, 3, 3, 4, 5], "c": [2, 2, 3, 5, 5]})
+    >>> round(alpha_interval(df)[0], 4)
+    0.9697
+    """
     if len(items) < 3 or (items.var(axis=0) == 0).all():
         return (np.nan, np.nan, np.nan)
     import pingouin  # imported here: it takes seconds, and only reliability needs it

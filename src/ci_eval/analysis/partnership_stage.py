@@ -1,0 +1,123 @@
+"""The partnership tables of the analysis stage, from ``[analysis.partnership]``.
+
+```toml
+[analysis.partnership]
+survey = "partners"                        # the partner survey (a census of the members)
+members = "surveys/partners/members.csv"   # partner_id, sector, role of every member
+min_items = 2                              # answered items a condition score needs
+# conditions = ["common_agenda", ...]      # default: ci_eval.analysis.partnership.CONDITIONS
+# by = ["sector", "role"]                  # domains, where cells allow ([disclosure])
+# backbone_role = 5                        # the role code of the backbone organisation
+```
+
+Without the table no partnership table is made. The membership list is the population: its
+row count is the finite-population correction of every wave, and it gives the sector and role
+of members who did not answer (for the network).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from ci_eval.analysis.partnership import (
+    CONDITIONS,
+    condition_estimates,
+    condition_reliability,
+    condition_scores,
+    condition_trends,
+)
+from ci_eval.analysis.partnership_network import network_tables
+from ci_eval.codebook import Codebook
+from ci_eval.errors import AnalysisError
+
+TABLE_NAMES = (
+    "partnership_conditions",
+    "partnership_trends",
+    "partnership_reliability",
+    "partnership_network",
+    "partnership_sector_ties",
+)
+
+
+class PartnershipSettings(BaseModel):
+    """``[analysis.partnership]``: the partner survey, its membership list and scoring rule."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    survey: str = "partners"
+    members: str
+    min_items: int = Field(default=2, ge=1)
+    conditions: list[str] = list(CONDITIONS)
+    by: list[str] = ["sector", "role"]
+    backbone_role: int | str = 5
+
+
+def read_members(path: Path, by: list[str]) -> pd.DataFrame:
+    """The membership list: one row per member, ``partner_id`` unique, the ``by`` columns and
+    ``role`` present; a clear error naming the file otherwise."""
+    if not path.is_file():
+        raise AnalysisError(f"[analysis.partnership] members: {path} does not exist")
+    members = pd.read_csv(path, dtype={"partner_id": str})
+    need = {"partner_id", "role", *by}
+    missing = sorted(need - set(members.columns))
+    if missing:
+        raise AnalysisError(f"{path}: missing column(s) {', '.join(missing)} of the members list")
+    repeated = members["partner_id"][members["partner_id"].duplicated()].tolist()
+    if repeated:
+        raise AnalysisError(f"{path}: partner_id repeated: {', '.join(repeated[:5])}")
+    return members
+
+
+def partnership_tables(
+    study: Any,
+    raw: Mapping[str, Mapping[str, pd.DataFrame]],
+    codebooks: Mapping[str, Codebook],
+    settings: PartnershipSettings,
+    rules: Any,
+    *,
+    alpha: float = 0.05,
+    conf_level: float = 0.95,
+) -> dict[str, pd.DataFrame]:
+    """Every partnership table (:data:`TABLE_NAMES`) from the clean partner responses."""
+    survey = settings.survey
+    if survey not in raw:
+        raise AnalysisError(
+            f"[analysis.partnership] survey = {survey!r}: no clean responses of that survey; "
+            f"declare [surveys.{survey}] with its sources"
+        )
+    members = read_members(study.path(settings.members), settings.by)
+    id_column = study.surveys[survey].id_column
+    frames, scored = {}, {}
+    for wave, data in raw[survey].items():
+        data = codebooks[survey].apply_missing(data) if survey in codebooks else data
+        unknown = sorted(set(data[id_column].astype(str)) - set(members["partner_id"]))
+        if unknown:
+            raise AnalysisError(
+                f"partner survey wave {wave}: {', '.join(unknown[:5])} answered but not in "
+                f"{settings.members}; add them to the membership list"
+            )
+        frames[str(wave)] = data
+        scores = condition_scores(data, settings.conditions, settings.min_items)
+        scored[str(wave)] = pd.concat([data[list(settings.by)], scores], axis=1)
+    estimates = condition_estimates(
+        scored, members, settings.conditions, rules, by=settings.by, survey=survey,
+        conf_level=conf_level,
+    )  # fmt: skip
+    baseline = str(study.waves.baseline)
+    network, sectors = network_tables(
+        frames, members, id_column, baseline, settings.backbone_role, survey
+    )
+    return {
+        "partnership_conditions": estimates,
+        "partnership_trends": condition_trends(estimates, baseline, alpha, conf_level),
+        "partnership_reliability": condition_reliability(
+            frames, settings.conditions, survey, conf_level
+        ),
+        "partnership_network": network,
+        "partnership_sector_ties": sectors,
+    }
