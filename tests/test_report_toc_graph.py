@@ -126,9 +126,9 @@ def test_boxes_list_indicators_with_latest_value_and_trend_and_links_carry_evide
         (contributions["contribution"] == "swemwbs_by_mentor")
         & (contributions["model"] == "regression")
         & (contributions["measure"] == "mean_difference")
-    ].iloc[0]
-    assert f"{row['estimate']:+.1f}" in words and "Had a mentor at ages 6-18" in words
-    assert "Had a mentor at ages 6-18" in html  # the alt text says it too
+    ].sort_values("wave").iloc[-1]  # the latest wave's
+    assert f"{row['estimate']:+.1f}" in words and "Had a mentor at ages 6–18" in words
+    assert "Had a mentor at ages 6–18" in html  # the alt text says it too
 
 
 def test_french_labels_and_typography(store, tmp_path):
