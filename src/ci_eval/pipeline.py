@@ -305,8 +305,8 @@ def toc_indicators(model: Any) -> pd.DataFrame:
                 "unit": ind.shown_as,
                 "baseline": base.value if base else float("nan"),
                 "baseline_wave": (base.wave or "") if base else "",
-                "baseline_source": (base.source or "") if base else "",
-                "target_source": (ind.target.source or "") if ind.target else "",
+                "baseline_source": base.source_text if base else "",
+                "target_source": ind.target.source_text if ind.target else "",
             }
         )
     return pd.DataFrame(rows, columns=columns("toc_indicators"))
