@@ -101,3 +101,14 @@ def test_universes_are_words_per_survey_never_the_expression():
         given["en"],
         given["fr"],
     )
+
+
+def test_an_external_source_is_in_each_language_or_one_name_for_both():
+    source = {"en": "National survey 2020", "fr": "Enquête nationale 2020"}
+    known = labels(
+        baseline={"value": 0.5, "wave": "2021", "source": source},
+        target={"value": 0.6, "source": "MENTOR Canada"},
+    )
+    assert known[("source", "quality", "baseline")] == (source["en"], source["fr"])
+    assert known[("source", "quality", "target")] == ("MENTOR Canada", "MENTOR Canada")
+    assert ("source", "had_mentor", "baseline") not in known

@@ -103,6 +103,22 @@ def test_missing_french_labels():
     assert all("missing French label" in f for f in found)
 
 
+def test_short_labels_universes_and_sources_given_per_language_need_their_french():
+    given = {
+        "short_label": {"en": "A"},
+        "universe": "hours > 0",
+        "universe_label": {"en": "those who work"},
+        "baseline": {"value": 1.0, "source": {"en": "Census"}},
+        "target": {"value": 2.0, "source": "Statistics Canada"},  # a name: no French needed
+    }
+    found = problems_of(model_data(indicator("a", {"method": "value"}, ["hours"], **given)))
+    assert [f.split(":")[0] for f in found] == [
+        "indicators[0] (a).short_label",
+        "indicators[0] (a).universe_label",
+        "indicators[0] (a).baseline.source",
+    ]
+
+
 @pytest.mark.parametrize(
     ("scoring", "items", "expected"),
     [

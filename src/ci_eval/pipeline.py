@@ -312,8 +312,8 @@ def toc_indicators(model: Any, indicators: pd.DataFrame | None = None) -> pd.Dat
                 "unit": ind.unit_for(estimated.get(ind.id)),
                 "baseline": base.value if base else float("nan"),
                 "baseline_wave": (base.wave or "") if base else "",
-                "baseline_source": (base.source or "") if base else "",
-                "target_source": (ind.target.source or "") if ind.target else "",
+                "baseline_source": base.source_text if base else "",
+                "target_source": ind.target.source_text if ind.target else "",
             }
         )
     return pd.DataFrame(rows, columns=columns("toc_indicators"))

@@ -6,7 +6,9 @@ codebooks; a level's ``parent`` is its variable and its ``id`` the code as text;
 contribution compares are levels whose ``parent`` is the contribution's id), ``by`` (a
 variable as a domain, "by gender"; ``parent``: the survey), ``survey`` (from the study),
 ``wave`` (the wave itself) and ``universe`` (who an indicator is about, as a noun phrase:
-"programs with a waitlist"; ``parent``: the survey, whose ``all`` is its population).
+"programs with a waitlist"; ``parent``: the survey, whose ``all`` is its population) and
+``source`` (where an indicator's external baseline or target comes from; ``parent``:
+``baseline`` or ``target``).
 
 The labels are the report's: a ``short_label`` of the model or codebook where there is one,
 else the ``label``; a variable name never stands in for words.
@@ -29,6 +31,7 @@ from ci_eval.toc.schema import Contribution, ToCModel
 COLUMNS = columns("labels")
 KINDS = (
     "by",
+    "source",
     "survey",
     "wave",
     "outcome",
@@ -118,6 +121,10 @@ def _model_rows(
     for indicator in model.indicators:
         label = labels[indicator.id]
         rows.append(_row("indicator", indicator.id, indicator.outcome or "", label))
+        for name in ("baseline", "target"):  # where an external value comes from
+            benchmark = getattr(indicator, name)
+            if benchmark is not None and benchmark.source:
+                rows.append(_row("source", indicator.id, name, _source(benchmark.source)))
         survey = indicator.survey
         if not indicator.universe:
             universes[("all", survey)] = dict(populations.get(survey) or ALL_RESPONDENTS)
@@ -179,6 +186,13 @@ def _contribution_label(
         language: f"{_text(exposure, language)} → {_text(outcome, language)}"
         for language in ("en", "fr")
     }
+
+
+def _source(source: Text) -> dict[str, str]:
+    """A benchmark's source: one text for every language (a name), or per language."""
+    return (
+        {lang: str(source) for lang in LANGS} if isinstance(source, str) else _report(None, source)
+    )
 
 
 ALL_RESPONDENTS = {"en": "all respondents", "fr": "l'ensemble des répondants"}

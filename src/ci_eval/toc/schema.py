@@ -134,11 +134,23 @@ Scoring = Annotated[
 
 
 class Benchmark(_Strict):
-    """A baseline or target value of an indicator."""
+    """A baseline or target value of an indicator; ``source`` says where it comes from, as
+    one text (a name, the same in every language) or per language (``{en: ..., fr: ...}``)."""
 
     value: float
     wave: str | None = None
-    source: str | None = None
+    source: str | Label | None = None
+
+    @property
+    def source_text(self) -> str:
+        """The source in English (or as given): what the results tables record.
+
+        >>> Benchmark(value=0.5, source={"en": "Census", "fr": "Recensement"}).source_text
+        'Census'
+        """
+        if isinstance(self.source, Label):
+            return self.source.en
+        return self.source or ""
 
 
 class Indicator(_Strict):

@@ -277,6 +277,10 @@ class _Checker:
             self._french((*loc, "label"), ind.label)
             self._french((*loc, "short_label"), ind.short_label)
             self._french((*loc, "universe_label"), ind.universe_label)
+            for name in ("baseline", "target"):  # a source given per language needs its French
+                benchmark = getattr(ind, name)
+                if benchmark is not None and isinstance(benchmark.source, Label):
+                    self._french((*loc, name, "source"), benchmark.source)
             if ind.outcome is None:
                 self.add(loc, "indicator is on no outcome; add outcome: <outcome id>")
             elif ind.outcome not in outcome_ids:

@@ -71,6 +71,10 @@ def _external_cell(page: Page, model: dict[str, Any] | None, unit: str, sources:
     if model["baseline_wave"]:
         text = page.t("scorecard.external_value", value=text, wave=model["baseline_wave"])
     source = str(model["baseline_source"])
+    if source:  # in the page's language where the model gives it per language
+        indicator = str(model["indicator"])
+        named = page.label("source", indicator, "baseline")
+        source = source if named == indicator else named
     if not source:
         return escape(text)
     if source not in sources:
