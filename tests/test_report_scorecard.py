@@ -154,3 +154,20 @@ def test_french_counts_take_the_singular_for_zero_and_one(store):
     english = page_of(store, "en")
     assert english.plural("scorecard.families.neutral", 0).startswith("0 indicators ")
     assert english.plural("scorecard.families.neutral", 1).startswith("1 indicator ")
+
+
+def test_the_key_findings_survey_sentence_adds_up_to_its_total(store):
+    """Improved, no significant change and worsened are counted among the same indicators:
+    the indicators with a better direction that could be assessed."""
+    families = page_of(store, "en").table("trend_families", latest=True)
+    headline = families[families["family"].str.startswith("headline:")].sort_values("survey")
+    for lang in ("en", "fr"):
+        html = unescape(chapters.scorecard_summary(page_of(store, lang)))
+        sentences = re.findall(r"<li>(.*?)</li>", html)
+        assert len(sentences) == len(headline)
+        for sentence, row in zip(sentences, headline.to_dict("records"), strict=True):
+            numbers = [int(n) for n in re.findall(r"\b\d+\b", sentence.split(":", 1)[1])]
+            improved, total, steady, worsened = numbers[:4]
+            assert total == row["with_direction"], sentence
+            assert improved + steady + worsened <= total, sentence  # never more than counted
+            assert steady <= total - improved - worsened - row["not_assessed"] or steady == 0

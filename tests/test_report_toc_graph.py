@@ -122,11 +122,15 @@ def test_boxes_list_indicators_with_latest_value_and_trend_and_links_carry_evide
     edge = re.search(r"<title>access&#45;&gt;wellbeing</title>(.*?)</g>", svg.read_text(), re.S)
     words = " ".join(unescape(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", edge.group(1)))
     contributions = store.read("contributions")
-    row = contributions[
-        (contributions["contribution"] == "swemwbs_by_mentor")
-        & (contributions["model"] == "regression")
-        & (contributions["measure"] == "mean_difference")
-    ].sort_values("wave").iloc[-1]  # the latest wave's
+    row = (
+        contributions[
+            (contributions["contribution"] == "swemwbs_by_mentor")
+            & (contributions["model"] == "regression")
+            & (contributions["measure"] == "mean_difference")
+        ]
+        .sort_values("wave")
+        .iloc[-1]
+    )  # the latest wave's
     assert f"{row['estimate']:+.1f}" in words and "Had a mentor at ages 6–18" in words
     assert "Had a mentor at ages 6–18" in html  # the alt text says it too
 

@@ -56,13 +56,18 @@ def scorecard_summary(page: Page) -> str:
     headline = families[families["family"].astype(str).str.startswith("headline:")]
     items = []
     for row in rows_of(headline.sort_values("survey")):
+        # counted among the indicators with a good direction, so that the three add up to
+        # the total (``steady`` also counts the indicators without one, which are not judged)
+        total, improved, worsened = (
+            int(row[k]) for k in ("with_direction", "improved", "worsened")
+        )
         sentence = page.t(
             "scorecard.summary",
             survey=page.label("survey", str(row["survey"])),
-            improved=int(row["improved"]),
-            steady=int(row["steady"]),
-            worsened=int(row["worsened"]),
-            total=int(row["with_direction"]),
+            improved=improved,
+            steady=max(total - improved - worsened - int(row["not_assessed"]), 0),
+            worsened=worsened,
+            total=total,
         )
         items.append(f"<li>{escape(sentence)}</li>")
     return f"<ul class='ci-summary'>{''.join(items)}</ul>"
