@@ -218,6 +218,10 @@ DEFAULT_ID = "id"
 POPULATIONS = {
     "respondent": {"en": "all respondents", "fr": "l'ensemble des répondants"},
     "program": {"en": "all programs", "fr": "l'ensemble des programmes"},
+    "organisation": {
+        "en": "all member organisations",
+        "fr": "l'ensemble des organismes membres",
+    },
 }
 """Who a survey's indicators without a universe are about, by ``unit``, when ``population``
 is not given."""
