@@ -107,6 +107,7 @@ def test_manifest_records_inputs_settings_versions_seeds_and_rows(study):
     assert manifest["seeds"] == {"study": 2024}
     assert manifest["packages"]["pandas"] == pd.__version__
     assert manifest["rows"]["read"] == {"organisations/2021": 400, "organisations/2024": 410,
+                                        "partners/2021": 64, "partners/2024": 68,
                                         "youth/2021": 3040, "youth/2024": 3140}  # fmt: skip
     assert manifest["settings"]["disclosure"]["min_cell"] == 10
     assert set(manifest["stages"]) == {"pull", "read", "quality", "model", "score", "estimate"}
