@@ -281,17 +281,7 @@ def _extreme(
                 good &= most[:, :, in_block[j]].sum(-1) >= a_sum - 1e-9
         return good
 
-    a, b = lower.copy(), upper.copy()
-    start = b if top else a
-    done = ok(start)
-    for _ in range(32):
-        mid = (a + b) / 2
-        good = ok(mid)
-        if top:
-            a, b = np.where(good, mid, a), np.where(good, b, mid)
-        else:
-            a, b = np.where(good, a, mid), np.where(good, mid, b)
-    return np.where(done, start, a if top else b)
+    return _bisect_rows(lower, upper, ok, top=top)
 
 
 def protection_width(value: float, rules: DisclosureRules, unit: float) -> float:
