@@ -10,9 +10,11 @@ min_items = 2                              # answered items a condition score ne
 # backbone_role = 5                        # the role code of the backbone organisation
 ```
 
-Without the table no partnership table is made. The membership list is the population: its
-row count is the finite-population correction of every wave, and it gives the sector and role
-of members who did not answer (for the network).
+Without the table no partnership table is made. The membership list is the population: the
+members of a wave are the finite-population correction of its estimates and the nodes of its
+network, and they give the sector and role of members who did not answer. The list has one row
+per member (the same membership every wave), or, with a ``wave`` column, one row per member
+and wave (members who join or leave, a role that changes).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from ci_eval.analysis.partnership import (
     condition_reliability,
     condition_scores,
     condition_trends,
+    wave_members,
 )
 from ci_eval.analysis.partnership_network import network_tables
 from ci_eval.codebook import Codebook
@@ -57,19 +60,30 @@ class PartnershipSettings(BaseModel):
     backbone_role: int | str = 5
 
 
-def read_members(path: Path, by: list[str]) -> pd.DataFrame:
-    """The membership list: one row per member, ``partner_id`` unique, the ``by`` columns and
-    ``role`` present; a clear error naming the file otherwise."""
+def read_members(path: Path, by: list[str], waves: list[str]) -> pd.DataFrame:
+    """The membership list: ``partner_id`` unique (within each wave when it has a ``wave``
+    column, whose waves must be the study's), the ``by`` columns and ``role`` present; a
+    clear error naming the file otherwise."""
     if not path.is_file():
         raise AnalysisError(f"[analysis.partnership] members: {path} does not exist")
-    members = pd.read_csv(path, dtype={"partner_id": str})
+    members = pd.read_csv(path, dtype={"partner_id": str, "wave": str})
     need = {"partner_id", "role", *by}
     missing = sorted(need - set(members.columns))
     if missing:
         raise AnalysisError(f"{path}: missing column(s) {', '.join(missing)} of the members list")
-    repeated = members["partner_id"][members["partner_id"].duplicated()].tolist()
+    key = ["wave", "partner_id"] if "wave" in members.columns else ["partner_id"]
+    repeated = members["partner_id"][members.duplicated(key)].tolist()
     if repeated:
         raise AnalysisError(f"{path}: partner_id repeated: {', '.join(repeated[:5])}")
+    if "wave" in members.columns:
+        absent = [w for w in waves if w not in set(members["wave"])]
+        unknown = sorted(set(members["wave"]) - set(waves))
+        if absent or unknown:
+            raise AnalysisError(
+                f"{path}: the wave column must list the members of every study wave "
+                f"({', '.join(waves)}); missing {', '.join(absent) or 'none'}, "
+                f"not a study wave {', '.join(unknown) or 'none'}"
+            )
     return members
 
 
@@ -90,16 +104,18 @@ def partnership_tables(
             f"[analysis.partnership] survey = {survey!r}: no clean responses of that survey; "
             f"declare [surveys.{survey}] with its sources"
         )
-    members = read_members(study.path(settings.members), settings.by)
+    waves = [str(w) for w in study.waves.all]
+    members = read_members(study.path(settings.members), settings.by, waves)
     id_column = study.surveys[survey].id_column
     frames, scored = {}, {}
     for wave, data in raw[survey].items():
         data = codebooks[survey].apply_missing(data) if survey in codebooks else data
-        unknown = sorted(set(data[id_column].astype(str)) - set(members["partner_id"]))
+        listed = set(wave_members(members, str(wave))["partner_id"])
+        unknown = sorted(set(data[id_column].astype(str)) - listed)
         if unknown:
             raise AnalysisError(
                 f"partner survey wave {wave}: {', '.join(unknown[:5])} answered but not in "
-                f"{settings.members}; add them to the membership list"
+                f"{settings.members} for that wave; add them to the membership list"
             )
         frames[str(wave)] = data
         scores = condition_scores(data, settings.conditions, settings.min_items)
@@ -110,7 +126,7 @@ def partnership_tables(
     )  # fmt: skip
     baseline = str(study.waves.baseline)
     network, sectors = network_tables(
-        frames, members, id_column, baseline, settings.backbone_role, survey
+        frames, members, id_column, baseline, settings.backbone_role, survey, conf_level
     )
     return {
         "partnership_conditions": estimates,
