@@ -196,7 +196,7 @@ def test_network_metrics_on_a_hand_made_graph():
 def test_network_tables_give_the_change_since_baseline():
     later = _roster()
     later.loc[1, "tie_C"] = 1
-    network, sectors = network_tables(
+    network, sectors, _ = network_tables(
         {"1": _roster(), "2": later}, MEMBERS, "partner_id", "1", backbone_role=5
     )
     spec("partnership_network").check("partnership_network", network)
@@ -212,7 +212,7 @@ def test_network_tables_give_the_change_since_baseline():
 def test_network_cis_are_the_respondent_jackknife_with_the_fpc():
     """The respondents-scope density by hand: A, B, C answered (of 5 members); dropping one
     leaves the pair of the other two, tied or not."""
-    network, _ = network_tables({"1": _roster()}, MEMBERS, "partner_id", "1", backbone_role=5)
+    network, *_ = network_tables({"1": _roster()}, MEMBERS, "partner_id", "1", backbone_role=5)
     row = network.query("scope == 'respondents' and metric == 'density'").iloc[0]
     replicates = np.array([0.0, 1.0, 1.0])  # without A: B-C untied; without B: A-C; without C: A-B
     n, big_n = 3, 5
@@ -230,7 +230,7 @@ def test_network_cis_are_the_respondent_jackknife_with_the_fpc():
 def test_network_change_ci_adds_the_waves_variances():
     later = _roster()
     later.loc[1, "tie_C"] = 1
-    network, _ = network_tables(
+    network, *_ = network_tables(
         {"1": _roster(), "2": later}, MEMBERS, "partner_id", "1", backbone_role=5
     )
     rows = network.query("scope == 'reconstructed' and metric == 'ties'").set_index("wave")
@@ -243,7 +243,7 @@ def test_network_change_ci_adds_the_waves_variances():
 
 def test_every_member_answering_gives_network_cis_of_zero_width():
     everyone = MEMBERS.iloc[:3]  # A, B, C answered: every member
-    network, _ = network_tables({"1": _roster()}, everyone, "partner_id", "1", backbone_role=5)
+    network, *_ = network_tables({"1": _roster()}, everyone, "partner_id", "1", backbone_role=5)
     finite = network["se"].dropna()
     assert len(finite) > 10 and (finite == 0).all()
 
@@ -263,12 +263,25 @@ def test_membership_may_differ_by_wave():
     x = answered["ca"].to_numpy()
     assert overall.loc["1", "se"] == pytest.approx(math.sqrt((1 - 16 / 18) * x.var(ddof=1) / 16))
     waves = pd.concat([MEMBERS.assign(wave="1").iloc[:4], MEMBERS.assign(wave="2")])
-    network, sectors = network_tables(
+    network, sectors, _ = network_tables(
         {"1": _roster(), "2": _roster()}, waves, "partner_id", "1", backbone_role=5
     )
     nodes = network.query("scope == 'reconstructed' and metric == 'members'").set_index("wave")
     assert nodes["value"].to_dict() == {"1": 4.0, "2": 5.0}
     assert sectors.query("wave == '1'")["members_a"].max() == 2
+
+
+def test_members_are_named_only_when_the_study_allows_it():
+    frames = {"1": _roster()}
+    _, sectors, named = network_tables(frames, MEMBERS, "partner_id", "1", backbone_role=5)
+    assert named.empty and "partner" in named.columns  # the default: no organisation named
+    assert not {"A", "B", "C"} & set(sectors.astype(str).to_numpy().ravel())
+    names = {"A": "Backbone Org", "C": "Youth Centre"}
+    *_, named = network_tables(frames, MEMBERS, "partner_id", "1", backbone_role=5, names=names)
+    spec("partnership_members").check("partnership_members", named)
+    assert named["partner"].tolist() == ["Backbone Org", "Youth Centre", "B", "D", "E"]
+    assert named["ties"].tolist() == [2, 2, 1, 1, 0] and named["responded"].sum() == 3
+    assert PartnershipSettings(members="m.csv").partner_names is False
 
 
 def test_a_membership_list_by_wave_must_cover_the_study_waves(tmp_path):

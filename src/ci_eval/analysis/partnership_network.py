@@ -50,7 +50,7 @@ from scipy.stats import norm
 
 from ci_eval.analysis.codes import code_sort_key, code_text
 from ci_eval.analysis.partnership import wave_members
-from ci_eval.results.contract import columns
+from ci_eval.results.contract import columns, spec
 
 TIE_TYPES = ("info", "joint", "data", "fund")
 """Ways of working together: shared information, joint activity, shared data, joint funding."""
@@ -210,12 +210,15 @@ def network_tables(
     backbone_role: object,
     survey: str = "partners",
     conf_level: float = 0.95,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(partnership_network, partnership_sector_ties)`` from each wave's respondents, each
-    wave's network on that wave's members (:func:`~ci_eval.analysis.partnership.wave_members`)
-    and each metric with its jackknife CI (:func:`jackknife_metrics`)."""
+    names: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``(partnership_network, partnership_sector_ties, partnership_members)`` from each
+    wave's respondents, each wave's network on that wave's members
+    (:func:`~ci_eval.analysis.partnership.wave_members`) and each metric with its jackknife CI
+    (:func:`jackknife_metrics`). ``partnership_members`` (:func:`member_ties`) is empty unless
+    ``names`` (member id to the name the report may show) is given."""
     z = float(norm.ppf(0.5 + conf_level / 2))
-    metrics, sectors = [], []
+    metrics, sectors, named = [], [], []
     for wave, data in sorted(frames.items()):
         members_now = wave_members(members, wave)
         ids = members_now["partner_id"].astype(str).tolist()
@@ -230,9 +233,15 @@ def network_tables(
                 metrics.append([survey, scope, metric, str(wave), value, se, low, high])
         graph = network_graph(tie_table(reports), members_now, ids)
         sectors.append(sector_ties(graph, survey, str(wave)))
+        if names is not None:
+            named.append(member_ties(graph, respondents, names, survey, str(wave)))
     table = pd.DataFrame(metrics, columns=["survey", "scope", "metric", "wave", "value", "se",
                                            "ci_low", "ci_high"])  # fmt: skip
-    return _with_change(table, str(baseline_wave), z), pd.concat(sectors, ignore_index=True)
+    members_table = (
+        pd.concat(named, ignore_index=True) if named else spec("partnership_members").empty()
+    )
+    network = _with_change(table, str(baseline_wave), z)
+    return network, pd.concat(sectors, ignore_index=True), members_table
 
 
 def wave_metrics(
@@ -316,6 +325,32 @@ def _with_change(table: pd.DataFrame, baseline_wave: str, z: float) -> pd.DataFr
         ["scope", "wave", "metric"], key=lambda c: c.map(rank[c.name]) if c.name in rank else c
     )
     return out[columns("partnership_network")].reset_index(drop=True)
+
+
+def member_ties(
+    graph: nx.Graph, respondents: Sequence[str], names: Mapping[str, str], survey: str, wave: str
+) -> pd.DataFrame:
+    """The ``partnership_members`` rows of one wave: each member (by its name in ``names``,
+    else its id) with its sector, role, whether it answered, its ties and those across
+    sectors, most ties first. Written only when the study allows partner names.
+
+    >>> g = nx.Graph([("A", "B"), ("B", "C")])
+    >>> nx.set_node_attributes(g, {"A": 1, "B": 1, "C": 2}, "sector")
+    >>> nx.set_node_attributes(g, 3, "role")
+    >>> t = member_ties(g, ["B"], {"B": "Big Sisters"}, "s", "1")
+    >>> t[["partner", "responded", "ties", "cross_sector_ties"]].values.tolist()
+    [['Big Sisters', True, 2, 1], ['A', False, 1, 0], ['C', False, 1, 1]]
+    """
+    answered = set(respondents)
+    rows = []
+    for node, data in graph.nodes(data=True):
+        cross = sum(1 for other in graph[node] if graph.nodes[other]["sector"] != data["sector"])
+        name = str(names.get(node) or node)
+        rows.append([survey, wave, name, code_text(data["sector"]), code_text(data["role"]),
+                     node in answered, graph.degree(node), cross])  # fmt: skip
+    table = pd.DataFrame(rows, columns=columns("partnership_members"))
+    table = table.sort_values(["ties", "partner"], ascending=[False, True], kind="stable")
+    return table.reset_index(drop=True)
 
 
 def sector_ties(graph: nx.Graph, survey: str, wave: str) -> pd.DataFrame:

@@ -589,6 +589,22 @@ _DECLARED = [
         "ci_eval.analysis.partnership_network",
     ),
     TableSpec(
+        "partnership_members",
+        _cols(
+            ("survey", STR),
+            ("wave", STR),
+            ("partner", STR, "the member's name in the membership list (else its id)"),
+            ("sector", STR, "sector code"),
+            ("role", STR, "role code"),
+            ("responded", BOOL, "whether the member answered the wave"),
+            ("ties", INT, "ties reported by either side (reconstructed network)"),
+            ("cross_sector_ties", INT, "its ties with members of other sectors"),
+        ),
+        "Each member organisation's ties, by name: empty unless [analysis.partnership] "
+        "partner_names = true",
+        "ci_eval.analysis.partnership_network",
+    ),
+    TableSpec(
         PRIVATE_PREFIX + "{program}",
         _cols(
             ("indicator", STR),
