@@ -462,7 +462,7 @@ class FakeLimeSurvey:
             self.surveys[new_sid] = Survey(structure, {}, active=False)
         return new_sid
 
-    def rpc_activate_survey(self, key: str, sid: int) -> Any:
+    def rpc_activate_survey(self, key: str, sid: int, settings: Any = None) -> Any:
         survey = self._survey(sid)
         if survey is None:
             return {"status": "Error: Invalid survey ID"}

@@ -242,8 +242,10 @@ def instrument_questions(codebook: Codebook, languages: Sequence[str]) -> list[Q
         if known is not None and known.title != title:
             raise _fail(var, f"question {title!r} differs only in case from {known.title!r}")
         if item is None:
+            if known is not None and known.items:
+                raise _fail(var, f"question {title!r} is an array (rows {title}_<row>)")
             if known is not None:
-                raise _fail(var, f"question {title!r} is already used by another variable")
+                raise _fail(var, f"question {title!r} is already asked by {known.variable.name!r}")
             questions[title.lower()] = _single(var, title, languages)
             continue
         if known is None:
