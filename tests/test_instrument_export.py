@@ -180,6 +180,7 @@ def var(name="item", **fields):
         ([var(question="Q9.1")], "cannot be a LimeSurvey code"),
         ([var(question="1Q")], "cannot be a LimeSurvey code"),
         ([var(question="TOKEN")], "reserves"),
+        ([var(question="Seed")], "would share its column with LimeSurvey's 'Seed'"),
         ([var(question="Q1_a_b")], "cannot be a LimeSurvey code"),
         ([var(question="Q" * 21)], "cannot be a LimeSurvey code"),
         ([var(type="numeric")], "has value labels"),
@@ -195,7 +196,7 @@ def var(name="item", **fields):
          "the rows of an array have one type"),
         ([var("a", question="Q1_1"), var(question="Q1")], "is an array"),
         ([var("a"), var(question="Q1_2")], "a question of its own"),
-        ([var("a", question="Q1_1"), var(question="Q1_1")], "used twice"),
+        ([var("a", question="Q1_A"), var(question="Q1_a")], "used twice"),
         ([var("a"), var(question="q1")], "differs only in case"),
     ],
 )  # fmt: skip

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from ci_eval.codebook import Code, Codebook, Variable
 from ci_eval.errors import CodebookError
 from ci_eval.sources.limesurvey_structure import (
+    RESPONSE_FIELDS,
     answer_code,
     plain_text,
     response_field_variables,
@@ -140,6 +141,8 @@ def _split_question(var: Variable) -> tuple[str, str | None]:
         raise _fail(var, f"question {text!r} cannot be a LimeSurvey code: {rule}")
     if title in _RESERVED:
         raise _fail(var, f"question {text!r}: {title!r} is a word LimeSurvey reserves")
+    if not item and title.lower() in RESPONSE_FIELDS:
+        raise _fail(var, f"question {text!r} would share its column with LimeSurvey's {title!r}")
     if item and (not _ITEM.fullmatch(item) or len(item) > _MAX_TITLE or item == "time"):
         raise _fail(var, f"question {text!r}: row {item!r} cannot be a LimeSurvey row code")
     return title, item or None
@@ -211,7 +214,7 @@ def _add_row(question: Question, item: str, var: Variable, languages: Sequence[s
             f"{question.title!r}; the rows of an array share one set of answers: give it the "
             "same labels, or a question code of its own",
         )
-    if any(item == code for code, _ in question.items):
+    if any(item.lower() == code.lower() for code, _ in question.items):
         raise _fail(var, f"row {item!r} of array {question.title!r} is used twice")
     _check_text(var, "the label", var.label, languages)
     question.answers = answers
