@@ -303,8 +303,9 @@ def one_response(server: FakeLimeSurvey, sid: int) -> dict[str, object]:
     return row
 
 
-@pytest.mark.parametrize("survey", SURVEYS)
-def test_round_trip_export_import_pull_gives_the_codebook_back(tmp_path, server, survey):
+def field(tmp_path: Path, server: FakeLimeSurvey, survey: str) -> tuple[Path, int]:
+    """Export the survey's instrument, import it into the loopback LimeSurvey, activate it,
+    add one response and pull it: the study folder (wave 2027 from LimeSurvey) and the id."""
     folder = study_folder(tmp_path, survey)
     lss = tmp_path / f"{survey}.lss"
     done = cli("instrument", "export", str(folder), "--survey", survey, "--out", str(lss))
@@ -327,6 +328,12 @@ timeout = 5.0
     folder = study_folder(tmp_path / "with-source", survey, source)
     pulled = cli("pull", str(folder), "--survey", survey, "--no-progress")
     assert pulled.exit_code == 0, pulled.output
+    return folder, sid
+
+
+@pytest.mark.parametrize("survey", SURVEYS)
+def test_round_trip_export_import_pull_gives_the_codebook_back(tmp_path, server, survey):
+    folder, _ = field(tmp_path, server, survey)
     study = load_study(folder)
     original = demo_codebook(survey)
     got = wave_codebook(study, survey, "2027")
@@ -342,6 +349,34 @@ timeout = 5.0
             {lang: f"{stem[lang]} [{var.label[lang]}]" for lang in LANGUAGES} if item else var.label
         )
     assert list(load_responses(study, survey, "2027").columns) == list(got.variables)
+    check = cli("instrument", "check", str(folder), "--survey", survey, "--wave", "2027")
+    assert check.exit_code == 0 and "asks the instrument's questions" in check.output
+
+
+def test_check_lists_what_was_changed_in_limesurvey_after_the_import(tmp_path, server):
+    folder, sid = field(tmp_path, server, "organisations")
+    structure = server.surveys[sid].structure
+    by_title = {q["title"]: q for q in structure.questions if q["parent_qid"] == "0"}
+    org_type = next(a for a in structure.answers if a["qid"] == by_title["P2"]["qid"])
+    for row in structure.answer_l10ns:  # a program rewords an answer in French
+        if row["aid"] == org_type["aid"] and row["language"] == "fr":
+            row["answer"] = "Autre chose"
+    # (an active LimeSurvey survey keeps its questions and answers; only texts can change)
+    for row in structure.question_l10ns:  # ... and a question in English
+        if row["qid"] == by_title["P4"]["qid"] and row["language"] == "en":
+            row["question"] = "Young people served"
+    server.add_responses(sid, [one_response(server, sid)])
+    assert cli("pull", str(folder), "--survey", "organisations", "--no-progress").exit_code == 0
+    check = cli("instrument", "check", str(folder), "--survey", "organisations", "--wave", "2027")
+    assert check.exit_code == 1, check.output
+    assert "changed P2: value_labels changed" in check.output
+    assert "changed P4: label changed" in check.output and check.output.count("\n- ") == 2
+
+
+def test_check_refuses_a_wave_read_from_a_file(tmp_path):
+    folder = study_folder(tmp_path)
+    check = cli("instrument", "check", str(folder), "--survey", "partners", "--wave", "2027")
+    assert check.exit_code == 2 and "is a file, not a LimeSurvey survey" in check.output
 
 
 def test_the_loopback_import_renames_codes_limesurvey_refuses(server):

@@ -157,6 +157,29 @@ def instrument_export(
         )
 
 
+@instrument_app.command("check")
+def instrument_check(
+    wave: Annotated[str, typer.Option(help="A wave pulled from LimeSurvey.")],
+    study: StudyArg = Path("."),
+    survey: Annotated[str, typer.Option(help="The survey.")] = "youth",
+) -> None:
+    """Does a pulled LimeSurvey wave still ask the instrument's questions? Lists every
+    label, answer or row changed, removed or added since the export (exit code 1 if any)."""
+    from ci_eval.pipeline import check_instrument
+
+    try:
+        changes = check_instrument(study, survey, wave)
+    except CiEvalError as exc:
+        raise _fail(exc) from None
+    if not changes:
+        console.print(f"wave {escape(wave)} of {escape(survey)} asks the instrument's questions")
+        return
+    console.print(f"wave {escape(wave)} of {escape(survey)} differs from the instrument:")
+    for change in changes:
+        console.print(f"- {escape(str(change))}", soft_wrap=True)
+    raise typer.Exit(1)
+
+
 # --- theory of change, quality and demo commands ---
 model_app = typer.Typer(help="Check and show the theory-of-change model.", no_args_is_help=True)
 demo_app = typer.Typer(help="The bundled demo study.", no_args_is_help=True)

@@ -824,6 +824,33 @@ def export_instrument(
     return InstrumentExport(target, written, len(questions), len(asked), left)
 
 
+def check_instrument(study_dir: str | Path, survey: str, wave: str) -> list[Any]:
+    """``ci-eval instrument check``: how the LimeSurvey survey of a pulled wave differs from
+    the instrument its codebook exports (a label, an answer or a row changed, removed or
+    added in LimeSurvey after the import); empty when it asks the same questions.
+
+    Raises
+    ------
+    StudyError
+        If the wave's source is not a LimeSurvey survey; SourceError if it was never pulled.
+    """
+    from ci_eval.sources.limesurvey_export import instrument_codebook
+    from ci_eval.sources.pull import wave_codebook
+
+    study = load_study(study_dir)
+    config = study.survey(survey)
+    if not isinstance(study.source(survey, wave), LimeSurveySource):
+        raise StudyError(
+            f"surveys.{survey}.sources.{wave} is a file, not a LimeSurvey survey: there is no "
+            "fielded instrument to check"
+        )
+    if not config.codebook:
+        raise StudyError(f"{study.file}: survey {survey!r} has no codebook to check against")
+    codebook = Codebook.from_yaml(study.path(config.codebook))
+    expected = instrument_codebook(codebook, list(study.study.languages))
+    return expected.diff(wave_codebook(study, survey, wave))
+
+
 def _write_new_bytes(path: Path, data: bytes, overwrite: bool) -> bool:
     """Write ``data`` to ``path`` unless it holds them already; False when it did."""
     try:
