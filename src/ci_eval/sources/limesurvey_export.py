@@ -6,18 +6,20 @@ code is LimeSurvey's, ``C2`` a question of its own, ``C3_1`` the item ``1`` of t
 without a question (ids from the sample frame, weights, derived variables) are not asked and
 are left out. The mapping:
 
-- a categorical variable is a single-choice list (``L``; a drop-down, ``!``, beyond
-  :data:`DROPDOWN_FROM` answers) whose answer options are its value labels, "don't know" and
-  "prefer not to say" included; a missing code without a label is not offered (a respondent
-  who skips the question leaves it empty, which ci_eval reads as missing);
-- categorical variables sharing a question code are the rows of one array (``F``: agreement
-  scales, the partner roster), which needs one set of answers for all its rows;
+- a categorical variable is a single-choice list (``L``; a drop-down, ``!``, from
+  :data:`DROPDOWN_FROM` answers on) whose answer options are its value labels, "don't know"
+  and "prefer not to say" included; a missing code without a label is not offered (a
+  respondent who skips the question leaves it empty, which ci_eval reads as missing);
+- variables sharing a question code are the rows of one array: categorical rows an array of
+  choices (``F``: agreement scales, the partner roster), which has one set of answers for all
+  its rows; numeric rows multiple numbers (``K``), text rows multiple short texts (``Q``);
 - numeric is ``N``, text ``S`` (short free text), datetime ``D``.
 
 What LimeSurvey cannot hold is refused with a :class:`~ci_eval.errors.CodebookError`
 naming the variable: a code that is not letters and digits (at most five), a question code
-LimeSurvey would rename, value labels on a number or a text, array rows with different
-answers, a label missing in a language or whose spaces HTML would not keep.
+LimeSurvey would rename or that would share a column with a field LimeSurvey records, value
+labels on a number or a text, array rows of different types or answers, a label missing in
+a language or whose spaces HTML would not keep.
 
 :func:`instrument_codebook` is the codebook that pulling the imported survey gives back
 (:func:`~ci_eval.sources.limesurvey_structure.codebook_from_structure`): LimeSurvey's
@@ -299,25 +301,6 @@ def instrument_codebook(codebook: Codebook, languages: Sequence[str]) -> Codeboo
 
 
 # ------------------------------------------------------------------ the .lss file
-_QUESTION_FIELDS = (
-    "qid",
-    "parent_qid",
-    "sid",
-    "gid",
-    "type",
-    "title",
-    "preg",
-    "other",
-    "mandatory",
-    "question_order",
-    "scale_id",
-    "same_default",
-    "relevance",
-    "modulename",
-    "encrypted",
-    "question_theme_name",
-    "same_script",
-)
 _SURVEY: dict[str, str] = {
     "gsid": "1",
     "admin": "",
