@@ -72,8 +72,9 @@ def serve(folder: Path) -> Iterator[str]:
 
 
 @contextmanager
-def browser() -> Iterator[object]:
-    """A headless Chromium driven by selenium, with a fresh profile, logging the console."""
+def browser(network: bool = False) -> Iterator[object]:
+    """A headless Chromium driven by selenium, with a fresh profile, logging the console
+    (and, with ``network``, every request the pages make: :func:`requested_urls`)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -82,7 +83,8 @@ def browser() -> Iterator[object]:
     options.binary_location = str(CHROMIUM)
     for flag in [*FLAGS, f"--user-data-dir={profile}"]:
         options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    logs = {"browser": "ALL", "performance": "ALL"} if network else {"browser": "ALL"}
+    options.set_capability("goog:loggingPrefs", logs)
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
     try:
         yield driver
@@ -100,6 +102,19 @@ def console_errors(driver: object) -> list[str]:
         for e in driver.get_log("browser")
         if e["level"] == "SEVERE" and not re.search(r"//[^/]+/favicon\.ico ", e["message"])
     ]
+
+
+def requested_urls(driver: object) -> list[str]:
+    """Every URL the browser requested since the last call (Chrome's DevTools
+    ``Network.requestWillBeSent`` events, from a :func:`browser` opened with ``network``)."""
+    import json
+
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
 
 
 # What a reader would see as broken layout, measured in the page by report_layout.js
