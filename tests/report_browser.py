@@ -1,9 +1,11 @@
 """Open a built site in headless Chromium (Debian's ``chromium`` + ``chromedriver``).
 
 Used by tests/test_report_browser.py, and as a script to refresh the README's
-screenshot from the demo report::
+screenshots from the demo report (site, image, page, width in CSS px)::
 
     python tests/report_browser.py reports/2024/site docs/key-findings.png
+    python tests/report_browser.py reports/2024/site docs/explorer-en.png \
+        "en/explorer.html#survey=youth&indicator=mentored_6_11&by=indigenous" 1280 1700
 
 Selenium is pointed at /usr/bin/chromedriver explicitly, so it never looks for (or
 downloads) a driver; the site is served by http.server on 127.0.0.1 only.
@@ -151,14 +153,21 @@ def layout_problems(driver: object, width: int) -> list[str]:
     return driver.execute_script(LAYOUT_JS, width < 768)
 
 
-def screenshot(site: Path, out: Path, page: str = "en/key_findings.html") -> Path:
-    """Save a screenshot of one page of a built site."""
+def screenshot(
+    site: Path, out: Path, page: str = "en/key_findings.html", width: int = 1280, height: int = 0
+) -> Path:
+    """Save a screenshot of one page of a built site (``page`` may end with a ``#`` view of
+    the explorer), ``width`` CSS px wide and ``height`` px tall (0: the window's 1000 px)."""
     with serve(site) as url, browser() as driver:
-        driver.get(f"{url}/{page}")
+        open_page(driver, f"{url}/{page}")
+        layout_problems(driver, width)  # sizes the viewport itself to ``width``
+        if height:
+            driver.set_window_size(driver.get_window_size()["width"], height)
         out.parent.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(out))
     return out
 
 
 if __name__ == "__main__":
-    print(screenshot(Path(sys.argv[1]), Path(sys.argv[2])))
+    where, *size = sys.argv[3:] or ["en/key_findings.html"]
+    print(screenshot(Path(sys.argv[1]), Path(sys.argv[2]), where, *map(int, size)))

@@ -315,14 +315,14 @@
       const body = rows.map((row) => {
         const cells = [{ text: row.label, html: escapeHtml(row.label) }];
         for (const c of row.cells) {
-          if (!c) cells.push(...[0, 1, 2].map(() => ({ text: "", html: "" })));
+          if (!c) cells.push(...[0, 1, 2].map(() => ({ text: "", html: "", num: true })));
           else cells.push({ text: c[C.text], html: c[C.html], num: true },
                           { text: c[C.ci], html: escapeHtml(c[C.ci]), num: true },
                           { text: c[C.n], html: escapeHtml(c[C.n]), num: true });
         }
         if (withChange) {
           const t = row.change;
-          if (!t) cells.push({ text: "", html: "" }, { text: "", html: "" });
+          if (!t) cells.push({ text: "", html: "", num: true }, { text: "", html: "" });
           else {
             const both = (a, b) => (b ? `${a} (${b})` : a);
             const small = (a, b) => escapeHtml(a) +
@@ -353,8 +353,9 @@
       }
       if (model.withChange) top.append(el("td", { colspan: 2 }));
       const names = el("tr");
+      const numeric = model.body.length ? model.body[0].cells.map((c) => c.num) : [];
       model.columns.forEach((name, j) => {
-        names.append(el("th", j === 0 ? { scope: "col" } : { scope: "col", class: "num" }, name));
+        names.append(el("th", numeric[j] ? { scope: "col", class: "num" } : { scope: "col" }, name));
       });
       thead.append(top, names);
       const tbody = el("tbody");
