@@ -123,7 +123,7 @@ def test_quantile_interval_needs_a_replicate_design(clus1_na: SurveyDesign) -> N
     with pytest.raises(DesignError, match="'quantile' needs a replicate design"):
         clus1_na.quantile("api00", 0.5, interval_type="quantile")
     with pytest.raises(DesignError, match="interval_type='score'"):
-        clus1_na.quantile("api00", 0.5, interval_type="score")
+        clus1_na.as_replicate("JK1").quantile("api00", 0.5, interval_type="score")
 
 
 def test_replicate_quantile_answers_beta_with_mean_as_r(clus1_na: SurveyDesign) -> None:
