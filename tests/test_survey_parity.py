@@ -6,6 +6,7 @@ here pin the options that keep ci_eval's earlier behaviour and the properties R'
 
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 from pathlib import Path
@@ -17,7 +18,7 @@ from scipy import stats
 
 from ci_eval.errors import DesignError
 from ci_eval.survey import ReplicateDesign, SurveyDesign
-from ci_eval.survey.hadamard import stored
+from ci_eval.survey.hadamard import hadamard, stored
 
 DATA = Path(__file__).parent / "reference" / "data"
 
@@ -114,6 +115,21 @@ def test_brr_weights_are_r_s_for_every_size(case: dict) -> None:
     r_factor = 2.0 * r_psu[np.asarray(case["psu_of_row"]) - 1]
     assert rep.n_replicates == case["replicates"]
     np.testing.assert_array_equal(rep.repweights / data["w"].to_numpy()[:, None], r_factor)
+
+
+HADAMARD_MD5 = json.loads((DATA / "hadamard_md5.json").read_text(encoding="utf-8"))["matrices"]
+
+
+def test_hadamard_is_r_s_for_every_size_to_300() -> None:
+    """survey:::hadamard(n) for n = 1..300 (tests/reference/make_hadamard.R): order and the MD5
+    of its rows as 0/1 digits, one row a line."""
+    for case in HADAMARD_MD5:
+        h = hadamard(case["n"])
+        text = "".join("".join(map(str, row)) + "\n" for row in h.tolist())
+        assert (h.shape[0], hashlib.md5(text.encode()).hexdigest()) == (
+            case["order"],
+            case["md5"],
+        ), f"n = {case['n']}"
 
 
 # --- 6. quantile intervals -----------------------------------------------------------------------
