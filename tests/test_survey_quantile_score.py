@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import ci_eval.survey.quantile as quantile_module
+import ci_eval.survey.uniroot as uniroot_module
 from ci_eval.errors import DesignError
 from ci_eval.survey import SurveyDesign
 from ci_eval.survey.uniroot import uniroot
@@ -103,3 +105,25 @@ def test_score_skips_domains_with_missing_values() -> None:
         got = d.quantile("y", 0.5, by="g", interval_type="score")
     assert got.set_index("g").loc["a", ["estimate", "ci_low", "ci_high"]].isna().all()
     assert got.set_index("g").loc["b", ["estimate", "ci_low", "ci_high"]].notna().all()
+
+
+def test_the_fine_case_needs_r_s_tolerance(monkeypatch: pytest.MonkeyPatch) -> None:
+    """qi_dclus1_score_fine tests the repetition of uniroot's steps: solved more tightly, an
+    end moves off R's (api_fine's values lie closer together than uniroot's tolerance)."""
+    cases = json.loads(
+        (DATA.parent / "expected" / "quantile_intervals.json").read_text(encoding="utf-8")
+    )["cases"]
+    case = next(c for c in cases if c["id"] == "qi_dclus1_score_fine")
+    r_ends = np.array([[row["ci_low"], row["ci_high"]] for row in case["expected"]])
+    df = pd.read_csv(DATA / "apiclus1_na.csv")
+    df["api_fine"] = df["api00"] / 5000
+    d = SurveyDesign(df, ids="dnum", weights="pw", fpc="fpc")
+    probs = case["call"]["args"]["q"]
+
+    def ends() -> np.ndarray:
+        return d.quantile("api_fine", probs, interval_type="score")[["ci_low", "ci_high"]].values
+
+    np.testing.assert_allclose(ends(), r_ends, rtol=1e-8)
+    tight = uniroot_module.uniroot
+    monkeypatch.setattr(quantile_module, "uniroot", lambda f, lo, hi, tol: tight(f, lo, hi, 1e-12))
+    assert not np.allclose(ends(), r_ends, rtol=1e-8)

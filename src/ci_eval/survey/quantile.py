@@ -91,7 +91,11 @@ def score_interval(
     (:func:`ci_eval.survey.uniroot.uniroot`, same steps) on [min + IQR / 100, max - IQR / 100]
     with ``tol = 1 / (100 sqrt(n))``; IQR is R's type-7 interquartile range of ``x``. ``zscore``
     is a step function of ``theta``, so the root found is a point near a step, which side of
-    the step it falls on is decided by uniroot's steps, and R's tolerance is kept.
+    the step it falls on is decided by uniroot's steps, and R's tolerance is kept: where the
+    values of ``x`` lie closer together than it, a tighter root finder would give other ends
+    than R. ``zscore`` agrees with R's to rounding (about 1e-15 relative), so the points visited
+    are R's to that precision, and an end could only differ from R's if one of them fell that
+    close to a value of ``x``.
 
     As R, an end ``theta`` is reported as the ``rule`` quantile (weights ``w``) at the
     *unweighted* share of ``x`` at or below ``theta``. ``x`` and ``w`` are the rows of R's design
