@@ -9,6 +9,7 @@ flagged estimates by their ``symbol`` column, with a legend.
 """
 
 from ci_eval.report.chapters.common import indicators_of
+from ci_eval.report.chapters.explorer import explorer
 from ci_eval.report.chapters.key_findings import key_findings, scorecard_summary
 from ci_eval.report.chapters.mentoring_gap import domain_figure, domain_table, gap_sections
 from ci_eval.report.chapters.methods import (
@@ -49,6 +50,7 @@ __all__ = [
     "domain_table",
     "dose_response_figure",
     "estimator_details",
+    "explorer",
     "forest_plot",
     "gap_projection_table",
     "gap_sections",
