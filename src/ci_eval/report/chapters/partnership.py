@@ -225,8 +225,8 @@ def partnership_sector_table(page: Page) -> str:
         page.t(
             "partnership.sector_count",
             sector=page.label("level", str(r["domain_value"]), "sector"),
-            n=page.number(r["n"]),
-            members=page.number(r["members"]),
+            n=int(r["n"]),
+            members=int(r["members"]),
         )
         for r in rows_of(counts)
     )
@@ -300,7 +300,7 @@ def partnership_network_figure(page: Page) -> str:
         total = int(rows["ties"].sum())
         cross = int(rows.loc[rows["sector_a"] != rows["sector_b"], "ties"].sum())
         ax.set_title(
-            page.t("partnership.network_panel", wave=wave, ties=page.number(total)), fontsize=9
+            page.t("partnership.network_panel", wave=wave, ties=total), fontsize=9
         )
         ax.set_xlim(-1.75, 1.75)
         ax.set_ylim(-1.5, 1.5)
@@ -310,7 +310,7 @@ def partnership_network_figure(page: Page) -> str:
             page.t(
                 "partnership.network_alt",
                 wave=wave,
-                ties=page.number(total),
+                ties=total,
                 cross=page.number(cross),
             )
         )
