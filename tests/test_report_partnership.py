@@ -78,10 +78,13 @@ def test_conditions_table_groups_by_kind_with_cis_change_and_trend(store, tmp_pa
 
 def test_sector_table_hides_small_cells(store, tmp_path):
     html = chapters.partnership_sector_table(_page(store, "en", tmp_path))
-    assert "Nonprofit" in html and "Government" in html
     table = store.read("partnership_conditions")
-    small = table[(table["domain"] == "sector") & table["suppressed"]]
-    assert len(small) and ">x<" in html
+    sector = table[(table["domain"] == "sector") & (table["wave"] == "2024")]
+    hidden = set(sector.loc[sector["suppressed"], "domain_value"])
+    assert "3" in hidden and "1" not in hidden  # one respondent in sector 3
+    assert '<th scope="col">Nonprofit</th>' in html or ">Nonprofit<" in html
+    assert "Not published in any condition" in html and "Business." in html
+    assert ">Business<" not in html  # no column of x only
 
 
 def test_network_is_drawn_by_sector_byte_identical_and_names_nobody(store, tmp_path):
@@ -92,6 +95,8 @@ def test_network_is_drawn_by_sector_byte_identical_and_names_nobody(store, tmp_p
     assert first == second and "No organisation is named" in first
     table = chapters.partnership_network_table(_page(store, "fr", tmp_path))
     assert "Densité (part des liens possibles)" in table and "jackknife" in table
+    ties = chapters.partnership_sector_ties_table(_page(store, "en", tmp_path))
+    assert "Ties within" in ties and "partnership_sector_ties.csv" in ties
     assert chapters.partnership_members_table(_page(store, "en", tmp_path)) == ""
 
 
