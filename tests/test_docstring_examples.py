@@ -39,6 +39,7 @@ MODULES = [
     "ci_eval.survey.taylor",
     "ci_eval.survey.variables",
     "ci_eval.survey.quantile",
+    "ci_eval.survey.uniroot",
     "ci_eval.survey.grouped",
     "ci_eval.survey.hadamard",
     "ci_eval.survey.replicate",
