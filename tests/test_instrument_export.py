@@ -379,11 +379,15 @@ def test_check_refuses_a_wave_read_from_a_file(tmp_path):
     assert check.exit_code == 2 and "is a file, not a LimeSurvey survey" in check.output
 
 
-def test_the_loopback_import_renames_codes_limesurvey_refuses(server):
-    """What LimeSurvey's importer does with a code it refuses, so that a file with one would
-    fail the round trip above instead of passing unnoticed."""
+def test_the_loopback_import_changes_codes_as_limesurvey_does(server):
+    """What LimeSurvey's importer does with codes it refuses (renames a question, drops an
+    answer, without an error), so that a file with one would fail the round trip above
+    instead of passing unnoticed."""
     lss = lss_document(Codebook("s", [var(question="Q1")]), languages=LANGUAGES, title=TITLE)
+    lss = lss.replace(b"[Q1]", b"[1Q]").replace(b"<code><![CDATA[2]]>", b"<code><![CDATA[-2]]>")
     client = Client(server.url, "analyst", PASSWORD)
-    sid = client.import_survey(io.BytesIO(lss.replace(b"[Q1]", b"[Q_1]")))
+    sid = client.import_survey(io.BytesIO(lss))
     client.close()
-    assert [q["title"] for q in server.surveys[sid].structure.questions] == ["q1"]
+    structure = server.surveys[sid].structure
+    assert [q["title"] for q in structure.questions] == ["q1Q"]
+    assert [a["code"] for a in structure.answers] == ["1"] and len(structure.answer_l10ns) == 2
