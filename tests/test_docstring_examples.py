@@ -26,6 +26,7 @@ MODULES = [
     "ci_eval.sources.credentials",
     "ci_eval.sources.files",
     "ci_eval.sources.limesurvey",
+    "ci_eval.sources.limesurvey_export",
     "ci_eval.sources.limesurvey_structure",
     "ci_eval.sources.progress",
     "ci_eval.sources.pull",

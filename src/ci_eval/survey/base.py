@@ -259,7 +259,10 @@ class DesignBase:
         ``"quantile"``: an interval for the estimated share of values at or below the quantile,
         mapped back through the rule. The share's interval is ``"mean"`` (Wald, the default),
         ``"beta"``, ``"xlogit"`` or ``"asin"``, as :meth:`ciprop`'s methods of those names (t on
-        the design degrees of freedom, or ``df``; ``beta`` always uses the design's, as R).
+        the design degrees of freedom, or ``df``; ``beta`` always uses the design's, as R). The
+        design degrees of freedom are those of the rows with a value: R's
+        ``svyquantile(na.rm = TRUE)`` drops the other rows before it takes ``degf``, while
+        ``svyciprop`` counts them (R is inconsistent here; ci_eval follows each).
         Taylor designs also offer ``"score"``: Fuller's interval, the quantiles whose score test
         does not reject, found with R's root finder step for step
         (:func:`ci_eval.survey.quantile.score_interval`; missing ends, with a warning, where R
@@ -468,7 +471,9 @@ class DesignBase:
         ``likelihood`` gives the estimate and standard error with missing limits, as R). Intervals
         use t with the
         design degrees of freedom unless ``df`` is given; ``beta`` always uses the design's, as
-        R's ``svyciprop`` does (it ignores ``df`` there).
+        R's ``svyciprop`` does (it ignores ``df`` there). The design degrees of freedom are
+        those of the domain's design, rows with a missing value included, as R's default
+        ``df = degf(design)``.
 
         As R, ``beta`` scales the effective sample size by ``t(n - 1) / t(degf)`` quantiles with
         ``n`` the rows of the domain's design: for a calibrated (post-stratified, raked) design
