@@ -78,7 +78,7 @@ def test_the_methods_table_is_the_surveys_table_in_words(store, tmp_path):
         "430",
         "400",
         "400",
-        "93.0% (participation rate)",
+        "93.0% (participation)",
         "no",
     ]
     assert rows[1][2:] == [
@@ -111,4 +111,4 @@ def test_french_dates_rates_and_counts(store, tmp_path):
     assert "2024\u00a0: collecte du 5 février au 5 avril 2024" in text
     assert "1 réponse analysée" in text and "2\u202f883 réponses analysées" in text
     table = unescape(drawn(store, "surveys_table", "fr", tmp_path))
-    assert "93,0\u00a0% (taux de participation)" in table and "non communiqué" in table
+    assert "93,0\u00a0% (participation)" in table and "non communiqué" in table

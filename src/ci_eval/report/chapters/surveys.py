@@ -147,10 +147,7 @@ def survey_sources(page: Page) -> str:
     for survey, waves in _by_survey(page).items():
         first = waves[0]
         about = [_text(first, f, page.lang) for f in ("population", "sample")]
-        parts = [f"<strong>{escape(page.label('survey', survey))}</strong>"]
-        publisher = _text(first, "publisher", page.lang)
-        if publisher:
-            parts[0] += f" ({escape(publisher)})"
+        name = f"<strong>{escape(page.label('survey', survey))}</strong>"
         sentences = [f"{a}." for a in about if a]
         for row in waves:
             period = fieldwork_text(page, str(row["fieldwork_start"]), str(row["fieldwork_end"]))
@@ -163,11 +160,12 @@ def survey_sources(page: Page) -> str:
                     analysed=page.number(int(row["analysed"])),
                 )
             )
-        targets = _targets(page, first)
+        targets, publisher = _targets(page, first), _text(first, "publisher", page.lang)
         sentences += [_weighting(page, survey, first)] + ([f"{targets}."] if targets else [])
+        if publisher:
+            sentences.append(page.t("facts.publisher", publisher=publisher))
         items.append(
-            f"<li>{parts[0]}{escape(page.t('contributions.colon'))}"
-            f"{escape(' '.join(sentences))}</li>"
+            f"<li>{name}{escape(page.t('contributions.colon'))}{escape(' '.join(sentences))}</li>"
         )
     if not items:
         return ""
