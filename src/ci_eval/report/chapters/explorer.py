@@ -5,9 +5,13 @@ controls (survey, indicator grouped by outcome of the theory of change, breakdow
 a chart with 95% confidence intervals drawn as plain SVG, the table under it, and a CSV
 download of what the table shows. The script draws from a data file written here when the
 book is built, ``_static/explorer/explorer-<lang>.js``, an extract of the **public** results
-tables ``indicators`` and ``trends`` only, already suppressed: a withheld cell carries its
-symbol and no value (even if a value reached the store by mistake), nothing is computed in
-the browser from respondent data, and no program's private table is read. Every word and
+tables ``indicators``, ``trends`` and ``equity_gaps`` only (:data:`TABLES`), already
+suppressed: a withheld cell carries its symbol and no value (even if a value reached the
+store by mistake), nothing is computed in the browser from respondent data, and no
+program's private table is read. A breakdown is a
+domain of ``indicators`` (its changes since the baseline from ``trends``) or an equity group
+of ``equity_gaps`` by region (the group's and the comparison group's estimates and the
+difference with its 95% CI, as the chapter's equity tables show them). Every word and
 number of the extract is formatted here, by the book's own label and number machinery
 (:class:`~ci_eval.report.page.Page`), so the explorer writes as the chapters do; the chart's
 positions are the values in the indicator's unit, rounded to :data:`DECIMALS` places.
