@@ -178,13 +178,6 @@ def calibration_margins(
     return margins, None if categorical else population
 
 
-# Features ci_eval leaves out on purpose, with the reason (a case using one is skipped, not passed).
-NOT_SUPPORTED = {
-    ("ciprop", "likelihood"): "the profile-likelihood interval of svyciprop (R interpolates MASS's "
-    "profile of the quasi-binomial fit with splines) is not implemented; use logit or beta",
-}
-
-
 GLM_CONTROL = re.compile(r"glm\.control\(([^)]*)\)")
 
 
