@@ -99,8 +99,24 @@ def _replicate(case: Case, design, df: pd.DataFrame):
             **{k: rep[k] for k in ("fpc", "fpctype") if k in rep},
         )
     as_replicate = _feature(design, "as_replicate", f"as_replicate({kind!r})")
-    extra = {k: v for k, v in rep.items() if k != "type"}
+    extra = {k: v for k, v in rep.items() if k not in ("type", "counts_file")}
+    if "counts_file" in rep:  # R's draws, one row per data row: how often its PSU was drawn
+        extra["counts"] = psu_counts(design.structure.psu, _read(case.data_dir, rep["counts_file"]))
     return as_replicate(kind, **extra)
+
+
+def psu_counts(psu: np.ndarray, rows: pd.DataFrame) -> np.ndarray:
+    """Per-PSU bootstrap counts (PSU codes, R) from a row-aligned table of R's multipliers.
+
+    >>> psu_counts(np.array([1, 0, 1]), pd.DataFrame({"r1": [2, 0, 2], "r2": [1, 1, 1]})).tolist()
+    [[0.0, 1.0], [2.0, 1.0]]
+    """
+    values = rows.to_numpy(dtype=float)
+    counts = np.full((int(psu.max()) + 1, values.shape[1]), np.nan)
+    counts[psu] = values
+    if not np.array_equal(counts[psu], values):
+        raise ValueError("the bootstrap counts differ between rows of one PSU")
+    return counts
 
 
 def _weighting(case: Case, design, spec: dict[str, Any] | None = None):

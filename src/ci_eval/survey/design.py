@@ -159,11 +159,16 @@ class SurveyDesign(DesignBase):
         seed: int | None = None,
         fay_rho: float = 0.0,
         mse: bool = False,
+        counts: np.ndarray | None = None,
     ) -> ReplicateDesign:
         """This design with replicate weights instead of linearisation, as R's ``as.svrepdesign``.
 
-        ``type`` is ``"JK1"`` (unstratified), ``"JKn"``, ``"bootstrap"`` (Rao-Wu rescaled;
-        ``replicates``, default 50, and ``seed``), ``"BRR"`` or ``"Fay"`` (with ``fay_rho``). See
+        ``type`` is ``"JK1"`` (unstratified), ``"JKn"``, ``"bootstrap"`` (Canty-Davison, R's
+        ``"bootstrap"``, using the first-stage fpc as R does), ``"subbootstrap"`` (Rao-Wu
+        rescaled, R's ``"subbootstrap"``), ``"BRR"`` or ``"Fay"`` (with ``fay_rho``). The
+        bootstraps take ``replicates`` (default 50, as R) and ``seed``; ``counts``, an array
+        (PSUs, replicates) of how often each PSU was drawn (PSUs in the order of their sorted
+        ids), rebuilds a ``"bootstrap"`` design from given draws, such as R's. See
         :mod:`ci_eval.survey.replicate_weights` for the weights and their scales. The result
         keeps this design's weights (including any weighting already done) and data.
 
@@ -175,7 +180,7 @@ class SurveyDesign(DesignBase):
         >>> round(float(r.mean("y")["se"].iloc[0]), 4)
         1.0801
         """
-        return make_replicate_design(self, type, replicates, seed, fay_rho, mse)
+        return make_replicate_design(self, type, replicates, seed, fay_rho, mse, counts)
 
     def with_weights(
         self, weights: np.ndarray | pd.Series, adjustment: InfluenceAdjustment | None = None
