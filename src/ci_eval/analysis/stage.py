@@ -47,6 +47,7 @@ from ci_eval.analysis.indicators import estimate_indicators
 from ci_eval.analysis.labels import crossed_margin_labels, label_table
 from ci_eval.analysis.partnership_stage import TABLE_NAMES, partnership_tables
 from ci_eval.analysis.reliability_stage import reliability_table
+from ci_eval.analysis.scoring_checks import scoring_warnings, with_warnings
 from ci_eval.analysis.settings import AnalysisSettings
 from ci_eval.analysis.surveys import survey_table
 from ci_eval.analysis.targets import progress_to_targets
@@ -169,7 +170,9 @@ def analyse(
     tables.update(_contributions(designs, model, codebooks, config))
     languages = {name: cfg.language for name, cfg in study.surveys.items()}
     tables["reliability"] = reliability_table(frames, model, codebooks, languages)
-    tables["quality"] = _quality(quality)
+    tables["quality"] = with_warnings(
+        _quality(quality), scoring_warnings(model, codebooks, raw, frames)
+    )
     tables["surveys"] = survey_table(study, tables["quality"])
     tables.update(_partnership(study, raw, codebooks, config))
     bench = config.benchmark
@@ -246,5 +249,6 @@ def _quality(quality: Any) -> pd.DataFrame:
     if quality is None:
         return pd.DataFrame(columns=columns("quality"))
     if isinstance(quality, pd.DataFrame):
-        return quality.reset_index(drop=True)
+        frame = quality.reset_index(drop=True)
+        return frame if "about" in frame else frame.assign(about="")
     return quality_table({(s, str(w)): result for (s, w), result in quality.items()})

@@ -448,8 +448,14 @@ _DECLARED = [
             ("flagged", INT),
             ("excluded", INT),
             ("remaining", INT),
+            (
+                "about",
+                STR,
+                "what a scoring warning is about (an indicator, or a variable and its code); "
+                "empty for the exclusion rules",
+            ),
         ),
-        "Responses excluded by each quality rule",
+        "Responses excluded by each quality rule, then the scoring warnings",
         "ci_eval.quality",
     ),
     TableSpec(
