@@ -67,7 +67,25 @@ def _design(case: Case, df: pd.DataFrame):
         kwargs["probs"] = 1.0
     elif probs is not None:
         kwargs["probs"] = probs
+    if d.get("pps") is not None:
+        kwargs["pps"] = _pps(case, d["pps"], df[d["strata"]] if d.get("strata") else None)
+        kwargs["variance"] = d.get("variance", "HT")
     return SurveyDesign(df, **kwargs)
+
+
+def _pps(case: Case, spec: Any, strata: pd.Series | None):
+    """A case's ``design.pps``: a method name, or {"method": "HR" | "ppsmat", ...} (README)."""
+    from ci_eval.survey.pps import HartleyRao, JointProbabilities
+
+    if isinstance(spec, str):
+        return spec
+    if spec["method"] == "ppsmat":
+        pij = _read(case.data_dir, spec["jointprob_file"]).to_numpy(dtype=float)
+        return JointProbabilities(pij, tolerance=spec["tolerance"])
+    psum = spec["psum"]
+    if isinstance(psum, dict):  # JSON keys are text; the stratum labels are the column's values
+        psum = {strata[strata.astype(str) == k].iloc[0]: v for k, v in psum.items()}
+    return HartleyRao(psum)
 
 
 def _feature(obj: Any, name: str, what: str) -> Any:

@@ -15,10 +15,11 @@ import pandas as pd
 
 from ci_eval.errors import DesignError
 from ci_eval.survey.base import DesignBase, check_weights, domain_totals, read_weights
+from ci_eval.survey.pps import PPSMethod, pps_variance
 from ci_eval.survey.replicate import ReplicateDesign
 from ci_eval.survey.replicate_weights import make_replicate_design
 from ci_eval.survey.structure import DesignStructure, build_structure, check_lonely
-from ci_eval.survey.taylor import TaylorVariance
+from ci_eval.survey.taylor import ClusterVariance, TaylorVariance
 from ci_eval.survey.variables import as_list, check_columns
 
 InfluenceAdjustment = Callable[[np.ndarray], np.ndarray]
@@ -44,6 +45,15 @@ class SurveyDesign(DesignBase):
     lonely_psu : how a stratum with one PSU enters the variance: ``"fail"`` (the default),
         ``"remove"``, ``"adjust"``, ``"average"`` or ``"certainty"``, as R's
         ``options(survey.lonely.psu=)``.
+    pps : sampling with probability proportional to size without replacement, as R's
+        ``svydesign(pps=)``: ``"brewer"`` (Brewer's approximation; ``fpc`` gives each PSU's
+        inclusion probability, any number of stages), ``"overton"``, ``"HR"`` or
+        ``HartleyRao(psum)`` (Hartley-Rao), or ``JointProbabilities(pij)`` (the exact
+        Horvitz-Thompson or Yates-Grundy variance, R's ``ppsmat``). These last take the inclusion
+        probabilities from ``probs`` or ``fpc`` (fractions), one stage only. See
+        :mod:`ci_eval.survey.pps`.
+    variance : ``"HT"`` (Horvitz-Thompson form, the default) or ``"YG"`` (Yates-Grundy), for the
+        PPS methods other than ``"brewer"``, as R's ``variance=``.
 
     Examples
     --------
@@ -65,6 +75,8 @@ class SurveyDesign(DesignBase):
         fpc: str | Sequence[str] | None = None,
         nest: bool = False,
         lonely_psu: str = "fail",
+        pps: PPSMethod | None = None,
+        variance: str = "HT",
     ) -> None:
         if not isinstance(data, pd.DataFrame):
             raise DesignError(f"data must be a pandas DataFrame, not {type(data).__name__}")
@@ -76,16 +88,38 @@ class SurveyDesign(DesignBase):
         self.fpc = as_list(fpc)
         self.nest = nest
         self.lonely_psu = lonely_psu
-        self.structure: DesignStructure = build_structure(data, ids, strata, fpc, nest)
-        check_lonely(self.structure, lonely_psu)
+        self.pps = pps
+        self.structure: DesignStructure = build_structure(
+            data, ids, strata, fpc, nest, pps=pps is not None
+        )
+        if pps is not None and not (isinstance(pps, str) and pps == "brewer"):
+            _check_pps_inputs(pps, weights, probs, self.fpc)
         self._w = _sampling_weights(data, weights, probs, self.structure, bool(self.fpc))
-        self._taylor = TaylorVariance(self.structure, lonely_psu)
+        self._taylor = self._variance_engine(pps, variance)
         # Calibration steps (post-stratification, raking, calibration) replace the influence
         # values by their residuals from the calibration model before the variance is taken, as
         # R's svyrecvar does with a design's postStrata. Each maps (n, m) -> (n, m).
         self._calibration: tuple[InfluenceAdjustment, ...] = ()
 
     # --- variance engine --------------------------------------------------------------------
+
+    def _variance_engine(self, pps: PPSMethod | None, variance: str) -> ClusterVariance:
+        """Linearisation (and Brewer's PPS approximation) or a PPS quadratic form (``pps``)."""
+        if pps is None or (isinstance(pps, str) and pps == "brewer"):
+            if variance != "HT":
+                raise DesignError(
+                    f"variance={variance!r} is only for the PPS methods 'overton', 'HR', "
+                    "HartleyRao and JointProbabilities (R: only variance='HT' for this design)"
+                )
+            check_lonely(self.structure, self.lonely_psu)
+            return TaylorVariance(self.structure, self.lonely_psu)
+        labels = np.array([], dtype=object)
+        if self.strata:
+            stage = self.structure.stages[0]
+            first = np.full(stage.n_strata, len(self.data), dtype=np.int64)
+            np.minimum.at(first, stage.stratum_of_cluster[stage.cluster], np.arange(len(self.data)))
+            labels = self.data[self.strata[0]].to_numpy()[first]
+        return pps_variance(self.structure, pps, variance, self._w, labels)
 
     def _ratio_stat(
         self,
@@ -207,10 +241,23 @@ class SurveyDesign(DesignBase):
         stages = len(s.stages)
         n_psu = s.stages[0].n_clusters
         fpc = "with fpc" if self.fpc else "with replacement"
+        if self.pps is not None:
+            fpc = f"PPS {self.pps if isinstance(self.pps, str) else type(self.pps).__name__}"
         return (
             f"<{kind}{stages}-stage SurveyDesign: {len(self.data)} rows, {n_psu} PSUs, "
             f"{s.stages[0].n_strata} strata, {fpc}, lonely_psu={self.lonely_psu!r}>"
         )
+
+
+def _check_pps_inputs(pps: PPSMethod, weights: WeightsArg, probs: object, fpc: list[str]) -> None:
+    """A PPS design with a D matrix takes its inclusion probabilities from probs or fpc."""
+    if weights is not None:
+        raise DesignError(
+            f"pps={pps!r} takes the inclusion probabilities from probs= or fpc=, not weights= "
+            "(R ignores weights= here)"
+        )
+    if probs is None and not fpc:
+        raise DesignError(f"pps={pps!r} needs the inclusion probabilities: give probs= or fpc=")
 
 
 def _sampling_weights(

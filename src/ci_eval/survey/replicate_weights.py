@@ -311,6 +311,11 @@ def make_replicate_design(
         raise DesignError(f"replicates= only applies to the bootstraps, not {type!r}")
     if counts is not None and type != "bootstrap":
         raise DesignError(f"counts= only applies to type='bootstrap', not {type!r}")
+    if design.pps is not None:
+        raise DesignError(
+            "as_replicate is not available for a PPS design: replicate weights of a "
+            "without-replacement PPS sample would drop its joint inclusion probabilities"
+        )
     if design.is_calibrated:
         warnings.warn(
             "the design was calibrated: its replicate weights are built from the final weights "

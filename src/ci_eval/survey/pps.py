@@ -1,0 +1,262 @@
+"""Variance of PPS samples drawn without replacement, as R ``survey``'s ``svydesign(pps=)``.
+
+R's ``pps_design``, ``ppsvar``, ``htvar.matrix`` and ``ygvar.matrix`` (survey 4.1, ``ht.R``;
+Lumley's help page ``?svydesign``, "Probability-proportional-to-size sampling") write the variance
+of a total as a quadratic form in the PSU totals z_i of the linearised values (already weighted,
+z_i = y_i / pi_i for a total):
+
+* Horvitz-Thompson (``variance = "HT"``): ``V = sum_ij D_ij z_i z_j``;
+* Yates-Grundy (``variance = "YG"``): ``V = -1/2 sum_ij D_ij (z_i - z_j)^2``, that is the HT form
+  with ``D - diag(column sums of D)``,
+
+with ``D_ij = (pi_ij - pi_i pi_j) / pi_ij`` ("Dcheck") from the joint inclusion probabilities, or
+an approximation of them. PSUs of different strata are independent (``D_ij = 0``); within a
+stratum of n PSUs:
+
+* ``JointProbabilities(pij)`` (R's ``ppsmat``): D from the given matrix (pi_i on its diagonal);
+  entries with ``|D_ij| < tolerance`` (default 1e-4, R's) are set to 0, as R does.
+* ``"overton"`` (Overton 1985; R's ``overton2Dcheck``): ``D_ij = 1 - (n - pbar_ij) / (n - 1)``
+  with ``pbar_ij = (pi_i + pi_j) / 2``.
+* ``HartleyRao(psum)`` (Hartley and Rao 1962; R's ``HR`` and ``HRDcheck``): ``D_ij = 1 - (n -
+  pi_i - pi_j + psum) / (n - 1)``, with psum = sum over the population of pi_k^2 divided by n;
+  ``HartleyRao()`` (R's ``HR()``) estimates it by the mean of the sampled pi_i of the stratum.
+* Diagonal ``D_ii = 1 - pi_i``; like R, a pair is given ``D_ij = 0`` where ``pbar_ij`` (Overton) or
+  ``pi_i + pi_j`` (Hartley-Rao) is exactly 1.
+
+Brewer's approximation (``pps="brewer"``) needs no matrix: it is the usual stratified formula with
+each PSU's own finite population factor ``1 - pi_i`` (see :mod:`ci_eval.survey.taylor`); it alone
+also allows several stages, as in R. The matrices are built per stratum (n_h^2 numbers, as R).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from ci_eval.errors import DesignError
+from ci_eval.survey.structure import DesignStructure
+from ci_eval.survey.taylor import ClusterVariance, _StagePlan
+
+VARIANCE_FORMS = ("HT", "YG")
+
+
+@dataclass(frozen=True)
+class HartleyRao:
+    """Hartley and Rao's approximation of the joint inclusion probabilities (R's ``HR(psum)``).
+
+    ``psum`` is sum_k pi_k^2 / n over the population (one number for an unstratified design, or
+    one per stratum label as a mapping); ``None`` (R's ``HR()``) estimates it from the sample.
+
+    Examples
+    --------
+    >>> HartleyRao(0.0234).psum
+    0.0234
+    """
+
+    psum: float | Mapping[Any, float] | None = None
+
+
+@dataclass(frozen=True)
+class JointProbabilities:
+    """The joint inclusion probabilities of the sampled PSUs (R's ``ppsmat(jointprob)``).
+
+    ``pij`` is (PSUs, PSUs), in the order the PSUs first appear in the data, with the inclusion
+    probabilities pi_i on the diagonal; ``|D_ij| < tolerance`` is set to 0, as R does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> JointProbabilities(np.array([[0.5, 0.2], [0.2, 0.5]])).tolerance
+    0.0001
+    """
+
+    pij: np.ndarray
+    tolerance: float = 1e-4
+
+
+PPSMethod = str | HartleyRao | JointProbabilities
+
+
+def _blocks(stratum: np.ndarray, block_of) -> sparse.csr_matrix:
+    """The block-diagonal matrix whose block for stratum h is ``block_of(members of h)``."""
+    rows, cols, vals = [], [], []
+    for h in np.unique(stratum):
+        members = np.flatnonzero(stratum == h)
+        block = block_of(members)
+        r, c = np.meshgrid(members, members, indexing="ij")
+        rows.append(r.ravel())
+        cols.append(c.ravel())
+        vals.append(block.ravel())
+    n = stratum.size
+    return sparse.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
+    )
+
+
+def overton_dcheck(pi: np.ndarray, stratum: np.ndarray) -> sparse.csr_matrix:
+    """Overton's D matrix (R's ``overton2Dcheck``) of PSUs with inclusion probabilities ``pi``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> overton_dcheck(np.array([0.2, 0.4, 0.6]), np.zeros(3, int)).toarray().round(2).tolist()
+    [[0.8, -0.35, -0.3], [-0.35, 0.6, -0.25], [-0.3, -0.25, 0.4]]
+    """
+
+    def block(members: np.ndarray) -> np.ndarray:
+        p = pi[members]
+        n = p.size
+        pbar = (p[:, None] + p[None, :]) / 2
+        d = 1 - (n - pbar) / (n - 1) if n > 1 else np.zeros((1, 1))
+        d[pbar == 1] = 0.0
+        np.fill_diagonal(d, 1 - p)
+        return d
+
+    return _blocks(stratum, block)
+
+
+def hartley_rao_dcheck(pi: np.ndarray, stratum: np.ndarray, psum: np.ndarray) -> sparse.csr_matrix:
+    """Hartley and Rao's D matrix (R's ``HRDcheck``); ``psum`` per PSU (its stratum's value).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = hartley_rao_dcheck(np.array([0.2, 0.4]), np.zeros(2, int), np.array([0.3, 0.3]))
+    >>> d.toarray().round(2).tolist()  # 1 - (2 - 0.6 + 0.3) / 1
+    [[0.8, -0.7], [-0.7, 0.6]]
+    """
+
+    def block(members: np.ndarray) -> np.ndarray:
+        p = pi[members]
+        n = p.size
+        fsum = p[:, None] + p[None, :]
+        d = 1 - (n - fsum + psum[members][:, None]) / (n - 1) if n > 1 else np.zeros((1, 1))
+        d[fsum == 1] = 0.0
+        np.fill_diagonal(d, 1 - p)
+        return d
+
+    return _blocks(stratum, block)
+
+
+def joint_dcheck(pij: np.ndarray, tolerance: float) -> np.ndarray:
+    """D from joint inclusion probabilities (R's ``pi2Dcheck``), small entries set to 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> joint_dcheck(np.array([[0.5, 0.2], [0.2, 0.5]]), 1e-4).round(3).tolist()
+    [[0.5, -0.25], [-0.25, 0.5]]
+    """
+    pij = np.asarray(pij, dtype=float)
+    pi = np.diag(pij)
+    d = (pij - np.outer(pi, pi)) / pij
+    d[np.abs(d) < tolerance] = 0.0
+    return d
+
+
+class PPSVariance(ClusterVariance):
+    """Quadratic-form variance ``z' D z`` of first-stage PSU totals (HT or YG form).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from ci_eval.survey.structure import build_structure
+    >>> st = build_structure(pd.DataFrame({"i": [0, 1]}), None, None, None, nest=False)
+    >>> v = PPSVariance(st, np.array([[0.5, -0.25], [-0.25, 0.5]]), "HT")
+    >>> float(v.vcov(np.array([[2.0], [4.0]]))[0, 0])  # 0.5 * 4 - 2 * 0.25 * 8 + 0.5 * 16
+    6.0
+    """
+
+    def __init__(self, structure: DesignStructure, dcheck, variance: str) -> None:
+        if variance not in VARIANCE_FORMS:
+            raise DesignError(f"variance={variance!r} is not one of {', '.join(VARIANCE_FORMS)}")
+        stage = structure.stages[0]
+        self._n = stage.cluster.size
+        self._plans = [_StagePlan(stage, np.ones(stage.n_strata), "remove", self._n)]
+        d = sparse.csr_matrix(dcheck)
+        if variance == "YG":
+            d = d - sparse.diags(np.asarray(d.sum(axis=0)).ravel())
+        self._matrix = sparse.csr_matrix(d)
+
+    def vcov(self, u: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
+        """Covariance matrix (m, m) of the totals of the columns of ``u`` (n, m)."""
+        u = np.asarray(u, dtype=float).reshape(self._n, -1)
+        z = self._plans[0].cluster_totals(u, None, None, 1)
+        return z.T @ (self._matrix @ z)
+
+    def _variances(self, totals_of, domain, n_domains, m, present) -> np.ndarray:
+        z = totals_of(self._plans[0])
+        return np.einsum("cj,cj->j", z, self._matrix @ z).reshape(n_domains, m)
+
+
+def pps_variance(
+    structure: DesignStructure,
+    method: PPSMethod,
+    variance: str,
+    weights: np.ndarray,
+    stratum_labels: np.ndarray,
+) -> PPSVariance:
+    """The variance engine of a PPS design whose method needs D (all but ``"brewer"``).
+
+    The inclusion probability of a PSU is 1 / the sampling weight of its first row (R's
+    ``allprob``, from ``probs`` or the fpc); ``stratum_labels`` gives the label of each stratum
+    code, for ``HartleyRao(psum={label: value})``.
+    """
+    if len(structure.stages) > 1:
+        raise DesignError(
+            f"pps={method!r} is for one-stage designs (as in R); use pps='brewer' for "
+            "several stages"
+        )
+    stage = structure.stages[0]
+    first_row = np.full(stage.n_clusters, stage.cluster.size, dtype=np.int64)
+    np.minimum.at(first_row, stage.cluster, np.arange(stage.cluster.size))
+    pi = 1.0 / weights[first_row]
+    h = stage.stratum_of_cluster
+    if isinstance(method, JointProbabilities):
+        d = _joint_in_code_order(method, first_row)
+    elif method == "overton":
+        d = overton_dcheck(pi, h)
+    elif method == "HR" or isinstance(method, HartleyRao):
+        psum = method.psum if isinstance(method, HartleyRao) else None
+        d = hartley_rao_dcheck(pi, h, _psum_of_psu(psum, pi, h, stratum_labels))
+    else:
+        raise DesignError(
+            f"pps={method!r} is not one of 'brewer', 'overton', 'HR', HartleyRao(psum) or "
+            "JointProbabilities(pij)"
+        )
+    return PPSVariance(structure, d, variance)
+
+
+def _psum_of_psu(psum, pi: np.ndarray, h: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    if psum is None:  # R's HR(): the mean sampled pi of the stratum
+        return (np.bincount(h, weights=pi) / np.bincount(h))[h]
+    if isinstance(psum, Mapping):
+        missing = [lab for lab in labels if lab not in psum]
+        if missing:
+            raise DesignError(f"HartleyRao(psum=) has no value for stratum {missing[0]!r}")
+        return np.array([float(psum[lab]) for lab in labels])[h]
+    if labels.size > 1:
+        raise DesignError(
+            "HartleyRao(psum=) needs one value per stratum (a mapping from stratum to value) "
+            "for a stratified design"
+        )
+    return np.full(pi.size, float(psum))
+
+
+def _joint_in_code_order(method: JointProbabilities, first_row: np.ndarray) -> np.ndarray:
+    """R's D from ``pij`` (PSUs in order of first appearance) in ci_eval's PSU code order."""
+    pij = np.asarray(method.pij, dtype=float)
+    n_psu = first_row.size
+    if pij.shape != (n_psu, n_psu):
+        raise DesignError(
+            f"JointProbabilities: pij must be ({n_psu}, {n_psu}), one row per PSU; it is "
+            f"{pij.shape}"
+        )
+    if not np.allclose(pij, pij.T) or np.any(~(pij > 0) | ~(pij <= 1)):
+        raise DesignError("JointProbabilities: pij must be symmetric with values in (0, 1]")
+    rank = np.argsort(np.argsort(first_row))  # position of each PSU code in data order
+    return joint_dcheck(pij[np.ix_(rank, rank)], method.tolerance)

@@ -1,0 +1,126 @@
+"""PPS designs without replacement (``SurveyDesign(pps=)``): hand-computed values and errors.
+
+R's numbers for every method (Brewer, Overton, Hartley-Rao, joint probabilities; HT and YG) are in
+expected/pps.json, made by tests/reference/make_pps.R and run by test_survey_reference.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ci_eval.errors import DesignError
+from ci_eval.survey import HartleyRao, JointProbabilities, SurveyDesign
+
+DATA = Path(__file__).parent / "reference" / "data"
+
+
+@pytest.fixture(scope="module")
+def election() -> pd.DataFrame:
+    return pd.read_csv(DATA / "election_pps.csv")
+
+
+@pytest.fixture(scope="module")
+def jointprob() -> np.ndarray:
+    return pd.read_csv(DATA / "election_jointprob.csv").to_numpy(dtype=float)
+
+
+def _se(design: SurveyDesign, fn: str, var: str) -> float:
+    return float(getattr(design, fn)(var)["se"].iloc[0])
+
+
+def test_brewer_total_by_hand(election: pd.DataFrame) -> None:
+    # n / (n - 1) sum (1 - pi_i) (z_i - zbar)^2 with z = y / pi (Brewer 2002, eq. 9.12)
+    p, y = election["p"].to_numpy(), election["Bush"].to_numpy()
+    z, n = y / p, len(p)
+    want = np.sqrt(n / (n - 1) * np.sum((1 - p) * (z - z.mean()) ** 2))
+    got = _se(SurveyDesign(election, fpc="p", pps="brewer"), "total", "Bush")
+    assert got == pytest.approx(want, rel=1e-12)
+
+
+def test_ht_and_yg_from_joint_probabilities_by_hand(
+    election: pd.DataFrame, jointprob: np.ndarray
+) -> None:
+    pi = np.diag(jointprob)
+    z = election["Kerry"].to_numpy() / election["p"].to_numpy()
+    delta = (jointprob - np.outer(pi, pi)) / jointprob
+    delta[np.abs(delta) < 1e-4] = 0.0
+    ht = z @ delta @ z
+    yg = -0.5 * np.sum(delta * (z[:, None] - z[None, :]) ** 2)
+    jp = JointProbabilities(jointprob)
+    assert _se(SurveyDesign(election, fpc="p", pps=jp), "total", "Kerry") == pytest.approx(
+        np.sqrt(ht), rel=1e-12
+    )
+    got_yg = _se(SurveyDesign(election, fpc="p", pps=jp, variance="YG"), "total", "Kerry")
+    assert got_yg == pytest.approx(np.sqrt(yg), rel=1e-12)
+
+
+def test_overton_mean_equals_brewer_mean(election: pd.DataFrame) -> None:
+    # for a mean the linearised values sum to 0, and Overton's D then gives Brewer's formula;
+    # totals differ (R agrees: svymean on both designs prints the same SE)
+    brewer = SurveyDesign(election, fpc="p", pps="brewer")
+    overton = SurveyDesign(election, fpc="p", pps="overton")
+    assert _se(overton, "mean", "Bush") == pytest.approx(_se(brewer, "mean", "Bush"), rel=1e-12)
+    assert _se(overton, "total", "Bush") != pytest.approx(_se(brewer, "total", "Bush"), rel=1e-3)
+
+
+def test_hartley_rao_default_psum_is_the_sample_mean_of_pi(election: pd.DataFrame) -> None:
+    psum = float(election["p"].mean())
+    default = SurveyDesign(election, fpc="p", pps="HR")
+    given = SurveyDesign(election, fpc="p", pps=HartleyRao(psum))
+    assert _se(default, "total", "Bush") == pytest.approx(_se(given, "total", "Bush"), rel=1e-12)
+    assert _se(SurveyDesign(election, fpc="p", pps=HartleyRao()), "total", "Bush") == (
+        _se(default, "total", "Bush")
+    )
+
+
+def test_results_do_not_depend_on_the_row_order() -> None:
+    # R's Brewer variance pairs PSUs with their fpc in order of first appearance but sums them in
+    # sorted order, so R's answer changes with the row order; ci_eval's does not, and equals R's on
+    # data sorted by PSU (apiclus1_pps is sorted; see make_pps.R)
+    df = pd.read_csv(DATA / "apiclus1_pps.csv")
+    shuffled = df.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    for pps in ("brewer", "overton"):
+        a = SurveyDesign(df, ids="dnum", fpc="pi1", pps=pps).total("enroll", na_rm=True)
+        b = SurveyDesign(shuffled, ids="dnum", fpc="pi1", pps=pps).total("enroll", na_rm=True)
+        assert b["se"].iloc[0] == pytest.approx(a["se"].iloc[0], rel=1e-12)
+
+
+def test_joint_probabilities_follow_the_psus_first_appearance(
+    election: pd.DataFrame, jointprob: np.ndarray
+) -> None:
+    order = np.random.default_rng(1).permutation(len(election))
+    moved = election.iloc[order].reset_index(drop=True)
+    a = SurveyDesign(election, fpc="p", pps=JointProbabilities(jointprob)).total("Bush")
+    b = SurveyDesign(moved, fpc="p", pps=JointProbabilities(jointprob[np.ix_(order, order)]))
+    assert b.total("Bush")["se"].iloc[0] == pytest.approx(a["se"].iloc[0], rel=1e-12)
+
+
+def test_pps_errors(election: pd.DataFrame, jointprob: np.ndarray) -> None:
+    with pytest.raises(DesignError, match="not weights="):
+        SurveyDesign(election, weights="wt", pps="overton")
+    with pytest.raises(DesignError, match="give probs= or fpc="):
+        SurveyDesign(election, pps="HR")
+    with pytest.raises(DesignError, match="only for the PPS methods"):
+        SurveyDesign(election, fpc="p", pps="brewer", variance="YG")
+    with pytest.raises(DesignError, match="not one of"):
+        SurveyDesign(election, fpc="p", pps="sampford")
+    with pytest.raises(DesignError, match="sampling fractions"):
+        SurveyDesign(election.assign(N=1000.0), fpc="N", pps="brewer")
+    with pytest.raises(DesignError, match=r"must be \(40, 40\)"):
+        SurveyDesign(election, fpc="p", pps=JointProbabilities(jointprob[:5, :5]))
+    with pytest.raises(DesignError, match="as_replicate is not available"):
+        SurveyDesign(election, fpc="p", pps="brewer").as_replicate("bootstrap")
+    strat = pd.read_csv(DATA / "apistrat_pps.csv")
+    with pytest.raises(DesignError, match="one value per stratum"):
+        SurveyDesign(strat, strata="sc", fpc="pi", pps=HartleyRao(0.01))
+    with pytest.raises(DesignError, match="no value for stratum"):
+        SurveyDesign(strat, strata="sc", fpc="pi", pps=HartleyRao({1: 0.01, 2: 0.02}))
+    clus2 = pd.read_csv(DATA / "apiclus2_pps.csv")
+    with pytest.raises(DesignError, match="one-stage designs"):
+        SurveyDesign(clus2, ids=["dnum", "snum"], fpc=["pi1", "pi2"], pps="overton")
+    with pytest.raises(DesignError, match="varies within a cluster"):
+        SurveyDesign(strat, ids="dnum", fpc="pi", pps="brewer")  # pi is per school
