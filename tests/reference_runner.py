@@ -212,13 +212,6 @@ def calibration_margins(
     return margins, None if categorical else population
 
 
-# Features ci_eval leaves out on purpose, with the reason (a case using one is skipped, not passed).
-NOT_SUPPORTED = {
-    ("ciprop", "likelihood"): "the profile-likelihood interval of svyciprop (R interpolates MASS's "
-    "profile of the quasi-binomial fit with splines) is not implemented; use logit or beta",
-}
-
-
 GLM_CONTROL = re.compile(r"glm\.control\(([^)]*)\)")
 
 
@@ -350,8 +343,10 @@ def compare(case: Case, design, result) -> list[str]:
             problems.append(f"no row {key} in ci_eval's result")
             continue
         for field in STAT_FIELDS:
-            if field in row and row[field] is not None:
-                value = got_row.get(field)
-                if value is None or not close(float(value), float(row[field]), tol):
-                    problems.append(f"{key} {field}: ci_eval {value!r}, R {row[field]!r}")
+            if field not in row:
+                continue
+            value = got_row.get(field)
+            want = None if row[field] is None else float(row[field])  # null: R's NA
+            if not close(None if value is None else float(value), want, tol):
+                problems.append(f"{key} {field}: ci_eval {value!r}, R {row[field]!r}")
     return problems

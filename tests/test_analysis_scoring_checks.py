@@ -100,4 +100,4 @@ def test_the_quality_table_gains_the_warnings_after_each_waves_rules():
 def test_a_warning_is_logged_with_its_survey_wave_and_count(caplog):
     with caplog.at_level("WARNING", logger="ci_eval.analysis.scoring_checks"):
         scoring_warnings(MODEL, {"orgs": CODEBOOK}, None, {("orgs", "2024"): _frame()})
-    assert "orgs 2024: zero_division (ratio) for 1 responses" in caplog.text
+    assert "orgs 2024: zero_division (ratio) for 1 response" in caplog.text

@@ -6,6 +6,7 @@ here pin the options that keep ci_eval's earlier behaviour and the properties R'
 
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 from pathlib import Path
@@ -17,7 +18,7 @@ from scipy import stats
 
 from ci_eval.errors import DesignError
 from ci_eval.survey import ReplicateDesign, SurveyDesign
-from ci_eval.survey.hadamard import stored
+from ci_eval.survey.hadamard import hadamard, stored
 
 DATA = Path(__file__).parent / "reference" / "data"
 
@@ -116,6 +117,21 @@ def test_brr_weights_are_r_s_for_every_size(case: dict) -> None:
     np.testing.assert_array_equal(rep.repweights / data["w"].to_numpy()[:, None], r_factor)
 
 
+HADAMARD_MD5 = json.loads((DATA / "hadamard_md5.json").read_text(encoding="utf-8"))["matrices"]
+
+
+def test_hadamard_is_r_s_for_every_size_to_300() -> None:
+    """survey:::hadamard(n) for n = 1..300 (tests/reference/make_hadamard.R): order and the MD5
+    of its rows as 0/1 digits, one row a line."""
+    for case in HADAMARD_MD5:
+        h = hadamard(case["n"])
+        text = "".join("".join(map(str, row)) + "\n" for row in h.tolist())
+        assert (h.shape[0], hashlib.md5(text.encode()).hexdigest()) == (
+            case["order"],
+            case["md5"],
+        ), f"n = {case['n']}"
+
+
 # --- 6. quantile intervals -----------------------------------------------------------------------
 
 
@@ -123,7 +139,7 @@ def test_quantile_interval_needs_a_replicate_design(clus1_na: SurveyDesign) -> N
     with pytest.raises(DesignError, match="'quantile' needs a replicate design"):
         clus1_na.quantile("api00", 0.5, interval_type="quantile")
     with pytest.raises(DesignError, match="interval_type='score'"):
-        clus1_na.quantile("api00", 0.5, interval_type="score")
+        clus1_na.as_replicate("JK1").quantile("api00", 0.5, interval_type="score")
 
 
 def test_replicate_quantile_answers_beta_with_mean_as_r(clus1_na: SurveyDesign) -> None:

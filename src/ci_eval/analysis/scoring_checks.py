@@ -80,7 +80,8 @@ def scoring_warnings(
         found = zero_division_counts(model, frame, survey)
         rows += [("zero_division", about, n) for about, n in found.items()]
         for rule, about, n in rows:
-            logger.warning("%s %s: %s (%s) for %d responses", survey, wave, rule, about, n)
+            noun = "response" if n == 1 else "responses"
+            logger.warning("%s %s: %s (%s) for %d %s", survey, wave, rule, about, n, noun)
         if rows:
             out[(survey, wave)] = rows
     return out

@@ -50,8 +50,8 @@ def _subgroups(page: Page, families: pd.DataFrame, indicator: str) -> str:
     row = _first(families[families["family"] == f"subgroups:{indicator}"])
     if row is None or int(row["with_direction"]) == 0:
         return ""
-    text = page.plural(
-        "scorecard.subgroups", int(row["improved"]), total=int(row["with_direction"])
+    text = page.t(
+        "scorecard.subgroups", count=int(row["improved"]), total=int(row["with_direction"])
     )
     return f"<br><span class='ci-ci'>{escape(text)}</span>"
 
@@ -206,21 +206,21 @@ def _family_sentence(page: Page, row: dict[str, Any]) -> str:
     count = {k: int(row[k]) for k in ("improved", "worsened", "not_assessed", "increased",
                                       "decreased", "total", "with_direction")}  # fmt: skip
     total = count["with_direction"]
-    parts = [page.plural("scorecard.families.improved", count["improved"], total=total)]
-    parts.append(page.plural("scorecard.families.worsened", count["worsened"]))
+    parts = [page.t("scorecard.families.improved", count=count["improved"], total=total)]
+    parts.append(page.t("scorecard.families.worsened", count=count["worsened"]))
     if count["not_assessed"]:
-        parts.append(page.plural("scorecard.families.not_assessed", count["not_assessed"]))
+        parts.append(page.t("scorecard.families.not_assessed", count=count["not_assessed"]))
     if count["improved"] + count["worsened"] + count["not_assessed"] < total:
         parts.append(page.t("scorecard.families.others"))
     text = page.t("scorecard.families.join").join(parts)
     neutral = count["total"] - total
     if neutral:
         moved = [
-            page.plural(f"scorecard.families.{k}", count[k])
+            page.t(f"scorecard.families.{k}", count=count[k])
             for k in ("increased", "decreased")
             if count[k]
         ]
-        described = page.plural("scorecard.families.neutral", neutral)
+        described = page.t("scorecard.families.neutral", count=neutral)
         if moved:
             described += f" ({page.t('scorecard.families.join').join(moved)})"
         text += page.t("scorecard.families.then") + described
