@@ -15,7 +15,7 @@ import pandas as pd
 
 from ci_eval.errors import DesignError
 from ci_eval.survey.base import DesignBase, check_weights, domain_totals, read_weights
-from ci_eval.survey.pps import PPSMethod, pps_variance
+from ci_eval.survey.pps import PPSMethod, method_name, pps_variance
 from ci_eval.survey.replicate import ReplicateDesign
 from ci_eval.survey.replicate_weights import make_replicate_design
 from ci_eval.survey.structure import DesignStructure, build_structure, check_lonely
@@ -242,7 +242,7 @@ class SurveyDesign(DesignBase):
         n_psu = s.stages[0].n_clusters
         fpc = "with fpc" if self.fpc else "with replacement"
         if self.pps is not None:
-            fpc = f"PPS {self.pps if isinstance(self.pps, str) else type(self.pps).__name__}"
+            fpc = f"PPS {method_name(self.pps)}"
         return (
             f"<{kind}{stages}-stage SurveyDesign: {len(self.data)} rows, {n_psu} PSUs, "
             f"{s.stages[0].n_strata} strata, {fpc}, lonely_psu={self.lonely_psu!r}>"
@@ -253,11 +253,13 @@ def _check_pps_inputs(pps: PPSMethod, weights: WeightsArg, probs: object, fpc: l
     """A PPS design with a D matrix takes its inclusion probabilities from probs or fpc."""
     if weights is not None:
         raise DesignError(
-            f"pps={pps!r} takes the inclusion probabilities from probs= or fpc=, not weights= "
-            "(R ignores weights= here)"
+            f"pps={method_name(pps)} takes the inclusion probabilities from probs= or fpc=, "
+            "not weights= (R ignores weights= here)"
         )
     if probs is None and not fpc:
-        raise DesignError(f"pps={pps!r} needs the inclusion probabilities: give probs= or fpc=")
+        raise DesignError(
+            f"pps={method_name(pps)} needs the inclusion probabilities: give probs= or fpc="
+        )
 
 
 def _sampling_weights(

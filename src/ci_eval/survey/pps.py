@@ -81,6 +81,15 @@ class JointProbabilities:
 PPSMethod = str | HartleyRao | JointProbabilities
 
 
+def method_name(method: PPSMethod) -> str:
+    """A short name of a PPS method for messages (no matrix printed).
+
+    >>> method_name("overton"), method_name(HartleyRao(0.1))
+    ("'overton'", 'HartleyRao')
+    """
+    return repr(method) if isinstance(method, str) else type(method).__name__
+
+
 def _blocks(stratum: np.ndarray, block_of) -> sparse.csr_matrix:
     """The block-diagonal matrix whose block for stratum h is ``block_of(members of h)``."""
     rows, cols, vals = [], [], []
@@ -208,7 +217,7 @@ def pps_variance(
     """
     if len(structure.stages) > 1:
         raise DesignError(
-            f"pps={method!r} is for one-stage designs (as in R); use pps='brewer' for "
+            f"pps={method_name(method)} is for one-stage designs (as in R); use pps='brewer' for "
             "several stages"
         )
     stage = structure.stages[0]
@@ -225,8 +234,8 @@ def pps_variance(
         d = hartley_rao_dcheck(pi, h, _psum_of_psu(psum, pi, h, stratum_labels))
     else:
         raise DesignError(
-            f"pps={method!r} is not one of 'brewer', 'overton', 'HR', HartleyRao(psum) or "
-            "JointProbabilities(pij)"
+            f"pps={method_name(method)} is not one of 'brewer', 'overton', 'HR', "
+            "HartleyRao(psum) or JointProbabilities(pij)"
         )
     return PPSVariance(structure, d, variance)
 
