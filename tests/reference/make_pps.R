@@ -5,7 +5,7 @@
 #   Rscript tests/reference/make_pps.R     (any working directory)
 #
 # Writes data/election_pps.csv, data/election_jointprob.csv, data/apistrat_pps.csv,
-# data/apiclus1_pps.csv, data/apiclus2_pps.csv and expected/pps.json (ids "pps_*", format of
+# data/apistrat_pps_lonely.csv, data/apiclus1_pps.csv, data/apiclus2_pps.csv and expected/pps.json (ids "pps_*", format of
 # README.md, with design fields "pps" and "variance"). Deterministic: no random draws.
 #
 # Data:
@@ -22,6 +22,8 @@
 #   6194 (a PPS of districts by their number of schools). Sorted, because R's Brewer variance pairs
 #   PSUs with their fpc in order of first appearance but sums them in sorted order (see
 #   ci_eval.survey.taylor); on sorted data the two agree.
+# * apistrat_pps_lonely: apistrat_pps with stratum 2 cut to its first school (a lonely PSU) and
+#   pi = 1 for the first school (a certainty unit).
 # * apiclus2_pps: apiclus2 plus pi1 = 40 * (schools of the district in apipop) / 6194 (at most 1)
 #   and pi2 = 1 / fpc2 * (schools sampled in the district), the SRS fraction of the second stage.
 
@@ -223,6 +225,26 @@ for (name in names(st_designs)) {
              numeric = "api00", total = "api_stu", category = "sch_wide", ratio = c("api_stu", "enroll"),
              by = "stype", subset = list(r = "api99 > 700", query = "api99 > 700"))
 }
+
+# Brewer with a lonely PSU (stratum 2 cut to its first school) and a certainty unit (the first
+# school, pi = 1), under each survey.lonely.psu rule
+lonely <- st[st$sc != 2 | seq_len(nrow(st)) == which(st$sc == 2)[1], ]
+lonely$pi[1] <- 1
+lonely <- save_csv(lonely, "apistrat_pps_lonely")
+data_frames$apistrat_pps_lonely <- lonely
+for (lp in c("remove", "adjust", "average", "certainty")) {
+  options(survey.lonely.psu = lp)
+  des <- svydesign(id = ~1, strata = ~sc, fpc = ~pi, data = lonely, pps = "brewer")
+  spec <- c(st_spec("brewer"), list(lonely_psu = lp))
+  r_des <- sprintf("options(survey.lonely.psu = '%s'); svydesign(id = ~1, strata = ~sc, fpc = ~pi, data = apistrat_pps_lonely, pps = 'brewer')", lp)
+  record(sprintf("pps_lonely_%s_mean", lp), sprintf("svymean(~api00, des) on %s", r_des),
+         "apistrat_pps_lonely", spec, fn_call("mean", vars = "api00"),
+         stat_rows(svymean(~api00, des), "api00"))
+  record(sprintf("pps_lonely_%s_total", lp), sprintf("svytotal(~api00, des) on %s", r_des),
+         "apistrat_pps_lonely", spec, fn_call("total", vars = "api00"),
+         stat_rows(svytotal(~api00, des), "api00"))
+}
+options(survey.lonely.psu = "fail")
 
 # clusters: Brewer and Overton with districts as PSUs; Brewer with two stages
 c1_spec <- function(pps) list(ids = "dnum", strata = NULL, weights = NULL, fpc = "pi1", pps = pps,
