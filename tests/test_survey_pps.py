@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from ci_eval.errors import DesignError
-from ci_eval.survey import HartleyRao, JointProbabilities, SurveyDesign
+from ci_eval.survey import HartleyRao, JointProbabilities, SurveyDesign, calibrate
 
 DATA = Path(__file__).parent / "reference" / "data"
 
@@ -65,6 +65,20 @@ def test_overton_mean_equals_brewer_mean(election: pd.DataFrame) -> None:
     overton = SurveyDesign(election, fpc="p", pps="overton")
     assert _se(overton, "mean", "Bush") == pytest.approx(_se(brewer, "mean", "Bush"), rel=1e-12)
     assert _se(overton, "total", "Bush") != pytest.approx(_se(brewer, "total", "Bush"), rel=1e-3)
+
+
+def test_calibrated_overton_uses_the_calibration_residuals(election: pd.DataFrame) -> None:
+    # with an intercept the calibration residuals sum to 0, so Overton's variance is Brewer's
+    # (which R matches, expected/pps.json). R's ppsvar computes the residuals for a design with a
+    # D matrix but then takes the uncalibrated values: R gives 3494400 here, ci_eval does not.
+    margins = {"votes": 116199105.0}
+    brewer = calibrate(SurveyDesign(election, fpc="p", pps="brewer"), margins, population=4600.0)
+    overton = calibrate(SurveyDesign(election, fpc="p", pps="overton"), margins, population=4600.0)
+    se = _se(overton, "total", "Bush")
+    assert se == pytest.approx(_se(brewer, "total", "Bush"), rel=1e-12)
+    assert se == pytest.approx(3376801.640355103, rel=1e-8)  # R's Brewer SE
+    uncalibrated = SurveyDesign(election, fpc="p", pps="overton").with_weights(overton.weights)
+    assert _se(uncalibrated, "total", "Bush") == pytest.approx(3494400, rel=1e-6)  # R's number
 
 
 def test_hartley_rao_default_psum_is_the_sample_mean_of_pi(election: pd.DataFrame) -> None:

@@ -26,6 +26,12 @@ stratum of n PSUs:
 Brewer's approximation (``pps="brewer"``) needs no matrix: it is the usual stratified formula with
 each PSU's own finite population factor ``1 - pi_i`` (see :mod:`ci_eval.survey.taylor`); it alone
 also allows several stages, as in R. The matrices are built per stratum (n_h^2 numbers, as R).
+
+Weighting (``calibrate``, ``poststratify``, ``rake``) replaces the linearised values by their
+calibration residuals before the quadratic form, as for every design. R does so for Brewer's
+designs, but for a design with a D matrix R's ``ppsvar`` computes the residuals and then uses the
+uncalibrated values (and its ``postStratify`` fails there), so ci_eval parts from R on purpose
+for calibrated Overton, Hartley-Rao and joint-probability designs (tests/test_survey_pps.py).
 """
 
 from __future__ import annotations
