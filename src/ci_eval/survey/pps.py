@@ -45,7 +45,7 @@ from scipy import sparse
 
 from ci_eval.errors import DesignError
 from ci_eval.survey.structure import DesignStructure
-from ci_eval.survey.taylor import ClusterVariance, _StagePlan
+from ci_eval.survey.taylor import ClusterVariance, StagePlan
 
 VARIANCE_FORMS = ("HT", "YG")
 
@@ -191,7 +191,7 @@ class PPSVariance(ClusterVariance):
             raise DesignError(f"variance={variance!r} is not one of {', '.join(VARIANCE_FORMS)}")
         stage = structure.stages[0]
         self._n = stage.cluster.size
-        self._plans = [_StagePlan(stage, np.ones(stage.n_strata), "remove", self._n)]
+        self._plans = [StagePlan(stage, np.ones(stage.n_strata), "remove", self._n)]
         d = sparse.csr_matrix(dcheck)
         if variance == "YG":
             d = d - sparse.diags(np.asarray(d.sum(axis=0)).ravel())

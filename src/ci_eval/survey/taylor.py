@@ -37,13 +37,13 @@ from ci_eval.survey.structure import DesignStructure
 class ClusterVariance:
     """Variances of domain totals and ratios from first-stage cluster totals (shared part).
 
-    A subclass sets ``_n`` (rows), ``_plans`` (one :class:`_StagePlan` per stage that adds
+    A subclass sets ``_n`` (rows), ``_plans`` (one :class:`StagePlan` per stage that adds
     variance) and ``_variances(totals_of, domain, n_domains, m, present)``, which turns the
     cluster totals of each plan into variances (n_domains, m).
     """
 
     _n: int
-    _plans: list[_StagePlan]
+    _plans: list[StagePlan]
 
     def _variances(self, totals_of, domain, n_domains, m, present) -> np.ndarray:
         raise NotImplementedError
@@ -83,7 +83,7 @@ class ClusterVariance:
         without building the (n, p) influence matrix.
         """
 
-        def totals(plan: _StagePlan) -> np.ndarray:
+        def totals(plan: StagePlan) -> np.ndarray:
             t_num = plan.cluster_totals(num, weights, domain, n_domains)
             if den is None:
                 return t_num
@@ -125,7 +125,7 @@ class TaylorVariance(ClusterVariance):
                 # multiplier of a stage-s stratum: fraction and multiplier of its parent cluster
                 parent_mult = multiplier_of_cluster[stage.parent_of_stratum]
             mult = np.ones(stage.n_strata) if parent_mult is None else parent_mult
-            self._plans.append(_StagePlan(stage, mult, lonely_psu, n))
+            self._plans.append(StagePlan(stage, mult, lonely_psu, n))
             multiplier_of_cluster = mult[stage.stratum_of_cluster] * stage.fraction_of_cluster
 
     def vcov(self, u: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
@@ -147,7 +147,7 @@ class TaylorVariance(ClusterVariance):
         return out
 
 
-class _StagePlan:
+class StagePlan:
     """Precomputed cluster and stratum maps of one stage."""
 
     def __init__(self, stage, multiplier: np.ndarray, lonely_psu: str, n: int) -> None:
