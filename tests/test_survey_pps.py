@@ -14,6 +14,13 @@ import pytest
 
 from ci_eval.errors import DesignError
 from ci_eval.survey import HartleyRao, JointProbabilities, SurveyDesign, calibrate
+from ci_eval.survey.pps import (
+    PairForm,
+    hartley_rao_coefficients,
+    hartley_rao_dcheck,
+    overton_coefficients,
+    overton_dcheck,
+)
 
 DATA = Path(__file__).parent / "reference" / "data"
 
@@ -138,3 +145,41 @@ def test_pps_errors(election: pd.DataFrame, jointprob: np.ndarray) -> None:
         SurveyDesign(clus2, ids=["dnum", "snum"], fpc=["pi1", "pi2"], pps="overton")
     with pytest.raises(DesignError, match="varies within a cluster"):
         SurveyDesign(strat, ids="dnum", fpc="pi", pps="brewer")  # pi is per school
+
+
+@pytest.mark.parametrize("method", ["overton", "hr"])
+@pytest.mark.parametrize("yg", [False, True], ids=["HT", "YG"])
+def test_pair_form_is_the_quadratic_form_of_rs_matrix(method: str, yg: bool) -> None:
+    # R's dense D (overton2Dcheck, HRDcheck) against the O(PSUs) form, with pi summing exactly to
+    # 1 or 2 in some pairs (R zeroes those: HR's 0.25 + 0.75, 0.5 + 0.5; Overton's 1 + 1)
+    rng = np.random.default_rng(7)
+    for trial in range(40):
+        n = int(rng.integers(2, 25))
+        h = np.unique(rng.integers(0, 3, n), return_inverse=True)[1].ravel()
+        grid = [0.1, 0.25, 0.5, 0.75, 0.9, 1.0]
+        pi = rng.choice(grid, n) if trial % 2 else rng.uniform(0.01, 1, n)
+        z = rng.normal(50, 100, size=(n, 3))
+        if method == "overton":
+            a, b = overton_coefficients(pi, h)
+            d, zero_sum = overton_dcheck(pi, h).toarray(), 2.0
+        else:
+            psum = rng.uniform(0, 0.5, int(h.max()) + 1)
+            a, b = hartley_rao_coefficients(h, psum)
+            d, zero_sum = hartley_rao_dcheck(pi, h, psum[h]).toarray(), 1.0
+        if yg:
+            d = d - np.diag(d.sum(axis=0))
+        form = PairForm(pi, h, a, b, zero_sum=zero_sum, yg=yg)
+        want = z.T @ d @ z
+        scale = np.abs(want).max()
+        assert np.abs(form.full(z) - want).max() <= 1e-12 * scale, trial
+        assert np.abs(form.diag(z) - np.diag(want)).max() <= 1e-12 * scale, trial
+
+
+def test_overton_needs_no_matrix_of_all_pairs() -> None:
+    # 40,000 PSUs: R's 40,000 x 40,000 matrix would take 12.8 GB
+    rng = np.random.default_rng(2)
+    n = 40_000
+    df = pd.DataFrame({"pi": rng.uniform(0.001, 0.01, n), "y": rng.gamma(2.0, 10.0, n)})
+    se = _se(SurveyDesign(df, fpc="pi", pps="overton"), "mean", "y")
+    brewer = _se(SurveyDesign(df, fpc="pi", pps="brewer"), "mean", "y")
+    assert se == pytest.approx(brewer, rel=1e-9)  # the identity for means (see above)

@@ -25,7 +25,9 @@ stratum of n PSUs:
 
 Brewer's approximation (``pps="brewer"``) needs no matrix: it is the usual stratified formula with
 each PSU's own finite population factor ``1 - pi_i`` (see :mod:`ci_eval.survey.taylor`); it alone
-also allows several stages, as in R. The matrices are built per stratum (n_h^2 numbers, as R).
+also allows several stages, as in R. Overton's and Hartley-Rao's forms are computed from stratum
+sums in O(PSUs) (:class:`PairForm`; R builds the n_h x n_h matrices, as ``overton_dcheck`` and
+``hartley_rao_dcheck`` do here); a matrix of joint probabilities is used as given.
 
 Weighting (``calibrate``, ``poststratify``, ``rake``) replaces the linearised values by their
 calibration residuals before the quadratic form, as for every design. R does so for Brewer's
@@ -157,6 +159,137 @@ def hartley_rao_dcheck(pi: np.ndarray, stratum: np.ndarray, psum: np.ndarray) ->
     return _blocks(stratum, block)
 
 
+class PairForm:
+    """``z' D z`` for Overton's and Hartley-Rao's D in O(PSUs), without building D.
+
+    Within stratum h, ``D_ij = a_h + b_h (pi_i + pi_j)`` for i != j and ``D_ii = 1 - pi_i``; R
+    sets ``D_ij = 0`` where ``pi_i + pi_j == zero_sum`` exactly (2 for Overton, where the formula
+    gives 0 anyway; 1 for Hartley-Rao). With the stratum sums S = sum z_i and P = sum pi_i z_i,
+    ``z' D z = sum_i e_i z_i^2 + a S^2 + 2 b P S`` minus the zeroed pairs, e_i = 1 - pi_i - a - 2
+    b pi_i; for the Yates-Grundy form e_i also loses the column sum of D (``ygvar.matrix``).
+    ``overton_dcheck`` and ``hartley_rao_dcheck`` build the same D as a matrix, as R does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pi, h = np.array([0.2, 0.4, 0.6]), np.zeros(3, int)
+    >>> z = np.array([[1.0], [2.0], [4.0]])
+    >>> form = PairForm(pi, h, *overton_coefficients(pi, h), zero_sum=2.0, yg=False)
+    >>> bool(np.isclose(form.full(z)[0, 0], (z.T @ overton_dcheck(pi, h) @ z)[0, 0]))
+    True
+    """
+
+    def __init__(
+        self,
+        pi: np.ndarray,
+        stratum: np.ndarray,
+        a: np.ndarray,
+        b: np.ndarray,
+        zero_sum: float,
+        yg: bool,
+    ) -> None:
+        self.pi, self.h = pi, stratum
+        self.a, self.b = a, b
+        n_h = np.bincount(stratum)
+        groups, pairs, partners = _zeroed_pairs(pi, stratum, zero_sum)
+        self.groups, self.pairs = groups, pairs
+        coef0 = (a + b * zero_sum)[stratum]
+        e = (1 - pi) - a[stratum] - 2 * b[stratum] * pi
+        self.self_paired = np.zeros(pi.size, dtype=bool)
+        if pairs.size:
+            same = pairs[:, 0] == pairs[:, 1]
+            self.self_paired = np.isin(groups, pairs[same, 0])
+            e = e + np.where(self.self_paired, coef0, 0.0)
+        if yg:  # minus the column sums of D
+            psum_h = np.bincount(stratum, weights=pi)[stratum]
+            m = (n_h - 1)[stratum]
+            col = (1 - pi) + m * a[stratum] + b[stratum] * (psum_h - pi + m * pi)
+            e = e - (col - partners * coef0)
+        self.e = e
+        self.coef0 = coef0
+
+    def full(self, z: np.ndarray) -> np.ndarray:
+        """The (k, k) matrix z' D z of the columns of z (PSUs, k)."""
+        return self._form(z, lambda x, y: x.T @ y)
+
+    def diag(self, z: np.ndarray) -> np.ndarray:
+        """The (k,) diagonal of z' D z."""
+        return self._form(z, lambda x, y: np.einsum("cj,cj->j", x, y))
+
+    def _form(self, z: np.ndarray, prod) -> np.ndarray:
+        n_strata = self.a.size
+        s = _rowsum(z, self.h, n_strata)
+        p = _rowsum(self.pi[:, None] * z, self.h, n_strata)
+        out = prod(self.e[:, None] * z, z) + prod(self.a[:, None] * s, s)
+        bp = prod(self.b[:, None] * p, s)
+        out = out + bp + (bp.T if bp.ndim == 2 else bp)
+        if self.pairs.size:
+            g_sum = _rowsum(z, self.groups, int(self.groups.max()) + 1)
+            first = np.full(int(self.groups.max()) + 1, -1, dtype=np.int64)
+            first[self.groups] = np.arange(self.groups.size)
+            for g1, g2 in self.pairs:
+                c = self.coef0[first[g1]]
+                cross = prod(c * g_sum[[g1]], g_sum[[g2]])
+                out = (
+                    out - cross
+                    if g1 == g2
+                    else out - cross - (cross.T if cross.ndim == 2 else cross)
+                )
+        return out
+
+
+def _rowsum(z: np.ndarray, key: np.ndarray, size: int) -> np.ndarray:
+    out = np.zeros((size, z.shape[1]))
+    np.add.at(out, key, z)
+    return out
+
+
+def _zeroed_pairs(
+    pi: np.ndarray, stratum: np.ndarray, zero_sum: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """PSUs grouped by (stratum, pi); the group pairs (g1 <= g2) whose pi sum to ``zero_sum``
+    exactly, as R's ``fbar == 1`` test; and each PSU's number of zeroed partners."""
+    keys = np.stack([stratum.astype(float), pi], axis=1)
+    values, groups = np.unique(keys, axis=0, return_inverse=True)  # sorted by stratum, then pi
+    groups = groups.ravel()
+    size = np.bincount(groups)
+    pairs = []
+    for h in np.unique(values[:, 0]):
+        ids = np.flatnonzero(values[:, 0] == h)
+        v = values[ids, 1]
+        near = np.searchsorted(v, zero_sum - v)
+        for shift in (-1, 0, 1):  # the exact partner, if any, is next to zero_sum - v
+            j = np.clip(near + shift, 0, v.size - 1)
+            hit = (v + v[j] == zero_sum) & (j >= np.arange(v.size))
+            pairs += list(zip(ids[hit], ids[j[hit]], strict=True))
+    pairs_arr = np.unique(np.array(pairs, dtype=np.int64).reshape(-1, 2), axis=0)
+    partners = np.zeros(values.shape[0])
+    for g1, g2 in pairs_arr:
+        if g1 == g2:
+            partners[g1] += size[g1] - 1
+        else:
+            partners[g1] += size[g2]
+            partners[g2] += size[g1]
+    return groups, pairs_arr, partners[groups]
+
+
+def overton_coefficients(pi: np.ndarray, stratum: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Overton's a_h = -1 / (n_h - 1), b_h = 1 / (2 (n_h - 1)) (0 for a stratum of one PSU)."""
+    m = np.bincount(stratum).astype(float) - 1
+    with np.errstate(divide="ignore"):
+        inv = np.where(m > 0, 1 / np.maximum(m, 1), 0.0)
+    return -inv, inv / 2
+
+
+def hartley_rao_coefficients(
+    stratum: np.ndarray, psum_of_stratum: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hartley-Rao's a_h = -(1 + psum_h) / (n_h - 1), b_h = 1 / (n_h - 1)."""
+    m = np.bincount(stratum).astype(float) - 1
+    inv = np.where(m > 0, 1 / np.maximum(m, 1), 0.0)
+    return -(1 + psum_of_stratum) * inv, inv
+
+
 def joint_dcheck(pij: np.ndarray, tolerance: float) -> np.ndarray:
     """D from joint inclusion probabilities (R's ``pi2Dcheck``), small entries set to 0.
 
@@ -173,39 +306,60 @@ def joint_dcheck(pij: np.ndarray, tolerance: float) -> np.ndarray:
     return d
 
 
+class MatrixForm:
+    """``z' D z`` for a given matrix D (joint inclusion probabilities), HT or YG form.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> form = MatrixForm(np.array([[0.5, -0.25], [-0.25, 0.5]]), yg=False)
+    >>> form.full(np.array([[2.0], [4.0]])).tolist()  # 0.5 * 4 - 2 * 0.25 * 8 + 0.5 * 16
+    [[6.0]]
+    """
+
+    def __init__(self, dcheck: np.ndarray, yg: bool) -> None:
+        d = sparse.csr_matrix(dcheck)
+        if yg:  # ygvar.matrix: minus the column sums of D on the diagonal
+            d = d - sparse.diags(np.asarray(d.sum(axis=0)).ravel())
+        self._matrix = sparse.csr_matrix(d)
+
+    def full(self, z: np.ndarray) -> np.ndarray:
+        """The (k, k) matrix z' D z of the columns of z (PSUs, k)."""
+        return z.T @ (self._matrix @ z)
+
+    def diag(self, z: np.ndarray) -> np.ndarray:
+        """The (k,) diagonal of z' D z."""
+        return np.einsum("cj,cj->j", z, self._matrix @ z)
+
+
 class PPSVariance(ClusterVariance):
     """Quadratic-form variance ``z' D z`` of first-stage PSU totals (HT or YG form).
+
+    ``form`` has ``full(z)`` and ``diag(z)``: a :class:`PairForm` or a :class:`MatrixForm`.
 
     Examples
     --------
     >>> import numpy as np, pandas as pd
     >>> from ci_eval.survey.structure import build_structure
     >>> st = build_structure(pd.DataFrame({"i": [0, 1]}), None, None, None, nest=False)
-    >>> v = PPSVariance(st, np.array([[0.5, -0.25], [-0.25, 0.5]]), "HT")
-    >>> float(v.vcov(np.array([[2.0], [4.0]]))[0, 0])  # 0.5 * 4 - 2 * 0.25 * 8 + 0.5 * 16
+    >>> v = PPSVariance(st, MatrixForm(np.array([[0.5, -0.25], [-0.25, 0.5]]), yg=False))
+    >>> float(v.vcov(np.array([[2.0], [4.0]]))[0, 0])
     6.0
     """
 
-    def __init__(self, structure: DesignStructure, dcheck, variance: str) -> None:
-        if variance not in VARIANCE_FORMS:
-            raise DesignError(f"variance={variance!r} is not one of {', '.join(VARIANCE_FORMS)}")
+    def __init__(self, structure: DesignStructure, form: PairForm | MatrixForm) -> None:
         stage = structure.stages[0]
         self._n = stage.cluster.size
         self._plans = [StagePlan(stage, np.ones(stage.n_strata), "remove", self._n)]
-        d = sparse.csr_matrix(dcheck)
-        if variance == "YG":
-            d = d - sparse.diags(np.asarray(d.sum(axis=0)).ravel())
-        self._matrix = sparse.csr_matrix(d)
+        self._form = form
 
     def vcov(self, u: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
         """Covariance matrix (m, m) of the totals of the columns of ``u`` (n, m)."""
         u = np.asarray(u, dtype=float).reshape(self._n, -1)
-        z = self._plans[0].cluster_totals(u, None, None, 1)
-        return z.T @ (self._matrix @ z)
+        return self._form.full(self._plans[0].cluster_totals(u, None, None, 1))
 
     def _variances(self, totals_of, domain, n_domains, m, present) -> np.ndarray:
-        z = totals_of(self._plans[0])
-        return np.einsum("cj,cj->j", z, self._matrix @ z).reshape(n_domains, m)
+        return self._form.diag(totals_of(self._plans[0])).reshape(n_domains, m)
 
 
 def pps_variance(
@@ -231,35 +385,42 @@ def pps_variance(
     np.minimum.at(first_row, stage.cluster, np.arange(stage.cluster.size))
     pi = 1.0 / weights[first_row]
     h = stage.stratum_of_cluster
+    if variance not in VARIANCE_FORMS:
+        raise DesignError(f"variance={variance!r} is not one of {', '.join(VARIANCE_FORMS)}")
+    yg = variance == "YG"
     if isinstance(method, JointProbabilities):
-        d = _joint_in_code_order(method, first_row)
+        form: PairForm | MatrixForm = MatrixForm(_joint_in_code_order(method, first_row), yg)
     elif method == "overton":
-        d = overton_dcheck(pi, h)
+        form = PairForm(pi, h, *overton_coefficients(pi, h), zero_sum=2.0, yg=yg)
     elif method == "HR" or isinstance(method, HartleyRao):
         psum = method.psum if isinstance(method, HartleyRao) else None
-        d = hartley_rao_dcheck(pi, h, _psum_of_psu(psum, pi, h, stratum_labels))
+        psum_h = _psum_of_stratum(psum, pi, h, stratum_labels)
+        form = PairForm(pi, h, *hartley_rao_coefficients(h, psum_h), zero_sum=1.0, yg=yg)
     else:
         raise DesignError(
             f"pps={method_name(method)} is not one of 'brewer', 'overton', 'HR', "
             "HartleyRao(psum) or JointProbabilities(pij)"
         )
-    return PPSVariance(structure, d, variance)
+    return PPSVariance(structure, form)
 
 
-def _psum_of_psu(psum, pi: np.ndarray, h: np.ndarray, labels: np.ndarray) -> np.ndarray:
+def _psum_of_stratum(psum, pi: np.ndarray, h: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Hartley-Rao's psum per stratum code."""
     if psum is None:  # R's HR(): the mean sampled pi of the stratum
-        return (np.bincount(h, weights=pi) / np.bincount(h))[h]
+        return np.bincount(h, weights=pi) / np.bincount(h)
     if isinstance(psum, Mapping):
+        if labels.size == 0:
+            raise DesignError("HartleyRao(psum=) is one number for an unstratified design")
         missing = [lab for lab in labels if lab not in psum]
         if missing:
             raise DesignError(f"HartleyRao(psum=) has no value for stratum {missing[0]!r}")
-        return np.array([float(psum[lab]) for lab in labels])[h]
+        return np.array([float(psum[lab]) for lab in labels])
     if labels.size > 1:
         raise DesignError(
             "HartleyRao(psum=) needs one value per stratum (a mapping from stratum to value) "
             "for a stratified design"
         )
-    return np.full(pi.size, float(psum))
+    return np.full(int(h.max()) + 1, float(psum))
 
 
 def _joint_in_code_order(method: JointProbabilities, first_row: np.ndarray) -> np.ndarray:
