@@ -2,7 +2,8 @@
 
 Modelled on R ``survey``'s ``svydesign``: one object carries the data, the weights and the
 structure (stages of clusters, strata, population sizes); every estimator is a method of it and
-returns a tidy frame. Variances are by Taylor linearisation (:mod:`ci_eval.survey.taylor`).
+returns a tidy frame. Variances are by Taylor linearisation (:mod:`ci_eval.survey.taylor`), or for
+PPS samples without replacement by R's ``svydesign(pps=)`` methods (:mod:`ci_eval.survey.pps`).
 """
 
 from __future__ import annotations
