@@ -6,7 +6,8 @@ Stages, in order (each a function of its inputs and settings):
     File sources are snapshotted when their bytes changed; LimeSurvey sources are
     pulled only when asked (``pull=True``), otherwise their latest snapshots are read.
 ``read``
-    Each wave's snapshot, harmonised with the survey's codebook (names, recodes).
+    Each wave's snapshot, harmonised with the survey's codebook (names, recodes; a
+    LimeSurvey wave's columns found by each variable's question).
 ``quality``
     :func:`ci_eval.quality.check_quality` with ``[quality.<survey>]``.
 ``score``
@@ -196,14 +197,15 @@ def _pull(ctx: RunContext) -> dict[str, Any]:
 
 
 def _read(ctx: RunContext) -> dict[tuple[str, str], pd.DataFrame]:
-    from ci_eval.sources.waves import typed_wave
+    from ci_eval.sources.waves import harmonise_wave, typed_wave
 
     frames = {}
     for survey, cfg in ctx.study.surveys.items():
         for wave in cfg.sources:
-            data = typed_wave(ctx.study, survey, wave)
             if survey in ctx.codebooks:
-                data = ctx.codebooks[survey].harmonise(data, wave=wave)
+                data = harmonise_wave(ctx.study, survey, wave, ctx.codebooks[survey])
+            else:
+                data = typed_wave(ctx.study, survey, wave)
             check_unique_ids(ctx.study, survey, wave, data)
             frames[(survey, wave)] = data
     return frames
@@ -428,6 +430,7 @@ STAGES: tuple[Stage, ...] = (
         _read,
         upstream=("pull",),
         inputs=lambda ctx: {"codebooks": _codebook_hashes(ctx)},
+        settings=("surveys",),  # a wave's source type and the language variable
         modules=("ci_eval.sources.waves", "ci_eval.codebook"),
     ),
     Stage(
