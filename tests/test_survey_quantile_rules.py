@@ -4,13 +4,15 @@ The estimators' reference cases with every rule and interval type
 (tests/reference/expected/quantile_rules.json, made by tests/reference/make_quantile_rules.R) run
 in test_survey_reference.py. Here: each rule against R's own function ``survey:::qrule_<name>``
 on random values, weights and probabilities (tests/reference/data/qrules.json, made by the same
-script), and what ci_eval does where R's rule stops with an error.
+script), a function as the rule (R's ``qrule = function(x, w, p)``, same file), and what ci_eval
+does where R's rule stops with an error.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +23,9 @@ from ci_eval.errors import DesignError
 from ci_eval.survey import SurveyDesign
 from ci_eval.survey.quantile import QRULES, weighted_quantile
 
-DRAWS = json.loads(
-    (Path(__file__).parent / "reference" / "data" / "qrules.json").read_text(encoding="utf-8")
-)["draws"]
+DATA = Path(__file__).parent / "reference" / "data"
+QRULES_FILE = json.loads((DATA / "qrules.json").read_text(encoding="utf-8"))
+DRAWS = QRULES_FILE["draws"]
 
 
 def _floats(hexes: list[str]) -> np.ndarray:
@@ -62,3 +64,24 @@ def test_an_unknown_rule_is_refused_before_any_work() -> None:
     d = SurveyDesign(pd.DataFrame({"y": [1.0, 2.0, 3.0]}), weights=[1.0, 1.0, 1.0])
     with pytest.raises(DesignError, match=r"'hf10' is not one of math, school, shahvaish, hf1"):
         d.quantile("y", 0.5, qrule="hf10")
+
+
+def _own_rule(x: np.ndarray, w: np.ndarray, p: float) -> float:
+    """make_quantile_rules.R's function rule: the mean of hf7's and math's quantiles."""
+    assert (w != 0).all(), "a function rule is given the rows with a weight only"
+    return (weighted_quantile(x, w, p, "hf7") + weighted_quantile(x, w, p, "math")) / 2
+
+
+@pytest.mark.parametrize("case", QRULES_FILE["function_cases"], ids=lambda c: c["interval_type"])
+def test_a_function_as_qrule_agrees_with_r(case: dict) -> None:
+    df = pd.read_csv(DATA / "apiclus1.csv")
+    design = SurveyDesign(df, ids="dnum", weights="pw", fpc="fpc")
+    if case["replicate"]:
+        design = design.as_replicate(case["replicate"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = design.quantile(
+            "api00", case["p"], qrule=_own_rule, interval_type=case["interval_type"]
+        )
+    for column in ("estimate", "ci_low", "ci_high"):
+        np.testing.assert_allclose(got[column].to_numpy(), case[column], rtol=1e-8)

@@ -48,9 +48,22 @@ draws <- lapply(1:120, function(k) {
   names(values) <- rules
   list(x = sprintf("%a", x), w = sprintf("%a", w), p = sprintf("%a", p), quantile = values)
 })
+# a function as qrule: the mean of hf7's and math's quantiles, on a Taylor and a replicate design
+own_rule <- function(x, w, p) (survey:::qrule_hf7(x, w, p) + survey:::qrule_math(x, w, p)) / 2
+d1 <- svydesign(id = ~dnum, weights = ~pw, fpc = ~fpc, data = load_data("apiclus1"))
+function_cases <- lapply(list(list(d1, "mean"), list(d1, "score"),
+                              list(as.svrepdesign(d1, type = "JK1"), "quantile")), function(a) {
+  q <- suppressWarnings(svyquantile(~api00, a[[1]], c(0.25, 0.5, 0.9), qrule = own_rule,
+                                    interval.type = a[[2]]))$api00
+  list(replicate = if (a[[2]] == "quantile") "JK1" else NULL, interval_type = a[[2]],
+       p = c(0.25, 0.5, 0.9), estimate = num(q[, 1]), ci_low = num(q[, 2]), ci_high = num(q[, 3]))
+})
 writeLines(toJSON(list(source = R.version.string, note = paste(
   "survey:::qrule_<rule>(x, w, p) for each p; NaN where R stops with an error;",
-  "x, w, p and the quantiles as C99 hex floats"), draws = draws),
+  "x, w, p and the quantiles as C99 hex floats. function_cases: svyquantile(~api00, dclus1",
+  "(as.svrepdesign(dclus1, 'JK1') where replicate is JK1), p, interval.type, qrule = function(x,",
+  "w, p) (qrule_hf7(x, w, p) + qrule_math(x, w, p)) / 2), on data/apiclus1.csv"),
+  draws = draws, function_cases = function_cases),
   auto_unbox = TRUE, digits = NA, pretty = FALSE), file.path("data", "qrules.json"))
 
 # ---- svyquantile with each rule: expected/quantile_rules.json ---------------------------------

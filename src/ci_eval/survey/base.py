@@ -23,7 +23,7 @@ from scipy import special, stats
 
 from ci_eval.errors import DesignError
 from ci_eval.survey.frames import critical_value, result_frame
-from ci_eval.survey.quantile import check_qrule, score_interval, weighted_quantile
+from ci_eval.survey.quantile import QRule, check_qrule, score_interval, weighted_quantile
 from ci_eval.survey.variables import (
     AnalysisMatrix,
     Domains,
@@ -248,7 +248,7 @@ class DesignBase:
         by: str | Sequence[str] | None = None,
         na_rm: bool = False,
         conf_level: float = 0.95,
-        qrule: str = "math",
+        qrule: QRule = "math",
         df: float | None = None,
         interval_type: str = "mean",
     ) -> pd.DataFrame:
@@ -256,9 +256,11 @@ class DesignBase:
 
         The quantile follows ``qrule``, one of R's rules (``"math"``, R's default, ``"school"``,
         ``"shahvaish"``, ``"hf1"`` to ``"hf9"``; :mod:`ci_eval.survey.quantile` says what each
-        computes). The interval (``interval_type``, R's ``interval.type``) is Woodruff's but for
-        ``"score"`` and ``"quantile"``: an interval for the estimated share of values at or below
-        the quantile, mapped back through the rule (so the rule sets the ends too). The share's
+        computes) or a function ``f(x, w, p)``, as R's ``qrule = function(x, w, p)`` (see
+        :func:`ci_eval.survey.quantile.weighted_quantile`). The interval (``interval_type``, R's
+        ``interval.type``) is Woodruff's but for ``"score"`` and ``"quantile"``: an interval for
+        the estimated share of values at or below the quantile, mapped back through the rule (so
+        the rule sets the ends too). The share's
         interval is ``"mean"`` (Wald, the default), ``"beta"``, ``"xlogit"`` or ``"asin"``, as
         :meth:`ciprop`'s methods of those names (t on the design degrees of freedom, or ``df``;
         ``beta`` always uses the design's, as R). The design degrees of freedom are those of the
@@ -352,7 +354,7 @@ class DesignBase:
         estimates: tuple[np.ndarray, np.ndarray, np.ndarray],
         conf_level: float,
         df: float | None,
-        qrule: str,
+        qrule: QRule,
     ) -> tuple[np.ndarray, float]:
         """The (k, 2) interval ends of one domain's quantiles of ``x``, and the critical value.
 
@@ -394,7 +396,7 @@ class DesignBase:
         zeroed: np.ndarray,
         p: float,
         crit: float,
-        qrule: str,
+        qrule: QRule,
     ) -> tuple[float, float]:
         """Fuller's score interval of a quantile (R's ``ffullerCI``; see
         :func:`ci_eval.survey.quantile.score_interval`) over the domain's ``rows``.
@@ -778,7 +780,7 @@ def _exact_certain_shares(
         var[d, certain] = 0.0
 
 
-def _quantile_at(x: np.ndarray, w: np.ndarray, p: float, qrule: str) -> float:
+def _quantile_at(x: np.ndarray, w: np.ndarray, p: float, qrule: QRule) -> float:
     """The ``p`` quantile, or NaN where ``p`` is missing or outside [0, 1] (R's woodruffCI)."""
     if not 0 <= p <= 1:
         return float("nan")

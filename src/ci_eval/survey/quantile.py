@@ -179,17 +179,27 @@ _RULES: dict[str, Callable[[np.ndarray, np.ndarray, float], float]] = {
 QRULES = tuple(_RULES)
 
 
-def check_qrule(rule: str) -> None:
-    """Raise :class:`~ci_eval.errors.DesignError` unless ``rule`` is one of :data:`QRULES`."""
-    if rule not in _RULES:
-        raise DesignError(f"qrule={rule!r} is not one of {', '.join(QRULES)}")
+#: A quantile rule: one of the names in :data:`QRULES`, or a function ``f(x, w, p)`` returning
+#: the ``p`` quantile of the values ``x`` with weights ``w`` (R's ``qrule = function(x, w, p)``)
+QRule = str | Callable[[np.ndarray, np.ndarray, float], float]
 
 
-def weighted_quantile(x: np.ndarray, w: np.ndarray, p: float, rule: str = "math") -> float:
+def check_qrule(rule: QRule) -> None:
+    """Raise :class:`~ci_eval.errors.DesignError` unless ``rule`` is one of :data:`QRULES` or a
+    function."""
+    if not callable(rule) and rule not in _RULES:
+        raise DesignError(
+            f"qrule={rule!r} is not one of {', '.join(QRULES)} (or a function f(x, w, p))"
+        )
+
+
+def weighted_quantile(x: np.ndarray, w: np.ndarray, p: float, rule: QRule = "math") -> float:
     """The ``p`` quantile of ``x`` with weights ``w`` under R ``survey``'s rule ``rule``.
 
     Rows with zero weight are ignored; ``NaN`` is returned when no row is left, when ``p`` or a
-    value is missing, and where R's rule stops with an error (see the module's notes).
+    value is missing, and where R's rule stops with an error (see the module's notes). A
+    function ``rule(x, w, p)`` is given the rows with a weight only (R gives its function every
+    row of the design, the zero weights too, which R's own rules drop first), as floats.
 
     Examples
     --------
@@ -201,12 +211,16 @@ def weighted_quantile(x: np.ndarray, w: np.ndarray, p: float, rule: str = "math"
     2.5
     >>> weighted_quantile(x, np.ones(4), 0.5, rule="hf7")
     2.5
+    >>> weighted_quantile(x, np.ones(4), 0.5, rule=lambda x, w, p: float(np.max(x)))
+    4.0
     """
     check_qrule(rule)
     keep = w != 0
     x, w = x[keep], w[keep]
     if x.size == 0 or np.isnan(p) or np.any(np.isnan(x)):
         return float("nan")
+    if callable(rule):
+        return float(rule(x, w, float(p)))
     return _RULES[rule](x, w, p)
 
 
@@ -228,7 +242,7 @@ def score_interval(
     p: float,
     zscore: Callable[[float], float],
     crit: float,
-    rule: str = "math",
+    rule: QRule = "math",
 ) -> tuple[float, float]:
     """Fuller's score interval for the ``p`` quantile, as R ``survey``'s ``ffullerCI``.
 

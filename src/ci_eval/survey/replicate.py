@@ -31,7 +31,7 @@ from scipy import special
 from ci_eval.errors import DesignError
 from ci_eval.survey.base import DesignBase, check_weights, domain_totals, read_weights, subset_mask
 from ci_eval.survey.grouped import grouped_sums
-from ci_eval.survey.quantile import weighted_quantile
+from ci_eval.survey.quantile import QRule, weighted_quantile
 from ci_eval.survey.variables import as_list, check_columns, numeric_column
 
 REPLICATE_TYPES = ("JK1", "JKn", "bootstrap", "subbootstrap", "BRR", "Fay", "other")
@@ -329,7 +329,7 @@ class ReplicateDesign(DesignBase):
         return super()._share_interval(share, var, "mean", conf_level, df, design_df, n_rows)
 
     def _replicate_quantile_se(
-        self, x: np.ndarray, rows: np.ndarray, p: float, qhat: float, qrule: str
+        self, x: np.ndarray, rows: np.ndarray, p: float, qhat: float, qrule: QRule
     ) -> float:
         """Standard error of the ``p`` quantile of ``x`` over ``rows`` from the quantiles of
         every replicate (R's ``repCI``, ``interval.type = "quantile"``)."""
