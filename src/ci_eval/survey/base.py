@@ -558,6 +558,13 @@ class DesignBase:
         standard errors are the correct domain SEs. ``condition`` is a boolean array aligned with
         the data or a ``DataFrame.eval`` expression such as ``"stype == 'E'"``.
 
+        R's subset of a post-stratified, raked or calibrated design keeps the rows outside with
+        weight 0, and ci_eval follows the R code that counts them (:meth:`chisq`'s ``N`` and
+        denominator df, ``ciprop(method="beta")``'s ``nrow(design)``, the likelihood interval's
+        dispersion). Not followed: without ``na_rm``, R's mean, total, ratio and variance there
+        are missing when a row outside the subset has a missing value (``NA`` times weight 0);
+        ci_eval estimates the subset from its own rows, as R does for any other design.
+
         Examples
         --------
         >>> import pandas as pd

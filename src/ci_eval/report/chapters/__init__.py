@@ -34,6 +34,7 @@ from ci_eval.report.chapters.partnership import (
     partnership_network_figure,
     partnership_network_table,
     partnership_sector_table,
+    partnership_sector_ties_table,
     partnership_youth_voice,
     partnership_youth_voice_figure,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "partnership_network_figure",
     "partnership_network_table",
     "partnership_sector_table",
+    "partnership_sector_ties_table",
     "partnership_youth_voice",
     "partnership_youth_voice_figure",
     "quality_table",
