@@ -11,6 +11,12 @@ survey structure is read from the real ``.lss`` export, the responses from the
 real JSON export, and its JSON and CSV export writers reproduce the real export
 files byte for byte (``test_sources_limesurvey_server.py`` checks this).
 
+A survey can also be imported from a ``.lss`` file (``import_survey``, as ``ci-eval
+instrument export`` writes them) and activated (``activate_survey``): the import renumbers
+groups, questions and answers, renames question codes LimeSurvey refuses and drops answers
+with codes it refuses, as LimeSurvey 6's importer does, and the survey then answers every
+structure call from the imported file and exports the response columns its questions define.
+
 Only code headings with short answers are exported (the only layout ci_eval
 asks for); other layouts answer with a status saying so.
 
@@ -24,6 +30,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import re
 import secrets
 import socket
 import threading
@@ -64,10 +71,13 @@ def limesurvey_csv(rows: list[dict[str, Any]], columns: list[str], sep: str = ";
 
 
 class Structure:
-    """The survey structure of a ``.lss`` file, as RemoteControl answers present it."""
+    """The survey structure of a ``.lss`` file (a path or its bytes), as RemoteControl
+    answers present it."""
 
-    def __init__(self, lss: Path) -> None:
-        root = ET.parse(lss).getroot()
+    def __init__(self, lss: Path | bytes) -> None:
+        root = ET.fromstring(lss) if isinstance(lss, bytes) else ET.parse(lss).getroot()
+        if root.findtext("LimeSurveyDocType") != "Survey":
+            raise ValueError("not a LimeSurvey survey structure file")
         self.survey = lss_rows(root, "surveys")[0]
         self.language_settings = {
             r["surveyls_language"]: r for r in lss_rows(root, "surveys_languagesettings")
@@ -79,6 +89,63 @@ class Structure:
         self.question_l10ns = lss_rows(root, "question_l10ns")
         self.answers = lss_rows(root, "answers")
         self.answer_l10ns = lss_rows(root, "answer_l10ns")
+
+    def columns(self) -> list[str]:
+        """The code headings of an export: the recorded fields, then each question's answers
+        (``q``, ``q[row]``, ``q[other]``) in group and question order."""
+        settings = self.survey
+        fields = ["id", "submitdate", "lastpage", "startlanguage", "seed"]
+        if settings.get("anonymized") == "N" and settings.get("usetokens") == "Y":
+            fields.append("token")
+        if settings.get("datestamp") == "Y":
+            fields += ["startdate", "datestamp"]
+        fields += [f for f in ("ipaddr", "refurl") if settings.get(f) == "Y"]
+        group_order = {g["gid"]: int(g["group_order"]) for g in self.groups}
+        parents = sorted(
+            (q for q in self.questions if q["parent_qid"] == "0"),
+            key=lambda q: (group_order[q["gid"]], int(q["question_order"])),
+        )
+        for q in parents:
+            if q["type"] in ("X", "|"):
+                continue  # text display and file upload: no answer column here
+            rows = sorted(
+                (s for s in self.questions if s["parent_qid"] == q["qid"]),
+                key=lambda s: int(s["question_order"]),
+            )
+            fields += [f"{q['title']}[{r['title']}]" for r in rows] or [q["title"]]
+            if q["other"] == "Y":
+                fields.append(f"{q['title']}[other]")
+        return fields
+
+    def renumber(self, sid: int, first_id: int) -> None:
+        """New survey, group, question and answer ids from ``first_id`` on, as an import
+        gives, with what LimeSurvey 6's importer (``XMLImportSurvey``) does to codes it
+        refuses: a question code loses what is not a letter or digit and gains a ``q``
+        (a row ``sq``) before a leading digit, and an answer whose code is not 1 to 5
+        letters or digits is not saved (it is dropped, without a warning)."""
+        ids = iter(range(first_id, first_id + 10**6))
+        gids = {g["gid"]: str(next(ids)) for g in self.groups}
+        qids = {q["qid"]: str(next(ids)) for q in self.questions}
+        self.survey["sid"] = str(sid)
+        for row in self.language_settings.values():
+            row["surveyls_survey_id"] = str(sid)
+        for g in self.groups:
+            g.update(gid=gids[g["gid"]], sid=str(sid))
+        for row in self.group_l10ns:
+            row["gid"] = gids[row["gid"]]
+        for q in self.questions:
+            q.update(qid=qids[q["qid"]], gid=gids[q["gid"]], sid=str(sid))
+            q["parent_qid"] = qids.get(q["parent_qid"], "0")
+            q["title"] = _imported_code(q["title"], q["parent_qid"] != "0")
+        for row in self.question_l10ns:
+            row["qid"] = qids[row["qid"]]
+        self.answers = [a for a in self.answers if re.fullmatch(r"[A-Za-z0-9]{1,5}", a["code"])]
+        aids = {a["aid"]: str(next(ids)) for a in self.answers}
+        for a in self.answers:
+            a.update(aid=aids[a["aid"]], qid=qids[a["qid"]])
+        self.answer_l10ns = [r for r in self.answer_l10ns if r["aid"] in aids]
+        for row in self.answer_l10ns:
+            row["aid"] = aids[row["aid"]]
 
     def _text(self, qid: str, lang: str) -> dict[str, str]:
         for row in self.question_l10ns:
@@ -201,7 +268,7 @@ class Survey:
     @property
     def columns(self) -> list[str]:
         first = next(iter(self.responses.values()), None)
-        return list(first) if first else []
+        return list(first) if first else self.structure.columns()
 
 
 @dataclass
@@ -370,6 +437,41 @@ class FakeLimeSurvey:
             return {"status": "Error: Invalid language"}
         return {k: props.get(k) for k in settings} if settings else dict(props)
 
+    def rpc_import_survey(
+        self,
+        key: str,
+        data: str,
+        data_type: str,
+        name: str | None = None,
+        sid: int | None = None,
+    ) -> Any:
+        """``import_survey``: the new survey's id; it keeps the file's id when free."""
+        if data_type != "lss":
+            return {"status": "Invalid extension"}
+        try:
+            structure = Structure(base64.b64decode(data))
+        except (ValueError, ET.ParseError):
+            return {"status": "Error: Invalid survey structure file"}
+        wanted = int(sid or structure.survey["sid"])
+        with self._lock:
+            new_sid = wanted if wanted not in self.surveys else max(self.surveys) + 1
+            first_id = 1 + sum(
+                len(s.structure.questions) + len(s.structure.answers) for s in self.surveys.values()
+            )
+            structure.renumber(new_sid, 1000 + first_id)
+            if name:
+                for row in structure.language_settings.values():
+                    row["surveyls_title"] = name
+            self.surveys[new_sid] = Survey(structure, {}, active=False)
+        return new_sid
+
+    def rpc_activate_survey(self, key: str, sid: int, settings: Any = None) -> Any:
+        survey = self._survey(sid)
+        if survey is None:
+            return {"status": "Error: Invalid survey ID"}
+        survey.active = True
+        return {"status": "OK"}
+
     def rpc_get_summary(self, key: str, sid: int, stat: str = "all") -> Any:
         survey = self._survey(sid)
         if survey is None:
@@ -458,6 +560,17 @@ class FakeLimeSurvey:
             sep = (options or {}).get("csvFieldSeparator", ";")
             data = limesurvey_csv(rows, columns, sep)
         return base64.b64encode(data).decode("ascii")
+
+
+def _imported_code(title: str, row: bool) -> str:
+    """A question (or row) code as LimeSurvey 6's importer saves it: unchanged when valid
+    (a letter, then letters or digits; a row: letters or digits), else without what is not
+    a letter or digit, with ``q`` (a row: ``sq``) before a leading digit."""
+    pattern = r"[A-Za-z0-9]{1,20}" if row else r"[A-Za-z][A-Za-z0-9]{0,19}"
+    if re.fullmatch(pattern, title):
+        return title
+    fixed = re.sub(r"[^A-Za-z0-9]", "", title)
+    return ("sq" if row else "q") + fixed if fixed[:1].isdigit() else fixed
 
 
 def _fieldmap_names() -> dict[str, str]:

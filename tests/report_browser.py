@@ -1,9 +1,11 @@
 """Open a built site in headless Chromium (Debian's ``chromium`` + ``chromedriver``).
 
 Used by tests/test_report_browser.py, and as a script to refresh the README's
-screenshot from the demo report::
+screenshots from the demo report (site, image, page, width in CSS px)::
 
     python tests/report_browser.py reports/2024/site docs/key-findings.png
+    python tests/report_browser.py reports/2024/site docs/explorer-en.png \
+        "en/explorer.html#survey=youth&indicator=mentored_6_11&by=indigenous" 1280 1700
 
 Selenium is pointed at /usr/bin/chromedriver explicitly, so it never looks for (or
 downloads) a driver; the site is served by http.server on 127.0.0.1 only.
@@ -72,8 +74,9 @@ def serve(folder: Path) -> Iterator[str]:
 
 
 @contextmanager
-def browser() -> Iterator[object]:
-    """A headless Chromium driven by selenium, with a fresh profile, logging the console."""
+def browser(network: bool = False) -> Iterator[object]:
+    """A headless Chromium driven by selenium, with a fresh profile, logging the console
+    (and, with ``network``, every request the pages make: :func:`requested_urls`)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -82,7 +85,8 @@ def browser() -> Iterator[object]:
     options.binary_location = str(CHROMIUM)
     for flag in [*FLAGS, f"--user-data-dir={profile}"]:
         options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    logs = {"browser": "ALL", "performance": "ALL"} if network else {"browser": "ALL"}
+    options.set_capability("goog:loggingPrefs", logs)
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
     try:
         yield driver
@@ -100,6 +104,19 @@ def console_errors(driver: object) -> list[str]:
         for e in driver.get_log("browser")
         if e["level"] == "SEVERE" and not re.search(r"//[^/]+/favicon\.ico ", e["message"])
     ]
+
+
+def requested_urls(driver: object) -> list[str]:
+    """Every URL the browser requested since the last call (Chrome's DevTools
+    ``Network.requestWillBeSent`` events, from a :func:`browser` opened with ``network``)."""
+    import json
+
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
 
 
 # What a reader would see as broken layout, measured in the page by report_layout.js
@@ -136,14 +153,21 @@ def layout_problems(driver: object, width: int) -> list[str]:
     return driver.execute_script(LAYOUT_JS, width < 768)
 
 
-def screenshot(site: Path, out: Path, page: str = "en/key_findings.html") -> Path:
-    """Save a screenshot of one page of a built site."""
+def screenshot(
+    site: Path, out: Path, page: str = "en/key_findings.html", width: int = 1280, height: int = 0
+) -> Path:
+    """Save a screenshot of one page of a built site (``page`` may end with a ``#`` view of
+    the explorer), ``width`` CSS px wide and ``height`` px tall (0: the window's 1000 px)."""
     with serve(site) as url, browser() as driver:
-        driver.get(f"{url}/{page}")
+        open_page(driver, f"{url}/{page}")
+        layout_problems(driver, width)  # sizes the viewport itself to ``width``
+        if height:
+            driver.set_window_size(driver.get_window_size()["width"], height)
         out.parent.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(out))
     return out
 
 
 if __name__ == "__main__":
-    print(screenshot(Path(sys.argv[1]), Path(sys.argv[2])))
+    where, *size = sys.argv[3:] or ["en/key_findings.html"]
+    print(screenshot(Path(sys.argv[1]), Path(sys.argv[2]), where, *map(int, size)))

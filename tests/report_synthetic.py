@@ -612,10 +612,17 @@ def write_synthetic_store(root: str | Path) -> ResultsStore:
             {
                 "survey": "youth",
                 "wave": "2024",
-                "rule": ["responses", "eligibility", "speeders"],
-                "flagged": [1650, 31, 15],
-                "excluded": [0, 31, 12],
-                "remaining": [1650, 1619, 1607],
+                "rule": [
+                    "responses",
+                    "eligibility",
+                    "speeders",
+                    "missing_inside_scale",
+                    "zero_division",
+                ],
+                "flagged": [1650, 31, 15, 12, 7],
+                "excluded": [0, 31, 12, 0, 0],
+                "remaining": [1650, 1619, 1607, 1607, 1607],
+                "about": ["", "", "", "mentor_type = 2", "swemwbs_score"],
             }
         ),
         "toc_outcomes": toc_outcomes(),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import networkx as nx
 import numpy as np
@@ -29,7 +30,12 @@ from ci_eval.analysis.partnership_network import (
     roster_reports,
     tie_table,
 )
-from ci_eval.analysis.partnership_stage import PartnershipSettings, partnership_tables
+from ci_eval.analysis.partnership_stage import (
+    PartnershipSettings,
+    partnership_tables,
+    public_labels,
+    read_members,
+)
 from ci_eval.analysis.settings import AnalysisSettings
 from ci_eval.errors import AnalysisError
 from ci_eval.results.contract import spec
@@ -192,7 +198,7 @@ def test_network_metrics_on_a_hand_made_graph():
 def test_network_tables_give_the_change_since_baseline():
     later = _roster()
     later.loc[1, "tie_C"] = 1
-    network, sectors = network_tables(
+    network, sectors, _ = network_tables(
         {"1": _roster(), "2": later}, MEMBERS, "partner_id", "1", backbone_role=5
     )
     spec("partnership_network").check("partnership_network", network)
@@ -203,6 +209,106 @@ def test_network_tables_give_the_change_since_baseline():
     within = sectors[(sectors["wave"] == "1") & (sectors["sector_a"] == "1")
                      & (sectors["sector_b"] == "1")]  # fmt: skip
     assert within["ties"].iloc[0] == 1 and within["density"].iloc[0] == 1.0
+
+
+def test_network_cis_are_the_respondent_jackknife_with_the_fpc():
+    """The respondents-scope density by hand: A, B, C answered (of 5 members); dropping one
+    leaves the pair of the other two, tied or not."""
+    network, *_ = network_tables({"1": _roster()}, MEMBERS, "partner_id", "1", backbone_role=5)
+    row = network.query("scope == 'respondents' and metric == 'density'").iloc[0]
+    replicates = np.array([0.0, 1.0, 1.0])  # without A: B-C untied; without B: A-C; without C: A-B
+    n, big_n = 3, 5
+    se = math.sqrt((1 - n / big_n) * (n - 1) / n * ((replicates - replicates.mean()) ** 2).sum())
+    assert row["value"] == pytest.approx(2 / 3) and row["se"] == pytest.approx(se)
+    assert 2 / 3 - 1.959963984540054 * se < 0  # the normal interval, cut to a share's range
+    assert (row["ci_low"], row["ci_high"]) == (0.0, 1.0)
+    trust = network.query("scope == 'reconstructed' and metric == 'ties'").iloc[0]
+    assert trust["ci_low"] == pytest.approx(trust["value"] - 1.959963984540054 * trust["se"])
+    counts = network.query("metric in ['members', 'respondents']")
+    assert (counts["se"] == 0).all()
+    assert network["change_ci_low"].isna().all()  # one wave: no change
+
+
+def test_network_change_ci_adds_the_waves_variances():
+    later = _roster()
+    later.loc[1, "tie_C"] = 1
+    network, *_ = network_tables(
+        {"1": _roster(), "2": later}, MEMBERS, "partner_id", "1", backbone_role=5
+    )
+    rows = network.query("scope == 'reconstructed' and metric == 'ties'").set_index("wave")
+    se = math.hypot(rows.loc["1", "se"], rows.loc["2", "se"])
+    change = rows.loc["2", "change"]
+    assert change == 1 and rows.loc["2", "change_ci_high"] == pytest.approx(
+        change + 1.96 * se, rel=1e-3
+    )
+
+
+def test_every_member_answering_gives_network_cis_of_zero_width():
+    everyone = MEMBERS.iloc[:3]  # A, B, C answered: every member
+    network, *_ = network_tables({"1": _roster()}, everyone, "partner_id", "1", backbone_role=5)
+    finite = network["se"].dropna()
+    assert len(finite) > 10 and (finite == 0).all()
+
+
+def test_membership_may_differ_by_wave():
+    """With a wave column, each wave's fpc and network nodes are that wave's members."""
+    base, answered = _census()
+    joined = base.assign(wave="2").iloc[:18]
+    early = base.iloc[16:18].assign(wave="1")
+    early = pd.concat([base.iloc[:16].assign(wave="1"), early])  # 18 members in wave 1
+    members = pd.concat([early, joined.iloc[:17], base.iloc[18:].assign(wave="2")])
+    table = condition_estimates(
+        {"1": answered, "2": answered}, members, ["ca"], DisclosureRules(min_cell=3)
+    )
+    overall = table[table["domain"] == "overall"].set_index("wave")
+    assert overall.loc["1", "members"] == 18 and overall.loc["2", "members"] == 19
+    x = answered["ca"].to_numpy()
+    assert overall.loc["1", "se"] == pytest.approx(math.sqrt((1 - 16 / 18) * x.var(ddof=1) / 16))
+    waves = pd.concat([MEMBERS.assign(wave="1").iloc[:4], MEMBERS.assign(wave="2")])
+    network, sectors, _ = network_tables(
+        {"1": _roster(), "2": _roster()}, waves, "partner_id", "1", backbone_role=5
+    )
+    nodes = network.query("scope == 'reconstructed' and metric == 'members'").set_index("wave")
+    assert nodes["value"].to_dict() == {"1": 4.0, "2": 5.0}
+    assert sectors.query("wave == '1'")["members_a"].max() == 2
+
+
+def test_members_are_named_only_when_the_study_allows_it():
+    frames = {"1": _roster()}
+    _, sectors, named = network_tables(frames, MEMBERS, "partner_id", "1", backbone_role=5)
+    assert named.empty and "partner" in named.columns  # the default: no organisation named
+    assert not {"A", "B", "C"} & set(sectors.astype(str).to_numpy().ravel())
+    names = {"A": "Backbone Org", "C": "Youth Centre"}
+    *_, named = network_tables(frames, MEMBERS, "partner_id", "1", backbone_role=5, names=names)
+    spec("partnership_members").check("partnership_members", named)
+    assert named["partner"].tolist() == ["Backbone Org", "Youth Centre", "B", "D", "E"]
+    assert named["ties"].tolist() == [2, 2, 1, 1, 0] and named["responded"].sum() == 3
+    assert PartnershipSettings(members="m.csv").partner_names is False
+
+
+def test_roster_labels_leave_the_labels_table_unless_names_are_allowed(tmp_path):
+    (tmp_path / "members.csv").write_text("partner_id,sector,role\nM1,1,5\n", encoding="utf-8")
+    study = SimpleNamespace(path=lambda p: tmp_path / p, waves=SimpleNamespace(all=["2024"]))
+    labels = pd.DataFrame(
+        {"kind": ["variable", "level", "variable", "level"],
+         "id": ["tie_M1", "1", "sector", "1"],
+         "parent": ["partners", "tie_M1", "partners", "sector"],
+         "en": ["Worked with Big Sisters", "Yes", "Sector", "Nonprofit"], "fr": "x"}
+    )  # fmt: skip
+    kept = public_labels(labels, study, PartnershipSettings(members="members.csv"))
+    assert kept["id"].tolist() == ["sector", "1"] and "Big Sisters" not in " ".join(kept["en"])
+    allowed = PartnershipSettings(members="members.csv", partner_names=True)
+    assert len(public_labels(labels, study, allowed)) == 4
+
+
+def test_a_membership_list_by_wave_must_cover_the_study_waves(tmp_path):
+    path = tmp_path / "members.csv"
+    path.write_text("wave,partner_id,sector,role\n2021,A,1,5\n2021,A,1,5\n", encoding="utf-8")
+    with pytest.raises(AnalysisError, match="partner_id repeated: A"):
+        read_members(path, ["sector"], ["2021"])
+    path.write_text("wave,partner_id,sector,role\n2021,A,1,5\n2023,A,1,5\n", encoding="utf-8")
+    with pytest.raises(AnalysisError, match="missing 2024, not a study wave 2023"):
+        read_members(path, ["sector"], ["2021", "2024"])
 
 
 # ---------------------------------------------------------------- settings and the demo
@@ -254,7 +360,8 @@ def test_demo_condition_means_and_changes_are_recovered():
         true = truth["condition_means"][row.condition][row.wave]
         if not row.ci_low <= true <= row.ci_high:
             missed.append((row.condition, row.wave, true, row.ci_low, row.ci_high))
-        assert row.members == truth["members"] and row.n <= truth["responding"][row.wave]
+        assert row.members == truth["members"][row.wave]
+        assert row.n <= truth["responding"][row.wave]
     assert len(overall) == 20 and len(missed) <= 1, missed  # 95% intervals: about 1 in 20 misses
     trends = tables["partnership_trends"].query("domain == 'overall'").set_index("indicator")
     covered = [
@@ -286,6 +393,30 @@ def test_demo_network_densifies_and_matches_the_true_network():
         )
     changes = tables["partnership_network"].query("metric == 'density' and wave == '2024'")
     assert (changes["change"] > 0.03).all()
+    nodes = tables["partnership_network"].query("scope == 'reconstructed' and metric == 'members'")
+    assert dict(zip(nodes["wave"], nodes["value"], strict=True)) == truth["members"]
+
+
+@pytest.mark.slow
+def test_demo_planted_network_change_is_recovered_within_its_ci():
+    """The densified network: the true change of density, backbone ties and cross-sector share
+    lies in each scope's CI of the change; the density's CI excludes 0 (a real change)."""
+    tables, truth = demo_partnership()
+    net = tables["partnership_network"].query("wave == '2024'").set_index(["scope", "metric"])
+    true = {m: truth["network"]["2024"][m] - truth["network"]["2021"][m]
+            for m in ("density", "backbone_tied", "cross_sector")}  # fmt: skip
+    missed = [
+        (scope, m, t, net.loc[(scope, m), "change_ci_low"], net.loc[(scope, m), "change_ci_high"])
+        for scope in ("respondents", "reconstructed")
+        for m, t in true.items()
+        if not net.loc[(scope, m), "change_ci_low"] <= t <= net.loc[(scope, m), "change_ci_high"]
+    ]
+    assert len(missed) <= 1, missed  # six 95% intervals
+    for scope in ("respondents", "reconstructed"):
+        assert net.loc[(scope, "density"), "change_ci_low"] > 0
+        wave = tables["partnership_network"].query(f"scope == '{scope}' and metric == 'density'")
+        for row in wave.itertuples():
+            assert row.ci_low <= truth["network"][row.wave]["density"] <= row.ci_high
 
 
 @pytest.mark.slow

@@ -161,9 +161,9 @@ def test_quality_csv_holds_counts_only(tmp_path: Path):
     )
     text = path.read_text(encoding="utf-8")
     assert text.splitlines()[:3] == [
-        "survey,wave,rule,flagged,excluded,remaining",
-        "youth,2021,responses,2,0,2",
-        "youth,2021,eligibility,1,1,1",
+        "survey,wave,rule,flagged,excluded,remaining,about",
+        "youth,2021,responses,2,0,2,",
+        "youth,2021,eligibility,1,1,1,",
     ]
     assert "secret" not in text
     assert quality_table({}).columns.tolist() == [
@@ -173,5 +173,6 @@ def test_quality_csv_holds_counts_only(tmp_path: Path):
         "flagged",
         "excluded",
         "remaining",
+        "about",
     ]
     assert np.array_equal(result.flags["eligibility"].to_numpy(), [True, False])

@@ -158,3 +158,16 @@ def test_methods_page_states_the_disclosure_rules_with_the_studys_settings(store
     fr = disclosure_text(page(store, "fr", tmp_path), manifest)
     assert "moyenne des 4 valeurs les plus proches" in fr and "15\u00a0%" in fr
     assert "{" not in en + fr
+
+
+def test_methods_quality_table_words_the_scoring_warnings(store, tmp_path):
+    from ci_eval.report.chapters.methods import quality_table
+
+    en = quality_table(page(store, "en", tmp_path))
+    assert "division by zero in Mental wellbeing score (SWEMWBS) (value set missing)" in en
+    assert "Type of mentor: answer code 2 declared missing" in en
+    assert "scoring warnings" in en and "swemwbs_score" not in en and "mentor_type" not in en
+    fr = typeset_html(quality_table(page(store, "fr", tmp_path)), "fr")
+    assert "division par zéro dans Score de bien-être mental (SWEMWBS)" in fr
+    assert "Type de mentor\u00a0: code de réponse 2 déclaré manquant" in fr
+    assert "anomalies de calcul" in fr and "division by zero" not in fr

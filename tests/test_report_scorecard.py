@@ -51,7 +51,7 @@ def _indicator_rows(ind: pd.DataFrame, name: str, statistic: str, base: float, n
 
 
 def page_of(store: ResultsStore, lang: str) -> Page:
-    return Page(store.root, lang, WORDS, store.root / "figures")
+    return Page(store.root, lang, WORDS, store.root / "site" / "figures")
 
 
 def rows_by_label(html: str) -> dict[str, list[str]]:
@@ -146,14 +146,31 @@ def test_n_of_m_improved_per_family(store):
 
 def test_french_counts_take_the_singular_for_zero_and_one(store):
     page = page_of(store, "fr")
-    assert page.plural("scorecard.families.improved", 0, total=5) == (
+    assert page.t("scorecard.families.improved", count=0, total=5) == (
         "0 indicateur sur 5 s'est amélioré"
     )
-    assert page.plural("scorecard.families.improved", 1, total=5).startswith("1 indicateur ")
-    assert page.plural("scorecard.families.improved", 2, total=5).startswith("2 indicateurs ")
+    assert page.t("scorecard.families.improved", count=1, total=5).startswith("1 indicateur ")
+    assert page.t("scorecard.families.improved", count=2, total=5).startswith("2 indicateurs ")
+    assert page.t("scorecard.subgroups", count=0, total=3) == "0 sous-groupe sur 3 s'est amélioré"
     english = page_of(store, "en")
-    assert english.plural("scorecard.families.neutral", 0).startswith("0 indicators ")
-    assert english.plural("scorecard.families.neutral", 1).startswith("1 indicator ")
+    assert english.t("scorecard.families.neutral", count=0).startswith("0 indicators ")
+    one = english.t("scorecard.families.neutral", count=1)
+    assert one.endswith(" direction is described, not judged")
+    assert not hasattr(page, "plural")  # one plural mechanism: {count|one|other} in Page.t
+
+
+def test_no_translation_keeps_a_one_other_mapping():
+    """Plurals are written inline ({n|one|other}); a one:/other: mapping is the old way."""
+
+    def mappings(node, path=""):
+        if isinstance(node, dict):
+            if {"one", "other"} <= set(node):
+                yield path
+            for key, value in node.items():
+                yield from mappings(value, f"{path}.{key}".lstrip("."))
+
+    for lang, words in WORDS.items():
+        assert list(mappings(words)) == [], lang
 
 
 def test_the_key_findings_survey_sentence_adds_up_to_its_total(store):
@@ -171,3 +188,18 @@ def test_the_key_findings_survey_sentence_adds_up_to_its_total(store):
             assert total == row["with_direction"], sentence
             assert improved + steady + worsened <= total, sentence  # never more than counted
             assert steady <= total - improved - worsened - row["not_assessed"] or steady == 0
+
+
+def test_the_scorecard_offers_the_csv_of_each_table_it_reads(store):
+    html = chapters.scorecard_table(page_of(store, "fr"))
+    links = re.findall(r'<a href="([^"]+)" download type="text/csv">([^<]+)</a>', html)
+    assert [href for href, _ in links] == [
+        "_static/tables/trends.csv",
+        "_static/tables/targets.csv",
+        "_static/tables/toc_indicators.csv",
+    ]
+    assert links[1][1] == "Télécharger les cibles (CSV)"
+    for href, _ in links:  # a copy of the public table, byte for byte
+        name = href.rsplit("/", 1)[1]
+        copied = store.root / "site" / "tables" / name
+        assert copied.read_bytes() == (store.root / "tables" / name).read_bytes()

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from ci_eval.sources.limesurvey import parse_csv_export, parse_json_export
-from limesurvey_server import DATA, SURVEY_ID, FakeLimeSurvey, real_responses
+from limesurvey_server import DATA, SURVEY_ID, FakeLimeSurvey, Structure, real_responses
 
 
 @pytest.fixture
@@ -103,3 +103,10 @@ def test_range_and_fields(server):
     rows = json.loads(base64.b64decode(rpc(server, "export_responses", *params)))["responses"]
     assert [r["id"] for r in rows] == [5, 6, 7, 9]  # 8 is incomplete
     assert set(rows[0]) == {"id", "datestamp"}
+
+
+def test_the_export_headings_of_a_structure_are_the_real_exports():
+    """The columns the server gives a survey imported from a ``.lss`` (no responses to copy
+    them from) follow LimeSurvey's order: recorded fields, then each question's answers."""
+    structure = Structure(DATA / "youth_mentoring.lss")
+    assert structure.columns() == list(real_responses()[0])

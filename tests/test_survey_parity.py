@@ -6,6 +6,7 @@ here pin the options that keep ci_eval's earlier behaviour and the properties R'
 
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 from pathlib import Path
@@ -16,8 +17,8 @@ import pytest
 from scipy import stats
 
 from ci_eval.errors import DesignError
-from ci_eval.survey import ReplicateDesign, SurveyDesign
-from ci_eval.survey.hadamard import stored
+from ci_eval.survey import ReplicateDesign, SurveyDesign, poststratify
+from ci_eval.survey.hadamard import hadamard, stored
 
 DATA = Path(__file__).parent / "reference" / "data"
 
@@ -72,6 +73,22 @@ def test_subset_without_rows_of_positive_weight_has_no_psu() -> None:
     assert d.degf == 1.0  # R: degf counts only rows of positive weight
 
 
+# --- 2. subsets of calibrated designs ---------------------------------------------------------
+
+
+def test_missing_values_outside_a_calibrated_subset_stay_outside(clus1_na: SurveyDesign) -> None:
+    """R gives NA here (the rows outside keep weight 0, NA * 0); ci_eval estimates the subset
+    from its own rows (documented in DesignBase.subset)."""
+    ps = poststratify(clus1_na, "stype", pd.Series({"E": 4421.0, "H": 755.0, "M": 1018.0}))
+    data = clus1_na.data
+    assert data.loc[data["stype"] == "H", "api00_na"].notna().all()
+    assert data["api00_na"].isna().any()
+    sub = ps.subset("stype == 'H'")
+    plain, dropped = sub.mean("api00_na"), sub.mean("api00_na", na_rm=True)
+    assert np.isfinite(plain["se"].iloc[0])
+    pd.testing.assert_frame_equal(plain, dropped)
+
+
 # --- 3. svyciprop(method="beta") ignores df ------------------------------------------------------
 
 
@@ -116,14 +133,29 @@ def test_brr_weights_are_r_s_for_every_size(case: dict) -> None:
     np.testing.assert_array_equal(rep.repweights / data["w"].to_numpy()[:, None], r_factor)
 
 
+HADAMARD_MD5 = json.loads((DATA / "hadamard_md5.json").read_text(encoding="utf-8"))["matrices"]
+
+
+def test_hadamard_is_r_s_for_every_size_to_300() -> None:
+    """survey:::hadamard(n) for n = 1..300 (tests/reference/make_hadamard.R): order and the MD5
+    of its rows as 0/1 digits, one row a line."""
+    for case in HADAMARD_MD5:
+        h = hadamard(case["n"])
+        text = "".join("".join(map(str, row)) + "\n" for row in h.tolist())
+        assert (h.shape[0], hashlib.md5(text.encode()).hexdigest()) == (
+            case["order"],
+            case["md5"],
+        ), f"n = {case['n']}"
+
+
 # --- 6. quantile intervals -----------------------------------------------------------------------
 
 
-def test_quantile_interval_needs_a_replicate_design(clus1_na: SurveyDesign) -> None:
+def test_quantile_interval_types_need_their_kind_of_design(clus1_na: SurveyDesign) -> None:
     with pytest.raises(DesignError, match="'quantile' needs a replicate design"):
         clus1_na.quantile("api00", 0.5, interval_type="quantile")
-    with pytest.raises(DesignError, match="interval_type='score'"):
-        clus1_na.quantile("api00", 0.5, interval_type="score")
+    with pytest.raises(DesignError, match="'score' a design with Taylor linearisation"):
+        clus1_na.as_replicate("JK1").quantile("api00", 0.5, interval_type="score")
 
 
 def test_replicate_quantile_answers_beta_with_mean_as_r(clus1_na: SurveyDesign) -> None:
@@ -136,7 +168,7 @@ def test_replicate_quantile_answers_beta_with_mean_as_r(clus1_na: SurveyDesign) 
 def test_interval_types_share_the_estimate(clus1_na: SurveyDesign) -> None:
     frames = [
         clus1_na.quantile("api00", [0.1, 0.5], interval_type=kind)
-        for kind in ("mean", "beta", "xlogit", "asin")
+        for kind in ("mean", "beta", "xlogit", "asin", "score")
     ]
     for frame in frames[1:]:
         np.testing.assert_array_equal(frame["estimate"], frames[0]["estimate"])
@@ -162,3 +194,38 @@ def test_replicate_fpc_scales_the_variance() -> None:
         ReplicateDesign(
             df, repweights=reps, weights="w", type="bootstrap", fpc=0.2, fpctype="correction"
         )
+
+
+def test_one_fpc_per_replicate_is_as_replicate_with_the_design_fpc() -> None:
+    """JKn weights with each replicate's first-stage sampling fraction (parity_replicate.json)
+    give the variance of the design built with its fpc and turned into JKn replicates."""
+    cases = json.loads(
+        (DATA.parent / "expected" / "parity_replicate.json").read_text(encoding="utf-8")
+    )["cases"]
+    spec = next(c for c in cases if c["id"] == "par_dstrat2_jkn_fpc_fraction_mean")["replicate"]
+    df = pd.read_csv(DATA / "apipop_strat2_pw.csv")
+    reps = pd.read_csv(DATA / spec["repweights_file"])
+    given = ReplicateDesign(
+        pd.concat([df, reps], axis=1),
+        repweights=list(reps.columns),
+        weights="pw",
+        type="JKn",
+        scale=1.0,
+        rscales=spec["rscales"],
+        fpc=spec["fpc"],
+        fpctype="fraction",
+    )
+    built = SurveyDesign(
+        df, ids=["dnum", "snum"], strata="stype", fpc=["fpc1", "fpc2"], nest=True
+    ).as_replicate("JKn")
+    plain = ReplicateDesign(
+        pd.concat([df, reps], axis=1),
+        repweights=list(reps.columns),
+        weights="pw",
+        type="JKn",
+        scale=1.0,
+        rscales=spec["rscales"],
+    )
+    se = [d.mean(["api00", "api99"])["se"].to_numpy() for d in (given, built, plain)]
+    np.testing.assert_allclose(se[0], se[1], rtol=1e-12)
+    assert (se[2] > se[0]).all()  # without the correction: larger

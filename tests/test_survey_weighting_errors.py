@@ -181,7 +181,12 @@ def test_trim_bounds_that_cannot_be_met(design) -> None:
     with pytest.raises(WeightingError, match=r"lower <= upper"):
         trim_weights(design, lower=20, upper=10)
     with pytest.raises(WeightingError, match=r"mean weight 17.5 must lie within them"):
-        trim_weights(design, upper=15)
+        trim_weights(design, upper=15, strict=True)
+    # one pass is R's trimWeights even then: the weights above 15 are cut to it and the cut
+    # amount raises the others, past 15 (the total is kept)
+    with pytest.warns(UserWarning, match=r"mean weight 17.5 must lie within them; one pass"):
+        once = trim_weights(design, upper=15).weights
+    assert once.tolist() == pytest.approx([20.0, 22, 19, 21, 20, 18] + [15.0] * 6, rel=1e-12)
     # six weights raised by 1 each take 3 from each of the two inside: 2 would become -1
     uneven = SurveyDesign(pd.DataFrame({"w": [1.0] * 6 + [2.0, 100.0]}), weights="w")
     with pytest.raises(WeightingError, match=r"some become negative\); use strict=True"):

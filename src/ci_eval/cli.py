@@ -115,6 +115,71 @@ def codebook_command(
         console.print(line, soft_wrap=True)
 
 
+instrument_app = typer.Typer(
+    help="The questionnaires of the study, made from its codebooks.", no_args_is_help=True
+)
+app.add_typer(instrument_app, name="instrument")
+
+
+@instrument_app.command("export")
+def instrument_export(
+    study: StudyArg = Path("."),
+    survey: Annotated[str, typer.Option(help="The survey (youth, organisations, partners...).")] = (
+        "youth"
+    ),
+    fmt: Annotated[str, typer.Option("--format", help="The file format: lss (LimeSurvey).")] = (
+        "lss"
+    ),
+    out: Annotated[
+        Path | None, typer.Option(help="The file to write (default surveys/<survey>/<survey>.lss).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace the file if it holds something else.")] = (
+        False
+    ),
+) -> None:
+    """Write a survey's questionnaire as a LimeSurvey survey file (every study language),
+    for each program or partner to import and field the same questions."""
+    from ci_eval.pipeline import export_instrument
+
+    try:
+        done = export_instrument(study, survey, out, fmt=fmt, overwrite=force)
+    except CiEvalError as exc:
+        raise _fail(exc) from None
+    verb = "wrote" if done.written else "unchanged:"
+    console.print(
+        f"{verb} {escape(str(done.path))} ({done.questions} questions, {done.asked} variables)",
+        soft_wrap=True,
+    )
+    if done.left_out:
+        console.print(
+            f"not asked (no question in the codebook): {escape(', '.join(done.left_out))}",
+            soft_wrap=True,
+        )
+
+
+@instrument_app.command("check")
+def instrument_check(
+    wave: Annotated[str, typer.Option(help="A wave pulled from LimeSurvey.")],
+    study: StudyArg = Path("."),
+    survey: Annotated[str, typer.Option(help="The survey.")] = "youth",
+) -> None:
+    """Does a pulled LimeSurvey wave still ask the instrument's questions? Lists every
+    label, answer or row changed, removed or added since the export (exit code 1 if any)."""
+    from ci_eval.pipeline import check_instrument
+
+    try:
+        changes = check_instrument(study, survey, wave)
+    except CiEvalError as exc:
+        raise _fail(exc) from None
+    if not changes:
+        console.print(f"wave {escape(wave)} of {escape(survey)} asks the instrument's questions")
+        return
+    console.print(f"wave {escape(wave)} of {escape(survey)} differs from the instrument:")
+    for change in changes:
+        console.print(f"- {escape(str(change))}", soft_wrap=True)
+    raise typer.Exit(1)
+
+
 # --- theory of change, quality and demo commands ---
 model_app = typer.Typer(help="Check and show the theory-of-change model.", no_args_is_help=True)
 demo_app = typer.Typer(help="The bundled demo study.", no_args_is_help=True)

@@ -6,7 +6,8 @@ Stages, in order (each a function of its inputs and settings):
     File sources are snapshotted when their bytes changed; LimeSurvey sources are
     pulled only when asked (``pull=True``), otherwise their latest snapshots are read.
 ``read``
-    Each wave's snapshot, harmonised with the survey's codebook (names, recodes).
+    Each wave's snapshot, harmonised with the survey's codebook (names, recodes; a
+    LimeSurvey wave's columns found by each variable's question).
 ``quality``
     :func:`ci_eval.quality.check_quality` with ``[quality.<survey>]``.
 ``score``
@@ -196,14 +197,15 @@ def _pull(ctx: RunContext) -> dict[str, Any]:
 
 
 def _read(ctx: RunContext) -> dict[tuple[str, str], pd.DataFrame]:
-    from ci_eval.sources.waves import typed_wave
+    from ci_eval.sources.waves import harmonise_wave, typed_wave
 
     frames = {}
     for survey, cfg in ctx.study.surveys.items():
         for wave in cfg.sources:
-            data = typed_wave(ctx.study, survey, wave)
             if survey in ctx.codebooks:
-                data = ctx.codebooks[survey].harmonise(data, wave=wave)
+                data = harmonise_wave(ctx.study, survey, wave, ctx.codebooks[survey])
+            else:
+                data = typed_wave(ctx.study, survey, wave)
             check_unique_ids(ctx.study, survey, wave, data)
             frames[(survey, wave)] = data
     return frames
@@ -428,6 +430,7 @@ STAGES: tuple[Stage, ...] = (
         _read,
         upstream=("pull",),
         inputs=lambda ctx: {"codebooks": _codebook_hashes(ctx)},
+        settings=("surveys",),  # a wave's source type and the language variable
         modules=("ci_eval.sources.waves", "ci_eval.codebook"),
     ),
     Stage(
@@ -764,6 +767,110 @@ def export_wave_codebook(
     study = load_study(study_dir)
     study.survey(survey)  # an unknown survey is named with the known ones
     return export_codebook(study, survey, wave, Path(path))
+
+
+INSTRUMENT_FORMATS = ("lss",)
+"""What ``ci-eval instrument export --format`` writes: LimeSurvey's survey structure file."""
+
+
+@dataclass(frozen=True)
+class InstrumentExport:
+    """What ``ci-eval instrument export`` did: the file, whether its bytes changed, the
+    questions and asked variables in it, and the variables left out (not asked)."""
+
+    path: Path
+    written: bool
+    questions: int
+    asked: int
+    left_out: list[str]
+
+
+def export_instrument(
+    study_dir: str | Path,
+    survey: str,
+    path: str | Path | None = None,
+    *,
+    fmt: str = "lss",
+    overwrite: bool = False,
+) -> InstrumentExport:
+    """``ci-eval instrument export``: the survey's questionnaire from its codebook, in the
+    study's languages (:mod:`ci_eval.sources.limesurvey_export`), written to ``path``
+    (default ``surveys/<survey>/<survey>.lss`` in the study). A file with other bytes is
+    kept unless ``overwrite``; one with the same bytes is left as it is.
+
+    Raises
+    ------
+    StudyError
+        An unknown survey or format, a survey without a codebook, an output that exists or
+        cannot be written; CodebookError for a variable LimeSurvey cannot hold.
+    """
+    from ci_eval.sources.limesurvey_export import instrument_questions, lss_document
+
+    if fmt not in INSTRUMENT_FORMATS:
+        raise StudyError(f"unknown format {fmt!r}; known: {', '.join(INSTRUMENT_FORMATS)}")
+    study = load_study(study_dir)
+    config = study.survey(survey)
+    if not config.codebook:
+        raise StudyError(
+            f"{study.file}: survey {survey!r} has no codebook; set codebook = '<path>' in "
+            f"[surveys.{survey}]"
+        )
+    codebook = Codebook.from_yaml(study.path(config.codebook))
+    languages = list(study.study.languages)
+    title = {lang: config.label.get(lang) or survey for lang in languages}
+    data = lss_document(codebook, languages=languages, title=title)
+    target = Path(path) if path is not None else study.root / f"surveys/{survey}/{survey}.lss"
+    written = _write_new_bytes(target, data, overwrite)
+    questions = instrument_questions(codebook, languages)
+    asked = [v for v in codebook.variables.values() if v.question is not None]
+    left = [v.name for v in codebook.variables.values() if v.question is None]
+    return InstrumentExport(target, written, len(questions), len(asked), left)
+
+
+def check_instrument(study_dir: str | Path, survey: str, wave: str) -> list[Any]:
+    """``ci-eval instrument check``: how the LimeSurvey survey of a pulled wave differs from
+    the instrument its codebook exports (a label, an answer or a row changed, removed or
+    added in LimeSurvey after the import); empty when it asks the same questions.
+
+    Raises
+    ------
+    StudyError
+        If the wave's source is not a LimeSurvey survey; SourceError if it was never pulled.
+    """
+    from ci_eval.sources.limesurvey_export import instrument_codebook
+    from ci_eval.sources.pull import wave_codebook
+
+    study = load_study(study_dir)
+    config = study.survey(survey)
+    if not isinstance(study.source(survey, wave), LimeSurveySource):
+        raise StudyError(
+            f"surveys.{survey}.sources.{wave} is a file, not a LimeSurvey survey: there is no "
+            "fielded instrument to check"
+        )
+    if not config.codebook:
+        raise StudyError(f"{study.file}: survey {survey!r} has no codebook to check against")
+    codebook = Codebook.from_yaml(study.path(config.codebook))
+    expected = instrument_codebook(codebook, list(study.study.languages))
+    return expected.diff(wave_codebook(study, survey, wave))
+
+
+def _write_new_bytes(path: Path, data: bytes, overwrite: bool) -> bool:
+    """Write ``data`` to ``path`` unless it holds them already; False when it did."""
+    try:
+        if path.is_file() and path.read_bytes() == data:
+            return False
+        if path.exists() and not overwrite:
+            raise StudyError(
+                f"{path} exists with other content: it was not overwritten; pass --force to "
+                "replace it, or write to another file with --out"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise StudyError(
+            f"cannot write {path}: {exc.strerror or exc}; choose another file with --out"
+        ) from None
+    return True
 
 
 def write_program_page(

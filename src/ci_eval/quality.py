@@ -57,7 +57,7 @@ RULES = (
 )
 """The rules, in the order exclusions are attributed."""
 
-SUMMARY_COLUMNS = columns("quality")[2:]  # the results table less survey and wave
+SUMMARY_COLUMNS = columns("quality")[2:6]  # the results table less survey, wave and about
 
 
 class _Rule(BaseModel):
@@ -216,7 +216,7 @@ def quality_table(results: Mapping[tuple[str, str], QualityResult]) -> pd.DataFr
     [0, 1]
     """
     frames = [
-        result.summary.assign(survey=survey, wave=wave)
+        result.summary.assign(survey=survey, wave=wave, about="")
         for (survey, wave), result in sorted(results.items())
     ]
     if not frames:

@@ -1,12 +1,15 @@
 # Reference cases for the corners where ci_eval once parted from R `survey` (issue 16):
 # degrees of freedom of subsets, subsets of calibrated designs, svyciprop(method = "beta", df =),
-# BRR with R's stored Hadamard matrices, trimWeights with zero weights.
+# BRR with R's stored Hadamard matrices, trimWeights with zero weights, svyquantile's interval
+# types, replicate designs (svyciprop(method = "likelihood"), svrepdesign(fpc =, fpctype =)).
 #
 #   Rscript tests/reference/make_parity.R     (any working directory)
 #
-# Writes data/apiclus1_na.csv, data/brr_pairs.csv, data/brr_hadamard.json and one case file per
+# Writes data/apiclus1_na.csv, data/apiclus1_jk1.csv, data/apipop_strat2_pw.csv,
+# data/apipop_strat2_jkn.csv, data/brr_pairs.csv, data/brr_hadamard.json and one case file per
 # family, expected/parity_<family>.json (ids "par_*", format of README.md): parity_degf,
-# parity_calibrated, parity_beta, parity_brr, parity_trim. Deterministic: no random draws.
+# parity_calibrated, parity_beta, parity_brr, parity_trim, parity_quantile, parity_replicate.
+# Deterministic: no random draws (the bootstrap weights are read from data/).
 
 suppressPackageStartupMessages({
   library(survey)
@@ -31,13 +34,15 @@ save_csv <- function(frame, name) {
 #   api00_na  api00, missing for every school of the district with the smallest dnum (a PSU whose
 #             values are all missing) and for every 9th row;
 #   yes_na    1 where sch_wide is "Yes", else 0; missing on every 7th row;
-#   pw0       pw, but 0 on every 5th row (rows 5, 10, ...), for trimWeights with zero weights.
+#   pw0       pw, but 0 on every 5th row (rows 5, 10, ...), for trimWeights with zero weights;
+#   yes_psu_na  yes_na, also missing for every school of the district with the smallest dnum.
 apiclus1 <- load_data("apiclus1")
 na1 <- apiclus1
 first_district <- min(na1$dnum)
 na1$api00_na <- ifelse(na1$dnum == first_district | seq_len(nrow(na1)) %% 9 == 0, NA, na1$api00)
 na1$yes_na <- ifelse(seq_len(nrow(na1)) %% 7 == 0, NA, as.numeric(na1$sch_wide == "Yes"))
 na1$pw0 <- ifelse(seq_len(nrow(na1)) %% 5 == 0, 0, na1$pw)
+na1$yes_psu_na <- ifelse(na1$dnum == first_district, NA, na1$yes_na)
 na1 <- save_csv(na1, "apiclus1_na")
 
 # brr_pairs: 64 strata h = 1..64 of two PSUs each (psu = 2h - 1, 2h), two rows per PSU,
@@ -141,6 +146,73 @@ record("par_dclus1_by_stype_df_design",
        }),
        note = "every domain uses the whole design's degf")
 
+# the design's df whatever is missing: svyciprop's default df = degf(design) counts the PSU
+# whose yes_psu_na are all missing, but svyquantile(na.rm = TRUE) drops the rows with a missing
+# value before it takes degf (R is inconsistent here; ci_eval follows it)
+s <- subset(dclus1, stype != "H")
+p <- svyciprop(~yes_psu_na, s, method = "mean", na.rm = TRUE)
+record("par_dclus1_subset_ciprop_mean_psu_na",
+       "svyciprop(~yes_psu_na, subset(dclus1, stype != 'H'), method = 'mean', na.rm = TRUE)",
+       "apiclus1_na", clus1, fn_call("ciprop", var = "yes_psu_na", method = "mean", na_rm = TRUE),
+       list(ciprop_row(p, "yes_psu_na")), subset = "stype != 'H'",
+       note = "t on degf(subset), the PSU with every yes_psu_na missing included")
+q <- svyquantile(~api00_na, dclus1, c(0.25, 0.5), na.rm = TRUE)
+record("par_dclus1_quantile_narm_df",
+       "svyquantile(~api00_na, dclus1, c(0.25, 0.5), na.rm = TRUE)", "apiclus1_na", clus1,
+       fn_call("quantile", vars = "api00_na", q = c(0.25, 0.5), na_rm = TRUE),
+       lapply(1:2, function(i) {
+         list(variable = "api00_na", level = c("0.25", "0.5")[i], estimate = num(q$api00_na[i, 1]),
+              se = num(q$api00_na[i, 4]), ci_low = num(q$api00_na[i, 2]),
+              ci_high = num(q$api00_na[i, 3]))
+       }),
+       note = "t on degf(design[!is.na(api00_na), ]): the district with no value leaves the df")
+
+# subsets of replicate designs: R's [.svyrep.design recomputes degf, the rank of the subset's
+# replicate weights minus 1
+apipop_strat2 <- load_data("apipop_strat2")
+strat2 <- list(ids = c("dnum", "snum"), strata = "stype", weights = NULL, fpc = c("fpc1", "fpc2"),
+               nest = TRUE)
+dstrat2 <- svydesign(id = ~dnum + snum, strata = ~stype, fpc = ~fpc1 + fpc2, nest = TRUE,
+                     data = apipop_strat2)
+scd <- load_data("scd")
+scd_spec <- list(ids = "ambulance", strata = "ESA", weights = NULL, probs = "one", fpc = NULL,
+                 nest = TRUE)
+dscd <- svydesign(id = ~ambulance, strata = ~ESA, prob = ~1, nest = TRUE, data = scd)
+boot50 <- load_data("apiclus1_bootstrap50")
+bs_frame <- cbind(na1, boot50)
+bs <- svrepdesign(data = bs_frame, repweights = bs_frame[, names(boot50)], weights = ~pw,
+                  type = "bootstrap", combined.weights = TRUE, scale = 0.021865889212828,
+                  rscales = 1, mse = FALSE)
+boot_spec <- list(type = "bootstrap", repweights_file = "apiclus1_bootstrap50.csv",
+                  scale = 0.021865889212828, rscales = 1, mse = FALSE, combined_weights = TRUE)
+replicate_subsets <- list(
+  list("dclus1_jk1", "as.svrepdesign(dclus1, type = 'JK1')", "apiclus1_na", clus1,
+       as.svrepdesign(dclus1, type = "JK1"), list(type = "JK1"), "stype == 'H'"),
+  list("dstrat2_jkn", "as.svrepdesign(dstrat2, type = 'JKn')", "apipop_strat2", strat2,
+       as.svrepdesign(dstrat2, type = "JKn"), list(type = "JKn"), "stype == 'E'"),
+  list("scd_brr", "as.svrepdesign(scd, type = 'BRR')", "scd", scd_spec,
+       as.svrepdesign(dscd, type = "BRR"), list(type = "BRR"), "alive > 20"),
+  list("dclus1_boot50", "<bootstrap50 design>", "apiclus1_na", clus1, bs, boot_spec,
+       "stype == 'H'")
+)
+for (x in replicate_subsets) {
+  s <- subset(x[[5]], eval(parse(text = x[[7]])))
+  record(sprintf("par_%s_subset_degf", x[[1]]), sprintf("degf(subset(%s, %s))", x[[2]], x[[7]]),
+         x[[3]], x[[4]], fn_call("degf"), list(list(df = degf(s))), subset = x[[7]],
+         replicate = x[[6]], note = "call fn 'degf': rank of the subset's replicate weights - 1")
+}
+s <- subset(as.svrepdesign(dclus1, type = "JK1"), stype == "H")
+m <- svymean(~api00_na, s, na.rm = TRUE)
+record("par_dclus1_jk1_subset_h_mean_df_design",
+       "s <- subset(as.svrepdesign(dclus1, type = 'JK1'), stype == 'H'); confint(svymean(~api00_na, s, na.rm = TRUE), df = degf(s))",
+       "apiclus1_na", clus1, fn_call("mean", vars = "api00_na", na_rm = TRUE, df = "design"),
+       list(ci_row(m, confint(m, df = degf(s)), "api00_na")), subset = "stype == 'H'",
+       replicate = list(type = "JK1"))
+degf_case("par_dstrat2_ps_subset_e_degf",
+          "degf(subset(postStratify(dstrat2, ~stype, pop.types), stype == 'E'))", "apipop_strat2",
+          strat2, degf(subset(postStratify(dstrat2, ~stype, pop_types), stype == "E")),
+          "stype == 'E'", weighting = ps_spec)
+
 # ---- 2. subsets of calibrated and post-stratified designs ------------------------------------
 family <- "calibrated"
 for (stat in c("F", "Chisq", "Wald", "adjWald")) {
@@ -192,6 +264,44 @@ for (w in list(list("ps", dclus1p, ps_spec), list("cal", dclus1c, cal_spec))) {
          fn_call("ciprop", var = "yes_na", method = "likelihood", na_rm = TRUE),
          list(ciprop_row(p, "yes_na")), subset = "stype != 'H'", weighting = w[[3]])
 }
+
+# raked designs (iterated to convergence) and a calibrated two-stage design
+pop_sw <- data.frame(sch_wide = c("No", "Yes"), Freq = c(1072, 5122))
+tight <- list(epsilon = 1e-10, maxit = 500)
+rake_spec <- list(method = "rake", margins = list(stype = ps_spec$totals,
+                                                  sch_wide = list(No = 1072, Yes = 5122)),
+                  control = tight)
+dclus1r <- rake(dclus1, list(~stype, ~sch_wide), list(pop_types, pop_sw), control = tight)
+rake_r <- "rake(dclus1, list(~stype, ~sch.wide), list(pop.types, pop.schwide), control = list(epsilon = 1e-10, maxit = 500))"
+dclus2c <- calibrate(dclus2, ~stype + api99, pop_totals)
+clus2 <- list(ids = c("dnum", "snum"), strata = NULL, weights = NULL, fpc = c("fpc1", "fpc2"))
+for (stat in c("F", "Chisq")) {
+  test <- svychisq(~stype + awards, subset(dclus1r, api99 > 600), statistic = stat)
+  record(sprintf("par_dclus1_rake_subset_chisq_%s", tolower(stat)),
+         sprintf("svychisq(~stype + awards, subset(%s, api99 > 600), statistic = '%s')", rake_r, stat),
+         "apiclus1_na", clus1, fn_call("chisq", a = "stype", b = "awards", statistic = stat),
+         list(chisq_row(test, stat)), subset = "api99 > 600", weighting = rake_spec,
+         note = "a raked design keeps the rows outside the subset: N and nu are the whole design's")
+}
+for (stat in c("F", "adjWald")) {
+  test <- svychisq(~stype + sch_wide, subset(dclus2c, api99 > 650), statistic = stat)
+  record(sprintf("par_dclus2_cal_subset_chisq_%s", tolower(stat)),
+         sprintf("svychisq(~stype + sch.wide, subset(calibrate(dclus2, ~stype + api99, pop.totals), api99 > 650), statistic = '%s')", stat),
+         "apiclus2", clus2, fn_call("chisq", a = "stype", b = "sch_wide", statistic = stat),
+         list(chisq_row(test, stat)), subset = "api99 > 650", weighting = cal_spec)
+}
+p <- svyciprop(~yes_na, dclus1r, method = "likelihood", na.rm = TRUE)
+record("par_dclus1_rake_ciprop_likelihood_na",
+       sprintf("svyciprop(~yes_na, %s, method = 'likelihood', na.rm = TRUE)", rake_r),
+       "apiclus1_na", clus1, fn_call("ciprop", var = "yes_na", method = "likelihood", na_rm = TRUE),
+       list(ciprop_row(p, "yes_na")), weighting = rake_spec,
+       note = "residuals scale by the mean weight over every row of the raked design")
+p <- svyciprop(~yes_na, subset(dclus1r, stype != "E"), method = "beta", na.rm = TRUE)
+record("par_dclus1_rake_subset_ciprop_beta_na",
+       sprintf("svyciprop(~yes_na, subset(%s, stype != 'E'), method = 'beta', na.rm = TRUE)", rake_r),
+       "apiclus1_na", clus1, fn_call("ciprop", var = "yes_na", method = "beta", na_rm = TRUE),
+       list(ciprop_row(p, "yes_na")), subset = "stype != 'E'", weighting = rake_spec,
+       note = "nrow(design) - 1 counts every row of the raked design")
 
 # ---- 3. svyciprop(method = "beta") ignores df ---------------------------------------------------
 family <- "beta"
@@ -268,6 +378,17 @@ for (strict in c(FALSE, TRUE)) {
          note = "R raises the zero weights (every 5th row) to the lower bound")
 }
 
+tw <- trimWeights(dz, lower = 30, upper = 45)
+m <- svymean(~api00, tw)
+record("par_dclus1_zero_trim_mean_outside",
+       "trimWeights(svydesign(id=~dnum, weights=~pw0, fpc=~fpc), lower=30, upper=45); svymean(~api00)",
+       "apiclus1_na", list(ids = "dnum", strata = NULL, weights = "pw0", fpc = "fpc"),
+       fn_call("mean", vars = "api00"),
+       list(mean = list(variable = "api00", estimate = num(coef(m)), se = num(SE(m))),
+            weights = num(weights(tw))),
+       weighting = list(method = "trim", lower = 30, upper = 45, strict = FALSE),
+       note = "the mean weight (27.1) is below lower: R's one pass leaves weights below 30")
+
 # ---- 6. quantile intervals (svyquantile's interval.type) ------------------------------------
 family <- "quantile"
 quantile_rows <- function(obj, variable, probs, by = NULL) {
@@ -333,13 +454,11 @@ family <- "replicate"
 jk1 <- as.svrepdesign(dclus1, type = "JK1")
 p <- svyciprop(~I(sch_wide == "Yes"), jk1, method = "likelihood")
 row <- ciprop_row(p, "sch_wide", "Yes")
-row$ci_low <- NULL
-row$ci_high <- NULL
 record("par_dclus1_jk1_ciprop_likelihood",
        "svyciprop(~I(sch.wide == 'Yes'), as.svrepdesign(dclus1, type = 'JK1'), method = 'likelihood')",
        "apiclus1_na", clus1, fn_call("ciprop", var = "sch_wide", category = "Yes", method = "likelihood"),
        list(row), replicate = list(type = "JK1"),
-       note = "R gives the estimate and se and a missing (NA) interval; the test checks the NaN limits")
+       note = "R gives the estimate and se and a missing (NA) interval: ci_low, ci_high are null")
 
 # svrepdesign(fpc =, fpctype =): JK1 weights of apiclus1 without fpc (data/apiclus1_jk1.csv,
 # already multiplied by the sampling weights), with the first-stage sampling fraction 15/757
@@ -366,6 +485,69 @@ for (fpctype in c("fraction", "correction")) {
                           fpctype = fpctype),
          note = "R multiplies rscales by 1 - fpc (fraction) or fpc (correction)")
 }
+
+# svrepdesign(fpc =, fpctype =) on JKn weights: data/apipop_strat2_pw.csv is apipop_strat2 plus
+# its sampling weights pw (those of dstrat2), data/apipop_strat2_jkn.csv the JKn weights of the
+# design without fpc (multiplied by pw); one first-stage sampling fraction n_h / N_h per replicate,
+# that of the stratum whose PSU the replicate drops
+strat2_pw <- save_csv(cbind(apipop_strat2, pw = weights(dstrat2)), "apipop_strat2_pw")
+dstrat2_nofpc <- svydesign(id = ~dnum + snum, strata = ~stype, weights = ~pw, nest = TRUE,
+                           data = strat2_pw)
+jkn <- as.svrepdesign(dstrat2_nofpc, type = "JKn", compress = FALSE)
+jkn_weights <- matrix(as.numeric(unclass(weights(jkn, "analysis"))), nrow = nrow(strat2_pw))
+colnames(jkn_weights) <- paste0("jkn", seq_len(ncol(jkn_weights)))
+jkn_weights <- save_csv(as.data.frame(jkn_weights), "apipop_strat2_jkn")
+strat2_frame <- cbind(strat2_pw, jkn_weights)
+dropped <- apply(as.matrix(jkn_weights), 2, function(col) which(col == 0)[1])
+n_h <- tapply(strat2_pw$dnum, strat2_pw$stype, function(d) length(unique(d)))
+f_h <- n_h / tapply(strat2_pw$fpc1, strat2_pw$stype, `[`, 1)
+fraction <- as.numeric(f_h[as.character(strat2_pw$stype[dropped])])
+strat2_pw_spec <- list(ids = c("dnum", "snum"), strata = "stype", weights = "pw", fpc = NULL,
+                       nest = TRUE)
+for (fpctype in c("fraction", "correction")) {
+  fpc <- if (fpctype == "fraction") fraction else 1 - fraction
+  des <- svrepdesign(data = strat2_frame, repweights = strat2_frame[, colnames(jkn_weights)],
+                     weights = ~pw, type = "JKn", rscales = as.numeric(jkn$rscales), scale = 1,
+                     combined.weights = TRUE, fpc = fpc, fpctype = fpctype)
+  m <- svymean(~api00 + api99, des)
+  r <- svyratio(~api00, ~api99, des)
+  spec <- list(type = "JKn", repweights_file = "apipop_strat2_jkn.csv", scale = 1,
+               rscales = as.numeric(jkn$rscales), mse = FALSE, combined_weights = TRUE,
+               fpc = fpc, fpctype = fpctype)
+  record(sprintf("par_dstrat2_jkn_fpc_%s_mean", fpctype),
+         sprintf("svymean(~api00 + api99, svrepdesign(<JKn weights>, type = 'JKn', rscales = <(n_h - 1) / n_h>, fpc = <%s per replicate>, fpctype = '%s'))",
+                 if (fpctype == "fraction") "n_h / N_h" else "1 - n_h / N_h", fpctype),
+         "apipop_strat2_pw", strat2_pw_spec, fn_call("mean", vars = c("api00", "api99")),
+         lapply(1:2, function(k) list(variable = c("api00", "api99")[k], estimate = num(coef(m))[k],
+                                      se = num(SE(m))[k])),
+         replicate = spec, note = "one fpc per replicate: R multiplies each rscale by its own")
+  record(sprintf("par_dstrat2_jkn_fpc_%s_ratio", fpctype), "svyratio(~api00, ~api99, <same design>)",
+         "apipop_strat2_pw", strat2_pw_spec,
+         fn_call("ratio", numerator = "api00", denominator = "api99"),
+         list(list(variable = "api00/api99", estimate = num(coef(r)), se = num(SE(r)))),
+         replicate = spec)
+}
+
+# svyciprop(method = "likelihood") on a replicate design, by domain and on a subset
+jk1 <- as.svrepdesign(dclus1, type = "JK1")
+byl <- svyby(~yes_na, ~stype, jk1, svyciprop, method = "likelihood", na.rm = TRUE,
+             vartype = c("se", "ci"))
+record("par_dclus1_jk1_by_ciprop_likelihood",
+       "svyby(~yes_na, ~stype, as.svrepdesign(dclus1, type = 'JK1'), svyciprop, method = 'likelihood', na.rm = TRUE)",
+       "apiclus1_na", clus1,
+       fn_call("ciprop", var = "yes_na", method = "likelihood", by = "stype", na_rm = TRUE),
+       lapply(seq_len(nrow(byl)), function(i) {
+         list(variable = "yes_na", by = list(stype = as.character(byl$stype[i])),
+              estimate = num(byl[i, 2]), se = num(byl$se[i]), ci_low = num(byl$ci_l[i]),
+              ci_high = num(byl$ci_u[i]))
+       }),
+       replicate = list(type = "JK1"), note = "every domain's limits are NA in R")
+p <- svyciprop(~yes_na, subset(jk1, stype == "E"), method = "likelihood", na.rm = TRUE)
+row <- ciprop_row(p, "yes_na")
+record("par_dclus1_jk1_subset_ciprop_likelihood",
+       "svyciprop(~yes_na, subset(as.svrepdesign(dclus1, type = 'JK1'), stype == 'E'), method = 'likelihood', na.rm = TRUE)",
+       "apiclus1_na", clus1, fn_call("ciprop", var = "yes_na", method = "likelihood", na_rm = TRUE),
+       list(row), subset = "stype == 'E'", replicate = list(type = "JK1"))
 
 source_line <- paste0(R.version.string, ", survey ", packageVersion("survey"), ", jsonlite ",
                       packageVersion("jsonlite"))

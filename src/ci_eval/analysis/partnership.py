@@ -8,9 +8,10 @@ The partner survey asks every member organisation of the collaborative 3-5 agree
   condition, or missing when it answered fewer than ``min_items`` of them.
 - **Score of the collaborative** (:func:`condition_estimates`): the mean over the members. The
   respondents are treated as a simple random sample without replacement of the ``N`` members
-  (a census with non-response missing at random), so the design has the finite-population
-  correction of the membership count (:class:`ci_eval.survey.SurveyDesign` with ``fpc``): with
-  every member answering the standard error is 0. Domains (sector, role) are estimated with
+  of their wave (a census with non-response missing at random), so the design has the
+  finite-population correction of that wave's membership count (:func:`wave_members`;
+  :class:`ci_eval.survey.SurveyDesign` with ``fpc``): with every member answering the standard
+  error is 0. Domains (sector, role) are estimated with
   the full design's variance (as R's ``svyby``) and the same disclosure rules as the
   indicators (minimum cell, CV flags, complementary suppression).
 - **Change since the baseline** (:func:`condition_trends`): the analysis' trend machinery
@@ -97,6 +98,22 @@ def condition_scores(data: pd.DataFrame, conditions: Sequence[str], min_items: i
     return out
 
 
+def wave_members(members: pd.DataFrame, wave: str) -> pd.DataFrame:
+    """The members of one wave: the rows whose ``wave`` is ``wave`` when the membership list
+    has a ``wave`` column (one row per member and wave: who belonged, with that wave's sector
+    and role), else every row (the same membership in every wave).
+
+    >>> m = pd.DataFrame({"partner_id": ["A", "B", "A"], "wave": [2021, 2024, 2024]})
+    >>> wave_members(m, "2024")["partner_id"].tolist()
+    ['B', 'A']
+    >>> len(wave_members(m.drop(columns="wave"), "2021"))
+    3
+    """
+    if "wave" not in members.columns:
+        return members
+    return members[members["wave"].map(code_text) == str(wave)].reset_index(drop=True)
+
+
 def census_design(data: pd.DataFrame, members: int) -> SurveyDesign:
     """The respondents as a sample without replacement of ``members`` organisations.
 
@@ -126,18 +143,20 @@ def condition_estimates(
     per category of each ``by`` column (every category of the membership list gets a row).
 
     ``frames`` maps each wave to the respondents' condition scores and ``by`` columns;
-    ``members`` is the membership list (one row per organisation, with the ``by`` columns).
+    ``members`` is the membership list (one row per organisation, with the ``by`` columns, or
+    per organisation and wave: :func:`wave_members`).
     """
     rows = []
     for wave, frame in sorted(frames.items()):
-        design = census_design(frame, len(members))
+        members_now = wave_members(members, wave)
+        design = census_design(frame, len(members_now))
         for condition in conditions:
             result = design.mean(condition, na_rm=True, conf_level=conf_level)
-            rows.append(_row(condition, wave, OVERALL, "", result.iloc[0], len(members)))
+            rows.append(_row(condition, wave, OVERALL, "", result.iloc[0], len(members_now)))
             for variable in by:
                 got = design.mean(condition, by=variable, na_rm=True, conf_level=conf_level)
                 found = {code_text(r[variable]): r for _, r in got.iterrows()}
-                counts = members[variable].map(code_text).value_counts()
+                counts = members_now[variable].map(code_text).value_counts()
                 for level in sorted(counts.index, key=code_sort_key):
                     rows.append(
                         _row(condition, wave, variable, level, found.get(level), counts[level])

@@ -24,6 +24,12 @@ could be seen (at least one respondent) and its degrees, centralisation and isol
 non-respondents as observed through others. When the two agree, non-response does not drive
 the finding.
 
+**Uncertainty** (:func:`jackknife_metrics`): the respondents are a sample without replacement
+of the wave's members (as for the condition scores), so every metric gets a delete-one
+jackknife standard error over the respondents with the finite-population correction, and a
+normal CI cut to the metric's range; a change between waves adds the two waves' variances.
+Each wave's network is on that wave's members (the membership list may differ by wave).
+
 >>> reports = pd.DataFrame({"reporter": ["A", "B", "A"], "partner": ["B", "A", "C"],
 ...     "info": [True, False, True], "joint": [False, True, False], "data": False,
 ...     "fund": False, "trust": [3.0, 4.0, float("nan")], "value": [2.0, 3.0, 2.0]})
@@ -34,14 +40,17 @@ the finding.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from ci_eval.analysis.codes import code_sort_key, code_text
-from ci_eval.results.contract import columns
+from ci_eval.analysis.partnership import wave_members
+from ci_eval.results.contract import columns, spec
 
 TIE_TYPES = ("info", "joint", "data", "fund")
 """Ways of working together: shared information, joint activity, shared data, joint funding."""
@@ -54,6 +63,26 @@ METRICS = ("members", "respondents", "ties", "density", "backbone_tied", "cross_
            *(f"type_{t}" for t in TIE_TYPES))  # fmt: skip
 """Metrics in table order; ``confirmed``: share of ties among respondents reported by both
 sides; ``type_<t>``: share of ties of that type."""
+EXACT = ("members", "respondents")
+"""Counts known without sampling error (their standard error is 0)."""
+RANGES: dict[str, tuple[float, float]] = {
+    **{m: (0.0, 1.0) for m in ("density", "backbone_tied", "cross_sector", "centralisation",
+                               "confirmed", *(f"type_{t}" for t in TIE_TYPES))},
+    "mean_trust": (1.0, 4.0),
+    "mean_value": (1.0, 4.0),
+}  # fmt: skip
+"""The range of each bounded metric (a CI is cut to it); the counts start at 0."""
+
+
+def roster_columns(member_ids: Sequence[str]) -> set[str]:
+    """Every roster column of the members (``tie_<m>``, the types and the ratings): their
+    labels name the member organisations.
+
+    >>> sorted(roster_columns(["M1"]))[:3]
+    ['data_M1', 'fund_M1', 'info_M1']
+    """
+    kinds = ("tie", *TIE_TYPES, *TRUST_ITEMS, *VALUE_ITEMS)
+    return {f"{kind}_{member}" for member in member_ids for kind in kinds}
 
 
 def roster_reports(data: pd.DataFrame, id_column: str, member_ids: Sequence[str]) -> pd.DataFrame:
@@ -112,9 +141,10 @@ def network_graph(ties: pd.DataFrame, members: pd.DataFrame, nodes: Sequence[str
     membership list's columns (``sector``, ``role``), tie attributes the tie table's."""
     keep = set(nodes)
     graph = nx.Graph()
-    info = members.set_index("partner_id")
+    info = members.drop(columns="wave", errors="ignore").set_index("partner_id")
+    attributes = info.to_dict("index")
     for node in sorted(keep):
-        graph.add_node(node, **info.loc[node].to_dict())
+        graph.add_node(node, **attributes[node])
     inside = ties[ties["a"].isin(keep) & ties["b"].isin(keep)]
     for row in inside.to_dict("records"):
         graph.add_edge(row.pop("a"), row.pop("b"), **row)
@@ -190,30 +220,114 @@ def network_tables(
     baseline_wave: str,
     backbone_role: object,
     survey: str = "partners",
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(partnership_network, partnership_sector_ties)`` from each wave's respondents."""
-    ids = members["partner_id"].astype(str).tolist()
-    metrics, sectors = [], []
+    conf_level: float = 0.95,
+    names: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``(partnership_network, partnership_sector_ties, partnership_members)`` from each
+    wave's respondents, each wave's network on that wave's members
+    (:func:`~ci_eval.analysis.partnership.wave_members`) and each metric with its jackknife CI
+    (:func:`jackknife_metrics`). ``partnership_members`` (:func:`member_ties`) is empty unless
+    ``names`` (member id to the name the report may show) is given."""
+    z = float(norm.ppf(0.5 + conf_level / 2))
+    metrics, sectors, named = [], [], []
     for wave, data in sorted(frames.items()):
+        members_now = wave_members(members, wave)
+        ids = members_now["partner_id"].astype(str).tolist()
         respondents = data[id_column].astype(str).tolist()
-        ties = tie_table(roster_reports(data, id_column, ids))
+        reports = roster_reports(data, id_column, ids)
+        values = wave_metrics(reports, members_now, respondents, backbone_role)
+        ses = jackknife_metrics(reports, members_now, respondents, backbone_role)
         for scope in SCOPES:
-            nodes = respondents if scope == "respondents" else ids
-            graph = network_graph(ties, members, nodes)
-            for metric, value in network_metrics(graph, respondents, backbone_role).items():
-                metrics.append([survey, scope, metric, str(wave), value])
-            if scope == "reconstructed":
-                sectors.append(sector_ties(graph, survey, str(wave)))
-    table = pd.DataFrame(metrics, columns=["survey", "scope", "metric", "wave", "value"])
-    return _with_change(table, str(baseline_wave)), pd.concat(sectors, ignore_index=True)
+            for metric, value in values[scope].items():
+                se = ses[scope][metric]
+                low, high = _bounded(metric, value - z * se, value + z * se)
+                metrics.append([survey, scope, metric, str(wave), value, se, low, high])
+        graph = network_graph(tie_table(reports), members_now, ids)
+        sectors.append(sector_ties(graph, survey, str(wave)))
+        if names is not None:
+            named.append(member_ties(graph, respondents, names, survey, str(wave)))
+    table = pd.DataFrame(metrics, columns=["survey", "scope", "metric", "wave", "value", "se",
+                                           "ci_low", "ci_high"])  # fmt: skip
+    members_table = (
+        pd.concat(named, ignore_index=True) if named else spec("partnership_members").empty()
+    )
+    network = _with_change(table, str(baseline_wave), z)
+    return network, pd.concat(sectors, ignore_index=True), members_table
 
 
-def _with_change(table: pd.DataFrame, baseline_wave: str) -> pd.DataFrame:
-    base = table[table["wave"] == baseline_wave][["scope", "metric", "value"]]
-    out = table.merge(base.rename(columns={"value": "baseline"}), on=["scope", "metric"],
-                      how="left", sort=False)  # fmt: skip
+def wave_metrics(
+    reports: pd.DataFrame, members: pd.DataFrame, respondents: Sequence[str], backbone_role: object
+) -> dict[str, dict[str, float]]:
+    """The metrics of both :data:`SCOPES` from one wave's roster reports."""
+    ties = tie_table(reports)
+    ids = members["partner_id"].astype(str).tolist()
+    out = {}
+    for scope in SCOPES:
+        graph = network_graph(ties, members, respondents if scope == "respondents" else ids)
+        out[scope] = network_metrics(graph, respondents, backbone_role)
+    return out
+
+
+def jackknife_metrics(
+    reports: pd.DataFrame, members: pd.DataFrame, respondents: Sequence[str], backbone_role: object
+) -> dict[str, dict[str, float]]:
+    """The standard error of every metric: a delete-one jackknife over the respondents with
+    the finite-population correction of the membership (as the condition scores' census).
+
+    Replicate ``i`` treats respondent ``i`` as a non-respondent (its reports are dropped, its
+    ties still seen when the other side reported them) and recomputes every metric; then
+    ``se^2 = (1 - n/N) (n - 1)/n sum_i (theta_(i) - mean theta)^2`` over the ``n`` replicates
+    where the metric is defined (node-deletion jackknife, Snijders & Borgatti 1999,
+    *Connections* 22; the fpc with ``N`` members: 0 when every member answered). The counts of
+    :data:`EXACT` are known and get 0.
+    """
+    n, total = len(respondents), len(members)
+    replicates: dict[str, dict[str, list[float]]] = {s: {m: [] for m in METRICS} for s in SCOPES}
+    for dropped in respondents:
+        kept = [r for r in respondents if r != dropped]
+        got = wave_metrics(reports[reports["reporter"] != dropped], members, kept, backbone_role)
+        for scope in SCOPES:
+            for metric in METRICS:
+                replicates[scope][metric].append(got[scope][metric])
+    fpc = 1.0 - n / total if total else 0.0
+    return {
+        scope: {m: 0.0 if m in EXACT else _jackknife_se(replicates[scope][m], fpc) for m in METRICS}
+        for scope in SCOPES
+    }
+
+
+def _jackknife_se(replicates: list[float], fpc: float) -> float:
+    """``sqrt(fpc (k - 1)/k sum (theta_i - mean)^2)`` over the ``k`` finite replicates.
+
+    >>> round(_jackknife_se([1.0, 2.0, 3.0, float("nan")], 0.75), 6)  # 0.75 * 2/3 * 2
+    1.0
+    """
+    values = np.array(replicates, dtype=float)
+    values = values[np.isfinite(values)]
+    k = len(values)
+    if k < 2:
+        return float("nan")
+    return math.sqrt(fpc * (k - 1) / k * float(((values - values.mean()) ** 2).sum()))
+
+
+def _bounded(metric: str, low: float, high: float) -> tuple[float, float]:
+    """A CI within the metric's range: shares in 0-1, counts from 0, ratings in 1-4."""
+    lower, upper = RANGES.get(metric, (0.0, math.inf))
+    return max(low, lower), min(high, upper)
+
+
+def _with_change(table: pd.DataFrame, baseline_wave: str, z: float) -> pd.DataFrame:
+    """The baseline value and the change of every metric, with its CI: the waves' jackknife
+    variances added (independent waves, as the condition trends)."""
+    base = table[table["wave"] == baseline_wave][["scope", "metric", "value", "se"]]
+    base = base.rename(columns={"value": "baseline", "se": "baseline_se"})
+    out = table.merge(base, on=["scope", "metric"], how="left", sort=False)
     out["baseline_wave"] = baseline_wave if len(base) else ""
     out["change"] = out["value"] - out["baseline"]
+    change_se = np.sqrt(out["se"] ** 2 + out["baseline_se"] ** 2)
+    at_base = out["wave"] == baseline_wave
+    out["change_ci_low"] = (out["change"] - z * change_se).mask(at_base)
+    out["change_ci_high"] = (out["change"] + z * change_se).mask(at_base)
     rank = {
         "scope": {v: k for k, v in enumerate(SCOPES)},
         "metric": {v: k for k, v in enumerate(METRICS)},
@@ -222,6 +336,32 @@ def _with_change(table: pd.DataFrame, baseline_wave: str) -> pd.DataFrame:
         ["scope", "wave", "metric"], key=lambda c: c.map(rank[c.name]) if c.name in rank else c
     )
     return out[columns("partnership_network")].reset_index(drop=True)
+
+
+def member_ties(
+    graph: nx.Graph, respondents: Sequence[str], names: Mapping[str, str], survey: str, wave: str
+) -> pd.DataFrame:
+    """The ``partnership_members`` rows of one wave: each member (by its name in ``names``,
+    else its id) with its sector, role, whether it answered, its ties and those across
+    sectors, most ties first. Written only when the study allows partner names.
+
+    >>> g = nx.Graph([("A", "B"), ("B", "C")])
+    >>> nx.set_node_attributes(g, {"A": 1, "B": 1, "C": 2}, "sector")
+    >>> nx.set_node_attributes(g, 3, "role")
+    >>> t = member_ties(g, ["B"], {"B": "Big Sisters"}, "s", "1")
+    >>> t[["partner", "responded", "ties", "cross_sector_ties"]].values.tolist()
+    [['Big Sisters', True, 2, 1], ['A', False, 1, 0], ['C', False, 1, 1]]
+    """
+    answered = set(respondents)
+    rows = []
+    for node, data in graph.nodes(data=True):
+        cross = sum(1 for other in graph[node] if graph.nodes[other]["sector"] != data["sector"])
+        name = str(names.get(node) or node)
+        rows.append([survey, wave, name, code_text(data["sector"]), code_text(data["role"]),
+                     node in answered, graph.degree(node), cross])  # fmt: skip
+    table = pd.DataFrame(rows, columns=columns("partnership_members"))
+    table = table.sort_values(["ties", "partner"], ascending=[False, True], kind="stable")
+    return table.reset_index(drop=True)
 
 
 def sector_ties(graph: nx.Graph, survey: str, wave: str) -> pd.DataFrame:

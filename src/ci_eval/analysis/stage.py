@@ -45,8 +45,14 @@ from ci_eval.analysis.contribution.tables import EMPTY_COLUMNS, contribution_tab
 from ci_eval.analysis.equity import equity_gap_table
 from ci_eval.analysis.indicators import estimate_indicators
 from ci_eval.analysis.labels import crossed_margin_labels, label_table
-from ci_eval.analysis.partnership_stage import TABLE_NAMES, partnership_tables
+from ci_eval.analysis.partnership_stage import (
+    TABLE_NAMES,
+    census_designs,
+    partnership_tables,
+    public_labels,
+)
 from ci_eval.analysis.reliability_stage import reliability_table
+from ci_eval.analysis.scoring_checks import scoring_warnings, with_warnings
 from ci_eval.analysis.settings import AnalysisSettings
 from ci_eval.analysis.surveys import survey_table
 from ci_eval.analysis.targets import progress_to_targets
@@ -140,6 +146,9 @@ def analyse(
         [tables["labels"], crossed_margin_labels(tables["weighting_margins"], codebooks)],
         ignore_index=True,
     )
+    if config.partnership is not None:  # a census of the members, named only if allowed
+        designs.update(census_designs(study, frames, config.partnership))
+        tables["labels"] = public_labels(tables["labels"], study, config.partnership)
     indicators = estimate_indicators(
         designs, model, config.disclosure, codebooks, config.conf_level
     )
@@ -169,7 +178,9 @@ def analyse(
     tables.update(_contributions(designs, model, codebooks, config))
     languages = {name: cfg.language for name, cfg in study.surveys.items()}
     tables["reliability"] = reliability_table(frames, model, codebooks, languages)
-    tables["quality"] = _quality(quality)
+    tables["quality"] = with_warnings(
+        _quality(quality), scoring_warnings(model, codebooks, raw, frames)
+    )
     tables["surveys"] = survey_table(study, tables["quality"])
     tables.update(_partnership(study, raw, codebooks, config))
     bench = config.benchmark
@@ -246,5 +257,6 @@ def _quality(quality: Any) -> pd.DataFrame:
     if quality is None:
         return pd.DataFrame(columns=columns("quality"))
     if isinstance(quality, pd.DataFrame):
-        return quality.reset_index(drop=True)
+        frame = quality.reset_index(drop=True)
+        return frame if "about" in frame else frame.assign(about="")
     return quality_table({(s, str(w)): result for (s, w), result in quality.items()})

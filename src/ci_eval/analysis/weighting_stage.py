@@ -64,6 +64,12 @@ class Trim(_Strict):
                 f"lower = {self.lower} is not below upper = {self.upper}; "
                 "write trim = { lower = 0.3, upper = 3.0 }"
             )
+        outside = (self.lower or 0.0) > 1 or (self.upper is not None and self.upper < 1)
+        if self.relative_to == "mean" and outside:
+            raise ValueError(
+                f"bounds relative to the mean weight must hold 1 (trimming keeps the total, so "
+                f"the mean weight stays), got lower = {self.lower}, upper = {self.upper}"
+            )
         return self
 
 

@@ -517,7 +517,7 @@ def youth_variables() -> list[dict[str, Any]]:
             *ATTENTION_ITEM,
             "categorical",
             AGREE,
-            question="Q11_5",
+            question="Q11b",
             measure="ordinal",
         )
     )

@@ -10,7 +10,9 @@ The questionnaire every member organisation of the collaborative answers once a 
   (``info_<m>``, ``joint_<m>``, ``data_<m>``, ``fund_<m>``: selected or not) and the PARTNER tool
   ratings of the relationship (Varda et al., 2008-): trust (``trust_open_<m>``,
   ``trust_reliable_<m>``, ``trust_mission_<m>``) and value (``value_power_<m>``,
-  ``value_resources_<m>``, ``value_involve_<m>``), each 1-4 with 8 "don't know".
+  ``value_resources_<m>``, ``value_involve_<m>``), each 1-4 with 8 "don't know". Each is a
+  row ``<m>`` of an array question (``R_<m>``, ``R1_<m>`` ... ``R10_<m>``), so that the
+  exported LimeSurvey questionnaire (:mod:`ci_eval.sources.limesurvey_export`) asks them.
 
 >>> names = [v["name"] for v in partner_variables(["M001", "M002"])]
 >>> names[:4], len(names)
@@ -166,7 +168,7 @@ def partner_variables(members: list[str]) -> list[dict[str, Any]]:
     """The partner survey's codebook entries for a membership list, in questionnaire order."""
     out = [
         v("partner_id", "Member organisation id (opaque)",
-          "Identifiant de l'organisme membre (opaque)", "text"),
+          "Identifiant de l'organisme membre (opaque)", "text", question="C0"),
         v("survey_language", "Language of the questionnaire", "Langue du questionnaire",
           "categorical", LANGUAGE_LABELS, measure="nominal"),
         v("sector", "Sector of the organisation", "Secteur de l'organisme", "categorical",
@@ -192,14 +194,14 @@ def _roster_variables(member: str) -> list[dict[str, Any]]:
           f"A travaillé avec {member} cette année", "categorical", YES_NO,
           question=f"R_{member}", measure="nominal"),
     ]  # fmt: skip
-    for kind, (en, fr) in TIE_TYPES.items():
+    for j, (kind, (en, fr)) in enumerate(TIE_TYPES.items(), start=1):
         out.append(
             v(f"{kind}_{member}", f"With {member}: {en}", f"Avec {member}\u00a0: {fr}",
-              "categorical", SELECTED, measure="nominal")
+              "categorical", SELECTED, question=f"R{j}_{member}", measure="nominal")
         )  # fmt: skip
-    for rating, (en, fr) in RATINGS.items():
+    for j, (rating, (en, fr)) in enumerate(RATINGS.items(), start=len(TIE_TYPES) + 1):
         out.append(
             v(f"{rating}_{member}", f"{member}: {en}", f"{member}\u00a0: {fr}", "categorical",
-              EXTENT, missing=DONT_KNOW, measure="ordinal")
+              EXTENT, missing=DONT_KNOW, question=f"R{j}_{member}", measure="ordinal")
         )  # fmt: skip
     return out

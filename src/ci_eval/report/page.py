@@ -151,7 +151,7 @@ class Page:
 
     def _key_findings(self, given: dict[str, Any]) -> dict[str, Any]:
         """``order`` (default: every kind), ``numbers`` (default: the headline indicators of
-        the people survey), ``contributions`` (default: the first ones with an adjusted
+        the people survey), ``contributions`` (default: the first ones with a primary
         estimate), ``capacity`` (default: the sector survey's headline indicators, else its
         first three), ``equity`` (default: the first of ``numbers`` with equity gaps)."""
         settings = self._settings or {}
@@ -169,8 +169,8 @@ class Page:
         contributions = []
         if self.has("contributions"):
             frame = self.table("contributions")
-            adjusted = frame[(frame["model"] == "regression") & ~frame["suppressed"]]
-            ids = list(dict.fromkeys(adjusted["contribution"]))
+            primary = frame[frame["primary"] & ~frame["suppressed"]]
+            ids = list(dict.fromkeys(primary["contribution"]))
             contributions = kept(given.get("contributions"), ids) or ids
         equity_ids: list[str] = []
         if self.has("equity_gaps"):
@@ -187,7 +187,13 @@ class Page:
     # ------------------------------------------------------------ words and labels
     def t(self, key: str, **values: Any) -> str:
         """The text at ``key`` in this language, with ``{name}`` fields filled in and each
-        ``{name|singular|plural}`` in the form its count takes (French: singular for 0 and 1).
+        ``{name|singular|plural}`` in the form its count takes (French: singular for 0 and 1,
+        :func:`ci_eval.report.format.plural_form`): the report's one plural mechanism.
+
+        >>> p = Page.__new__(Page)
+        >>> p.lang, p.words = "fr", {"n": "{count} {count|indicateur|indicateurs}"}
+        >>> p.t("n", count=0), p.t("n", count=2)
+        ('0 indicateur', '2 indicateurs')
 
         The translation files are typeset as the language writes (no-break spaces of French,
         see :func:`ci_eval.report.format.typeset`) when the page is made.
@@ -196,18 +202,6 @@ class Page:
         if not values:
             return text
         return plural_forms(text, self.lang, values).format(**values)
-
-    def plural(self, key: str, count: int, **values: Any) -> str:
-        """The text at ``key`` (a mapping ``one:``/``other:``) for ``count``, filled in.
-
-        French takes the singular for 0 and 1 (« 0 indicateur »), English for 1 only; the
-        count is given to the text as ``{count}``.
-        """
-        forms = lookup(self.words, key, f"translation ({self.lang})")
-        if not isinstance(forms, dict) or not {"one", "other"} <= set(forms):
-            raise ReportError(f"translation ({self.lang}): {key!r} needs one: and other: forms")
-        one = count in (0, 1) if self.lang == "fr" else count == 1
-        return str(forms["one" if one else "other"]).format(count=count, **values)
 
     def has(self, name: str) -> bool:
         """Whether the results store holds the table ``name``."""
@@ -408,14 +402,21 @@ class Page:
         rows: list[list[str]],
         notes: list[str],
         *,
-        source: str | None = None,
+        source: str | list[str] | None = None,
         header_groups: list[tuple[str, int]] | None = None,
         **layout: Any,
     ) -> str:
         """An accessible table (see :func:`ci_eval.report.html_table.html_table`); ``source``
         names the public results table its numbers come from, offered under it as CSV
-        (:meth:`csv_link`); ``layout``: its ``groups`` and ``numeric`` columns."""
-        download = (self.csv_link(source), self.t("layout.csv")) if source else None
+        (:meth:`csv_link`), or several, each linked by its name in words
+        (``layout.tables.<name>``); ``layout``: its ``groups`` and ``numeric`` columns."""
+        if isinstance(source, str):
+            download = [(self.csv_link(source), self.t("layout.csv"))]
+        else:
+            download = [
+                (self.csv_link(name), self.t("layout.csv_of", what=self.t(f"layout.tables.{name}")))
+                for name in source or []
+            ]
         return html_table(
             self.next_id("table"),
             caption,

@@ -448,8 +448,14 @@ _DECLARED = [
             ("flagged", INT),
             ("excluded", INT),
             ("remaining", INT),
+            (
+                "about",
+                STR,
+                "what a scoring warning is about (an indicator, or a variable and its code); "
+                "empty for the exclusion rules",
+            ),
         ),
-        "Responses excluded by each quality rule",
+        "Responses excluded by each quality rule, then the scoring warnings",
         "ci_eval.quality",
     ),
     TableSpec(
@@ -561,9 +567,14 @@ _DECLARED = [
             ("metric", STR, "density, backbone_tied, cross_sector, centralisation, ..."),
             ("wave", STR),
             ("value", FLOAT),
+            ("se", FLOAT, "jackknife over the respondents with the membership fpc"),
+            ("ci_low", FLOAT, "normal interval, cut to the metric's range"),
+            ("ci_high", FLOAT),
             ("baseline_wave", STR),
             ("baseline", FLOAT, "the metric in the baseline wave"),
             ("change", FLOAT, "value minus baseline"),
+            ("change_ci_low", FLOAT, "the two waves' variances added; empty at the baseline"),
+            ("change_ci_high", FLOAT),
         ),
         "Partnership network metrics per wave and their change since the baseline",
         "ci_eval.analysis.partnership_network",
@@ -581,6 +592,22 @@ _DECLARED = [
             ("density", FLOAT, "ties over possible pairs"),
         ),
         "The partnership network by sector (reconstructed ties): no organisation is named",
+        "ci_eval.analysis.partnership_network",
+    ),
+    TableSpec(
+        "partnership_members",
+        _cols(
+            ("survey", STR),
+            ("wave", STR),
+            ("partner", STR, "the member's name in the membership list (else its id)"),
+            ("sector", STR, "sector code"),
+            ("role", STR, "role code"),
+            ("responded", BOOL, "whether the member answered the wave"),
+            ("ties", INT, "ties reported by either side (reconstructed network)"),
+            ("cross_sector_ties", INT, "its ties with members of other sectors"),
+        ),
+        "Each member organisation's ties, by name: empty unless [analysis.partnership] "
+        "partner_names = true",
         "ci_eval.analysis.partnership_network",
     ),
     TableSpec(

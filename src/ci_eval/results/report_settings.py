@@ -77,8 +77,8 @@ class KeyFindingsSettings(BaseModel):
     )
     contributions: list[str] | None = Field(
         default=None,
-        description="contribution ids told in words from their adjusted estimate (default: "
-        f"the first {MAX_CONTRIBUTIONS} with an adjusted estimate in the latest wave)",
+        description="contribution ids told in words from their primary (adjusted) estimate "
+        f"(default: the first {MAX_CONTRIBUTIONS} with a published primary estimate)",
     )
     capacity: list[str] | None = Field(
         default=None,

@@ -12,6 +12,11 @@ them: ``belong[B1]`` becomes ``belong_B1``, ``mentortype[other]`` becomes
 
 >>> column_name("belong[B1]"), column_name("mentortype[other]"), column_name("age")
 ('belong_B1', 'mentortype_other', 'age')
+
+A study's codebook links its variables to those columns by their ``question`` code
+(:func:`response_column`): ``C3_1`` (or ``C3[1]``) is the column ``C3_1``, the row ``1`` of
+the array ``C3``. The exporter names the columns of the survey it writes with it, and the
+read step of a LimeSurvey wave finds each variable's column with it.
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ __all__ = [
     "codebook_from_structure",
     "column_name",
     "fetch_structure",
+    "plain_text",
+    "response_column",
+    "response_field_variables",
 ]
 
 SURVEY_PROPERTIES = (
@@ -93,6 +101,18 @@ def column_name(heading: str) -> str:
     """The response column for a LimeSurvey code heading (``q[sq]`` -> ``q_sq``)."""
     match = re.fullmatch(r"([^\[\]]+)\[([^\[\]]+)\]", heading)
     return f"{match.group(1)}_{match.group(2)}" if match else heading
+
+
+def response_column(var: Variable) -> str | None:
+    """The response column of a variable in a LimeSurvey wave: that of its ``question``
+    (None: the variable is not asked). The one rule of the exporter and the reader.
+
+    >>> from ci_eval.codebook import Variable
+    >>> [response_column(Variable(name="trust", type="numeric", question=q))
+    ...  for q in ("C3_1", "C3[1]", "C2", None)]
+    ['C3_1', 'C3_1', 'C2', None]
+    """
+    return None if var.question is None else column_name(var.question)
 
 
 def answer_code(code: Any) -> int | str:
@@ -163,10 +183,15 @@ def fetch_structure(
     return structure
 
 
-def _strip(text: Any) -> str:
-    """Question texts are HTML; labels are plain text."""
+def plain_text(text: Any) -> str:
+    """A question or answer text (HTML) as a label: tags dropped, entities read, runs of
+    ASCII white space made one space. A no-break space (French ``\u00a0:``) is kept.
+
+    >>> plain_text("<p>Avec M001&nbsp;: ouvert   à la discussion</p>")
+    'Avec M001\xa0: ouvert à la discussion'
+    """
     plain = re.sub(r"<[^>]+>", " ", str(text or ""))
-    return re.sub(r"\s+", " ", html.unescape(plain)).strip()
+    return re.sub(r"[ \t\n\r\f\v]+", " ", html.unescape(plain)).strip(" ")
 
 
 def _answer_labels(structure: dict[str, Any], qid: str) -> dict[Any, dict[str, str]]:
@@ -177,8 +202,35 @@ def _answer_labels(structure: dict[str, Any], qid: str) -> dict[Any, dict[str, s
             continue
         ordered = sorted(options.items(), key=lambda kv: int(kv[1].get("order", 0) or 0))
         for code, option in ordered:
-            labels.setdefault(answer_code(code), {})[lang] = _strip(option.get("answer"))
+            labels.setdefault(answer_code(code), {})[lang] = plain_text(option.get("answer"))
     return labels
+
+
+def response_field_variables(
+    languages: Sequence[str], names: Sequence[str] = tuple(RESPONSE_FIELDS)
+) -> list[Variable]:
+    """The codebook variables of the fields LimeSurvey records before the answers.
+
+    >>> [v.name for v in response_field_variables(["en", "fr"], ["id", "startlanguage"])]
+    ['id', 'startlanguage']
+    """
+    out = []
+    for name in names:
+        kind, label = RESPONSE_FIELDS[name]
+        value_labels = {
+            code: {lang: _LANGUAGE_NAMES.get(code, {}).get(lang, code) for lang in languages}
+            for code in languages
+        }
+        out.append(
+            Variable(
+                name=name,
+                label={lang: label.get(lang, label["en"]) for lang in languages},
+                type=kind,  # type: ignore[arg-type]
+                value_labels=value_labels if name == "startlanguage" else {},
+                question=name,
+            )
+        )
+    return out
 
 
 def codebook_from_structure(
@@ -201,23 +253,10 @@ def codebook_from_structure(
     base = by_lang[langs[0]]
     parents = [q for q in base.values() if int(q.get("parent_qid") or 0) == 0]
     parents.sort(key=lambda q: (int(q.get("gid") or 0), int(q.get("question_order") or 0)))
-    variables: dict[str, Variable] = {}
-    for name, (kind, label) in RESPONSE_FIELDS.items():
-        labels = {lang: label.get(lang, label["en"]) for lang in langs}
-        value_labels = {
-            code: {lang: _LANGUAGE_NAMES.get(code, {}).get(lang, code) for lang in langs}
-            for code in langs
-        }
-        variables[name] = Variable(
-            name=name,
-            label=labels,
-            type=kind,  # type: ignore[arg-type]
-            value_labels=value_labels if name == "startlanguage" else {},
-            question=name,
-        )
+    variables = {v.name: v for v in response_field_variables(langs)}
     for q in parents:
         qid, qtype, title = str(q["qid"]), str(q["type"]), str(q["title"])
-        text = {lang: _strip(by_lang[lang].get(qid, q).get("question")) for lang in langs}
+        text = {lang: plain_text(by_lang[lang].get(qid, q).get("question")) for lang in langs}
         subs = sorted(
             (s for s in base.values() if str(s.get("parent_qid")) == qid),
             key=lambda s: (int(s.get("scale_id") or 0), int(s.get("question_order") or 0)),
@@ -232,7 +271,7 @@ def codebook_from_structure(
             heading = f"{title}[{s['title']}]"
             sub_text = {}
             for lang in langs:
-                sub = _strip(by_lang[lang].get(str(s["qid"]), s).get("question"))
+                sub = plain_text(by_lang[lang].get(str(s["qid"]), s).get("question"))
                 sub_text[lang] = f"{text[lang]} [{sub}]"
             variables[column_name(heading)] = Variable(
                 name=column_name(heading),

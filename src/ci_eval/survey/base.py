@@ -23,7 +23,7 @@ from scipy import special, stats
 
 from ci_eval.errors import DesignError
 from ci_eval.survey.frames import critical_value, result_frame
-from ci_eval.survey.quantile import weighted_quantile
+from ci_eval.survey.quantile import score_interval, weighted_quantile
 from ci_eval.survey.variables import (
     AnalysisMatrix,
     Domains,
@@ -36,8 +36,9 @@ from ci_eval.survey.variables import (
 )
 
 CIPROP_METHODS = ("logit", "likelihood", "xlogit", "mean", "asin", "beta")
-#: R's svyquantile interval.type values ("quantile": replicate designs only, and last)
-QUANTILE_INTERVALS = ("mean", "beta", "xlogit", "asin", "quantile")
+#: R's svyquantile interval.type values: "score" for Taylor designs only, "quantile" for
+#: replicate designs only (as R's svyquantile methods for the two kinds of design)
+QUANTILE_INTERVALS = ("mean", "beta", "xlogit", "asin", "score", "quantile")
 #: the named rules of the ``df=`` argument of the estimators (see :meth:`DesignBase.mean`)
 DF_RULES = ("design", "estimate")
 
@@ -254,14 +255,20 @@ class DesignBase:
         """Quantiles with confidence intervals, as R ``survey`` 4.x's ``svyquantile``.
 
         The quantile follows ``qrule`` (``"math"``, R's default, or ``"school"``). The interval
-        (``interval_type``, R's ``interval.type``) is Woodruff's: an interval for the estimated
-        share of values at or below the quantile, mapped back through the rule. The share's
-        interval is ``"mean"`` (Wald, the default), ``"beta"``, ``"xlogit"`` or ``"asin"``, as
-        :meth:`ciprop`'s methods of those names (t on the design degrees of freedom, or
-        ``df``; ``beta`` always uses the design's, as R). Replicate designs also offer
-        ``"quantile"``: the quantile recomputed with every replicate's weights, a Wald interval
-        on their variance. The standard error is the interval's width over twice the critical
-        value, as R reports it.
+        (``interval_type``, R's ``interval.type``) is Woodruff's but for ``"score"`` and
+        ``"quantile"``: an interval for the estimated share of values at or below the quantile,
+        mapped back through the rule. The share's interval is ``"mean"`` (Wald, the default),
+        ``"beta"``, ``"xlogit"`` or ``"asin"``, as :meth:`ciprop`'s methods of those names (t on
+        the design degrees of freedom, or ``df``; ``beta`` always uses the design's, as R). The
+        design degrees of freedom are those of the rows with a value: R's
+        ``svyquantile(na.rm = TRUE)`` drops the other rows before it takes ``degf``, while
+        ``svyciprop`` counts them (R is inconsistent here; ci_eval follows each).
+        Taylor designs also offer ``"score"``: Fuller's interval, the quantiles whose score test
+        does not reject, found with R's root finder step for step
+        (:func:`ci_eval.survey.quantile.score_interval`; missing ends, with a warning, where R
+        stops with an error). Replicate designs offer ``"quantile"`` instead: the quantile
+        recomputed with every replicate's weights, a Wald interval on their variance. The
+        standard error is the interval's width over twice the critical value, as R reports it.
 
         As R's ``svyquantile`` for replicate designs, a replicate design answers ``"beta"``,
         ``"xlogit"`` and ``"asin"`` with the ``"mean"`` interval (R does not pass the
@@ -282,7 +289,8 @@ class DesignBase:
         self._check_quantile_interval(interval_type)
         x = np.column_stack([numeric_column(self.data, v) for v in names])
         dom = self._domains(by)
-        keep, bad = self._keep(dom, np.isnan(x).any(axis=1), np.isnan(x), na_rm)
+        x_missing = np.isnan(x).any(axis=1)
+        keep, bad = self._keep(dom, x_missing, np.isnan(x), na_rm)
         code = np.maximum(dom.code, 0)
         n_dom, k = dom.count, probs.size
         shape = (n_dom, len(names) * k)
@@ -298,28 +306,22 @@ class DesignBase:
             below = np.where(keep[:, None], xj[:, None] <= qhat[code], False).astype(float)
             share, share_var = self._ratio_stat(below, ones, keep, code, n_dom)
             for d, rows in enumerate(rows_of):
-                design_df = self._degf(rows[self._w[rows] != 0])
-                dfd = design_df if df is None else df
-                crit = critical_value(conf_level, dfd)
-                for i, p in enumerate(probs):
-                    if interval_type == "quantile":
-                        half = crit * self._replicate_quantile_se(xj, rows, p, qhat[d, i], qrule)
-                        lo_q, hi_q = qhat[d, i] - half, qhat[d, i] + half
-                    else:
-                        p_lo, p_hi = self._share_interval(
-                            share[d, i],
-                            share_var[d, i],
-                            interval_type,
-                            conf_level,
-                            dfd,
-                            design_df,
-                            len(rows),
-                        )
-                        lo_q = _quantile_at(xj[rows], self._w[rows], p_lo, qrule)
-                        hi_q = _quantile_at(xj[rows], self._w[rows], p_hi, qrule)
-                    c = j * k + i
-                    est[d, c], lo[d, c], hi[d, c] = qhat[d, i], lo_q, hi_q
-                    se[d, c] = (hi_q - lo_q) / (2 * crit)
+                if bad[d, j]:
+                    continue
+                ends, crit = self._quantile_ends(
+                    interval_type,
+                    xj,
+                    rows,
+                    x_missing & na_rm,
+                    probs,
+                    (qhat[d], share[d], share_var[d]),
+                    conf_level,
+                    df,
+                    qrule,
+                )
+                cols = slice(j * k, (j + 1) * k)
+                est[d, cols], lo[d, cols], hi[d, cols] = qhat[d], ends[:, 0], ends[:, 1]
+                se[d, cols] = (ends[:, 1] - ends[:, 0]) / (2 * crit)
         variable = [v for v in names for _ in probs]
         level = [f"{p:g}" for _ in names for p in probs]
         bad_cols = np.repeat(bad, k, axis=1)
@@ -337,17 +339,96 @@ class DesignBase:
             np.repeat(n[:, None], len(variable), axis=1),
         )
 
+    def _quantile_ends(
+        self,
+        interval_type: str,
+        x: np.ndarray,
+        rows: np.ndarray,
+        zeroed: np.ndarray,
+        probs: np.ndarray,
+        estimates: tuple[np.ndarray, np.ndarray, np.ndarray],
+        conf_level: float,
+        df: float | None,
+        qrule: str,
+    ) -> tuple[np.ndarray, float]:
+        """The (k, 2) interval ends of one domain's quantiles of ``x``, and the critical value.
+
+        ``rows`` are the domain's rows in the estimate; ``estimates`` holds the quantiles at
+        ``probs`` and the estimated shares at or below them with their variances.
+        """
+        qhat, share, share_var = estimates
+        design_df = self._degf(rows[self._w[rows] != 0])
+        dfd = design_df if df is None else df
+        crit = critical_value(conf_level, dfd)
+        ends = np.empty((probs.size, 2))
+        for i, p in enumerate(probs):
+            if interval_type == "quantile":
+                half = crit * self._replicate_quantile_se(x, rows, p, qhat[i], qrule)
+                ends[i] = qhat[i] - half, qhat[i] + half
+            elif interval_type == "score":
+                ends[i] = self._score_interval(x, rows, zeroed, p, crit, qrule)
+            else:
+                shares = self._share_interval(
+                    share[i], share_var[i], interval_type, conf_level, dfd, design_df, len(rows)
+                )
+                ends[i] = [_quantile_at(x[rows], self._w[rows], s, qrule) for s in shares]
+        return ends, crit
+
     def _check_quantile_interval(self, interval_type: str) -> None:
-        allowed = (
-            QUANTILE_INTERVALS
-            if hasattr(self, "_replicate_quantile_se")
-            else (QUANTILE_INTERVALS[:-1])
-        )
+        wrong_kind = "score" if self.is_replicate else "quantile"
+        allowed = [kind for kind in QUANTILE_INTERVALS if kind != wrong_kind]
         if interval_type not in allowed:
             raise DesignError(
                 f"quantile interval_type={interval_type!r} is not supported for this design; "
-                f"use one of {', '.join(allowed)} ('quantile' needs a replicate design)"
+                f"use one of {', '.join(allowed)} ('quantile' needs a replicate design, "
+                "'score' a design with Taylor linearisation, as in R)"
             )
+
+    def _score_interval(
+        self,
+        x: np.ndarray,
+        rows: np.ndarray,
+        zeroed: np.ndarray,
+        p: float,
+        crit: float,
+        qrule: str,
+    ) -> tuple[float, float]:
+        """Fuller's score interval of a quantile (R's ``ffullerCI``; see
+        :func:`ci_eval.survey.quantile.score_interval`) over the domain's ``rows``.
+
+        R hands ``ffullerCI`` the rows of the domain's design: for a calibrated design every
+        row (the others with weight 0; the ``zeroed`` ones, with a missing value under
+        ``na.rm``, valued 0), else the domain's ``rows``. Those rows set R's search interval,
+        tolerance and the share that maps each end back to a quantile, so ci_eval takes the
+        same. Where R stops with an
+        error (a missing value in a calibrated design's other rows; no sign change of the score
+        in the search interval) the ends are missing, with a warning.
+        """
+        in_estimate = np.zeros(x.size, dtype=bool)
+        in_estimate[rows] = True
+        r_rows = np.arange(x.size) if self.is_calibrated else rows
+        xr = np.where(zeroed[r_rows], 0.0, x[r_rows])
+        w = np.where(in_estimate, self._w, 0.0)
+
+        def zscore(theta: float) -> float:
+            u = np.where(in_estimate, (x > theta) - (1 - p), 0.0)[:, None]
+            zeros = np.zeros(x.size, dtype=np.int64)
+            m, v = self._ratio_stat(u, in_estimate[:, None] * 1.0, in_estimate, zeros, 1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return float(m[0, 0] / np.sqrt(v[0, 0]))
+
+        try:
+            if np.isnan(xr).any():
+                raise DesignError("a missing value among the design's rows (R's IQR fails)")
+            return score_interval(xr, w[r_rows], p, zscore, crit, qrule)
+        except DesignError as exc:
+            warnings.warn(
+                f"quantile(interval_type='score') for p = {p:g}: {exc}; the limits are "
+                "missing (R stops with an error here)",
+                UserWarning,
+                stacklevel=3,
+            )
+            return float("nan"), float("nan")
 
     def _share_interval(
         self,
@@ -390,7 +471,9 @@ class DesignBase:
         ``likelihood`` gives the estimate and standard error with missing limits, as R). Intervals
         use t with the
         design degrees of freedom unless ``df`` is given; ``beta`` always uses the design's, as
-        R's ``svyciprop`` does (it ignores ``df`` there).
+        R's ``svyciprop`` does (it ignores ``df`` there). The design degrees of freedom are
+        those of the domain's design, rows with a missing value included, as R's default
+        ``df = degf(design)``.
 
         As R, ``beta`` scales the effective sample size by ``t(n - 1) / t(degf)`` quantiles with
         ``n`` the rows of the domain's design: for a calibrated (post-stratified, raked) design
@@ -474,6 +557,13 @@ class DesignBase:
         estimate but stay in the design, so strata and PSUs keep their sample sizes and the
         standard errors are the correct domain SEs. ``condition`` is a boolean array aligned with
         the data or a ``DataFrame.eval`` expression such as ``"stype == 'E'"``.
+
+        R's subset of a post-stratified, raked or calibrated design keeps the rows outside with
+        weight 0, and ci_eval follows the R code that counts them (:meth:`chisq`'s ``N`` and
+        denominator df, ``ciprop(method="beta")``'s ``nrow(design)``, the likelihood interval's
+        dispersion). Not followed: without ``na_rm``, R's mean, total, ratio and variance there
+        are missing when a row outside the subset has a missing value (``NA`` times weight 0);
+        ci_eval estimates the subset from its own rows, as R does for any other design.
 
         Examples
         --------

@@ -15,7 +15,9 @@ than n rows, and R picks its size and construction this way (R ``survey``, ``had
   ``tests/reference/data/brr_hadamard.json``, where a test compares the two): each row is a
   string of hexadecimal digits, four columns a digit, the first column in the high bit.
 
-So every BRR design gets R's replicate weights (checked for 2 to 64 pairs against R).
+So every BRR design gets R's replicate weights: they are compared with R's for 2 to 64 pairs, and
+the matrices (order, rows and signs) with ``survey:::hadamard(n)`` for n = 1 to 300
+(``tests/reference/make_hadamard.R``).
 """
 
 from __future__ import annotations

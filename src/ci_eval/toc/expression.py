@@ -16,6 +16,8 @@ is true; division by zero is missing. Truth values are returned as 1.0 / 0.0.
 [0.0, 1.0, 1.0]
 >>> sorted(names("x in (1, 2) and not y"))
 ['x', 'y']
+>>> zero_divisions("a / b", data).tolist()
+[False, True, False]
 """
 
 from __future__ import annotations
@@ -102,6 +104,24 @@ def evaluate(expression: str, data: Mapping[str, pd.Series]) -> pd.Series:
     if not isinstance(result, pd.Series):
         result = pd.Series(result, index=index)
     return _as_float(result)
+
+
+def zero_divisions(expression: str, data: Mapping[str, pd.Series]) -> pd.Series:
+    """The rows where a division of the expression meets a zero divisor with a known dividend.
+
+    Such a row's value is missing (see the module docstring); the run counts these rows and
+    reports them as a warning, since a zero divisor is usually a modelling mistake rather
+    than a non-response.
+    """
+    tree = parse(expression)
+    index = next(iter(data.values())).index if data else pd.RangeIndex(0)
+    hit = pd.Series(False, index=index)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            left = _as_float(pd.Series(_eval(node.left, data, index), index=index))
+            right = _as_float(pd.Series(_eval(node.right, data, index), index=index))
+            hit |= left.notna() & (right == 0)
+    return hit
 
 
 _ALLOWED = (

@@ -165,6 +165,35 @@ def score_indicator(
     return values
 
 
+def zero_division_counts(model: ToCModel, frame: pd.DataFrame, survey: str) -> dict[str, int]:
+    """How many responses each derived indicator of ``survey`` divided by zero for.
+
+    ``frame`` holds the responses (missing codes already missing) and the scored indicators,
+    as the analysis frames do. Only rows inside the indicator's universe count; indicators
+    with no such row are left out.
+
+    >>> from ci_eval.toc.schema import ToCModel
+    >>> model = ToCModel.model_validate({"name": {"en": "M"}, "outcomes": [], "indicators": [
+    ...     {"id": "ratio", "label": {"en": "R"}, "survey": "s", "items": ["a", "b"],
+    ...      "scoring": {"method": "derived", "expression": "a / b"}}]})
+    >>> zero_division_counts(model, pd.DataFrame({"a": [1.0, 2.0], "b": [0.0, 4.0]}), "s")
+    {'ratio': 1}
+    """
+    scored = {c: frame[c] for c in frame.columns}
+    counts = {}
+    for indicator in model.indicators_for(survey):
+        rule = indicator.scoring
+        if rule.method != "derived" or "/" not in rule.expression:
+            continue
+        namespace = _namespace(indicator, frame, scored)
+        hit = expression.zero_divisions(rule.expression, namespace)
+        if indicator.universe:
+            hit &= expression.evaluate(indicator.universe, namespace) == 1
+        if int(hit.sum()):
+            counts[indicator.id] = int(hit.sum())
+    return counts
+
+
 def prepare_scale_items(indicator: Indicator, data: pd.DataFrame) -> pd.DataFrame:
     """A scale's items after its common recode and reverse-coding (missing codes already NaN).
 

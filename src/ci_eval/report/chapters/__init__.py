@@ -9,6 +9,7 @@ flagged estimates by their ``symbol`` column, with a legend.
 """
 
 from ci_eval.report.chapters.common import indicators_of
+from ci_eval.report.chapters.explorer import explorer
 from ci_eval.report.chapters.key_findings import key_findings, scorecard_summary
 from ci_eval.report.chapters.mentoring_gap import domain_figure, domain_table, gap_sections
 from ci_eval.report.chapters.methods import (
@@ -26,9 +27,21 @@ from ci_eval.report.chapters.outcomes import (
     forest_plot,
     gap_projection_table,
 )
+from ci_eval.report.chapters.partnership import (
+    partnership_conditions_figure,
+    partnership_conditions_table,
+    partnership_members_table,
+    partnership_network_figure,
+    partnership_network_table,
+    partnership_sector_table,
+    partnership_sector_ties_table,
+    partnership_youth_voice,
+    partnership_youth_voice_figure,
+)
 from ci_eval.report.chapters.reproducibility import manifest_tables, read_manifest
 from ci_eval.report.chapters.scorecard import scorecard_families, scorecard_table
 from ci_eval.report.chapters.sector import sector_sections, waves_figure
+from ci_eval.report.chapters.surveys import survey_sources, surveys_table
 from ci_eval.report.chapters.theory_of_change import outcome_indicators_table, toc_diagram
 
 __all__ = [
@@ -39,6 +52,7 @@ __all__ = [
     "domain_table",
     "dose_response_figure",
     "estimator_details",
+    "explorer",
     "forest_plot",
     "gap_projection_table",
     "gap_sections",
@@ -47,6 +61,15 @@ __all__ = [
     "manifest_tables",
     "margins_table",
     "outcome_indicators_table",
+    "partnership_conditions_figure",
+    "partnership_conditions_table",
+    "partnership_members_table",
+    "partnership_network_figure",
+    "partnership_network_table",
+    "partnership_sector_table",
+    "partnership_sector_ties_table",
+    "partnership_youth_voice",
+    "partnership_youth_voice_figure",
     "quality_table",
     "read_manifest",
     "reliability_table",
@@ -54,6 +77,8 @@ __all__ = [
     "scorecard_summary",
     "scorecard_table",
     "sector_sections",
+    "survey_sources",
+    "surveys_table",
     "toc_diagram",
     "waves_figure",
     "weighting_table",

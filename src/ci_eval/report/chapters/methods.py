@@ -40,7 +40,7 @@ def _simple_table(
             elif col == "language":
                 cells.append(escape(_language(page, str(value))))
             elif col == "rule":
-                cells.append(escape(page.words.get("rules", {}).get(str(value), str(value))))
+                cells.append(escape(_rule(page, str(value), str(row.get("about") or ""))))
             elif col == "variables":
                 names = [page.label("variable", str(v)) for v in value]
                 cells.append(escape(" \u00d7 ".join(names)))
@@ -120,6 +120,17 @@ def reliability_table(page: Page) -> str:
     )
 
 
+def _rule(page: Page, rule: str, about: str) -> str:
+    """A quality rule in words; a scoring warning names its indicator or variable and code."""
+    text = page.words.get("rules", {}).get(rule, rule)
+    if rule == "zero_division":
+        return text.format(about=page.label("indicator", about))
+    if rule == "missing_inside_scale":
+        variable, _, code = about.partition(" = ")
+        return text.format(about=page.label("variable", variable), code=code)
+    return text
+
+
 def quality_table(page: Page) -> str:
     """Responses excluded by each quality rule, in order."""
     return _simple_table(
@@ -127,8 +138,14 @@ def quality_table(page: Page) -> str:
         "quality",
         ["survey", "wave", "rule", "flagged", "excluded", "remaining"],
         page.t("methods.quality_caption"),
-        [page.t("methods.quality_note")],
+        [page.t("methods.quality_note"), *_warnings_note(page)],
     )
+
+
+def _warnings_note(page: Page) -> list[str]:
+    frame = page.table("quality")
+    warned = "about" in frame and bool((frame["about"].fillna("") != "").any())
+    return [page.t("methods.quality_warnings_note")] if warned else []
 
 
 def disclosure_text(page: Page, manifest: dict[str, Any] | None = None) -> str:

@@ -24,6 +24,9 @@ from ci_eval.report.page import ARROWS, Page
 
 COLUMNS = ("indicator", "baseline", "latest", "change", "trend", "external", "target")
 """The scorecard's columns, in order (their headers are ``scorecard.columns.<name>``)."""
+SOURCES = ("trends", "targets", "toc_indicators")
+"""The public results tables of the scorecard's numbers, offered under it as CSV: the changes
+since the baseline, the targets, the external baselines."""
 
 
 def _first(frame: pd.DataFrame) -> dict[str, Any] | None:
@@ -50,8 +53,8 @@ def _subgroups(page: Page, families: pd.DataFrame, indicator: str) -> str:
     row = _first(families[families["family"] == f"subgroups:{indicator}"])
     if row is None or int(row["with_direction"]) == 0:
         return ""
-    text = page.plural(
-        "scorecard.subgroups", int(row["improved"]), total=int(row["with_direction"])
+    text = page.t(
+        "scorecard.subgroups", count=int(row["improved"]), total=int(row["with_direction"])
     )
     return f"<br><span class='ci-ci'>{escape(text)}</span>"
 
@@ -190,7 +193,13 @@ def scorecard_table(page: Page) -> str:
     notes = [page.t("scorecard.note", **waves), page.t("scorecard.external_note")]
     notes.append(page.legend())
     table = page.html_table(
-        page.t("scorecard.caption", **waves), headers, [], notes, groups=groups, numeric=(1, 2, 3)
+        page.t("scorecard.caption", **waves),
+        headers,
+        [],
+        notes,
+        groups=groups,
+        numeric=(1, 2, 3),
+        source=[name for name in SOURCES if page.has(name)],
     )
     # a source is cited by its title, in the language it was published in
     cited = [
@@ -206,21 +215,21 @@ def _family_sentence(page: Page, row: dict[str, Any]) -> str:
     count = {k: int(row[k]) for k in ("improved", "worsened", "not_assessed", "increased",
                                       "decreased", "total", "with_direction")}  # fmt: skip
     total = count["with_direction"]
-    parts = [page.plural("scorecard.families.improved", count["improved"], total=total)]
-    parts.append(page.plural("scorecard.families.worsened", count["worsened"]))
+    parts = [page.t("scorecard.families.improved", count=count["improved"], total=total)]
+    parts.append(page.t("scorecard.families.worsened", count=count["worsened"]))
     if count["not_assessed"]:
-        parts.append(page.plural("scorecard.families.not_assessed", count["not_assessed"]))
+        parts.append(page.t("scorecard.families.not_assessed", count=count["not_assessed"]))
     if count["improved"] + count["worsened"] + count["not_assessed"] < total:
         parts.append(page.t("scorecard.families.others"))
     text = page.t("scorecard.families.join").join(parts)
     neutral = count["total"] - total
     if neutral:
         moved = [
-            page.plural(f"scorecard.families.{k}", count[k])
+            page.t(f"scorecard.families.{k}", count=count[k])
             for k in ("increased", "decreased")
             if count[k]
         ]
-        described = page.plural("scorecard.families.neutral", neutral)
+        described = page.t("scorecard.families.neutral", count=neutral)
         if moved:
             described += f" ({page.t('scorecard.families.join').join(moved)})"
         text += page.t("scorecard.families.then") + described

@@ -8,6 +8,7 @@ the bounds, so the weight total is kept. This may push some of them past a bound
 
 from __future__ import annotations
 
+import warnings
 from typing import TypeVar
 
 import numpy as np
@@ -62,8 +63,11 @@ def trim_weights(
 
     Raises
     ------
-    WeightingError : bounds that cannot be met: the mean weight (the total is kept) lies outside
-        them, or ``lower > upper``.
+    WeightingError : ``lower > upper``; with ``strict=True``, bounds that cannot be met (the
+        mean weight, which trimming keeps, lies outside them); with ``strict=False``, a pass
+        that would make a weight negative. Without ``strict``, bounds around which the mean
+        weight does not lie give R's one pass with a warning (the result has weights outside
+        them, as R's ``trimWeights`` gives).
 
     Examples
     --------
@@ -110,10 +114,17 @@ def _trim_column(
     n = int(active.sum())
     mean = float(w[active].sum()) / n if n else 0.0
     if n and not lo <= mean <= hi:
-        raise WeightingError(
+        problem = (
             f"trimming bounds [{lo:g}, {hi:g}] cannot be met in {column_name(j)}: trimming keeps "
-            f"the weight total, so the mean weight {mean:.6g} must lie within them; widen the "
-            "bounds"
+            f"the weight total, so the mean weight {mean:.6g} must lie within them"
+        )
+        if strict:
+            raise WeightingError(f"{problem}; widen the bounds")
+        # R's one pass is still defined: it leaves weights outside the bounds
+        warnings.warn(
+            f"{problem}; one pass (R's trimWeights) leaves weights outside them",
+            UserWarning,
+            stacklevel=3,
         )
     w = w.copy()
     slack = SETTLED * max(abs(mean), *(abs(b) for b in (lo, hi) if np.isfinite(b)))
