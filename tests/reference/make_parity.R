@@ -486,6 +486,16 @@ for (fpctype in c("fraction", "correction")) {
          note = "R multiplies rscales by 1 - fpc (fraction) or fpc (correction)")
 }
 
+# svyciprop(method = "logit") on replicate designs where some replicate's share is 0 or 1: R's
+# svyglm refits that replicate until glm.fit's deviance test stops it (a logit near 22), which
+# makes the interval very wide, not missing
+p <- svyciprop(~yes_na, subset(bs, stype == "H"), method = "logit", na.rm = TRUE)
+record("par_dclus1_boot50_subset_h_ciprop_logit",
+       "svyciprop(~yes_na, subset(<bootstrap50 design>, stype == 'H'), method = 'logit', na.rm = TRUE)",
+       "apiclus1_na", clus1, fn_call("ciprop", var = "yes_na", method = "logit", na_rm = TRUE),
+       list(ciprop_row(p, "yes_na")), subset = "stype == 'H'", replicate = boot_spec,
+       note = "one bootstrap replicate has every H school with yes_na = 1")
+
 # svrepdesign(fpc =, fpctype =) on JKn weights: data/apipop_strat2_pw.csv is apipop_strat2 plus
 # its sampling weights pw (those of dstrat2), data/apipop_strat2_jkn.csv the JKn weights of the
 # design without fpc (multiplied by pw); one first-stage sampling fraction n_h / N_h per replicate,

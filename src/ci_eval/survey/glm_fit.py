@@ -25,6 +25,7 @@ replicate weights, scaled to sum one, refitted from the full-sample coefficients
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -171,3 +172,78 @@ def refit_replicates(
             continue
         out[r] = glm_irls(X, y, wr / total, family, start, epsilon, maxit, what).params
     return out
+
+
+def logit_intercept_refits(
+    y: np.ndarray,
+    weights: np.ndarray,
+    start: float,
+    epsilon: float = EPSILON,
+    maxit: int = MAXIT,
+) -> np.ndarray:
+    """R's ``glm.fit`` of ``y ~ 1`` (quasibinomial) from ``start`` under each column of
+    ``weights`` (k, R), each scaled to sum one: the replicate coefficients of
+    ``svyglm.svyrep.design``, operation for operation.
+
+    Where a replicate's share is 0 or 1 the coefficient has no finite value and R's answer is
+    where its deviance test stops (about +-20). Each step there adds ``(y - mu) / mu.eta``, with
+    ``1 - mu`` a difference of nearly equal numbers, so the result rests on rounding: the link
+    is computed as R's C code computes it (``exp`` from the C library, ``x / (1 + x)``) so that
+    the rounding is R's. A replicate without weight gives NaN (R: NA).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[1.0, 1.0], [1.0, 0.0], [2.0, 1.0]])
+    >>> refits = logit_intercept_refits(np.array([1.0, 0.0, 1.0]), W, 0.5)
+    >>> round(float(refits[0]), 8), bool(refits[1] > 20)  # logit(3/4); all ones: R's stop
+    (1.09861229, True)
+    """
+    out = np.full(weights.shape[1], np.nan)
+    for r in range(weights.shape[1]):
+        total = weights[:, r].sum()
+        if not total > 0:
+            continue
+        good = weights[:, r] > 0
+        out[r] = _logit_intercept_irls(y[good], weights[good, r] / total, start, epsilon, maxit)
+    return out
+
+
+def _logit_intercept_irls(
+    y: np.ndarray, wt: np.ndarray, eta: float, epsilon: float, maxit: int
+) -> float:
+    def deviance(mu: float) -> float:  # R's binomial_dev_resids, summed
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ones = np.where(y != 0, y * np.log(y / mu), 0.0)
+            zeros = np.where(1 - y != 0, (1 - y) * np.log((1 - y) / (1 - mu)), 0.0)
+        return float(np.sum(2 * wt * (ones + zeros)))
+
+    mu = _r_logit_linkinv(eta)
+    dev_old = deviance(mu)
+    for _ in range(maxit):
+        mu_eta = _r_logit_mu_eta(eta)
+        z = eta + (y - mu) / mu_eta
+        w2 = wt * mu_eta**2 / (mu * (1 - mu))
+        eta = float(np.sum(w2 * z) / np.sum(w2))
+        mu = _r_logit_linkinv(eta)
+        dev = deviance(mu)
+        if abs(dev - dev_old) / (abs(dev) + 0.1) < epsilon:
+            return eta
+        dev_old = dev
+    raise ConvergenceError(
+        f"IRLS for a replicate's proportion did not converge in {maxit} iterations"
+    )
+
+
+def _r_logit_linkinv(eta: float) -> float:
+    """R's ``logit_linkinv`` (family.c): ``x / (1 + x)``, ``x = exp(eta)`` clamped at +-30."""
+    x = EPS if eta < -30 else (1 / EPS if eta > 30 else math.exp(eta))
+    return x / (1 + x)
+
+
+def _r_logit_mu_eta(eta: float) -> float:
+    """R's ``logit_mu_eta`` (family.c)."""
+    if eta > 30 or eta < -30:
+        return EPS
+    opexp = 1 + math.exp(eta)
+    return math.exp(eta) / (opexp * opexp)
