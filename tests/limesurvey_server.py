@@ -13,9 +13,9 @@ files byte for byte (``test_sources_limesurvey_server.py`` checks this).
 
 A survey can also be imported from a ``.lss`` file (``import_survey``, as ``ci-eval
 instrument export`` writes them) and activated (``activate_survey``): the import renumbers
-groups, questions and answers and renames question codes LimeSurvey would refuse, as
-LimeSurvey 6's importer does, and the survey then answers every structure call from the
-imported file and exports the response columns its questions define.
+groups, questions and answers, renames question codes LimeSurvey refuses and drops answers
+with codes it refuses, as LimeSurvey 6's importer does, and the survey then answers every
+structure call from the imported file and exports the response columns its questions define.
 
 Only code headings with short answers are exported (the only layout ci_eval
 asks for); other layouts answer with a status saying so.
@@ -119,12 +119,13 @@ class Structure:
 
     def renumber(self, sid: int, first_id: int) -> None:
         """New survey, group, question and answer ids from ``first_id`` on, as an import
-        gives; a question code LimeSurvey would refuse is renamed ``q<n>`` (a row ``SQ<n>``),
-        as LimeSurvey 6's importer renames it (with a warning)."""
+        gives, with what LimeSurvey 6's importer (``XMLImportSurvey``) does to codes it
+        refuses: a question code loses what is not a letter or digit and gains a ``q``
+        (a row ``sq``) before a leading digit, and an answer whose code is not 1 to 5
+        letters or digits is not saved (it is dropped, without a warning)."""
         ids = iter(range(first_id, first_id + 10**6))
         gids = {g["gid"]: str(next(ids)) for g in self.groups}
         qids = {q["qid"]: str(next(ids)) for q in self.questions}
-        aids = {a["aid"]: str(next(ids)) for a in self.answers}
         self.survey["sid"] = str(sid)
         for row in self.language_settings.values():
             row["surveyls_survey_id"] = str(sid)
@@ -132,15 +133,17 @@ class Structure:
             g.update(gid=gids[g["gid"]], sid=str(sid))
         for row in self.group_l10ns:
             row["gid"] = gids[row["gid"]]
-        for n, q in enumerate(self.questions, start=1):
+        for q in self.questions:
             q.update(qid=qids[q["qid"]], gid=gids[q["gid"]], sid=str(sid))
             q["parent_qid"] = qids.get(q["parent_qid"], "0")
-            if not _valid_code(q["title"], q["parent_qid"] != "0"):
-                q["title"] = f"SQ{n:03d}" if q["parent_qid"] != "0" else f"q{n}"
+            q["title"] = _imported_code(q["title"], q["parent_qid"] != "0")
         for row in self.question_l10ns:
             row["qid"] = qids[row["qid"]]
+        self.answers = [a for a in self.answers if re.fullmatch(r"[A-Za-z0-9]{1,5}", a["code"])]
+        aids = {a["aid"]: str(next(ids)) for a in self.answers}
         for a in self.answers:
             a.update(aid=aids[a["aid"]], qid=qids[a["qid"]])
+        self.answer_l10ns = [r for r in self.answer_l10ns if r["aid"] in aids]
         for row in self.answer_l10ns:
             row["aid"] = aids[row["aid"]]
 
@@ -559,11 +562,15 @@ class FakeLimeSurvey:
         return base64.b64encode(data).decode("ascii")
 
 
-def _valid_code(title: str, row: bool) -> bool:
-    """LimeSurvey 6's rule for a question code (a letter, then letters or digits, at most
-    20) or a row code (letters or digits)."""
+def _imported_code(title: str, row: bool) -> str:
+    """A question (or row) code as LimeSurvey 6's importer saves it: unchanged when valid
+    (a letter, then letters or digits; a row: letters or digits), else without what is not
+    a letter or digit, with ``q`` (a row: ``sq``) before a leading digit."""
     pattern = r"[A-Za-z0-9]{1,20}" if row else r"[A-Za-z][A-Za-z0-9]{0,19}"
-    return re.fullmatch(pattern, title) is not None
+    if re.fullmatch(pattern, title):
+        return title
+    fixed = re.sub(r"[^A-Za-z0-9]", "", title)
+    return ("sq" if row else "q") + fixed if fixed[:1].isdigit() else fixed
 
 
 def _fieldmap_names() -> dict[str, str]:

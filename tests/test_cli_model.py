@@ -16,7 +16,7 @@ runner = CliRunner()
 def test_model_check_on_the_demo_study():
     result = runner.invoke(cli.app, ["model", "check", str(ROOT)])
     assert result.exit_code == 0, result.output
-    assert "12 outcomes, 38 indicators, 7 contributions" in result.output
+    assert "18 outcomes, 44 indicators, 7 contributions" in result.output
 
 
 def test_model_check_lists_problems_and_exits_2(demo_model_study: Path):

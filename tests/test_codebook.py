@@ -157,6 +157,37 @@ def test_harmonise_extra_drop_and_keep(codebook):
     assert codebook.harmonise(raw, "2021", extra="keep")["id"].tolist() == [7]
 
 
+BY_QUESTION = {"had_mentor_12_18": "Q12", "province": "prov"}  # what a LimeSurvey wave gives
+
+
+def test_harmonise_reads_the_source_columns_and_drops_the_accepted_ones(codebook):
+    raw = pd.DataFrame({"id": [1, 2], "Q12": [1, 9], "prov": ["QC", "NO"], "age": [20, 21],
+                        "comment": ["a", ""], "submitdate": ["2027-03-02", None]})  # fmt: skip
+    out = codebook.harmonise(raw, "2024", columns=BY_QUESTION, accepted=["id", "submitdate"])
+    assert list(out.columns) == ["had_mentor_12_18", "province", "age", "comment"]
+    assert out["had_mentor_12_18"].tolist() == [1, 9] and out["province"].tolist() == ["QC", "NO"]
+    with pytest.raises(CodebookError, match="no variable's question matches: id, submitdate"):
+        codebook.harmonise(raw, "2024", columns=BY_QUESTION)
+
+
+def test_harmonise_a_wave_mapping_wins_over_the_source_column(codebook):
+    raw = pd.DataFrame({"mentor1218": [0], "Q12": [2], "prov": ["QC"], "age_years": [20]})
+    out = codebook.harmonise(raw, "2021", columns=BY_QUESTION, extra="drop")
+    assert out["had_mentor_12_18"].tolist() == [2]  # mentor1218 recoded 0 -> 2, not Q12's 2
+    assert out["age"].tolist() == [20] and out["comment"].isna().all()
+
+
+def test_harmonise_by_source_columns_names_each_column_and_the_fix(codebook):
+    raw = pd.DataFrame({"prov": ["QC"], "Q13": [1]})
+    with pytest.raises(CodebookError) as err:
+        codebook.harmonise(raw, "2024", columns=BY_QUESTION)
+    msg = str(err.value)
+    assert "'had_mentor_12_18': its question 'Q12' has no column 'Q12' in wave 2024; " in msg
+    assert "correct the question code, or map it with waves: {'2024': {name: <column>}}" in msg
+    assert "'age' has no question and wave 2024 has no column 'age'; give it the code" in msg
+    assert "no variable's question matches: Q13; give the variable asked there its" in msg
+
+
 def test_harmonise_float_codes_match_integer_labels(codebook):
     raw = pd.DataFrame({"mentor1218": [1.0, 0.0, math.nan], "province": ["QC"] * 3, "age_years": 1})
     out = codebook.harmonise(raw, "2021")

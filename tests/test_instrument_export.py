@@ -13,6 +13,7 @@ import io
 import json
 import shutil
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,10 @@ from citric import Client
 from typer.testing import CliRunner
 
 from ci_eval.cli import app
-from ci_eval.codebook import Codebook, Variable
+from ci_eval.codebook import Codebook, Variable, WaveMapping
 from ci_eval.errors import CodebookError
+from ci_eval.pipeline import run_pipeline
+from ci_eval.results import ResultsStore
 from ci_eval.sources.limesurvey_export import (
     ARRAY_STEM,
     instrument_codebook,
@@ -30,6 +33,7 @@ from ci_eval.sources.limesurvey_export import (
 )
 from ci_eval.sources.limesurvey_structure import column_name
 from ci_eval.sources.pull import load_responses, wave_codebook
+from ci_eval.sources.waves import harmonisation_check, harmonise_wave
 from ci_eval.study import load_study
 from limesurvey_server import DATA, FakeLimeSurvey, lss_rows
 
@@ -216,9 +220,11 @@ def test_a_language_without_wording_or_title_is_refused():
 
 
 # ---------------------------------------------------------------- the command
-def study_folder(tmp_path: Path, survey: str = "partners", source: str = "") -> Path:
+def study_folder(
+    tmp_path: Path, survey: str = "partners", source: str = "", model: str | None = None
+) -> Path:
     """A study of one survey, the demo's codebook, and ``source`` for its wave 2027 (by
-    default a file that is never read)."""
+    default a file that is never read); ``model``: the text of its theory of change."""
     source = (
         source
         or f"""[surveys.{survey}.sources.2027]
@@ -231,12 +237,16 @@ path = "surveys/{survey}/data/{survey}_2027.sav"
     codebook.parent.mkdir(parents=True)
     shutil.copy2(ROOT / f"surveys/{survey}/codebook.yaml", codebook)
     label = json.dumps(TITLE["en"]), json.dumps(TITLE["fr"])
+    if model is not None:
+        (folder / "models").mkdir()
+        (folder / "models/model.yaml").write_text(model, encoding="utf-8")
     (folder / "ci-eval.toml").write_text(
         f"""
 [study]
 name = "Instrument test"
 edition = "2027"
 languages = ["en", "fr"]
+{'model = "models/model.yaml"' if model is not None else ""}
 [waves]
 baseline = "2027"
 all = ["2027"]
@@ -303,9 +313,18 @@ def one_response(server: FakeLimeSurvey, sid: int) -> dict[str, object]:
     return row
 
 
-def field(tmp_path: Path, server: FakeLimeSurvey, survey: str) -> tuple[Path, int]:
+def field(
+    tmp_path: Path,
+    server: FakeLimeSurvey,
+    survey: str,
+    answers: Sequence[Mapping[str, object]] = ({},),
+    settings: str = "",
+    model: str | None = None,
+) -> tuple[Path, int]:
     """Export the survey's instrument, import it into the loopback LimeSurvey, activate it,
-    add one response and pull it: the study folder (wave 2027 from LimeSurvey) and the id."""
+    add a response for each of ``answers`` (LimeSurvey headings, ``C3[1]``, over
+    :func:`one_response`) and pull them: the study folder (wave 2027 from LimeSurvey, the
+    survey's ``settings`` before it, and ``model``) and the survey id."""
     folder = study_folder(tmp_path, survey)
     lss = tmp_path / f"{survey}.lss"
     done = cli("instrument", "export", str(folder), "--survey", survey, "--out", str(lss))
@@ -316,8 +335,9 @@ def field(tmp_path: Path, server: FakeLimeSurvey, survey: str) -> tuple[Path, in
     assert server.surveys[sid].structure.questions[0]["qid"] != "1"  # renumbered, as LimeSurvey
     client.activate_survey(sid)
     client.close()
-    server.add_responses(sid, [one_response(server, sid)])
-    source = f"""[surveys.{survey}.sources.2027]
+    server.add_responses(sid, [{**one_response(server, sid), **row} for row in answers])
+    source = f"""{settings}
+[surveys.{survey}.sources.2027]
 type = "limesurvey"
 url = "{server.url}"
 survey_id = {sid}
@@ -325,7 +345,7 @@ credentials = "TEST_LS"
 completed_only = false
 timeout = 5.0
 """
-    folder = study_folder(tmp_path / "with-source", survey, source)
+    folder = study_folder(tmp_path / "with-source", survey, source, model)
     pulled = cli("pull", str(folder), "--survey", survey, "--no-progress")
     assert pulled.exit_code == 0, pulled.output
     return folder, sid
@@ -379,11 +399,123 @@ def test_check_refuses_a_wave_read_from_a_file(tmp_path):
     assert check.exit_code == 2 and "is a file, not a LimeSurvey survey" in check.output
 
 
-def test_the_loopback_import_renames_codes_limesurvey_refuses(server):
-    """What LimeSurvey's importer does with a code it refuses, so that a file with one would
-    fail the round trip above instead of passing unnoticed."""
+def test_the_loopback_import_changes_codes_as_limesurvey_does(server):
+    """What LimeSurvey's importer does with codes it refuses (renames a question, drops an
+    answer, without an error), so that a file with one would fail the round trip above
+    instead of passing unnoticed."""
     lss = lss_document(Codebook("s", [var(question="Q1")]), languages=LANGUAGES, title=TITLE)
+    lss = lss.replace(b"[Q1]", b"[1Q]").replace(b"<code><![CDATA[2]]>", b"<code><![CDATA[-2]]>")
     client = Client(server.url, "analyst", PASSWORD)
-    sid = client.import_survey(io.BytesIO(lss.replace(b"[Q1]", b"[Q_1]")))
+    sid = client.import_survey(io.BytesIO(lss))
     client.close()
-    assert [q["title"] for q in server.surveys[sid].structure.questions] == ["q1"]
+    structure = server.surveys[sid].structure
+    assert [q["title"] for q in structure.questions] == ["q1Q"]
+    assert [a["code"] for a in structure.answers] == ["1"] and len(structure.answer_l10ns) == 2
+
+
+# ----------------------------------------------- a fielded wave runs with no hand edits
+PARTNERS_MODEL = """\
+name: {en: "Partnership", fr: "Partenariat"}
+outcomes:
+  - id: common_agenda
+    level: activity
+    label: {en: "A common agenda", fr: "Un programme commun"}
+indicators:
+  - id: common_agenda_score
+    outcome: common_agenda
+    label: {en: "Common agenda score (1-5)", fr: "Score du programme commun (1-5)"}
+    survey: partners
+    items: [common_agenda_1, common_agenda_2, common_agenda_3, common_agenda_4]
+    scoring: {method: mean, min_answered: 2}
+  - id: youth_led
+    outcome: common_agenda
+    label: {en: "Youth-led organisations", fr: "Organismes dirigés par des jeunes"}
+    survey: partners
+    items: [sector]
+    scoring: {method: threshold, values: [6]}
+"""
+PARTNERS_SETTINGS = """id = "partner_id"
+language = "survey_language"
+[disclosure]  # five partners: publish every estimate
+min_cell = 1
+cv_caution = 1000
+cv_suppress = 1000
+"""
+# (partner, language, sector, the four common-agenda answers; 8 is "don't know", "" skipped)
+ANSWERS = [
+    ("M001", "fr", "6", ("5", "4", "4", "5")),
+    ("M002", "en", "1", ("2", "3", "8", "")),
+    ("M003", "fr", "2", ("4", "4", "4", "4")),
+    ("M004", "en", "6", ("1", "8", "", "")),  # one item answered: below min_answered
+    ("M005", "en", "3", ("3", "5", "", "4")),
+]
+
+
+def partner_answers() -> list[dict[str, object]]:
+    """The responses of :data:`ANSWERS` as LimeSurvey stores them, by code heading."""
+    rows = []
+    for partner, language, sector, agenda in ANSWERS:
+        row: dict[str, object] = {"C0": partner, "startlanguage": language, "C1": sector}
+        row.update({f"C3[{i}]": a or None for i, a in enumerate(agenda, start=1)})
+        rows.append(row)
+    return rows
+
+
+def fielded_partners(tmp_path: Path, server: FakeLimeSurvey) -> Path:
+    folder, _ = field(tmp_path, server, "partners", partner_answers(), PARTNERS_SETTINGS,
+                      PARTNERS_MODEL)  # fmt: skip
+    return folder
+
+
+def test_a_wave_fielded_from_the_export_runs_end_to_end_with_no_hand_edits(tmp_path, server):
+    folder = fielded_partners(tmp_path, server)
+    study = load_study(folder)
+    codebook = demo_codebook("partners")
+    read = harmonise_wave(study, "partners", "2027", codebook)
+    assert list(read.columns) == list(codebook.variables)  # no id, submitdate, seed...
+    assert read["partner_id"].tolist() == [a[0] for a in ANSWERS]
+    assert read["survey_language"].tolist() == [a[1] for a in ANSWERS]  # from startlanguage
+    assert read["sector"].tolist() == [int(a[2]) for a in ANSWERS]
+    assert read["common_agenda_2"].tolist() == [4, 3, 4, 8, 5]  # C3_2, codes kept (8 too)
+    assert harmonisation_check(study, "partners", codebook) == [("2027", "fits")]
+    run_pipeline(folder, report=False)
+    indicators = ResultsStore(folder / "reports/2027").read("indicators")
+    overall = indicators[indicators["domain"] == "overall"].set_index("indicator")["estimate"]
+    scores = [sum(v) / len(v) for v in ([5, 4, 4, 5], [2, 3], [4, 4, 4, 4], [3, 5, 4])]
+    assert overall["common_agenda_score"] == pytest.approx(sum(scores) / len(scores))
+    assert overall["youth_led"] == pytest.approx(2 / 5)
+
+
+def test_a_wave_mapping_in_the_codebook_wins_over_the_question(tmp_path, server):
+    folder = fielded_partners(tmp_path, server)
+    path = folder / "surveys/partners/codebook.yaml"
+    codebook = Codebook.from_yaml(path)
+    sector = codebook.variables["sector"]  # the question renamed after the wave was fielded
+    codebook.variables["sector"] = sector.model_copy(update={"question": "C1b"})
+    codebook.to_yaml(path)
+    study = load_study(folder)
+    with pytest.raises(CodebookError) as err:
+        harmonise_wave(study, "partners", "2027", Codebook.from_yaml(path))
+    assert "'sector': its question 'C1b' has no column 'C1b' in wave 2027" in str(err.value)
+    assert "columns that no variable's question matches: C1;" in str(err.value)
+    mapped = sector.model_copy(
+        update={"question": "C1b", "waves": {"2027": WaveMapping(name="C1")}}
+    )
+    codebook.variables["sector"] = mapped
+    codebook.to_yaml(path)
+    read = harmonise_wave(study, "partners", "2027", Codebook.from_yaml(path))
+    assert read["sector"].tolist() == [int(a[2]) for a in ANSWERS]
+
+
+def test_a_fielded_wave_that_does_not_fit_says_which_column_and_how(tmp_path, server):
+    folder, _ = field(tmp_path, server, "partners", partner_answers())  # no language setting
+    path = folder / "surveys/partners/codebook.yaml"
+    codebook = Codebook.from_yaml(path)
+    del codebook.variables["role"]  # a question asked but no longer in the codebook
+    codebook.to_yaml(path)
+    result = cli("codebook", str(folder), "--survey", "partners")
+    assert "columns that no variable's question matches: C2; give the variable" in result.output
+    assert "'survey_language' has no question and wave 2027 has no column" in result.output
+    assert "'survey_language'" in result.output and "Traceback" not in result.output
+    run = cli("run", str(folder), "--no-report")
+    assert run.exit_code == 2 and "no variable's question matches: C2" in run.output, run.output

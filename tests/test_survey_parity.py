@@ -182,10 +182,10 @@ def test_hadamard_is_r_s_for_every_size_to_300() -> None:
 # --- 6. quantile intervals -----------------------------------------------------------------------
 
 
-def test_quantile_interval_needs_a_replicate_design(clus1_na: SurveyDesign) -> None:
+def test_quantile_interval_types_need_their_kind_of_design(clus1_na: SurveyDesign) -> None:
     with pytest.raises(DesignError, match="'quantile' needs a replicate design"):
         clus1_na.quantile("api00", 0.5, interval_type="quantile")
-    with pytest.raises(DesignError, match="interval_type='score'"):
+    with pytest.raises(DesignError, match="'score' a design with Taylor linearisation"):
         clus1_na.as_replicate("JK1").quantile("api00", 0.5, interval_type="score")
 
 
@@ -199,7 +199,7 @@ def test_replicate_quantile_answers_beta_with_mean_as_r(clus1_na: SurveyDesign) 
 def test_interval_types_share_the_estimate(clus1_na: SurveyDesign) -> None:
     frames = [
         clus1_na.quantile("api00", [0.1, 0.5], interval_type=kind)
-        for kind in ("mean", "beta", "xlogit", "asin")
+        for kind in ("mean", "beta", "xlogit", "asin", "score")
     ]
     for frame in frames[1:]:
         np.testing.assert_array_equal(frame["estimate"], frames[0]["estimate"])

@@ -25,7 +25,7 @@ and can be edited by hand.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -96,6 +96,9 @@ class Variable(BaseModel):
     domain ("by age band", « selon le groupe d'âge »: French with its article); without it
     the report writes "by " and the short label (French: « selon la caractéristique « Groupe
     d'âge » », which reads less well). Both are ``{en: ..., fr: ...}`` like ``label``.
+    ``peer_labels`` (per code, ``{en: ..., fr: ...}``) says in words what programs of a
+    level are, as a phrase that follows "programs" (``in Ontario``, « en Ontario »), for a
+    variable that forms peer groups (a program's benchmark page describes its group so).
 
     Examples
     --------
@@ -112,6 +115,7 @@ class Variable(BaseModel):
     by_label: dict[str, str] = {}
     type: VariableType
     value_labels: dict[Code, dict[str, str]] = {}
+    peer_labels: dict[Code, dict[str, str]] = {}
     missing_codes: list[Code] = []
     question: str | None = None
     measure: Measure | None = None
@@ -122,7 +126,10 @@ class Variable(BaseModel):
     def _empty_is_default(cls, data: Any) -> Any:
         # A hand-edited `waves:` or `value_labels:` with nothing under it is YAML null.
         if isinstance(data, Mapping):
-            empty = ("label", "short_label", "by_label", "value_labels", "missing_codes", "waves")
+            empty = (
+                *("label", "short_label", "by_label", "value_labels", "peer_labels"),
+                *("missing_codes", "waves"),
+            )
             data = {k: v for k, v in data.items() if not (k in empty and v is None)}
         return data
 
@@ -138,7 +145,7 @@ class Variable(BaseModel):
     def _label(cls, value: Any) -> Any:
         return _normalise_label(value)
 
-    @field_validator("value_labels", mode="before")
+    @field_validator("value_labels", "peer_labels", mode="before")
     @classmethod
     def _value_labels(cls, value: Any) -> Any:
         if not isinstance(value, Mapping):
@@ -173,6 +180,12 @@ class Variable(BaseModel):
                     "the number the data uses, unquoted (e.g. -9), or declare the variable "
                     "categorical or text"
                 )
+        unknown = [c for c in self.peer_labels if c not in self.value_labels]
+        if unknown:
+            raise ValueError(
+                f"variable {self.name!r}: peer_labels of codes {unknown} that value_labels "
+                "does not list; give each peer label the code of a value label"
+            )
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -184,6 +197,8 @@ class Variable(BaseModel):
         out["type"] = self.type
         if self.value_labels:
             out["value_labels"] = {k: dict(v) for k, v in self.value_labels.items()}
+        if self.peer_labels:
+            out["peer_labels"] = {k: dict(v) for k, v in self.peer_labels.items()}
         if self.missing_codes:
             out["missing_codes"] = list(self.missing_codes)
         if self.question is not None:
@@ -386,17 +401,22 @@ class Codebook:
         return out
 
     def harmonise(
-        self, df: pd.DataFrame, wave: str, *, extra: Literal["error", "drop", "keep"] = "error"
+        self,
+        df: pd.DataFrame,
+        wave: str,
+        *,
+        extra: Literal["error", "drop", "keep"] = "error",
+        columns: Mapping[str, str] | None = None,
+        accepted: Collection[str] = (),
     ) -> pd.DataFrame:
         """Rename and recode one wave's raw responses to the codebook's names and codes.
 
-        For each variable, the column is the wave's mapped ``name`` (or the
-        variable's own name when that wave has no mapping), recoded with the
-        wave's ``recode``. Differences the codebook does not map are reported,
-        never guessed: a variable whose column is absent, a raw column the
-        codebook does not describe (unless ``extra`` says to drop or keep it),
-        and a categorical code outside the variable's value labels and missing
-        codes.
+        For each variable, the column is the wave's mapped ``name``, else its column in
+        ``columns`` (a LimeSurvey wave: the column of its question), else the variable's
+        own name; it is recoded with the wave's ``recode``. Differences the codebook does
+        not map are reported, never guessed: a variable whose column is absent, a raw
+        column the codebook does not describe (unless ``extra`` says to drop or keep it),
+        and a categorical code outside the variable's value labels and missing codes.
 
         Parameters
         ----------
@@ -406,6 +426,11 @@ class Codebook:
             The wave, as named in the ``waves`` of the codebook (``"2021"``).
         extra : {"error", "drop", "keep"}
             What to do with raw columns the codebook does not describe.
+        columns : mapping, optional
+            The source's column of each variable it names, where the wave has no mapping.
+        accepted : collection of str
+            Raw columns the source adds itself (LimeSurvey's ``id``, ``submitdate``...):
+            dropped, never an error, unless a variable reads them.
 
         Returns
         -------
@@ -416,41 +441,45 @@ class Codebook:
         ------
         CodebookError
             Listing every unmapped difference and how to map it.
+
+        Examples
+        --------
+        >>> cb = Codebook("s", [Variable(name="trust", type="numeric", question="C3_1")])
+        >>> raw = pd.DataFrame({"id": [1], "C3_1": [4]})
+        >>> cb.harmonise(raw, "2027", columns={"trust": "C3_1"}, accepted=["id"]).to_dict("list")
+        {'trust': [4]}
         """
         wave = str(wave)
         problems: list[str] = []
-        columns: dict[str, pd.Series] = {}
+        out_columns: dict[str, pd.Series] = {}
         used: set[str] = set()
         for name, var in self.variables.items():
             mapping = var.waves.get(wave)
-            source = mapping.name if mapping is not None else name
             if mapping is not None and mapping.name is None:
-                columns[name] = pd.Series(pd.NA, index=df.index, dtype="object")
+                out_columns[name] = pd.Series(pd.NA, index=df.index, dtype="object")
                 continue
+            source = mapping.name if mapping is not None else name
+            if mapping is None and columns is not None:
+                source = columns.get(name, name)
             if source not in df.columns:
-                problems.append(
-                    f"variable {name!r}: column {source!r} is not in wave {wave}; map it with "
-                    f"waves: {{'{wave}': {{name: <column>}}}} (name: null if not asked)"
-                )
+                problems.append(_no_column(var, source, wave, mapped=mapping is not None,
+                                           by_question=columns is not None))  # fmt: skip
                 continue
             used.add(source)
             col = df[source]
             if mapping is not None and mapping.recode:
                 col = _recode(col, mapping.recode)
-            columns[name] = col.rename(name)
+            out_columns[name] = col.rename(name)
             problems.extend(_unlabelled_codes(var, col, wave))
-        unmapped = [c for c in df.columns if c not in used]
+        unmapped = [c for c in df.columns if c not in used and c not in accepted]
         if unmapped and extra == "error":
-            problems.append(
-                f"columns not in the codebook: {', '.join(map(str, unmapped))}; add them as "
-                "variables or map them to a variable's waves"
-            )
+            problems.append(_unmapped_columns(unmapped, by_question=columns is not None))
         if problems:
             raise CodebookError(
                 f"codebook of survey {self.survey!r} does not fit wave {wave}:\n- "
                 + "\n- ".join(problems)
             )
-        out = pd.DataFrame(columns, index=df.index)
+        out = pd.DataFrame(out_columns, index=df.index)
         if extra == "keep" and unmapped:
             out = pd.concat([out, df[unmapped]], axis=1)
         return out
@@ -478,6 +507,37 @@ class Codebook:
                 changes.append(Change(name, "changed", "; ".join(details)))
         changes.extend(Change(n, "removed") for n in self.variables if n not in other.variables)
         return changes
+
+
+def _no_column(var: Variable, source: str, wave: str, *, mapped: bool, by_question: bool) -> str:
+    """What to do about a variable whose column is not in the wave."""
+    fix = f"waves: {{'{wave}': {{name: <column>}}}} (name: null if not asked)"
+    if mapped or not by_question:
+        return f"variable {var.name!r}: column {source!r} is not in wave {wave}; map it with {fix}"
+    if var.question is not None:
+        return (
+            f"variable {var.name!r}: its question {var.question!r} has no column {source!r} in "
+            f"wave {wave}; correct the question code, or map it with {fix}"
+        )
+    return (
+        f"variable {var.name!r} has no question and wave {wave} has no column {source!r}; give "
+        f"it the code it is asked with (question: <code>), or map it with {fix}"
+    )
+
+
+def _unmapped_columns(unmapped: Sequence[str], *, by_question: bool) -> str:
+    """What to do about raw columns that no variable reads."""
+    names = ", ".join(map(str, unmapped))
+    if by_question:
+        return (
+            f"columns that no variable's question matches: {names}; give the variable asked "
+            "there its question code (the column C3_1 is question: C3_1), add it to the "
+            "codebook, or map it in a variable's waves"
+        )
+    return (
+        f"columns not in the codebook: {names}; add them as variables or map them to a "
+        "variable's waves"
+    )
 
 
 def _recode(col: pd.Series, recode: Mapping[Code, Code]) -> pd.Series:

@@ -72,12 +72,15 @@ class Atoms:
         ...              pd.DataFrame({"g": [1, 1, 2, 2]}))
         >>> a.keys["g"].tolist(), a.total.tolist(), a.n.tolist(), a.bounds
         (['1', '2'], [3.0, 3.0], [2, 1], (1.0, 3.0))
+        >>> Atoms.of(pd.Series([1.0, 2]), pd.Series([1.0] * 2), pd.DataFrame(index=[0, 1])).n
+        array([2])
         """
         keep = values.notna().to_numpy()
         y = values.to_numpy(float)[keep]
         w = weights.to_numpy(float)[keep]
-        keys = pd.DataFrame(
-            {c: codes_text(domains[c]).fillna("").to_numpy(object)[keep] for c in domains}
+        keys = pd.DataFrame(  # the index: without domains, the columns give no length
+            {c: codes_text(domains[c]).fillna("").to_numpy(object)[keep] for c in domains},
+            index=pd.RangeIndex(int(keep.sum())),
         )
         by = list(domains.columns) or ["_all"]
         keys = keys.assign(_all="", _t=w * y, _w=w, _n=1)

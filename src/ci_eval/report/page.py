@@ -402,14 +402,21 @@ class Page:
         rows: list[list[str]],
         notes: list[str],
         *,
-        source: str | None = None,
+        source: str | list[str] | None = None,
         header_groups: list[tuple[str, int]] | None = None,
         **layout: Any,
     ) -> str:
         """An accessible table (see :func:`ci_eval.report.html_table.html_table`); ``source``
         names the public results table its numbers come from, offered under it as CSV
-        (:meth:`csv_link`); ``layout``: its ``groups`` and ``numeric`` columns."""
-        download = (self.csv_link(source), self.t("layout.csv")) if source else None
+        (:meth:`csv_link`), or several, each linked by its name in words
+        (``layout.tables.<name>``); ``layout``: its ``groups`` and ``numeric`` columns."""
+        if isinstance(source, str):
+            download = [(self.csv_link(source), self.t("layout.csv"))]
+        else:
+            download = [
+                (self.csv_link(name), self.t("layout.csv_of", what=self.t(f"layout.tables.{name}")))
+                for name in source or []
+            ]
         return html_table(
             self.next_id("table"),
             caption,

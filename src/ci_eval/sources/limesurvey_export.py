@@ -54,6 +54,7 @@ from ci_eval.sources.limesurvey_structure import (
     RESPONSE_FIELDS,
     answer_code,
     plain_text,
+    response_column,
     response_field_variables,
 )
 
@@ -279,7 +280,7 @@ def instrument_codebook(codebook: Codebook, languages: Sequence[str]) -> Codeboo
             var = q.variable
             variables.append(
                 Variable(
-                    name=q.title,
+                    name=str(response_column(var)),
                     label=var.label,
                     type=var.type,
                     value_labels=q.answers,
@@ -290,7 +291,7 @@ def instrument_codebook(codebook: Codebook, languages: Sequence[str]) -> Codeboo
             label = {lang: f"{q.text[lang]} [{var.label[lang]}]" for lang in languages}
             variables.append(
                 Variable(
-                    name=f"{q.title}_{item}",
+                    name=str(response_column(var)),
                     label=label,
                     type=var.type,
                     value_labels=q.answers,

@@ -12,6 +12,11 @@ them: ``belong[B1]`` becomes ``belong_B1``, ``mentortype[other]`` becomes
 
 >>> column_name("belong[B1]"), column_name("mentortype[other]"), column_name("age")
 ('belong_B1', 'mentortype_other', 'age')
+
+A study's codebook links its variables to those columns by their ``question`` code
+(:func:`response_column`): ``C3_1`` (or ``C3[1]``) is the column ``C3_1``, the row ``1`` of
+the array ``C3``. The exporter names the columns of the survey it writes with it, and the
+read step of a LimeSurvey wave finds each variable's column with it.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ __all__ = [
     "column_name",
     "fetch_structure",
     "plain_text",
+    "response_column",
     "response_field_variables",
 ]
 
@@ -95,6 +101,18 @@ def column_name(heading: str) -> str:
     """The response column for a LimeSurvey code heading (``q[sq]`` -> ``q_sq``)."""
     match = re.fullmatch(r"([^\[\]]+)\[([^\[\]]+)\]", heading)
     return f"{match.group(1)}_{match.group(2)}" if match else heading
+
+
+def response_column(var: Variable) -> str | None:
+    """The response column of a variable in a LimeSurvey wave: that of its ``question``
+    (None: the variable is not asked). The one rule of the exporter and the reader.
+
+    >>> from ci_eval.codebook import Variable
+    >>> [response_column(Variable(name="trust", type="numeric", question=q))
+    ...  for q in ("C3_1", "C3[1]", "C2", None)]
+    ['C3_1', 'C3_1', 'C2', None]
+    """
+    return None if var.question is None else column_name(var.question)
 
 
 def answer_code(code: Any) -> int | str:

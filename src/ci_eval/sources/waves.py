@@ -1,4 +1,5 @@
-"""Which waves of a survey are pulled, whether each fits the survey's codebook, and export
+"""Which waves of a survey are pulled, how each is read with the survey's codebook
+(:func:`harmonise_wave`, the read step's and ``ci-eval codebook``'s one path), and export
 of a wave's codebook (``ci-eval codebook``).
 """
 
@@ -11,14 +12,18 @@ import pandas as pd
 
 from ci_eval.codebook import Codebook
 from ci_eval.errors import CiEvalError
+from ci_eval.sources.limesurvey_structure import RESPONSE_FIELDS, response_column
 from ci_eval.sources.pull import load_responses, snapshot_store, type_responses, wave_codebook
-from ci_eval.sources.settings import SourceStudy
+from ci_eval.sources.settings import LimeSurveySource, SourceStudy
 
 __all__ = [
+    "LANGUAGE_FIELD",
     "SurveyCodebook",
     "export_codebook",
     "harmonisation_check",
+    "harmonise_wave",
     "pulled_waves",
+    "source_columns",
     "survey_codebook",
     "typed_wave",
 ]
@@ -40,20 +45,63 @@ def typed_wave(study: SourceStudy, survey: str, wave: str) -> pd.DataFrame:
     return type_responses(raw, wave_codebook(study, survey, wave))
 
 
+LANGUAGE_FIELD = "startlanguage"
+"""LimeSurvey's field for the language a response was given in: the column of the survey's
+``language`` variable when that variable has no question."""
+
+
+def source_columns(
+    study: SourceStudy, survey: str, wave: str, codebook: Codebook
+) -> dict[str, str] | None:
+    """Each variable's column in a LimeSurvey wave (None for a file: columns by name).
+
+    A variable is read from the column of its question
+    (:func:`~ci_eval.sources.limesurvey_structure.response_column`, the rule the exporter
+    names the columns with); the survey's ``language`` variable, when it has no question,
+    from :data:`LANGUAGE_FIELD`. A wave mapping in the codebook wins over both.
+    """
+    if not isinstance(study.source(survey, wave), LimeSurveySource):
+        return None
+    columns = {
+        name: column
+        for name, var in codebook.variables.items()
+        if (column := response_column(var)) is not None
+    }
+    language = getattr(study.survey(survey), "language", None)
+    if language in codebook.variables and language not in columns:
+        columns[language] = LANGUAGE_FIELD
+    return columns
+
+
+def harmonise_wave(study: SourceStudy, survey: str, wave: str, codebook: Codebook) -> pd.DataFrame:
+    """A wave's responses with the survey codebook's names and codes (see
+    :meth:`Codebook.harmonise`). A LimeSurvey wave is matched by question
+    (:func:`source_columns`), and the fields LimeSurvey records itself (``id``,
+    ``submitdate``...) that no variable reads are dropped.
+
+    Raises
+    ------
+    CodebookError
+        Naming each variable without a column and each column no variable reads, with the fix.
+    """
+    columns = source_columns(study, survey, wave, codebook)
+    accepted = tuple(RESPONSE_FIELDS) if columns is not None else ()
+    typed = typed_wave(study, survey, wave)
+    return codebook.harmonise(typed, wave=wave, columns=columns, accepted=accepted)
+
+
 def harmonisation_check(
     study: SourceStudy, survey: str, codebook: Codebook
 ) -> list[tuple[str, str]]:
     """For each pulled wave: ``(wave, "fits")`` or ``(wave, <unmapped differences>)``.
 
-    The wave's raw responses are typed with the codebook of its own snapshot,
-    then harmonised with the survey's codebook; differences the codebook does
-    not map are reported, never guessed.
+    The wave is read as the run reads it (:func:`harmonise_wave`); differences the
+    codebook does not map are reported, never guessed.
     """
     results = []
     for wave in pulled_waves(study, survey):
-        typed = typed_wave(study, survey, wave)
         try:
-            codebook.harmonise(typed, wave=wave)
+            harmonise_wave(study, survey, wave, codebook)
         except CiEvalError as exc:
             results.append((wave, str(exc)))
         else:

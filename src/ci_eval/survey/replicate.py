@@ -34,7 +34,7 @@ from ci_eval.survey.grouped import grouped_sums
 from ci_eval.survey.quantile import weighted_quantile
 from ci_eval.survey.variables import as_list, check_columns, numeric_column
 
-REPLICATE_TYPES = ("JK1", "JKn", "bootstrap", "BRR", "Fay", "other")
+REPLICATE_TYPES = ("JK1", "JKn", "bootstrap", "subbootstrap", "BRR", "Fay", "other")
 RANK_TOL = 1e-5  # R: degf.svyrep.design uses qr(weights, tol = 1e-5)$rank - 1
 
 WeightsArg = str | Sequence[float] | np.ndarray | pd.Series | None
@@ -51,7 +51,9 @@ class ReplicateDesign(DesignBase):
     weights : the full-sample sampling weight column (or an array); ``None`` gives equal
         weights with a warning, as R.
     type : ``"JK1"``, ``"JKn"``, ``"bootstrap"``, ``"BRR"``, ``"Fay"`` or ``"other"``; sets the
-        default ``scale`` and ``rscales`` as R's ``svrepdesign`` does.
+        default ``scale`` and ``rscales`` as R's ``svrepdesign`` does. ``"subbootstrap"`` (the
+        type ``as_replicate`` gives a Rao-Wu bootstrap, as R's ``as.svrepdesign``) is taken as
+        ``"bootstrap"``.
     scale, rscales : the variance multipliers (see the module docstring); ``rscales`` is one
         number or one per replicate.
     mse : centre the replicates on the full-sample estimate instead of their mean.
@@ -597,7 +599,7 @@ def _fpc_factor(
             "a replicate design's fpc needs both fpc= (one value or one per replicate) and "
             f"fpctype= ({' or '.join(map(repr, FPC_TYPES))}), as R's svrepdesign"
         )
-    if type in ("BRR", "Fay", "bootstrap"):
+    if type in ("BRR", "Fay", "bootstrap", "subbootstrap"):
         raise DesignError(f"fpc= is not available for type={type!r} (R refuses it too)")
     f = np.atleast_1d(np.asarray(fpc, dtype=float))
     if f.size not in (1, n_rep) or np.any(~(f >= 0) | ~(f <= 1)):
@@ -643,7 +645,7 @@ def _default_scales(
         if not 0 < fay_rho < 1:
             raise DesignError("type='Fay' needs Fay's factor: pass fay_rho= in (0, 1)")
         scale = 1.0 / (n_rep * (1 - fay_rho) ** 2)
-    elif type == "bootstrap" and scale is None:
+    elif type in ("bootstrap", "subbootstrap") and scale is None:
         scale = 1.0 / (n_rep - 1)
     elif type == "JK1" and scale is None:
         scale = 1.0 / reps[:, 0].max() if not combined else (n_rep - 1) / n_rep
