@@ -303,6 +303,19 @@ record("par_dclus1_rake_subset_ciprop_beta_na",
        list(ciprop_row(p, "yes_na")), subset = "stype != 'E'", weighting = rake_spec,
        note = "nrow(design) - 1 counts every row of the raked design")
 
+# a proportion that is a raking margin has a design variance of rounding size: R's profile
+# limits lie within rounding of the estimate (its se is rounding, not compared)
+dstratr <- rake(dstrat, list(~stype, ~sch_wide), list(pop_types, pop_sw), control = tight)
+p <- svyciprop(~I(sch_wide == "Yes"), dstratr, method = "likelihood")
+row <- ciprop_row(p, "sch_wide", "Yes")
+row$se <- NULL
+record("par_dstrat_rake_ciprop_likelihood_margin",
+       "svyciprop(~I(sch.wide == 'Yes'), rake(dstrat, list(~stype, ~sch.wide), ..., control = list(epsilon = 1e-10, maxit = 500)), method = 'likelihood')",
+       "apistrat", list(ids = NULL, strata = "stype", weights = "pw", fpc = "fpc"),
+       fn_call("ciprop", var = "sch_wide", category = "Yes", method = "likelihood"),
+       list(row), weighting = rake_spec,
+       note = "sch_wide is a raking margin: the interval is the point to rounding (se not compared)")
+
 # ---- 3. svyciprop(method = "beta") ignores df ---------------------------------------------------
 family <- "beta"
 for (d in c(5, 40)) {

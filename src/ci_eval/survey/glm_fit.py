@@ -25,7 +25,6 @@ replicate weights, scaled to sum one, refitted from the full-sample coefficients
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
@@ -34,7 +33,12 @@ from statsmodels.genmod.generalized_linear_model import GLMResults
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from ci_eval.errors import ConvergenceError
-from ci_eval.survey.glm_family import Family
+from ci_eval.survey.glm_family import (
+    Family,
+    r_binomial_deviance,
+    r_logit_inverse,
+    r_logit_mu_eta,
+)
 
 EPSILON = 1e-8  # R's glm.control(epsilon)
 MAXIT = 25  # R's glm.control(maxit)
@@ -188,8 +192,9 @@ def logit_intercept_refits(
     Where a replicate's share is 0 or 1 the coefficient has no finite value and R's answer is
     where its deviance test stops (about +-20). Each step there adds ``(y - mu) / mu.eta``, with
     ``1 - mu`` a difference of nearly equal numbers, so the result rests on rounding: the link
-    is computed as R's C code computes it (``exp`` from the C library, ``x / (1 + x)``) so that
-    the rounding is R's. A replicate without weight gives NaN (R: NA).
+    is computed as R's C code computes it (``x / (1 + x)``, ``x = exp(eta)``;
+    :func:`~ci_eval.survey.glm_family.r_logit_inverse`) so that the rounding is R's. A
+    replicate without weight gives NaN (R: NA).
 
     Examples
     --------
@@ -212,38 +217,19 @@ def logit_intercept_refits(
 def _logit_intercept_irls(
     y: np.ndarray, wt: np.ndarray, eta: float, epsilon: float, maxit: int
 ) -> float:
-    def deviance(mu: float) -> float:  # R's binomial_dev_resids, summed
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ones = np.where(y != 0, y * np.log(y / mu), 0.0)
-            zeros = np.where(1 - y != 0, (1 - y) * np.log((1 - y) / (1 - mu)), 0.0)
-        return float(np.sum(2 * wt * (ones + zeros)))
-
-    mu = _r_logit_linkinv(eta)
-    dev_old = deviance(mu)
+    """R's ``glm.fit`` iterations for ``y ~ 1`` with the logit link, from ``eta``."""
+    mu = float(r_logit_inverse(np.array([eta]))[0])
+    dev_old = r_binomial_deviance(y, mu, wt)
     for _ in range(maxit):
-        mu_eta = _r_logit_mu_eta(eta)
+        mu_eta = r_logit_mu_eta(eta)
         z = eta + (y - mu) / mu_eta
         w2 = wt * mu_eta**2 / (mu * (1 - mu))
         eta = float(np.sum(w2 * z) / np.sum(w2))
-        mu = _r_logit_linkinv(eta)
-        dev = deviance(mu)
+        mu = float(r_logit_inverse(np.array([eta]))[0])
+        dev = r_binomial_deviance(y, mu, wt)
         if abs(dev - dev_old) / (abs(dev) + 0.1) < epsilon:
             return eta
         dev_old = dev
     raise ConvergenceError(
         f"IRLS for a replicate's proportion did not converge in {maxit} iterations"
     )
-
-
-def _r_logit_linkinv(eta: float) -> float:
-    """R's ``logit_linkinv`` (family.c): ``x / (1 + x)``, ``x = exp(eta)`` clamped at +-30."""
-    x = EPS if eta < -30 else (1 / EPS if eta > 30 else math.exp(eta))
-    return x / (1 + x)
-
-
-def _r_logit_mu_eta(eta: float) -> float:
-    """R's ``logit_mu_eta`` (family.c)."""
-    if eta > 30 or eta < -30:
-        return EPS
-    opexp = 1 + math.exp(eta)
-    return math.exp(eta) / (opexp * opexp)
