@@ -741,9 +741,16 @@ class DesignBase:
 def _prop_interval(
     p: float, se: float, method: str, conf_level: float, df: float, n_rows: int
 ) -> tuple[float, float]:
-    """Interval for a proportion by one of R ``svyciprop``'s methods."""
+    """Interval for a proportion by one of R ``svyciprop``'s methods.
+
+    A share of exactly 0 or 1 has the interval ``[p, p]`` by ``logit``: R's quasibinomial fit
+    stops a rounding error away (limits within 1e-10 of ``p``); the other methods give R's
+    missing limits there (``xlogit``, ``asin``) or their own.
+    """
     alpha = 1 - conf_level
     crit = critical_value(conf_level, df)
+    if method == "logit" and p in (0.0, 1.0):
+        return p, p
     with np.errstate(divide="ignore", invalid="ignore"):
         if method in ("logit", "xlogit"):
             half = crit * se / (p * (1 - p))
