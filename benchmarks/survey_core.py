@@ -107,7 +107,7 @@ def ci_eval_steps(df: pd.DataFrame) -> dict[str, Callable[[], object]]:
         return [d.mean(DOMAIN_INDICATORS, by=name) for name in DOMAINS]
 
     def bootstrap() -> object:
-        r = design().as_replicate("bootstrap", replicates=REPLICATES, seed=1)
+        r = design().as_replicate("subbootstrap", replicates=REPLICATES, seed=1)
         return r.mean(INDICATORS)
 
     steps: dict[str, Callable[[], object]] = {

@@ -67,7 +67,25 @@ def _design(case: Case, df: pd.DataFrame):
         kwargs["probs"] = 1.0
     elif probs is not None:
         kwargs["probs"] = probs
+    if d.get("pps") is not None:
+        kwargs["pps"] = _pps(case, d["pps"], df[d["strata"]] if d.get("strata") else None)
+        kwargs["variance"] = d.get("variance", "HT")
     return SurveyDesign(df, **kwargs)
+
+
+def _pps(case: Case, spec: Any, strata: pd.Series | None):
+    """A case's ``design.pps``: a method name, or {"method": "HR" | "ppsmat", ...} (README)."""
+    from ci_eval.survey.pps import HartleyRao, JointProbabilities
+
+    if isinstance(spec, str):
+        return spec
+    if spec["method"] == "ppsmat":
+        pij = _read(case.data_dir, spec["jointprob_file"]).to_numpy(dtype=float)
+        return JointProbabilities(pij, tolerance=spec["tolerance"])
+    psum = spec["psum"]
+    if isinstance(psum, dict):  # JSON keys are text; the stratum labels are the column's values
+        psum = {strata[strata.astype(str) == k].iloc[0]: v for k, v in psum.items()}
+    return HartleyRao(psum)
 
 
 def _feature(obj: Any, name: str, what: str) -> Any:
@@ -99,8 +117,24 @@ def _replicate(case: Case, design, df: pd.DataFrame):
             **{k: rep[k] for k in ("fpc", "fpctype") if k in rep},
         )
     as_replicate = _feature(design, "as_replicate", f"as_replicate({kind!r})")
-    extra = {k: v for k, v in rep.items() if k != "type"}
+    extra = {k: v for k, v in rep.items() if k not in ("type", "counts_file")}
+    if "counts_file" in rep:  # R's draws, one row per data row: how often its PSU was drawn
+        extra["counts"] = psu_counts(design.structure.psu, _read(case.data_dir, rep["counts_file"]))
     return as_replicate(kind, **extra)
+
+
+def psu_counts(psu: np.ndarray, rows: pd.DataFrame) -> np.ndarray:
+    """Per-PSU bootstrap counts (PSU codes, R) from a row-aligned table of R's multipliers.
+
+    >>> psu_counts(np.array([1, 0, 1]), pd.DataFrame({"r1": [2, 0, 2], "r2": [1, 1, 1]})).tolist()
+    [[0.0, 1.0], [2.0, 1.0]]
+    """
+    values = rows.to_numpy(dtype=float)
+    counts = np.full((int(psu.max()) + 1, values.shape[1]), np.nan)
+    counts[psu] = values
+    if not np.array_equal(counts[psu], values):
+        raise ValueError("the bootstrap counts differ between rows of one PSU")
+    return counts
 
 
 def _weighting(case: Case, design, spec: dict[str, Any] | None = None):

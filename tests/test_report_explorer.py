@@ -58,6 +58,13 @@ def test_the_extract_holds_every_cell_and_withholds_suppressed_values(store, tmp
         else:
             scale = 100 if data["indicators"][row["indicator"]]["unit"] == "percent" else 1
             assert cell[3] == pytest.approx(row["estimate"] * scale, abs=1e-4)
+    gaps = ResultsStore(store).read("equity_gaps")
+    shipped = [c for i in data["indicators"].values() for g in i["gaps"] for c in g["cells"]]
+    assert len(shipped) == len(gaps) and any(c[3] is None for c in shipped)
+    for cell in shipped:
+        if cell[6] == "x":  # a withheld gap: no difference, no estimate, "not published"
+            assert cell[3:6] == [None] * 3 and cell[7] == "not published"
+            assert cell[10] == cell[12] == cell[13] == cell[14] == ""
     # the synthetic store plants LEAK in suppressed rows: no rendering of it is shipped
     for form in (str(LEAK), f"{100 * LEAK:.1f}", f"{100 * LEAK:.4f}", f"{LEAK:.3f}"):
         assert form not in text

@@ -180,12 +180,45 @@ def view_problems(driver: Any, lang: str, table: pd.DataFrame, labels: pd.DataFr
     return problems
 
 
+def gap_view_problems(driver: Any, lang: str, table: pd.DataFrame, gaps: pd.DataFrame) -> list:
+    """Choose an equity group (by region) with a withheld gap and compare the chart's
+    differences with those of the results table ``gaps``."""
+    percent = set(table.loc[table["statistic"] == "proportion", "indicator"])
+    mine = gaps[gaps["indicator"].isin(percent)]
+    groups = mine.groupby(["indicator", "group_variable", "group"], sort=False)
+    found = next(
+        (key, rows)
+        for key, rows in groups
+        if rows["suppressed"].any() and (~rows["suppressed"]).any()
+    )
+    (indicator, variable, group), rows = found
+    choose(driver, "indicator", indicator)
+    choose(driver, "breakdown", f"gap:{variable}:{group}")
+    view = shown(driver)
+    points, withheld = (" pts", "not published") if lang == "en" else ("\u00a0pt", "non publié")
+    keys = list(dict.fromkeys(zip(rows["domain"], rows["domain_value"], strict=True)))
+    keys.sort(key=lambda k: k[0] != "overall")
+    want = []
+    for domain, value in keys:
+        for wave in sorted(set(rows["wave"])):
+            row = rows[(rows["domain"] == domain) & (rows["domain_value"] == value)]
+            row = row[row["wave"] == wave].iloc[0]
+            text = f"{100 * row['difference']:+.1f}" + points
+            want.append(
+                withheld if row["suppressed"] else text.replace(".", "," if lang == "fr" else ".")
+            )
+    if view["values"] != want:
+        return [f"{lang}: the equity chart shows {view['values']} for {want}"]
+    return []
+
+
 def explorer_problems(site: Path, store: Path) -> list[str]:
     """Everything :func:`view_problems` finds in each language, then reload the shared
     address, check the layout at 1280 and 390 px, the French words, the console and every
     request the pages made."""
     results = ResultsStore(store)
     table, labels = results.read("indicators"), results.read("labels")
+    gaps = results.read("equity_gaps")
     problems = []
     with serve(site) as url, browser(network=True) as driver:
         driver.get("about:blank")
@@ -193,6 +226,7 @@ def explorer_problems(site: Path, store: Path) -> list[str]:
         for lang in ("en", "fr"):
             open_page(driver, f"{url}/{lang}/explorer.html")
             wait_for_table(driver)
+            problems += gap_view_problems(driver, lang, table, gaps)
             problems += view_problems(driver, lang, table, labels)
             address = driver.execute_script("return location.href")
             before = shown(driver)

@@ -81,15 +81,22 @@ def test_scale_missing_rules_are_spelled_out(store, tmp_path):
     )
 
 
-def test_program_page_is_private_bilingual_and_hides_suppressed_values(store):
-    path = program_page(store, "P001")
-    assert path == store / "private" / "programs" / "P001" / "benchmark.html"
+def test_program_pages_are_private_one_per_language_and_hide_suppressed_values(store):
+    paths = program_page(store, "P001")
+    folder = store / "private" / "programs" / "P001"
+    assert paths == [folder / "benchmark-en.html", folder / "benchmark-fr.html"]
     assert not any((store / "tables").rglob("P001*"))  # nothing of the program is public
-    text = path.read_text(encoding="utf-8")
-    assert '<section lang="en">' in text and '<section lang="fr">' in text
-    assert 'name="robots" content="noindex"' in text
-    assert f"{LEAK}" not in text and "98.8" not in text and "98,8" not in text
-    with pytest.raises(ReportError, match=r"no benchmark for program 'P999'.*P001"):
+    en, fr = (p.read_text(encoding="utf-8") for p in paths)
+    assert '<html lang="en">' in en and '<html lang="fr">' in fr
+    assert "Votre programme" not in en and "Your program" not in fr
+    assert 'name="robots" content="noindex"' in en
+    for text in (en, fr):
+        assert f"{LEAK}" not in text and "98.8" not in text and "98,8" not in text
+    # the peer group in words, never its codes; the quartiles as the rule published them
+    assert "region=1" not in en and "programs (region: Atlantic)" in en
+    assert "median 95; middle half 60 to 150" in en and "third quarter of the group" in en
+    assert "médiane 95 ; moitié centrale de 60 à 150" in fr
+    with pytest.raises(ReportError, match=r"program 'P999' is not in the survey.*P001"):
         program_page(store, "P999")
     with pytest.raises(ReportError, match="program id"):
         program_page(store, "../etc")
@@ -107,16 +114,20 @@ def test_report_settings_drop_unknown_ids_and_fall_back_to_defaults(store, tmp_p
     assert default == ["mentored_6_18", "swemwbs_score"]  # first indicator of each outcome
 
 
-def test_report_program_command_writes_the_private_page(store):
+def test_report_program_command_writes_the_private_pages(store):
     from typer.testing import CliRunner
 
     from ci_eval.cli import app
 
     result = CliRunner().invoke(app, ["report", "program", "P001", "--store", str(store)])
     assert result.exit_code == 0, result.output
-    assert (store / "private/programs/P001/benchmark.html").exists()
+    assert (store / "private/programs/P001/benchmark-fr.html").exists()
     missing = CliRunner().invoke(app, ["report", "program", "P404", "--store", str(store)])
-    assert missing.exit_code == 2 and "no benchmark for program 'P404'" in missing.output
+    assert missing.exit_code == 2 and "program 'P404' is not in the survey" in missing.output
+    every = CliRunner().invoke(app, ["report", "program", "--all", "--store", str(store)])
+    assert every.exit_code == 0, every.output
+    both = CliRunner().invoke(app, ["report", "program", "P001", "--all", "--store", str(store)])
+    assert both.exit_code == 2 and "not both" in both.output
 
 
 def test_the_equity_gaps_read_as_sentences_in_both_languages(store, tmp_path):

@@ -51,7 +51,7 @@ def _indicator_rows(ind: pd.DataFrame, name: str, statistic: str, base: float, n
 
 
 def page_of(store: ResultsStore, lang: str) -> Page:
-    return Page(store.root, lang, WORDS, store.root / "figures")
+    return Page(store.root, lang, WORDS, store.root / "site" / "figures")
 
 
 def rows_by_label(html: str) -> dict[str, list[str]]:
@@ -156,7 +156,8 @@ def test_french_counts_take_the_singular_for_zero_and_one(store):
     assert english.t("scorecard.families.neutral", count=0).startswith("0 indicators ")
     one = english.t("scorecard.families.neutral", count=1)
     assert one.endswith(" direction is described, not judged")
-    assert not hasattr(page, "plural")  # one plural mechanism: {count|one|other} in Page.t
+    # one plural mechanism: {count|one|other} in Page.t; Page.plural only passes the count
+    assert page.plural("scorecard.families.worsened", 1) == "1 s'est détérioré"
 
 
 def test_no_translation_keeps_a_one_other_mapping():
@@ -188,3 +189,27 @@ def test_the_key_findings_survey_sentence_adds_up_to_its_total(store):
             assert total == row["with_direction"], sentence
             assert improved + steady + worsened <= total, sentence  # never more than counted
             assert steady <= total - improved - worsened - row["not_assessed"] or steady == 0
+
+
+def test_the_scorecard_offers_the_csv_of_each_table_it_reads(store):
+    html = chapters.scorecard_table(page_of(store, "fr"))
+    links = re.findall(r'<a href="([^"]+)" download type="text/csv">([^<]+)</a>', html)
+    assert [href for href, _ in links] == [
+        "_static/tables/trends.csv",
+        "_static/tables/targets.csv",
+        "_static/tables/toc_indicators.csv",
+    ]
+    assert links[1][1] == "Télécharger les cibles (CSV)"
+    for href, _ in links:  # a copy of the public table, byte for byte
+        name = href.rsplit("/", 1)[1]
+        copied = store.root / "site" / "tables" / name
+        assert copied.read_bytes() == (store.root / "tables" / name).read_bytes()
+
+
+def test_a_one_other_mapping_is_refused_with_the_inline_form_named():
+    from ci_eval.errors import ReportError
+
+    page = Page.__new__(Page)
+    page.lang, page.words = "en", {"n": {"one": "{count} program", "other": "{count} programs"}}
+    with pytest.raises(ReportError, match=r"\{count\|singular\|plural\}"):
+        page.plural("n", 2)

@@ -168,3 +168,12 @@ def test_without_graphviz_the_message_says_what_to_install(monkeypatch, tmp_path
     text = dot_text([Node("a", "A", ["Outputs"], [])], [Edge("a", "a")])
     with pytest.raises(ReportError, match="apt-get install graphviz"):
         render(text, tmp_path, "x")
+
+
+def test_the_outcome_table_offers_its_public_table_as_csv(store, tmp_path):
+    page = Page(store.root, "en", load_translations(DEFAULT_BOOK / "i18n"), tmp_path / "fig")
+    html = chapters.outcome_indicators_table(page)
+    assert '<a href="_static/tables/indicators.csv" download type="text/csv">' in html
+    assert (tmp_path / "tables" / "indicators.csv").read_bytes() == (
+        store.root / "tables" / "indicators.csv"
+    ).read_bytes()

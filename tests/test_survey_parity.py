@@ -14,10 +14,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
+from scipy import special, stats
 
 from ci_eval.errors import DesignError
-from ci_eval.survey import ReplicateDesign, SurveyDesign
+from ci_eval.survey import ReplicateDesign, SurveyDesign, poststratify
+from ci_eval.survey.glm_family import get_family
+from ci_eval.survey.glm_fit import logit_intercept_refits, refit_replicates
 from ci_eval.survey.hadamard import hadamard, stored
 
 DATA = Path(__file__).parent / "reference" / "data"
@@ -71,6 +73,51 @@ def test_subset_without_rows_of_positive_weight_has_no_psu() -> None:
     d = SurveyDesign(df, ids="psu", weights=np.array([0.0, 1.0, 1.0]))
     assert d.subset("g == 'b'").degf == 1.0
     assert d.degf == 1.0  # R: degf counts only rows of positive weight
+
+
+# --- 2. subsets of calibrated designs ---------------------------------------------------------
+
+
+def test_missing_values_outside_a_calibrated_subset_stay_outside(clus1_na: SurveyDesign) -> None:
+    """R gives NA here (the rows outside keep weight 0, NA * 0); ci_eval estimates the subset
+    from its own rows (documented in DesignBase.subset)."""
+    ps = poststratify(clus1_na, "stype", pd.Series({"E": 4421.0, "H": 755.0, "M": 1018.0}))
+    data = clus1_na.data
+    assert data.loc[data["stype"] == "H", "api00_na"].notna().all()
+    assert data["api00_na"].isna().any()
+    sub = ps.subset("stype == 'H'")
+    plain, dropped = sub.mean("api00_na"), sub.mean("api00_na", na_rm=True)
+    assert np.isfinite(plain["se"].iloc[0])
+    pd.testing.assert_frame_equal(plain, dropped)
+
+
+# --- ciprop(method="logit") at the edges ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [0.0, 1.0])
+def test_logit_interval_of_a_share_of_0_or_1_is_the_point(value: float) -> None:
+    """R's quasibinomial fit stops a rounding error from the edge: limits within 1e-10 of it."""
+    df = pd.DataFrame({"y": [value] * 6, "psu": [1, 1, 2, 2, 3, 3]})
+    row = SurveyDesign(df, ids="psu", weights=[1.0] * 6).ciprop("y").iloc[0]
+    assert (row["estimate"], row["ci_low"], row["ci_high"]) == (value, value, value)
+
+
+def test_logit_refits_agree_with_the_statsmodels_engine() -> None:
+    """The replicate refits of R's glm.fit written out (used where a replicate's share is 0 or
+    1) and glm_irls (statsmodels, stopping as R) give the same coefficients."""
+    rng = np.random.default_rng(16)
+    y = (rng.random(40) < 0.3).astype(float)
+    weights = rng.uniform(0.5, 2.0, (40, 5)) * (rng.random((40, 5)) < 0.8)
+    start = float(special.logit(y.mean()))
+    mine = logit_intercept_refits(y, weights, start)
+    theirs = refit_replicates(
+        np.ones((40, 1)), y, weights, get_family("quasibinomial"), np.array([start])
+    )[:, 0]
+    np.testing.assert_allclose(mine, theirs, rtol=1e-10)
+    exact = special.logit((weights.T @ y) / weights.sum(axis=0))
+    np.testing.assert_allclose(mine, exact, rtol=1e-6)  # R stops within glm.fit's tolerance
+    ones = logit_intercept_refits(np.ones(40), weights, start)
+    assert np.all((ones > 15) & (ones < 30))  # no finite maximum: where the deviance test stops
 
 
 # --- 3. svyciprop(method="beta") ignores df ------------------------------------------------------
@@ -135,10 +182,10 @@ def test_hadamard_is_r_s_for_every_size_to_300() -> None:
 # --- 6. quantile intervals -----------------------------------------------------------------------
 
 
-def test_quantile_interval_needs_a_replicate_design(clus1_na: SurveyDesign) -> None:
+def test_quantile_interval_types_need_their_kind_of_design(clus1_na: SurveyDesign) -> None:
     with pytest.raises(DesignError, match="'quantile' needs a replicate design"):
         clus1_na.quantile("api00", 0.5, interval_type="quantile")
-    with pytest.raises(DesignError, match="interval_type='score'"):
+    with pytest.raises(DesignError, match="'score' a design with Taylor linearisation"):
         clus1_na.as_replicate("JK1").quantile("api00", 0.5, interval_type="score")
 
 
@@ -152,7 +199,7 @@ def test_replicate_quantile_answers_beta_with_mean_as_r(clus1_na: SurveyDesign) 
 def test_interval_types_share_the_estimate(clus1_na: SurveyDesign) -> None:
     frames = [
         clus1_na.quantile("api00", [0.1, 0.5], interval_type=kind)
-        for kind in ("mean", "beta", "xlogit", "asin")
+        for kind in ("mean", "beta", "xlogit", "asin", "score")
     ]
     for frame in frames[1:]:
         np.testing.assert_array_equal(frame["estimate"], frames[0]["estimate"])
@@ -178,3 +225,38 @@ def test_replicate_fpc_scales_the_variance() -> None:
         ReplicateDesign(
             df, repweights=reps, weights="w", type="bootstrap", fpc=0.2, fpctype="correction"
         )
+
+
+def test_one_fpc_per_replicate_is_as_replicate_with_the_design_fpc() -> None:
+    """JKn weights with each replicate's first-stage sampling fraction (parity_replicate.json)
+    give the variance of the design built with its fpc and turned into JKn replicates."""
+    cases = json.loads(
+        (DATA.parent / "expected" / "parity_replicate.json").read_text(encoding="utf-8")
+    )["cases"]
+    spec = next(c for c in cases if c["id"] == "par_dstrat2_jkn_fpc_fraction_mean")["replicate"]
+    df = pd.read_csv(DATA / "apipop_strat2_pw.csv")
+    reps = pd.read_csv(DATA / spec["repweights_file"])
+    given = ReplicateDesign(
+        pd.concat([df, reps], axis=1),
+        repweights=list(reps.columns),
+        weights="pw",
+        type="JKn",
+        scale=1.0,
+        rscales=spec["rscales"],
+        fpc=spec["fpc"],
+        fpctype="fraction",
+    )
+    built = SurveyDesign(
+        df, ids=["dnum", "snum"], strata="stype", fpc=["fpc1", "fpc2"], nest=True
+    ).as_replicate("JKn")
+    plain = ReplicateDesign(
+        pd.concat([df, reps], axis=1),
+        repweights=list(reps.columns),
+        weights="pw",
+        type="JKn",
+        scale=1.0,
+        rscales=spec["rscales"],
+    )
+    se = [d.mean(["api00", "api99"])["se"].to_numpy() for d in (given, built, plain)]
+    np.testing.assert_allclose(se[0], se[1], rtol=1e-12)
+    assert (se[2] > se[0]).all()  # without the correction: larger

@@ -90,11 +90,6 @@ def test_score_ends_are_missing_where_r_stops(strat2: SurveyDesign) -> None:
     assert got[["ci_low", "ci_high", "se"]].iloc[0].notna().all()
 
 
-def test_score_needs_a_taylor_design(strat2: SurveyDesign) -> None:
-    with pytest.raises(DesignError, match="'score' a design with Taylor linearisation"):
-        strat2.as_replicate("JKn").quantile("api00", 0.5, interval_type="score")
-
-
 def test_score_skips_domains_with_missing_values() -> None:
     y = np.arange(60.0)
     y[3] = np.nan

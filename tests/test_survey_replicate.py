@@ -100,12 +100,13 @@ def test_missing_replicates_are_dropped_with_a_warning() -> None:
     assert c["se"] == 0.0
 
 
-def test_bootstrap_is_rao_wu_and_reproducible() -> None:
+def test_subbootstrap_is_rao_wu_and_reproducible() -> None:
     df = _cluster_sample(1)
     d = SurveyDesign(df, ids="psu", strata="h", weights="w")
-    a = d.as_replicate("bootstrap", replicates=30, seed=7)
-    b = d.as_replicate("bootstrap", replicates=30, seed=7)
-    c = d.as_replicate("bootstrap", replicates=30, seed=8)
+    a = d.as_replicate("subbootstrap", replicates=30, seed=7)
+    b = d.as_replicate("subbootstrap", replicates=30, seed=7)
+    c = d.as_replicate("subbootstrap", replicates=30, seed=8)
+    assert a.type == "subbootstrap"
     assert np.array_equal(a.repweights, b.repweights)
     assert not np.array_equal(a.repweights, c.repweights)
     assert a.scale == pytest.approx(1 / 29)
@@ -221,11 +222,13 @@ def test_jk1_equals_taylor_on_a_simple_random_sample(y: list[float], seed: int) 
 
 
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 2**16), kind=st.sampled_from(["JKn", "bootstrap", "BRR"]))
+@given(
+    seed=st.integers(0, 2**16), kind=st.sampled_from(["JKn", "bootstrap", "subbootstrap", "BRR"])
+)
 def test_design_from_replicate_weights_gives_identical_results(seed: int, kind: str) -> None:
     df = _cluster_sample(seed, n_psu=2 if kind == "BRR" else 4)
     d = SurveyDesign(df, ids="psu", strata="h", weights="w")
-    built = d.as_replicate(kind, seed=seed) if kind == "bootstrap" else d.as_replicate(kind)
+    built = d.as_replicate(kind, seed=seed) if "bootstrap" in kind else d.as_replicate(kind)
     again = ReplicateDesign(
         built.data,
         repweights=built.repweights,

@@ -32,8 +32,10 @@
   // A cell of the extract: [wave, domain, value, estimate, low, high, symbol, label,
   // table HTML, table text, CI, n]; a change: [domain, value, baseline wave, wave,
   // change, CI, arrow, trend, p]
+  // (an equity gap: the difference and its CI, then the estimates in the group, text and
+  // HTML, and in the comparison group)
   const C = { wave: 0, domain: 1, value: 2, est: 3, low: 4, high: 5, symbol: 6, label: 7,
-              html: 8, text: 9, ci: 10, n: 11 };
+              html: 8, text: 9, ci: 10, n: 11, group: 12, comparison: 13, groupHtml: 14 };
   const T = { domain: 0, value: 1, baseline: 2, wave: 3, change: 4, ci: 5, arrow: 6,
               trend: 7, p: 8 };
 
@@ -104,12 +106,24 @@
       const ids = survey.outcomes.flatMap((o) => o.indicators);
       if (!ids.includes(state.indicator)) state.indicator = ids[0];
       const indicator = data.indicators[state.indicator];
-      if (!indicator.breakdowns.includes(state.by)) state.by = "";
-      const have = [...new Set(indicator.cells.map((c) => c[C.wave]))];
+      const gapIds = indicator.gaps.map((g) => `gap:${g.id}`);
+      if (![...indicator.breakdowns, ...gapIds].includes(state.by)) state.by = "";
+      const have = this.wavesOf(indicator, state.by);
       const waves = (state.waves || []).filter((w) => have.includes(w));
       state.waves = waves.length ? have.filter((w) => waves.includes(w)) : have;
       state.survey = survey.id;
       return state;
+    }
+
+    // The equity group chosen as breakdown ("gap:<variable>:<codes>"), or null.
+    gapOf(indicator, by) {
+      return (by || "").startsWith("gap:")
+        ? indicator.gaps.find((g) => `gap:${g.id}` === by) || null : null;
+    }
+
+    wavesOf(indicator, by) {
+      const gap = this.gapOf(indicator, by);
+      return [...new Set((gap ? gap.cells : indicator.cells).map((c) => c[C.wave]))].sort();
     }
 
     choose(wanted, remember = true) {
@@ -137,10 +151,17 @@
       this.indicator.replaceChildren(...groups);
       const mine = data.indicators[indicator];
       const heads = data.breakdowns[survey] || {};
-      this.by.replaceChildren(
-        new Option(this.words.none, "", false, by === ""),
-        ...mine.breakdowns.map((d) => new Option(heads[d].label, d, false, d === by)));
-      const have = [...new Set(mine.cells.map((c) => c[C.wave]))];
+      const domains = mine.breakdowns.map((d) => new Option(heads[d].label, d, false, d === by));
+      const none = new Option(this.words.none, "", false, by === "");
+      if (mine.gaps.length) {
+        const characteristics = el("optgroup", { label: this.words.domains });
+        characteristics.append(...domains);
+        const equity = el("optgroup", { label: this.words.gaps });
+        equity.append(...mine.gaps.map(
+          (g) => new Option(g.label, `gap:${g.id}`, false, `gap:${g.id}` === by)));
+        this.by.replaceChildren(none, characteristics, equity);
+      } else this.by.replaceChildren(none, ...domains);
+      const have = this.wavesOf(mine, by);
       const boxes = have.map((w) => {
         const id = `${this.id}-wave-${w}`;
         const box = el("input", { type: "checkbox", id, name: "waves", value: w });
@@ -160,22 +181,25 @@
     rows() {
       const { survey, indicator, by, waves } = this.state;
       const mine = this.data.indicators[indicator];
+      const gap = this.gapOf(mine, by);
+      const source = gap ? gap.cells : mine.cells;
       const keys = [["overall", ""]];
-      if (by) {
-        for (const c of mine.cells) {
-          if (c[C.domain] === by && !keys.some((k) => k[0] === by && k[1] === c[C.value])) {
-            keys.push([by, c[C.value]]);
-          }
+      for (const c of source) {
+        const wanted = gap ? c[C.domain] !== "overall" : c[C.domain] === by;
+        if (by && wanted && !keys.some((k) => k[0] === c[C.domain] && k[1] === c[C.value])) {
+          keys.push([c[C.domain], c[C.value]]);
         }
       }
-      const levels = by ? this.data.breakdowns[survey][by].levels : {};
+      const heads = this.data.breakdowns[survey] || {};
       return keys.map(([domain, value]) => {
-        const cells = waves.map((w) => mine.cells.find((c) =>
+        const cells = waves.map((w) => source.find((c) =>
           c[C.wave] === w && c[C.domain] === domain && c[C.value] === value) || null);
-        const changes = mine.changes.filter((t) => t[T.domain] === domain &&
+        const changes = gap ? [] : mine.changes.filter((t) => t[T.domain] === domain &&
           t[T.value] === value && waves.includes(t[T.baseline]) && waves.includes(t[T.wave]));
         const change = changes.length ? changes[changes.length - 1] : null;
-        const label = domain === "overall" ? mine.overall : levels[value] || value;
+        const levels = (heads[domain] || { levels: {} }).levels;
+        const overall = gap ? gap.group : mine.overall;
+        const label = domain === "overall" ? overall : levels[value] || value;
         return { domain, label, cells, change };
       });
     }
@@ -183,11 +207,20 @@
     caption() {
       const { survey, indicator, by, waves } = this.state;
       const words = this.words;
+      const mine = this.data.indicators[indicator];
+      const gap = this.gapOf(mine, by);
+      const heads = this.data.breakdowns[survey] || {};
       const values = {
-        indicator: this.data.indicators[indicator].label,
+        indicator: mine.label,
         waves: waves.map((w) => this.waveLabels[w] || w).join(", "),
-        by: by ? this.data.breakdowns[survey][by].by : "",
+        by: by && !gap ? heads[by].by : "",
       };
+      if (gap) {
+        const within = [...new Set(gap.cells.map((c) => c[C.domain]))]
+          .filter((d) => d !== "overall").map((d) => (heads[d] || { by: d }).by);
+        const more = { group: gap.group, comparison: gap.comparison, by: within.join(", ") };
+        return fill(words.gap_caption, { ...values, ...more });
+      }
       return fill(by ? words.caption : words.caption_all, values);
     }
 
@@ -246,9 +279,13 @@
           if (!cell) {
             body.append(svg("text", { x: x(0) + 4, y: mid + 4 }, "\u2014"));
           } else if (cell[C.est] === null) {
+            // a withheld estimate by its symbol and meaning; a withheld gap as the
+            // equity tables write it ("not published")
             const title = this.data.symbols[cell[C.symbol]] || this.words.suppressed;
+            const words = cell[C.label] === cell[C.symbol]
+              ? `${cell[C.symbol]} (${title})` : cell[C.label];
             const text = svg("text", { x: x(0) + 4, y: mid + 4, class: "ci-value ci-suppressed" },
-                             `${cell[C.symbol]} (${title})`);
+                             words);
             body.append(text);
           } else {
             const est = cell[C.est];
@@ -280,7 +317,8 @@
                     svg("text", { x: x(t), y: y + font + 2, "text-anchor": "middle" },
                         formatTick(t, ticks, this.data.lang)));
       }
-      const unit = mine.unit === "percent" ? this.words.percent : this.words.value;
+      const unit = this.gapOf(mine, this.state.by) ? this.words.gap_axis
+        : mine.unit === "percent" ? this.words.percent : this.words.value;
       axis.append(svg("text", { x: (x0 + x1) / 2, y: y + 2 * font + 8, "text-anchor": "middle",
                                 class: "ci-explorer-axis-title" }, unit));
       root.append(axis, body);
@@ -297,8 +335,9 @@
     // The table as cells of {html, text}: what it shows and what its CSV holds.
     model(rows) {
       const { indicator, waves } = this.state;
-      const words = this.words;
       const mine = this.data.indicators[indicator];
+      if (this.gapOf(mine, this.state.by)) return this.gapModel(rows);
+      const words = this.words;
       const head = mine.unit === "percent" ? words.unit_percent : words.estimate;
       const withChange = rows.some((r) => r.change);
       const columns = [words.group];
@@ -338,8 +377,36 @@
       return { columns, groups, body, withChange };
     }
 
+    // An equity group by region: per wave the group's and the comparison group's
+    // estimates, the difference with its CI, and n in the group.
+    gapModel(rows) {
+      const words = this.words;
+      const columns = [words.group];
+      const groups = [];
+      for (const w of this.state.waves) {
+        columns.push(words.in_group, words.in_comparison, words.difference, words.n);
+        groups.push([this.waveLabels[w] || w, 4]);
+      }
+      const body = rows.map((row) => {
+        const cells = [{ text: row.label, html: escapeHtml(row.label) }];
+        for (const c of row.cells) {
+          if (!c) cells.push(...[0, 1, 2, 3].map(() => ({ text: "", html: "", num: true })));
+          else {
+            const ci = c[C.ci] ? `<br><span class="ci-ci">${escapeHtml(c[C.ci])}</span>` : "";
+            cells.push({ text: c[C.group], html: c[C.groupHtml], num: true },
+                       { text: c[C.comparison], html: escapeHtml(c[C.comparison]), num: true },
+                       { text: c[C.ci] ? `${c[C.text]} (${c[C.ci]})` : c[C.text],
+                         html: c[C.html] + ci, num: true },
+                       { text: c[C.n], html: escapeHtml(c[C.n]), num: true });
+          }
+        }
+        return { domain: row.domain, cells };
+      });
+      return { columns, groups, body, withChange: false, gap: true };
+    }
+
     table(rows, caption) {
-      const { survey, by } = this.state;
+      const { survey } = this.state;
       const mine = this.data.indicators[this.state.indicator];
       const model = this.model(rows);
       const words = this.words;
@@ -360,8 +427,8 @@
       thead.append(top, names);
       const tbody = el("tbody");
       model.body.forEach((row, k) => {
-        if (by && row.domain === by && model.body[k - 1].domain !== by) {
-          const head = this.data.breakdowns[survey][by].label;
+        if (row.domain !== "overall" && model.body[k - 1].domain !== row.domain) {
+          const head = ((this.data.breakdowns[survey] || {})[row.domain] || {}).label || "";
           tbody.append(el("tr", { class: "ci-group" },
                           el("th", { scope: "rowgroup", colspan: model.columns.length }, head)));
         }
@@ -374,7 +441,9 @@
         tbody.append(tr);
       });
       table.append(thead, tbody);
-      const notes = [...mine.notes, words.legend, words.abbreviations];
+      const notes = [...mine.notes];
+      if (model.gap) notes.push(words.gap_note, words.equity_note);
+      notes.push(words.legend, words.abbreviations);
       if (model.withChange) notes.push(words.note);
       const button = el("button", { type: "button", class: "ci-explorer-download" }, words.download);
       button.addEventListener("click", () => this.download(model));
@@ -387,7 +456,7 @@
       const quote = (s) => (/[",\n\r;]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
       const header = model.columns.map((name, j) => {
         if (j === 0) return name;
-        const wave = Math.floor((j - 1) / 3);
+        const wave = Math.floor((j - 1) / (model.gap ? 4 : 3));
         return wave < model.groups.length ? `${model.groups[wave][0]} ${name}` : name;
       });
       const lines = [header, ...model.body.map((r) => r.cells.map((c) => c.text))];

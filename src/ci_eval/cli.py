@@ -406,24 +406,46 @@ def report_build_command(
 
 @report_app.command("program")
 def report_program_command(
-    program: Annotated[str, typer.Argument(help="The program id, e.g. P0001.")],
+    program: Annotated[
+        str | None, typer.Argument(help="The program id, e.g. P0001 (or --all).")
+    ] = None,
     study: Annotated[Path, typer.Option(help="The study folder (holds ci-eval.toml).")] = Path("."),
     store: Annotated[
         Path | None, typer.Option(help="The results store (default: reports/<edition>).")
     ] = None,
+    all_programs: Annotated[
+        bool, typer.Option("--all", help="Every program's pages, each in its own folder.")
+    ] = False,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="The program's own youth data (shared template, CSV/.sav)."),
+    ] = None,
 ) -> None:
-    """Write one program's private benchmark page to <store>/private/programs/<id>/.
+    """Write a program's private benchmark pages (one per language) to
+    <store>/private/programs/<id>/, or every program's with --all.
 
-    The page shows the program's own values and its peer group's quartiles only; it is
-    never part of the public site. Run `ci-eval run` first.
+    A page shows the program's own answers beside its peer group's and all programs'
+    figures, published under the peer rule; it is never part of the public site. Run
+    `ci-eval run` first.
     """
     from ci_eval.pipeline import write_program_page
 
+    if (program is None) == (not all_programs):
+        raise _fail(CiEvalError("give one program id (e.g. P0001) or --all, not both"))
     try:
-        path = write_program_page(study, program, store)
+        with console.status("writing the program pages..."):
+            written = write_program_page(study, program, store, data=data)
     except CiEvalError as exc:
         raise _fail(exc) from None
-    console.print(f"written (private, not in the public site): {path}")
+    folders = sorted({p.parent for paths in written.values() for p in paths})
+    if len(written) == 1:
+        for path in next(iter(written.values())):
+            console.print(f"written (private, not in the public site): {path}")
+    else:
+        console.print(
+            f"written (private, not in the public site): the pages of {len(written)} programs, "
+            f"each in its own folder under {folders[0].parent if folders else store}"
+        )
 
 
 # --- analysis and benchmark commands ---

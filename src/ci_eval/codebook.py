@@ -96,6 +96,9 @@ class Variable(BaseModel):
     domain ("by age band", « selon le groupe d'âge »: French with its article); without it
     the report writes "by " and the short label (French: « selon la caractéristique « Groupe
     d'âge » », which reads less well). Both are ``{en: ..., fr: ...}`` like ``label``.
+    ``peer_labels`` (per code, ``{en: ..., fr: ...}``) says in words what programs of a
+    level are, as a phrase that follows "programs" (``in Ontario``, « en Ontario »), for a
+    variable that forms peer groups (a program's benchmark page describes its group so).
 
     Examples
     --------
@@ -112,6 +115,7 @@ class Variable(BaseModel):
     by_label: dict[str, str] = {}
     type: VariableType
     value_labels: dict[Code, dict[str, str]] = {}
+    peer_labels: dict[Code, dict[str, str]] = {}
     missing_codes: list[Code] = []
     question: str | None = None
     measure: Measure | None = None
@@ -122,7 +126,10 @@ class Variable(BaseModel):
     def _empty_is_default(cls, data: Any) -> Any:
         # A hand-edited `waves:` or `value_labels:` with nothing under it is YAML null.
         if isinstance(data, Mapping):
-            empty = ("label", "short_label", "by_label", "value_labels", "missing_codes", "waves")
+            empty = (
+                *("label", "short_label", "by_label", "value_labels", "peer_labels"),
+                *("missing_codes", "waves"),
+            )
             data = {k: v for k, v in data.items() if not (k in empty and v is None)}
         return data
 
@@ -138,7 +145,7 @@ class Variable(BaseModel):
     def _label(cls, value: Any) -> Any:
         return _normalise_label(value)
 
-    @field_validator("value_labels", mode="before")
+    @field_validator("value_labels", "peer_labels", mode="before")
     @classmethod
     def _value_labels(cls, value: Any) -> Any:
         if not isinstance(value, Mapping):
@@ -173,6 +180,12 @@ class Variable(BaseModel):
                     "the number the data uses, unquoted (e.g. -9), or declare the variable "
                     "categorical or text"
                 )
+        unknown = [c for c in self.peer_labels if c not in self.value_labels]
+        if unknown:
+            raise ValueError(
+                f"variable {self.name!r}: peer_labels of codes {unknown} that value_labels "
+                "does not list; give each peer label the code of a value label"
+            )
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -184,6 +197,8 @@ class Variable(BaseModel):
         out["type"] = self.type
         if self.value_labels:
             out["value_labels"] = {k: dict(v) for k, v in self.value_labels.items()}
+        if self.peer_labels:
+            out["peer_labels"] = {k: dict(v) for k, v in self.peer_labels.items()}
         if self.missing_codes:
             out["missing_codes"] = list(self.missing_codes)
         if self.question is not None:

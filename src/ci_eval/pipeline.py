@@ -873,13 +873,42 @@ def _write_new_bytes(path: Path, data: bytes, overwrite: bool) -> bool:
     return True
 
 
-def write_program_page(study_dir: str | Path, program: str, store: str | Path | None) -> Path:
-    """``ci-eval report program``: one program's private page, from ``store`` (default:
-    the study's ``reports/<edition>``)."""
-    from ci_eval.report.program_page import program_page
+def write_program_page(
+    study_dir: str | Path,
+    program: str | None,
+    store: str | Path | None,
+    *,
+    data: str | Path | None = None,
+) -> dict[str, list[Path]]:
+    """``ci-eval report program``: a program's private pages, one per language, from
+    ``store`` (default: the study's ``reports/<edition>``, in the study's languages); every
+    program's, each in its own folder, when ``program`` is ``None`` (``--all``). ``data``
+    (one program's own youth data) adds its youth outcomes, scored by the run's stages.
 
-    root = Path(store) if store is not None else _store_root(load_study(study_dir))
-    return program_page(root, program)
+    Raises
+    ------
+    ReportError
+        If the program is not in the survey (the store holds no benchmark for it).
+    StudyError
+        If ``data`` is given for every program at once.
+    """
+    from ci_eval.report.program_page import all_program_pages, program_page, require_program
+
+    languages = None
+    if store is None:
+        study = load_study(study_dir)
+        root, languages = _store_root(study), list(study.study.languages)
+    else:
+        root = Path(store)
+    if program is None:
+        if data is not None:
+            raise StudyError("--data is one program's youth data: give its program id, not --all")
+        return all_program_pages(root, languages=languages)
+    youth = None
+    if data is not None:
+        require_program(root, program)  # before the stages run: a clear error
+        youth = benchmark_program(study_dir, program, data=data)[f"benchmark_{program}_youth"]
+    return {program: program_page(root, program, languages=languages, youth=youth)}
 
 
 # ---------------------------------------------------------------- the model

@@ -8,7 +8,8 @@ variable as a domain, "by gender"; ``parent``: the survey), ``survey`` (from the
 ``wave`` (the wave itself) and ``universe`` (who an indicator is about, as a noun phrase:
 "programs with a waitlist"; ``parent``: the survey, whose ``all`` is its population) and
 ``source`` (where an indicator's external baseline or target comes from; ``parent``:
-``baseline`` or ``target``).
+``baseline`` or ``target``) and ``peer`` (what the programs of a level are, as a phrase after
+"programs": "in Ontario"; from a codebook's ``peer_labels``; ``parent``: the variable).
 
 The labels are the report's: a ``short_label`` of the model or codebook where there is one,
 else the ``label``; a variable name never stands in for words.
@@ -40,6 +41,7 @@ KINDS = (
     "contribution",
     "variable",
     "level",
+    "peer",
 )
 
 
@@ -153,7 +155,8 @@ def _domains(model: ToCModel) -> set[str]:
 
 def _codebook_rows(codebooks: Mapping[str, Codebook], domains: set[str]) -> list[dict[str, str]]:
     """Variables of every codebook and their levels (codes as text, in code order); the
-    "by ..." phrase of each variable that is a domain or has a ``by_label``."""
+    "by ..." phrase of each variable that is a domain or has a ``by_label``; its peer
+    phrases (``peer_labels``)."""
     rows = []
     for survey in sorted(codebooks):
         for var in codebooks[survey].variables.values():
@@ -164,6 +167,9 @@ def _codebook_rows(codebooks: Mapping[str, Codebook], domains: set[str]) -> list
             by_text = {code_text(c): v for c, v in var.value_labels.items()}
             for code in sorted(by_text, key=code_sort_key):
                 rows.append(_row("level", code, var.name, by_text[code]))
+            peer_text = {code_text(c): v for c, v in var.peer_labels.items()}
+            for code in sorted(peer_text, key=code_sort_key):
+                rows.append(_row("peer", code, var.name, peer_text[code]))
     return rows
 
 

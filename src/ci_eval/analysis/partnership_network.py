@@ -74,6 +74,17 @@ RANGES: dict[str, tuple[float, float]] = {
 """The range of each bounded metric (a CI is cut to it); the counts start at 0."""
 
 
+def roster_columns(member_ids: Sequence[str]) -> set[str]:
+    """Every roster column of the members (``tie_<m>``, the types and the ratings): their
+    labels name the member organisations.
+
+    >>> sorted(roster_columns(["M1"]))[:3]
+    ['data_M1', 'fund_M1', 'info_M1']
+    """
+    kinds = ("tie", *TIE_TYPES, *TRUST_ITEMS, *VALUE_ITEMS)
+    return {f"{kind}_{member}" for member in member_ids for kind in kinds}
+
+
 def roster_reports(data: pd.DataFrame, id_column: str, member_ids: Sequence[str]) -> pd.DataFrame:
     """One row per tie a respondent reported: ``reporter, partner``, the types (bool) and its
     trust and value ratings (mean of at least :data:`MIN_RATINGS` answered items).

@@ -39,7 +39,7 @@ from ci_eval.analysis.partnership import (
     condition_trends,
     wave_members,
 )
-from ci_eval.analysis.partnership_network import network_tables
+from ci_eval.analysis.partnership_network import network_tables, roster_columns
 from ci_eval.codebook import Codebook
 from ci_eval.errors import AnalysisError
 from ci_eval.survey import SurveyDesign
@@ -108,6 +108,18 @@ def census_designs(
         for (survey, wave), frame in frames.items()
         if survey == settings.survey
     }
+
+
+def public_labels(labels: pd.DataFrame, study: Any, settings: PartnershipSettings) -> pd.DataFrame:
+    """The labels table without the roster's variables and their levels unless the study
+    allows partner names: a roster question's label names a member ("Worked with <name>")."""
+    if settings.partner_names:
+        return labels
+    waves = [str(w) for w in study.waves.all]
+    members = read_members(study.path(settings.members), settings.by, waves)
+    roster = roster_columns(members["partner_id"].astype(str).unique().tolist())
+    named = labels["id"].isin(roster) | labels["parent"].isin(roster)
+    return labels[~named].reset_index(drop=True)
 
 
 def partnership_tables(

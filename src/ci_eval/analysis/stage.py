@@ -45,7 +45,12 @@ from ci_eval.analysis.contribution.tables import EMPTY_COLUMNS, contribution_tab
 from ci_eval.analysis.equity import equity_gap_table
 from ci_eval.analysis.indicators import estimate_indicators
 from ci_eval.analysis.labels import crossed_margin_labels, label_table
-from ci_eval.analysis.partnership_stage import TABLE_NAMES, census_designs, partnership_tables
+from ci_eval.analysis.partnership_stage import (
+    TABLE_NAMES,
+    census_designs,
+    partnership_tables,
+    public_labels,
+)
 from ci_eval.analysis.reliability_stage import reliability_table
 from ci_eval.analysis.scoring_checks import scoring_warnings, with_warnings
 from ci_eval.analysis.settings import AnalysisSettings
@@ -131,8 +136,6 @@ def analyse(
     frames = analysis_frames(scored, raw, codebooks)
     weighted = weight_all(study, frames)
     designs = {(ww.survey, ww.wave): ww.design for ww in weighted}
-    if config.partnership is not None:  # the partner survey is a census of the members
-        designs.update(census_designs(study, frames, config.partnership))
     tables: dict[str, pd.DataFrame] = {}
     waves = list(study.waves.all)
     survey_labels = {name: dict(cfg.label) for name, cfg in study.surveys.items()}
@@ -143,6 +146,9 @@ def analyse(
         [tables["labels"], crossed_margin_labels(tables["weighting_margins"], codebooks)],
         ignore_index=True,
     )
+    if config.partnership is not None:  # a census of the members, named only if allowed
+        designs.update(census_designs(study, frames, config.partnership))
+        tables["labels"] = public_labels(tables["labels"], study, config.partnership)
     indicators = estimate_indicators(
         designs, model, config.disclosure, codebooks, config.conf_level
     )

@@ -100,9 +100,38 @@ REPORT_LABELS: dict[str, tuple[tuple[str, str] | None, tuple[str, str] | None]] 
 }  # fmt: skip
 
 
-def with_report_labels(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+PEER_LABELS: dict[str, Labels] = {
+    # what the programs of a level are, as a phrase after "programs" (a benchmark page's
+    # peer group in words: "programs run by dedicated mentoring organisations in Ontario with
+    # fewer than 50 youth")
+    "org_type": {
+        1: ("run by dedicated mentoring organisations", "d'organismes voués au mentorat"),
+        2: ("run by multi-service agencies", "d'organismes multiservices"),
+        3: ("run by schools or school boards", "d'écoles ou de conseils scolaires"),
+        4: ("run by other organisations", "d'autres organismes"),
+    },
+    "region": {
+        1: ("in Atlantic Canada", "dans l'Atlantique"),
+        2: ("in Quebec", "au Québec"),
+        3: ("in Ontario", "en Ontario"),
+        4: ("in the Prairies", "dans les Prairies"),
+        5: ("in British Columbia", "en Colombie-Britannique"),
+        6: ("in the Territories", "dans les territoires"),
+    },
+    "size_band": {
+        1: ("with fewer than 50 youth", "servant moins de 50 jeunes"),
+        2: ("with 50 to 199 youth", "servant de 50 à 199 jeunes"),
+        3: ("with 200 youth or more", "servant 200 jeunes ou plus"),
+    },
+}
+
+
+def with_report_labels(
+    entries: list[dict[str, Any]], *, peers: bool = False
+) -> list[dict[str, Any]]:
     """The entries with their :data:`REPORT_LABELS` (``short_label``, ``by_label``) after
-    ``label``, as the codebook writes them."""
+    ``label`` and, with ``peers`` (a survey of programs), their :data:`PEER_LABELS` after
+    ``value_labels``, as the codebook writes them."""
     out = []
     for entry in entries:
         short, by = REPORT_LABELS.get(entry["name"], (None, None))
@@ -112,7 +141,13 @@ def with_report_labels(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if text is not None
         }
         head = {"name": entry["name"], "label": entry["label"], **extra}
-        out.append({**head, **{k: v for k, v in entry.items() if k not in head}})
+        rest = {k: v for k, v in entry.items() if k not in head}
+        if peers and entry["name"] in PEER_LABELS:
+            at = list(rest).index("value_labels") + 1
+            items = list(rest.items())
+            peer = {c: {"en": e, "fr": f} for c, (e, f) in PEER_LABELS[entry["name"]].items()}
+            rest = dict([*items[:at], ("peer_labels", peer), *items[at:]])
+        out.append({**head, **rest})
     return out
 
 
@@ -603,7 +638,7 @@ def organisation_variables() -> list[dict[str, Any]]:
             measure="scale",
         )
     )
-    return with_report_labels(out + capacity_variables())
+    return with_report_labels(out + capacity_variables(), peers=True)
 
 
 AGES_ITEMS = {

@@ -116,7 +116,7 @@ def html_table(
     notes: Sequence[str] = (),
     *,
     header_groups: Sequence[tuple[str, int]] = (),
-    download: tuple[str, str] | None = None,
+    download: tuple[str, str] | Sequence[tuple[str, str]] | None = None,
     groups: Sequence[tuple[str, Sequence[Sequence[str]]]] = (),
     numeric: Collection[int] = (),
 ) -> str:
@@ -138,8 +138,8 @@ def html_table(
     header_groups : sequence of (str, int)
         A first header row of column groups, each a title (escaped here) over that many
         columns, after the row headers' column (e.g. a wave over its estimate, CI and n).
-    download : (str, str), optional
-        A link under the table to its data: the URL (a CSV file) and the link's text.
+    download : (str, str) or a sequence of them, optional
+        Links under the table to its data: each the URL (a CSV file) and the link's text.
     groups : sequence of (heading, rows)
         Rows in labelled groups, after ``rows``: each group is a ``<tbody>`` whose first row
         is its heading (plain text, escaped here) across the table,
@@ -204,10 +204,12 @@ def html_table(
     if notes:
         text = " ".join(escape(n) for n in notes)
         parts.append(f'<p class="ci-notes" id="{table_id}-notes">{text}</p>')
-    if download:
-        href, text = (escape(part) for part in download)
-        parts.append(
-            f'<p class="ci-download"><a href="{href}" download type="text/csv">{text}</a></p>'
-        )
+    links = [download] if isinstance(download, tuple) else list(download or [])
+    if links:
+        anchors = [
+            f'<a href="{escape(href)}" download type="text/csv">{escape(text)}</a>'
+            for href, text in links
+        ]
+        parts.append(f'<p class="ci-download">{" ".join(anchors)}</p>')
     parts.append("</figure>")
     return "\n".join(parts)

@@ -89,6 +89,7 @@ CLASS_STYLE = {
     "ci-card-label": r"\bfseries",
     "ci-ci": r"\small",
     "ci-card-trend": r"\small",
+    "ci-card-change": r"\small",
     "ci-notes": r"\footnotesize",
 }
 TEXT_WIDTH_EM = 44.0  # the line width (6.5 in at 10 pt) in ems of the body font

@@ -78,3 +78,17 @@ class DisclosureRules(BaseModel):
 
 DEFAULT_RULES = DisclosureRules()
 """The defaults, for code that needs one rule without a study (``DEFAULT_RULES.min_cell``)."""
+
+
+def edition_rules(settings: dict[str, object] | None) -> DisclosureRules:
+    """The rules an edition was published under: the ``disclosure`` settings its manifest
+    records (``manifest["settings"]``), the defaults for what it does not name.
+
+    >>> edition_rules({"disclosure": {"min_peers": 7}}).min_group
+    8
+    >>> edition_rules(None) == DEFAULT_RULES
+    True
+    """
+    given = dict((settings or {}).get("disclosure") or {})  # type: ignore[call-overload]
+    known = DisclosureRules.model_fields
+    return DisclosureRules(**{k: v for k, v in given.items() if k in known})

@@ -12,6 +12,7 @@ columns ``variable, level, <by...>, estimate, se, ci_low, ci_high, n``.
 """
 
 from ci_eval.survey.design import SurveyDesign
+from ci_eval.survey.pps import HartleyRao, JointProbabilities
 from ci_eval.survey.quantile import weighted_quantile
 from ci_eval.survey.replicate import ReplicateDesign
 from ci_eval.survey.weighting import (
@@ -23,6 +24,8 @@ from ci_eval.survey.weighting import (
 )
 
 __all__ = [
+    "HartleyRao",
+    "JointProbabilities",
     "ReplicateDesign",
     "SurveyDesign",
     "WeightingDiagnostics",

@@ -2,7 +2,8 @@
 
 Modelled on R ``survey``'s ``svydesign``: one object carries the data, the weights and the
 structure (stages of clusters, strata, population sizes); every estimator is a method of it and
-returns a tidy frame. Variances are by Taylor linearisation (:mod:`ci_eval.survey.taylor`).
+returns a tidy frame. Variances are by Taylor linearisation (:mod:`ci_eval.survey.taylor`), or for
+PPS samples without replacement by R's ``svydesign(pps=)`` methods (:mod:`ci_eval.survey.pps`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import pandas as pd
 
 from ci_eval.errors import DesignError
 from ci_eval.survey.base import DesignBase, check_weights, domain_totals, read_weights
+from ci_eval.survey.pps import PPSMethod, method_name, pps_variance
 from ci_eval.survey.replicate import ReplicateDesign
 from ci_eval.survey.replicate_weights import make_replicate_design
 from ci_eval.survey.structure import DesignStructure, build_structure, check_lonely
-from ci_eval.survey.taylor import TaylorVariance
+from ci_eval.survey.taylor import ClusterVariance, TaylorVariance
 from ci_eval.survey.variables import as_list, check_columns
 
 InfluenceAdjustment = Callable[[np.ndarray], np.ndarray]
@@ -44,6 +46,15 @@ class SurveyDesign(DesignBase):
     lonely_psu : how a stratum with one PSU enters the variance: ``"fail"`` (the default),
         ``"remove"``, ``"adjust"``, ``"average"`` or ``"certainty"``, as R's
         ``options(survey.lonely.psu=)``.
+    pps : sampling with probability proportional to size without replacement, as R's
+        ``svydesign(pps=)``: ``"brewer"`` (Brewer's approximation; ``fpc`` gives each PSU's
+        inclusion probability, any number of stages), ``"overton"``, ``"HR"`` or
+        ``HartleyRao(psum)`` (Hartley-Rao), or ``JointProbabilities(pij)`` (the exact
+        Horvitz-Thompson or Yates-Grundy variance, R's ``ppsmat``). These last take the inclusion
+        probabilities from ``probs`` or ``fpc`` (fractions), one stage only. See
+        :mod:`ci_eval.survey.pps`.
+    variance : ``"HT"`` (Horvitz-Thompson form, the default) or ``"YG"`` (Yates-Grundy), for the
+        PPS methods other than ``"brewer"``, as R's ``variance=``.
 
     Examples
     --------
@@ -65,6 +76,8 @@ class SurveyDesign(DesignBase):
         fpc: str | Sequence[str] | None = None,
         nest: bool = False,
         lonely_psu: str = "fail",
+        pps: PPSMethod | None = None,
+        variance: str = "HT",
     ) -> None:
         if not isinstance(data, pd.DataFrame):
             raise DesignError(f"data must be a pandas DataFrame, not {type(data).__name__}")
@@ -76,16 +89,38 @@ class SurveyDesign(DesignBase):
         self.fpc = as_list(fpc)
         self.nest = nest
         self.lonely_psu = lonely_psu
-        self.structure: DesignStructure = build_structure(data, ids, strata, fpc, nest)
-        check_lonely(self.structure, lonely_psu)
+        self.pps = pps
+        self.structure: DesignStructure = build_structure(
+            data, ids, strata, fpc, nest, pps=pps is not None
+        )
+        if pps is not None and not (isinstance(pps, str) and pps == "brewer"):
+            _check_pps_inputs(pps, weights, probs, self.fpc)
         self._w = _sampling_weights(data, weights, probs, self.structure, bool(self.fpc))
-        self._taylor = TaylorVariance(self.structure, lonely_psu)
+        self._taylor = self._variance_engine(pps, variance)
         # Calibration steps (post-stratification, raking, calibration) replace the influence
         # values by their residuals from the calibration model before the variance is taken, as
         # R's svyrecvar does with a design's postStrata. Each maps (n, m) -> (n, m).
         self._calibration: tuple[InfluenceAdjustment, ...] = ()
 
     # --- variance engine --------------------------------------------------------------------
+
+    def _variance_engine(self, pps: PPSMethod | None, variance: str) -> ClusterVariance:
+        """Linearisation (and Brewer's PPS approximation) or a PPS quadratic form (``pps``)."""
+        if pps is None or (isinstance(pps, str) and pps == "brewer"):
+            if variance != "HT":
+                raise DesignError(
+                    f"variance={variance!r} is only for the PPS methods 'overton', 'HR', "
+                    "HartleyRao and JointProbabilities (R: only variance='HT' for this design)"
+                )
+            check_lonely(self.structure, self.lonely_psu)
+            return TaylorVariance(self.structure, self.lonely_psu)
+        labels = np.array([], dtype=object)
+        if self.strata:
+            stage = self.structure.stages[0]
+            first = np.full(stage.n_strata, len(self.data), dtype=np.int64)
+            np.minimum.at(first, stage.stratum_of_cluster[stage.cluster], np.arange(len(self.data)))
+            labels = self.data[self.strata[0]].to_numpy()[first]
+        return pps_variance(self.structure, pps, variance, self._w, labels)
 
     def _ratio_stat(
         self,
@@ -159,11 +194,16 @@ class SurveyDesign(DesignBase):
         seed: int | None = None,
         fay_rho: float = 0.0,
         mse: bool = False,
+        counts: np.ndarray | None = None,
     ) -> ReplicateDesign:
         """This design with replicate weights instead of linearisation, as R's ``as.svrepdesign``.
 
-        ``type`` is ``"JK1"`` (unstratified), ``"JKn"``, ``"bootstrap"`` (Rao-Wu rescaled;
-        ``replicates``, default 50, and ``seed``), ``"BRR"`` or ``"Fay"`` (with ``fay_rho``). See
+        ``type`` is ``"JK1"`` (unstratified), ``"JKn"``, ``"bootstrap"`` (Canty-Davison, R's
+        ``"bootstrap"``, using the first-stage fpc as R does), ``"subbootstrap"`` (Rao-Wu
+        rescaled, R's ``"subbootstrap"``), ``"BRR"`` or ``"Fay"`` (with ``fay_rho``). The
+        bootstraps take ``replicates`` (default 50, as R) and ``seed``; ``counts``, an array
+        (PSUs, replicates) of how often each PSU was drawn (PSUs in the order of their sorted
+        ids), rebuilds a ``"bootstrap"`` design from given draws, such as R's. See
         :mod:`ci_eval.survey.replicate_weights` for the weights and their scales. The result
         keeps this design's weights (including any weighting already done) and data.
 
@@ -175,7 +215,7 @@ class SurveyDesign(DesignBase):
         >>> round(float(r.mean("y")["se"].iloc[0]), 4)
         1.0801
         """
-        return make_replicate_design(self, type, replicates, seed, fay_rho, mse)
+        return make_replicate_design(self, type, replicates, seed, fay_rho, mse, counts)
 
     def with_weights(
         self, weights: np.ndarray | pd.Series, adjustment: InfluenceAdjustment | None = None
@@ -202,9 +242,24 @@ class SurveyDesign(DesignBase):
         stages = len(s.stages)
         n_psu = s.stages[0].n_clusters
         fpc = "with fpc" if self.fpc else "with replacement"
+        if self.pps is not None:
+            fpc = f"PPS {method_name(self.pps)}"
         return (
             f"<{kind}{stages}-stage SurveyDesign: {len(self.data)} rows, {n_psu} PSUs, "
             f"{s.stages[0].n_strata} strata, {fpc}, lonely_psu={self.lonely_psu!r}>"
+        )
+
+
+def _check_pps_inputs(pps: PPSMethod, weights: WeightsArg, probs: object, fpc: list[str]) -> None:
+    """A PPS design with a D matrix takes its inclusion probabilities from probs or fpc."""
+    if weights is not None:
+        raise DesignError(
+            f"pps={method_name(pps)} takes the inclusion probabilities from probs= or fpc=, "
+            "not weights= (R ignores weights= here)"
+        )
+    if probs is None and not fpc:
+        raise DesignError(
+            f"pps={method_name(pps)} needs the inclusion probabilities: give probs= or fpc="
         )
 
 

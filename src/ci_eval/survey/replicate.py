@@ -34,7 +34,7 @@ from ci_eval.survey.grouped import grouped_sums
 from ci_eval.survey.quantile import weighted_quantile
 from ci_eval.survey.variables import as_list, check_columns, numeric_column
 
-REPLICATE_TYPES = ("JK1", "JKn", "bootstrap", "BRR", "Fay", "other")
+REPLICATE_TYPES = ("JK1", "JKn", "bootstrap", "subbootstrap", "BRR", "Fay", "other")
 RANK_TOL = 1e-5  # R: degf.svyrep.design uses qr(weights, tol = 1e-5)$rank - 1
 
 WeightsArg = str | Sequence[float] | np.ndarray | pd.Series | None
@@ -51,7 +51,9 @@ class ReplicateDesign(DesignBase):
     weights : the full-sample sampling weight column (or an array); ``None`` gives equal
         weights with a warning, as R.
     type : ``"JK1"``, ``"JKn"``, ``"bootstrap"``, ``"BRR"``, ``"Fay"`` or ``"other"``; sets the
-        default ``scale`` and ``rscales`` as R's ``svrepdesign`` does.
+        default ``scale`` and ``rscales`` as R's ``svrepdesign`` does. ``"subbootstrap"`` (the
+        type ``as_replicate`` gives a Rao-Wu bootstrap, as R's ``as.svrepdesign``) is taken as
+        ``"bootstrap"``.
     scale, rscales : the variance multipliers (see the module docstring); ``rscales`` is one
         number or one per replicate.
     mse : centre the replicates on the full-sample estimate instead of their mean.
@@ -366,12 +368,29 @@ class ReplicateDesign(DesignBase):
         var: np.ndarray,
     ) -> np.ndarray:
         """Replicate variance of the logit of the share: R's intercept-only ``svyglm`` per
-        replicate, whose coefficient is the logit of the replicate's weighted share."""
+        replicate, whose coefficient is the logit of the replicate's weighted share.
+
+        A replicate whose share is 0 or 1 has no finite logit; R's ``glm.fit`` then stops where
+        its deviance test does (a coefficient of about +-20), and that is what enters R's
+        variance (a very wide interval, not a missing one). In a domain with such a replicate
+        every replicate is refitted as R refits it
+        (:func:`~ci_eval.survey.glm_fit.logit_intercept_refits`, from the full-sample logit),
+        since the interval then rests on where each fit stops; elsewhere the replicate logits
+        are exact (R's converge to them within its tolerance).
+        """
         full, reps = self._totals(np.hstack([num, den]), keep, domain, n_domains)
         p = num.shape[1]
         with np.errstate(divide="ignore", invalid="ignore"):
             eta = special.logit(full[:, :p] / full[:, p:])
             theta = special.logit(reps[:, :, :p] / reps[:, :, p:])
+        degenerate = np.isinf(theta) & np.isfinite(eta)[None]
+        if degenerate.any():
+            from ci_eval.survey.glm_fit import logit_intercept_refits  # statsmodels: load late
+        for d, j in zip(*np.nonzero(degenerate.any(axis=0)), strict=True):
+            rows = np.flatnonzero(keep & (domain == d))
+            theta[:, d, j] = logit_intercept_refits(
+                num[rows, j], self.repweights[rows], float(eta[d, j])
+            )
         return self._cell_variance(eta, theta)
 
     def _totals(
@@ -580,7 +599,7 @@ def _fpc_factor(
             "a replicate design's fpc needs both fpc= (one value or one per replicate) and "
             f"fpctype= ({' or '.join(map(repr, FPC_TYPES))}), as R's svrepdesign"
         )
-    if type in ("BRR", "Fay", "bootstrap"):
+    if type in ("BRR", "Fay", "bootstrap", "subbootstrap"):
         raise DesignError(f"fpc= is not available for type={type!r} (R refuses it too)")
     f = np.atleast_1d(np.asarray(fpc, dtype=float))
     if f.size not in (1, n_rep) or np.any(~(f >= 0) | ~(f <= 1)):
@@ -626,7 +645,7 @@ def _default_scales(
         if not 0 < fay_rho < 1:
             raise DesignError("type='Fay' needs Fay's factor: pass fay_rho= in (0, 1)")
         scale = 1.0 / (n_rep * (1 - fay_rho) ** 2)
-    elif type == "bootstrap" and scale is None:
+    elif type in ("bootstrap", "subbootstrap") and scale is None:
         scale = 1.0 / (n_rep - 1)
     elif type == "JK1" and scale is None:
         scale = 1.0 / reps[:, 0].max() if not combined else (n_rep - 1) / n_rep

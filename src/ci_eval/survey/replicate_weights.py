@@ -10,10 +10,19 @@ multipliers per first-stage PSU, with ``scale`` and ``rscales`` for the variance
 * ``JKn`` (``jknweights``): per stratum, one replicate per PSU, multiplying the other PSUs of the
   stratum by n_h / (n_h - 1); ``rscales = f_h (n_h - 1) / n_h`` and ``scale = 1``. A stratum with
   ``f_h = 0`` gets no replicate; a stratum with one PSU follows the lonely-PSU rule as R does.
-* ``bootstrap``: the Rao-Wu (1988) rescaled bootstrap, R's ``subbootweights``: in every stratum,
-  n_h - 1 of the n_h PSUs are drawn with replacement and a PSU drawn k times gets
-  k n_h / (n_h - 1); ``scale = 1 / (R - 1)``. The draws come from numpy's ``default_rng(seed)``
-  (they cannot reproduce R's). The first-stage fpc is not used, as in R's ``subbootstrap``.
+* ``bootstrap``: Canty and Davison's (1999) bootstrap, R's ``bootweights``
+  (``as.svrepdesign(type = "bootstrap")``): in every stratum the n_h PSUs are resampled n_h
+  times with replacement, and a PSU drawn k times gets the multiplier k. With a first-stage
+  population size N_h the n_h draws are made without replacement from a pseudo-population, the
+  PSUs in random order repeated to N_h units (R's ``rep(upsu, length = N_h)``, N_h truncated to
+  an integer as R does), so a stratum sampled whole keeps multiplier 1. ``scale = nbar /
+  ((nbar - 1) (R - 1))`` with nbar the harmonic mean of the n_h (R does not use the fpc in it).
+* ``subbootstrap``: the Rao-Wu (1988) rescaled bootstrap, R's ``subbootweights``: in every
+  stratum, n_h - 1 of the n_h PSUs are drawn with replacement and a PSU drawn k times gets
+  k n_h / (n_h - 1); ``scale = 1 / (R - 1)``. The first-stage fpc is not used, as in R.
+
+Both bootstraps draw from numpy's ``default_rng(seed)``, so they cannot repeat R's draws; R's own
+counts can be given to ``as_replicate("bootstrap", counts=...)`` to rebuild R's design exactly.
 * ``BRR`` / ``Fay`` (``brrweights``): half samples from the rows of a Hadamard matrix, strata with
   two PSUs (larger strata with an even number of PSUs are split into pairs, as R's default);
   the chosen PSU of each pair gets ``2 - rho``, the other ``rho``; ``scale = 1 / (R (1 - rho)^2)``.
@@ -120,7 +129,89 @@ def jkn_factors(structure: DesignStructure, lonely_psu: str) -> ReplicateFactors
     return ReplicateFactors(np.column_stack(columns), scale, np.asarray(rscales))
 
 
-def bootstrap_factors(
+def bootstrap_counts(structure: DesignStructure, replicates: int, seed: int | None) -> np.ndarray:
+    """Canty-Davison resampling counts (n_psu, R) of R's ``bootstratum``; see the module docstring.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from ci_eval.survey.structure import build_structure
+    >>> df = pd.DataFrame({"h": [0, 0, 0, 1, 1], "psu": [1, 2, 3, 4, 5], "N": [3, 3, 3, 9, 9]})
+    >>> counts = bootstrap_counts(build_structure(df, "psu", "h", "N", nest=False), 4, seed=1)
+    >>> counts[:3].tolist()  # stratum 0 was sampled whole: every PSU is drawn once
+    [[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]]
+    >>> counts[3:].sum(axis=0).tolist()  # n_h = 2 draws in stratum 1
+    [2.0, 2.0, 2.0, 2.0]
+    """
+    if replicates < 2:
+        raise DesignError(f"replicates={replicates}: the bootstrap needs at least 2")
+    rng = np.random.default_rng(seed)
+    stage = structure.stages[0]
+    counts = np.ones((stage.n_clusters, replicates))
+    for h, psus in enumerate(_psus_by_stratum(structure)):
+        n_h = psus.size
+        popsize = None if stage.popsize is None else stage.popsize[h]
+        if popsize is None or np.isinf(popsize):
+            counts[psus] = rng.multinomial(n_h, np.full(n_h, 1.0 / n_h), size=replicates).T
+            continue
+        counts[psus] = _draws_without_replacement(rng, n_h, int(popsize), replicates).T
+    return counts
+
+
+def _draws_without_replacement(
+    rng: np.random.Generator, n: int, popsize: int, replicates: int
+) -> np.ndarray:
+    """Counts (R, n) of n draws without replacement from the n PSUs repeated to ``popsize``.
+
+    R's ``sample(rep(sample(upsu), length = N), n)``: the PSUs in random order are repeated to N
+    units (the first N mod n get one copy more), then n units are drawn. The multivariate
+    hypergeometric draw is made one PSU at a time for all replicates at once.
+    """
+    each, extra = divmod(popsize, n)
+    ranks = rng.random((replicates, n)).argsort(axis=1).argsort(axis=1)
+    copies = each + (ranks < extra).astype(np.int64)
+    counts = np.empty((replicates, n))
+    left_units = np.full(replicates, popsize, dtype=np.int64)
+    left_draws = np.full(replicates, n, dtype=np.int64)
+    for i in range(n - 1):
+        drawn = rng.hypergeometric(copies[:, i], left_units - copies[:, i], left_draws)
+        counts[:, i] = drawn
+        left_draws -= drawn
+        left_units -= copies[:, i]
+    counts[:, n - 1] = left_draws
+    return counts
+
+
+def canty_davison_factors(structure: DesignStructure, counts: np.ndarray) -> ReplicateFactors:
+    """R's ``bootweights`` from resampling counts (n_psu, R): multipliers and R's scale.
+
+    ``scale = nbar / ((nbar - 1) (R - 1))`` with nbar the harmonic mean of the number of PSUs per
+    stratum (R's ``psu.per.strata``), ``rscales = 1``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from ci_eval.survey.structure import build_structure
+    >>> st = build_structure(pd.DataFrame({"psu": [1, 2, 3]}), "psu", None, None, nest=False)
+    >>> rf = canty_davison_factors(st, np.array([[2, 0], [1, 1], [0, 2.0]]))
+    >>> rf.scale  # nbar = 3: 3 / (2 * 1)
+    1.5
+    """
+    stage = structure.stages[0]
+    counts = np.asarray(counts, dtype=float)
+    if counts.ndim != 2 or counts.shape[0] != stage.n_clusters or counts.shape[1] < 2:
+        raise DesignError(
+            f"bootstrap counts must be an array (PSUs = {stage.n_clusters}, replicates >= 2), "
+            f"not of shape {counts.shape}"
+        )
+    nbar = 1.0 / np.mean(1.0 / stage.n_sampled)
+    if nbar <= 1:
+        raise DesignError("the bootstrap needs a stratum with at least two PSUs")
+    n_rep = counts.shape[1]
+    return ReplicateFactors(counts, float(nbar / ((nbar - 1) * (n_rep - 1))), np.ones(n_rep))
+
+
+def subbootstrap_factors(
     structure: DesignStructure, replicates: int, seed: int | None
 ) -> ReplicateFactors:
     """Rao-Wu rescaled bootstrap (R's ``subbootweights``); reproducible with ``seed``.
@@ -130,7 +221,7 @@ def bootstrap_factors(
     >>> import pandas as pd
     >>> from ci_eval.survey.structure import build_structure
     >>> st = build_structure(pd.DataFrame({"psu": [1, 2, 3, 4]}), "psu", None, None, nest=False)
-    >>> rf = bootstrap_factors(st, replicates=5, seed=1)
+    >>> rf = subbootstrap_factors(st, replicates=5, seed=1)
     >>> rf.factors.sum(axis=0).tolist()  # n - 1 = 3 draws, each worth 4/3
     [4.0, 4.0, 4.0, 4.0, 4.0]
     """
@@ -200,7 +291,8 @@ def brr_factors(
     return ReplicateFactors(factors, 1.0 / (n_rep * (1 - fay_rho) ** 2), np.ones(n_rep))
 
 
-AS_REPLICATE_TYPES = ("JK1", "JKn", "bootstrap", "BRR", "Fay")
+AS_REPLICATE_TYPES = ("JK1", "JKn", "bootstrap", "subbootstrap", "BRR", "Fay")
+BOOTSTRAPS = ("bootstrap", "subbootstrap")
 
 
 def make_replicate_design(
@@ -210,12 +302,20 @@ def make_replicate_design(
     seed: int | None,
     fay_rho: float,
     mse: bool,
+    counts: np.ndarray | None = None,
 ) -> ReplicateDesign:
     """The replicate design of ``design`` (see :meth:`SurveyDesign.as_replicate`)."""
     if type not in AS_REPLICATE_TYPES:
         raise DesignError(f"type={type!r} is not one of {', '.join(AS_REPLICATE_TYPES)}")
-    if replicates is not None and type != "bootstrap":
-        raise DesignError(f"replicates= only applies to type='bootstrap', not {type!r}")
+    if replicates is not None and type not in BOOTSTRAPS:
+        raise DesignError(f"replicates= only applies to the bootstraps, not {type!r}")
+    if counts is not None and type != "bootstrap":
+        raise DesignError(f"counts= only applies to type='bootstrap', not {type!r}")
+    if design.pps is not None:
+        raise DesignError(
+            "as_replicate is not available for a PPS design: replicate weights of a "
+            "without-replacement PPS sample would drop its joint inclusion probabilities"
+        )
     if design.is_calibrated:
         warnings.warn(
             "the design was calibrated: its replicate weights are built from the final weights "
@@ -225,12 +325,17 @@ def make_replicate_design(
             stacklevel=3,
         )
     structure = design.structure
+    n_rep = 50 if replicates is None else int(replicates)
     if type == "JK1":
         rf = jk1_factors(structure)
     elif type == "JKn":
         rf = jkn_factors(structure, design.lonely_psu)
     elif type == "bootstrap":
-        rf = bootstrap_factors(structure, 50 if replicates is None else int(replicates), seed)
+        if counts is None:
+            counts = bootstrap_counts(structure, n_rep, seed)
+        rf = canty_davison_factors(structure, counts)
+    elif type == "subbootstrap":
+        rf = subbootstrap_factors(structure, n_rep, seed)
     else:
         rho = fay_rho if type == "Fay" else 0.0
         if type == "BRR" and fay_rho != 0:

@@ -11,7 +11,9 @@ per stage, the way R's ``svydesign`` does (Lumley 2010, ch. 2; R ``survey``'s ``
 * the strata of stage *s > 1* are the given stage strata (if any) within each cluster of stage
   *s - 1*;
 * the design sample size of a stratum is its number of distinct clusters; ``fpc`` is either the
-  population number of clusters (all values > 1) or the sampling fraction (all values <= 1).
+  population number of clusters (all values > 1) or the sampling fraction (all values <= 1);
+* with ``pps=True`` (R's ``svydesign(pps = "brewer")``) the fpc must be sampling fractions and may
+  differ between the clusters of a stratum: it is each cluster's inclusion probability.
 
 No estimation happens here. The structure is immutable and shared by designs derived from one
 another (weighting never changes it).
@@ -45,6 +47,8 @@ class Stage:
     popsize : (n_strata,) population number of clusters per stratum, or ``None`` (with replacement).
     parent_of_stratum : (n_strata,) code of the parent cluster (stage - 1); all 0 at stage 1.
     stratum_names : a printable name for each stratum, for error messages.
+    cluster_fraction : (n_clusters,) inclusion probability of each cluster when it varies within
+        strata (PPS sampling, R's ``pps = "brewer"``; ``popsize`` is then ``None``), else ``None``.
     """
 
     cluster: np.ndarray
@@ -55,6 +59,36 @@ class Stage:
     popsize: np.ndarray | None
     parent_of_stratum: np.ndarray
     stratum_names: tuple[str, ...]
+    cluster_fraction: np.ndarray | None = None
+
+    @property
+    def has_fpc(self) -> bool:
+        """The stage is sampled without replacement (it has population sizes or fractions)."""
+        return self.popsize is not None or self.cluster_fraction is not None
+
+    @property
+    def fraction_of_cluster(self) -> np.ndarray:
+        """Sampling fraction of each cluster (0 where sampled with replacement)."""
+        if self.cluster_fraction is not None:
+            return self.cluster_fraction
+        return self.fraction[self.stratum_of_cluster]
+
+    @property
+    def factor_of_cluster(self) -> np.ndarray:
+        """The finite population factor of each cluster: 1 - its sampling fraction (1 without)."""
+        if self.cluster_fraction is not None:
+            return 1.0 - self.cluster_fraction
+        return self.fpc_factor[self.stratum_of_cluster]
+
+    @property
+    def self_representing(self) -> np.ndarray:
+        """(n_strata,) every cluster's factor is below 1e-7: the stratum adds no variance (R)."""
+        varies = np.bincount(
+            self.stratum_of_cluster,
+            weights=(self.factor_of_cluster >= SELF_REPRESENTING).astype(float),
+            minlength=self.n_strata,
+        )
+        return varies == 0
 
     @property
     def fraction(self) -> np.ndarray:
@@ -102,13 +136,12 @@ class DesignStructure:
         """Weights implied by the population sizes: the product over stages of N / n."""
         w = np.ones(self.stages[0].cluster.size)
         for stage in self.stages:
-            if stage.popsize is None:
+            if not stage.has_fpc:
                 raise DesignError(
                     "no weights or probabilities were given and the fpc does not cover every "
                     "stage, so the weights cannot be computed; pass weights= or probs="
                 )
-            ratio = stage.popsize / stage.n_sampled
-            w = w * ratio[stage.stratum_of_cluster[stage.cluster]]
+            w = w / stage.fraction_of_cluster[stage.cluster]
         return w
 
 
@@ -153,6 +186,7 @@ def build_structure(
     strata: str | Sequence[str] | None,
     fpc: str | Sequence[str] | None,
     nest: bool,
+    pps: bool = False,
 ) -> DesignStructure:
     """Build the stage structure of a design from column names (see the module docstring).
 
@@ -203,6 +237,11 @@ def build_structure(
                 "give all as population sizes or all as fractions"
             )
         is_popsize = bool(np.any(all_fpc > 1))
+        if pps and is_popsize:
+            raise DesignError(
+                f"fpc columns {fpc_cols}: a PPS design takes the fpc as sampling fractions "
+                "(inclusion probabilities, <= 1), as R's svydesign(pps=)"
+            )
     else:
         is_popsize = True
 
@@ -224,6 +263,7 @@ def build_structure(
             fpc_cols[s] if s < len(fpc_cols) else None,
             s + 1,
             _stratum_labels(df, strata_cols, id_cols, s, row_stratum),
+            pps,
         )
         stages.append(stage)
     return DesignStructure(stages=tuple(stages), has_strata=bool(strata_cols))
@@ -285,6 +325,7 @@ def _make_stage(
     fpc_name: str | None,
     stage_no: int,
     names: tuple[str, ...],
+    pps: bool = False,
 ) -> Stage:
     cluster, _ = pd.factorize(cluster, sort=True)
     cluster = cluster.astype(np.int64)
@@ -304,6 +345,20 @@ def _make_stage(
     else:
         parent = parent_cluster[first_in_stratum]
     popsize = None
+    if fpc is not None and pps:
+        return _pps_stage(
+            cluster,
+            n_clusters,
+            first_row,
+            stratum_of_cluster,
+            n_strata,
+            n_sampled,
+            parent,
+            names,
+            fpc,
+            fpc_name,
+            stage_no,
+        )
     if fpc is not None:
         per_stratum = fpc[first_in_stratum]
         if np.any(fpc != per_stratum[row_stratum]):
@@ -331,6 +386,40 @@ def _make_stage(
     )
 
 
+def _pps_stage(
+    cluster: np.ndarray,
+    n_clusters: int,
+    first_row: np.ndarray,
+    stratum_of_cluster: np.ndarray,
+    n_strata: int,
+    n_sampled: np.ndarray,
+    parent: np.ndarray,
+    names: tuple[str, ...],
+    fpc: np.ndarray,
+    fpc_name: str | None,
+    stage_no: int,
+) -> Stage:
+    """A stage whose fpc is each cluster's inclusion probability (R's ``pps = "brewer"``)."""
+    fraction = fpc[first_row]
+    if np.any(fpc != fraction[cluster]):
+        bad = int(np.flatnonzero(fpc != fraction[cluster])[0])
+        raise DesignError(
+            f"fpc column {fpc_name!r} varies within a cluster at stage {stage_no} (row {bad}); "
+            "a PPS design takes one inclusion probability per cluster"
+        )
+    return Stage(
+        cluster=cluster,
+        n_clusters=n_clusters,
+        stratum_of_cluster=stratum_of_cluster,
+        n_strata=n_strata,
+        n_sampled=n_sampled,
+        popsize=None,
+        parent_of_stratum=parent,
+        stratum_names=names,
+        cluster_fraction=fraction,
+    )
+
+
 def check_lonely(structure: DesignStructure, lonely_psu: str) -> None:
     """Raise under ``lonely_psu='fail'`` when a stratum that contributes variance has one PSU.
 
@@ -345,9 +434,9 @@ def check_lonely(structure: DesignStructure, lonely_psu: str) -> None:
     if lonely_psu != "fail":
         return
     for s, stage in enumerate(structure.stages):
-        if s > 0 and structure.stages[s - 1].popsize is None:
+        if s > 0 and not structure.stages[s - 1].has_fpc:
             break
-        lonely = (stage.n_sampled == 1) & (stage.fpc_factor >= SELF_REPRESENTING)
+        lonely = (stage.n_sampled == 1) & ~stage.self_representing
         if np.any(lonely):
             h = int(np.flatnonzero(lonely)[0])
             raise DesignError(

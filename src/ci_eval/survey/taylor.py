@@ -8,6 +8,12 @@ appendix; R ``survey``, ``multistage.R``):
   add ``f_h n_h / (n_h - 1)`` times their cross-product, where ``n_h`` is the number of clusters
   sampled in stratum ``h`` and ``f_h = (N_h - n_h) / N_h`` the finite population factor
   (1 without an fpc; a stratum with ``f_h < 1e-7`` is self-representing and adds nothing);
+* under PPS sampling with Brewer's approximation (R's ``svydesign(pps = "brewer")``; Brewer 2002,
+  eq. 9.12; Berger 2004) each cluster i has its own factor ``1 - pi_i``, pi_i its inclusion
+  probability: the stratum adds ``n_h / (n_h - 1) sum_i (1 - pi_i) (z_i - zbar_h)^2``. R's
+  ``onestrat`` takes the factors in the order the PSUs first appear in the data but the PSU totals
+  in sorted order, so on data not sorted by PSU R pairs PSUs with other PSUs' factors; ci_eval
+  pairs each PSU with its own and agrees with R on sorted data;
 * when a stage has population sizes, add the variance of the next stage within each of its
   clusters, multiplied by the sampling fraction ``n_h / N_h`` of every stage above it;
 * a stratum with a single PSU is handled as R's ``survey.lonely.psu`` option says: ``remove`` and
@@ -25,52 +31,22 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from ci_eval.survey.structure import SELF_REPRESENTING, DesignStructure
+from ci_eval.survey.structure import DesignStructure
 
 
-class TaylorVariance:
-    """Linearisation variance for one design structure and lonely-PSU rule.
+class ClusterVariance:
+    """Variances of domain totals and ratios from first-stage cluster totals (shared part).
 
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> from ci_eval.survey.structure import build_structure
-    >>> df = pd.DataFrame({"h": [0, 0, 1, 1], "psu": [0, 1, 2, 3]})
-    >>> tv = TaylorVariance(build_structure(df, "psu", "h", None, nest=False), "fail")
-    >>> u = np.array([[1.0], [3.0], [2.0], [2.0]])
-    >>> float(tv.vcov(u)[0, 0])  # stratum 0: (1-2)^2 + (3-2)^2 times 2/1; stratum 1: 0
-    4.0
+    A subclass sets ``_n`` (rows), ``_plans`` (one :class:`StagePlan` per stage that adds
+    variance) and ``_variances(totals_of, domain, n_domains, m, present)``, which turns the
+    cluster totals of each plan into variances (n_domains, m).
     """
 
-    def __init__(self, structure: DesignStructure, lonely_psu: str) -> None:
-        self.structure = structure
-        self.lonely_psu = lonely_psu
-        n = structure.stages[0].cluster.size
-        self._n = n
-        self._plans = []
-        multiplier_of_cluster = np.ones(structure.stages[0].n_clusters)
-        parent_mult = None
-        for s, stage in enumerate(structure.stages):
-            if s > 0:
-                prev = structure.stages[s - 1]
-                if prev.popsize is None:
-                    break
-                # multiplier of a stage-s stratum: fraction and multiplier of its parent cluster
-                parent_mult = multiplier_of_cluster[stage.parent_of_stratum]
-            mult = np.ones(stage.n_strata) if parent_mult is None else parent_mult
-            self._plans.append(_StagePlan(stage, mult, lonely_psu, n))
-            frac = stage.fraction
-            multiplier_of_cluster = (mult * frac)[stage.stratum_of_cluster]
+    _n: int
+    _plans: list[StagePlan]
 
-    def vcov(self, u: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
-        """Covariance matrix (m, m) of the totals of the columns of ``u`` (n, m)."""
-        u = np.asarray(u, dtype=float).reshape(self._n, -1)
-        out = np.zeros((u.shape[1], u.shape[1]))
-        for plan in self._plans:
-            totals = plan.cluster_totals(u, None, None, 1)
-            centred, weight = plan.centre(totals, None, 1, present)
-            out += (centred * weight).T @ centred
-        return out
+    def _variances(self, totals_of, domain, n_domains, m, present) -> np.ndarray:
+        raise NotImplementedError
 
     def var_by_domain(
         self, u: np.ndarray, domain: np.ndarray, n_domains: int, present: np.ndarray | None = None
@@ -107,7 +83,7 @@ class TaylorVariance:
         without building the (n, p) influence matrix.
         """
 
-        def totals(plan: _StagePlan) -> np.ndarray:
+        def totals(plan: StagePlan) -> np.ndarray:
             t_num = plan.cluster_totals(num, weights, domain, n_domains)
             if den is None:
                 return t_num
@@ -118,6 +94,50 @@ class TaylorVariance:
 
         return self._variances(totals, domain, n_domains, num.shape[1], present)
 
+
+class TaylorVariance(ClusterVariance):
+    """Linearisation variance for one design structure and lonely-PSU rule.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from ci_eval.survey.structure import build_structure
+    >>> df = pd.DataFrame({"h": [0, 0, 1, 1], "psu": [0, 1, 2, 3]})
+    >>> tv = TaylorVariance(build_structure(df, "psu", "h", None, nest=False), "fail")
+    >>> u = np.array([[1.0], [3.0], [2.0], [2.0]])
+    >>> float(tv.vcov(u)[0, 0])  # stratum 0: (1-2)^2 + (3-2)^2 times 2/1; stratum 1: 0
+    4.0
+    """
+
+    def __init__(self, structure: DesignStructure, lonely_psu: str) -> None:
+        self.structure = structure
+        self.lonely_psu = lonely_psu
+        n = structure.stages[0].cluster.size
+        self._n = n
+        self._plans = []
+        multiplier_of_cluster = np.ones(structure.stages[0].n_clusters)
+        parent_mult = None
+        for s, stage in enumerate(structure.stages):
+            if s > 0:
+                prev = structure.stages[s - 1]
+                if not prev.has_fpc:
+                    break
+                # multiplier of a stage-s stratum: fraction and multiplier of its parent cluster
+                parent_mult = multiplier_of_cluster[stage.parent_of_stratum]
+            mult = np.ones(stage.n_strata) if parent_mult is None else parent_mult
+            self._plans.append(StagePlan(stage, mult, lonely_psu, n))
+            multiplier_of_cluster = mult[stage.stratum_of_cluster] * stage.fraction_of_cluster
+
+    def vcov(self, u: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
+        """Covariance matrix (m, m) of the totals of the columns of ``u`` (n, m)."""
+        u = np.asarray(u, dtype=float).reshape(self._n, -1)
+        out = np.zeros((u.shape[1], u.shape[1]))
+        for plan in self._plans:
+            totals = plan.cluster_totals(u, None, None, 1)
+            centred, weight = plan.centre(totals, None, 1, present)
+            out += (centred * weight).T @ centred
+        return out
+
     def _variances(self, totals_of, domain, n_domains, m, present) -> np.ndarray:
         out = np.zeros((n_domains, m))
         for plan in self._plans:
@@ -127,7 +147,7 @@ class TaylorVariance:
         return out
 
 
-class _StagePlan:
+class StagePlan:
     """Precomputed cluster and stratum maps of one stage."""
 
     def __init__(self, stage, multiplier: np.ndarray, lonely_psu: str, n: int) -> None:
@@ -139,19 +159,20 @@ class _StagePlan:
             (np.ones(c), (h, np.arange(c))), shape=(stage.n_strata, c)
         )
         n_h = stage.n_sampled
-        f = stage.fpc_factor
-        scale = np.where(n_h > 1, f * n_h / np.maximum(n_h - 1, 1), f)
-        scale = np.where(f < SELF_REPRESENTING, 0.0, scale)
-        self.lonely = (n_h == 1) & (f >= SELF_REPRESENTING)
+        # per cluster: f n_h / (n_h - 1), f = 1 - its sampling fraction (R's onestrat); the
+        # fraction is the stratum's, or the cluster's own inclusion probability under PPS
+        f = stage.factor_of_cluster
+        n_c = n_h[h]
+        scale = np.where(n_c > 1, f * n_c / np.maximum(n_c - 1, 1), f)
+        scale = np.where(stage.self_representing[h], 0.0, scale)
+        self.lonely = (n_h == 1) & ~stage.self_representing
         self.centred = np.ones(stage.n_strata, dtype=bool)
-        if lonely_psu in ("remove", "certainty", "fail"):
-            scale = np.where(self.lonely, 0.0, scale)
+        if lonely_psu in ("remove", "certainty", "fail", "average"):
+            scale = np.where(self.lonely[h], 0.0, scale)
         elif lonely_psu == "adjust":
             self.centred = ~self.lonely
-        elif lonely_psu == "average":
-            scale = np.where(self.lonely, 0.0, scale)
         self.average = lonely_psu == "average" and bool(self.lonely.any())
-        self.stratum_weight = scale * multiplier
+        self.cluster_weight = scale * multiplier[h]
         self.parent = stage.parent_of_stratum
         self.n_parents = int(self.parent.max()) + 1
         # data sorted by cluster (survey files usually are): each cluster is one run of rows
@@ -205,7 +226,7 @@ class _StagePlan:
         means = (self.to_stratum @ totals) / self.stage.n_sampled[:, None]
         h = self.stage.stratum_of_cluster
         centred = totals - np.where(self.centred[h][:, None], means[h], 0.0)
-        weight = np.repeat(self.stratum_weight[h][:, None], n_domains, axis=1)
+        weight = np.repeat(self.cluster_weight[:, None], n_domains, axis=1)
         if self.average:
             weight = weight * self._average_factor(domain, n_domains, present)[h]
         return centred, weight

@@ -34,12 +34,14 @@ from ci_eval.report.chapters.partnership import (
     partnership_network_figure,
     partnership_network_table,
     partnership_sector_table,
+    partnership_sector_ties_table,
     partnership_youth_voice,
     partnership_youth_voice_figure,
 )
 from ci_eval.report.chapters.reproducibility import manifest_tables, read_manifest
 from ci_eval.report.chapters.scorecard import scorecard_families, scorecard_table
 from ci_eval.report.chapters.sector import sector_sections, waves_figure
+from ci_eval.report.chapters.surveys import survey_sources, surveys_table
 from ci_eval.report.chapters.theory_of_change import outcome_indicators_table, toc_diagram
 
 __all__ = [
@@ -65,6 +67,7 @@ __all__ = [
     "partnership_network_figure",
     "partnership_network_table",
     "partnership_sector_table",
+    "partnership_sector_ties_table",
     "partnership_youth_voice",
     "partnership_youth_voice_figure",
     "quality_table",
@@ -74,6 +77,8 @@ __all__ = [
     "scorecard_summary",
     "scorecard_table",
     "sector_sections",
+    "survey_sources",
+    "surveys_table",
     "toc_diagram",
     "waves_figure",
     "weighting_table",

@@ -5,9 +5,13 @@ controls (survey, indicator grouped by outcome of the theory of change, breakdow
 a chart with 95% confidence intervals drawn as plain SVG, the table under it, and a CSV
 download of what the table shows. The script draws from a data file written here when the
 book is built, ``_static/explorer/explorer-<lang>.js``, an extract of the **public** results
-tables ``indicators`` and ``trends`` only, already suppressed: a withheld cell carries its
-symbol and no value (even if a value reached the store by mistake), nothing is computed in
-the browser from respondent data, and no program's private table is read. Every word and
+tables ``indicators``, ``trends`` and ``equity_gaps`` only (:data:`TABLES`), already
+suppressed: a withheld cell carries its symbol and no value (even if a value reached the
+store by mistake), nothing is computed in the browser from respondent data, and no
+program's private table is read. A breakdown is a
+domain of ``indicators`` (its changes since the baseline from ``trends``) or an equity group
+of ``equity_gaps`` by region (the group's and the comparison group's estimates and the
+difference with its 95% CI, as the chapter's equity tables show them). Every word and
 number of the extract is formatted here, by the book's own label and number machinery
 (:class:`~ci_eval.report.page.Page`), so the explorer writes as the chapters do; the chart's
 positions are the values in the indicator's unit, rounded to :data:`DECIMALS` places.
@@ -29,6 +33,7 @@ import pandas as pd
 
 from ci_eval.errors import ReportError
 from ci_eval.report.chapters.common import rows_of
+from ci_eval.report.chapters.mentoring_gap import _codes_label
 from ci_eval.report.chapters.scorecard import _outcomes
 from ci_eval.report.figure_files import COLOURS
 from ci_eval.report.format import (
@@ -36,6 +41,7 @@ from ci_eval.report.format import (
     SYMBOL_TITLES,
     format_change,
     format_estimate,
+    format_in_unit,
     format_range,
     is_hidden,
     unit_digits,
@@ -43,15 +49,17 @@ from ci_eval.report.format import (
 from ci_eval.report.page import ARROWS, Page
 from ci_eval.results.contract import spec
 
-TABLES = ("indicators", "trends")
+TABLES = ("indicators", "trends", "equity_gaps")
 """The results tables the explorer embeds (public ones: checked when the file is written)."""
 VALUES = ("estimate", "ci_low", "ci_high")
+GAP_VALUES = ("difference", "difference_ci_low", "difference_ci_high")
 """The columns of a cell the chart places (none of them for a withheld cell)."""
 DECIMALS = 4
 """Decimals of the chart's positions (in the indicator's unit: 29.4268 for 29.4268%)."""
 WORDS = (
     "survey", "indicator", "breakdown", "waves", "none", "chart", "caption", "caption_all",
-    "download", "change", "significance", "note", "empty", "file",
+    "download", "change", "significance", "note", "empty", "file", "gaps", "domains",
+    "gap_caption", "gap_axis", "gap_note",
 )  # fmt: skip
 """The explorer's own words (``explorer.<key>`` of the translation files) the script uses."""
 
@@ -83,8 +91,9 @@ def _cell(page: Page, row: dict[str, Any], unit: str, digits: int) -> list[Any]:
     hidden = is_hidden(symbol)
     est, low, high = (None if hidden else _rounded(row[k], scale) for k in VALUES)
     stat = str(row["statistic"])
-    label = format_estimate(row["estimate"], stat, page.lang, symbol=symbol, unit=unit,
-                            digits=digits)  # fmt: skip
+    label = format_estimate(
+        row["estimate"], stat, page.lang, symbol=symbol, unit=unit, digits=digits
+    )
     bare = {"symbol": symbol, "digits": digits}
     value = None if hidden else float(row["estimate"]) * scale
     html = format_estimate(value, "mean", page.lang, html=True, **bare)
@@ -114,7 +123,73 @@ def _change(page: Page, row: dict[str, Any], unit: str, digits: int) -> list[str
     return [*key, change, ci, ARROWS.get(trend, ""), word, _p_text(page, row["p_value"])]
 
 
-def _indicator(page: Page, rows: pd.DataFrame, trends: pd.DataFrame) -> dict[str, Any]:
+def _gap_cell(page: Page, row: dict[str, Any], unit: str, digits: int) -> list[Any]:
+    """One equity gap: ``[wave, domain, value, difference, low, high, symbol, difference as
+    the chart labels it, as the table shows it (HTML), as text, its CI, n in the group,
+    estimate in the group, in the comparison group]``; a withheld gap is "not published",
+    as in the chapter's equity tables."""
+    key = [str(row[k]) for k in ("wave", "domain", "domain_value")]
+    n = page.number(row["n_group"])
+    if bool(row["suppressed"]):
+        word = page.t("common.suppressed")
+        return [*key, None, None, None, "x", word, escape(word), word, "", n, "", "", ""]
+    scale = 100.0 if unit == "percent" else 1.0
+    values = [_rounded(row[k], scale) for k in GAP_VALUES]
+    difference = format_change(float(row["difference"]), unit, page.lang, digits)
+    if unit == "percent":
+        difference = page.t("common.points", value=difference)
+    ci = page.t(
+        "scorecard.ci",
+        **{
+            bound: format_change(float(row[f"difference_ci_{bound}"]), unit, page.lang, digits)
+            for bound in ("low", "high")
+        },
+    )
+    flag = str(row["flag"]) if str(row["flag"]) == CAUTION else ""
+    shown = {"unit": unit, "digits": digits}
+    group = format_estimate(row["estimate_group"], "mean", page.lang, symbol=flag, **shown)
+    html = format_estimate(
+        row["estimate_group"], "mean", page.lang, symbol=flag, html=True, **shown
+    )
+    comparison = format_in_unit(row["estimate_comparison"], unit, page.lang, digits)
+    texts = [difference, escape(difference), difference, ci, n, group, comparison, html]
+    return [*key, *values, flag, *texts]
+
+
+def _gaps(page: Page, gaps: pd.DataFrame, survey: str, unit: str, digits: int) -> list:
+    """The equity groups of one indicator: each group (its codes' labels) against its
+    comparison ("everyone else" for the complement of one category), with its gaps."""
+    out = []
+    keys = gaps[["group_variable", "group", "comparison"]].drop_duplicates()
+    for variable, group, comparison in keys.itertuples(index=False):
+        rows = gaps[(gaps["group_variable"] == variable) & (gaps["group"] == group)]
+        codes = str(comparison).split("+")
+        against = (
+            _codes_label(page, variable, comparison)
+            if len(codes) == 1 or "+" in str(group)
+            else page.t("equity.everyone_else")
+        )
+        domains = [d for d in dict.fromkeys(rows["domain"].astype(str)) if d != "overall"]
+        out.append(
+            {
+                "id": f"{variable}:{group}",
+                "label": page.t(
+                    "explorer.gap_option",
+                    group=_codes_label(page, variable, group),
+                    comparison=against,
+                    by=", ".join(page.by(d, survey) for d in domains),
+                ),
+                "group": _codes_label(page, variable, group),
+                "comparison": against,
+                "cells": [_gap_cell(page, r, unit, digits) for r in rows_of(rows)],
+            }
+        )
+    return out
+
+
+def _indicator(
+    page: Page, rows: pd.DataFrame, trends: pd.DataFrame, gaps: pd.DataFrame
+) -> dict[str, Any]:
     """What the explorer knows of one indicator: its words, cells and changes."""
     first = rows_of(rows.head(1))[0]
     indicator, survey = str(first["indicator"]), str(first["survey"])
@@ -137,6 +212,7 @@ def _indicator(page: Page, rows: pd.DataFrame, trends: pd.DataFrame) -> dict[str
         "breakdowns": domains,
         "cells": [_cell(page, r, unit, digits) for r in rows_of(rows)],
         "changes": [_change(page, r, unit, digits) for r in rows_of(mine)],
+        "gaps": _gaps(page, gaps[gaps["indicator"] == indicator], survey, unit, digits),
     }
 
 
@@ -166,6 +242,7 @@ def explorer_data(page: Page) -> dict[str, Any]:
     """
     ind = page.table("indicators")
     trends = page.table("trends") if page.has("trends") else pd.DataFrame(columns=["indicator"])
+    gaps = page.table("equity_gaps") if page.has("equity_gaps") else spec("equity_gaps").empty()
     headings = _outcomes(page, ind)
     surveys = []
     for survey in dict.fromkeys(ind["survey"].astype(str)):
@@ -177,7 +254,7 @@ def explorer_data(page: Page) -> dict[str, Any]:
                 groups.append({"label": heading, "indicators": [str(i) for i in ids]})
         surveys.append({"id": survey, "label": page.label("survey", survey), "outcomes": groups})
     indicators = {
-        str(name): _indicator(page, rows, trends)
+        str(name): _indicator(page, rows, trends, gaps)
         for name, rows in ind.groupby("indicator", sort=False)
     }
     words = {key: page.t(f"explorer.{key}") for key in WORDS}
@@ -185,6 +262,10 @@ def explorer_data(page: Page) -> dict[str, Any]:
         "group": page.t("common.group"),
         "estimate": page.t("common.estimate"),
         "ci95": page.t("common.ci95"),
+        "in_group": page.t("equity.in_group"),
+        "in_comparison": page.t("equity.in_comparison"),
+        "difference": page.t("equity.difference"),
+        "equity_note": page.t("equity.note"),
         "n": page.t("common.n"),
         "suppressed": page.t("common.suppressed"),
         "percent": page.t("common.percent"),

@@ -43,11 +43,6 @@ YOUTH_VOICE = "youth_on_leadership_table"
 """The model's indicator of youth voice (its target is the model's)."""
 
 
-def _survey(page: Page) -> str:
-    table = page.table("partnership_conditions")
-    return str(table["survey"].iloc[0]) if len(table) else ""
-
-
 def _waves(page: Page) -> list[str]:
     return sorted(set(page.table("partnership_conditions")["wave"].astype(str)))
 
@@ -93,10 +88,12 @@ def partnership_conditions_figure(page: Page) -> str:
     fig = new_figure(7.0, 0.42 * len(conditions) + 1.3)
     ax = fig.add_subplot()
     described = []
+    step = 0.3 / max(len(waves) - 1, 1)
     for wi, wave in enumerate(waves):
+        offset = ((len(waves) - 1) / 2 - wi) * step  # the first wave above, the latest below
         rows = overall[overall["wave"] == wave].set_index("condition")
         for k, condition in enumerate(conditions):
-            y = len(conditions) - 1 - k + (0.15 if wi == 0 else -0.15) * (len(waves) > 1)
+            y = len(conditions) - 1 - k + offset
             row = rows.loc[condition]
             if is_hidden(str(row["symbol"])):
                 continue
@@ -120,10 +117,14 @@ def partnership_conditions_figure(page: Page) -> str:
     ax.set_xlim(1, 5)
     ax.set_xlabel(page.t("partnership.score_axis"))
     localise(page, ax.xaxis)
-    ax.legend(loc="lower right", frameon=False)
+    kinds = overall.drop_duplicates("condition")["kind"].tolist()
+    for k in range(1, len(kinds)):
+        if kinds[k] != kinds[k - 1]:  # a rule between the conditions, pre-conditions, ...
+            ax.axhline(len(conditions) - k - 0.5, color="#bbbbbb", lw=0.8)
+    ax.legend(loc="upper left", frameon=False)
     title = page.t("partnership.conditions_figure")
     alt = f"{title}. " + "; ".join(described) + "."
-    notes = " ".join([page.t("partnership.score_note"), page.t("figures.whiskers")])
+    notes = " ".join([page.t("partnership.score_note"), page.t("partnership.whiskers")])
     return page.figure(fig, "partnership-conditions", alt, title, notes)
 
 
@@ -201,15 +202,19 @@ def _members(page: Page) -> dict[str, int]:
 
 
 def partnership_sector_table(page: Page) -> str:
-    """The five conditions by sector in the latest wave: a column per sector, small cells
-    not published (the disclosure rules of the indicators)."""
+    """The conditions by sector in the latest wave: a column per sector with a published
+    score, small cells not published (the disclosure rules of the indicators); the sectors
+    with none are named in the note."""
     if not _has(page):
         return ""
     table = page.table("partnership_conditions")
     wave = _waves(page)[-1]
     rows = table[(table["wave"] == wave) & (table["domain"].isin(["overall", "sector"]))]
-    sectors = list(dict.fromkeys(rows.loc[rows["domain"] == "sector", "domain_value"]))
-    survey = _survey(page)
+    by_sector = rows[rows["domain"] == "sector"]
+    shown = set(by_sector.loc[~by_sector["suppressed"].astype(bool), "domain_value"])
+    every = list(dict.fromkeys(by_sector["domain_value"]))
+    sectors = [s for s in every if s in shown]
+    hidden = [page.label("level", s, "sector") for s in every if s not in shown]
     headers = [page.t("partnership.condition"), page.t("common.overall")]
     headers += [page.label("level", s, "sector") for s in sectors]
     body: list[list[str] | str] = []
@@ -225,15 +230,17 @@ def partnership_sector_table(page: Page) -> str:
         page.t(
             "partnership.sector_count",
             sector=page.label("level", str(r["domain_value"]), "sector"),
-            n=page.number(r["n"]),
-            members=page.number(r["members"]),
+            n=int(r["n"]),
+            members=int(r["members"]),
         )
         for r in rows_of(counts)
     )
-    notes = [
-        page.t("partnership.sector_note", by=page.by("sector", survey), counts=answered),
-        page.legend(),
-    ]
+    notes = [page.t("partnership.sector_note", counts=answered)]
+    if hidden:
+        notes.append(
+            page.t("partnership.sector_hidden", sectors=page.t("story.list_sep").join(hidden))
+        )
+    notes.append(page.legend())
     caption = page.t("partnership.sector_table", wave=wave)
     return page.html_table(
         caption,
@@ -257,16 +264,16 @@ def _sector_positions(sectors: list[str]) -> dict[str, tuple[float, float]]:
 
 def partnership_network_figure(page: Page) -> str:
     """The network drawn by sector, one panel per wave: a circle per sector (its area the
-    members, its shade the density within), a line per pair of sectors (its width the
-    ties between them). No organisation is named."""
+    members), a line per pair of sectors (its width the ties between them). No organisation
+    is named; :func:`partnership_sector_ties_table` gives the numbers."""
     if not page.has("partnership_sector_ties") or not len(page.table("partnership_sector_ties")):
         return ""
     ties = page.table("partnership_sector_ties")
     waves = sorted(set(ties["wave"].astype(str)))
-    sectors = list(dict.fromkeys(sorted(set(ties["sector_a"]) | set(ties["sector_b"]), key=int)))
+    sectors = list(dict.fromkeys(ties["sector_a"]))  # in code order (each pairs with itself)
     where = _sector_positions(sectors)
     widest = max(float(ties["ties"].max()), 1.0)
-    fig = new_figure(7.0, 4.0)
+    fig = new_figure(7.5, 3.6)
     axes = fig.subplots(1, len(waves), squeeze=False)[0]
     described = []
     for ax, wave in zip(axes, waves, strict=True):
@@ -286,31 +293,28 @@ def partnership_network_figure(page: Page) -> str:
             )
         for r in rows_of(rows[rows["sector_a"] == rows["sector_b"]]):
             x, y = where[r["sector_a"]]
-            size = 60 + 25 * float(r["members_a"])
+            size = 40 + 14 * float(r["members_a"])
             ax.scatter([x], [y], s=size, color=COLOURS[0], edgecolors="white", zorder=2)
-            label = page.label("level", r["sector_a"], "sector")
-            ax.text(
-                x * 1.32,
-                y * 1.22 - 0.02,
-                "\n".join(wrap(label, 16)),
-                ha="center",
-                va="center",
-                fontsize=7,
+            label = page.t(
+                "partnership.sector_node",
+                members=int(r["members_a"]),
+                sector=page.label("level", r["sector_a"], "sector"),
             )
+            ha = "left" if x > 0.3 else "right" if x < -0.3 else "center"
+            va = "bottom" if y > 0.3 else "top" if y < -0.3 else "center"
+            ax.text(x * 1.22, y * 1.16, "\n".join(wrap(label, 18)), ha=ha, va=va, fontsize=7.5)
         total = int(rows["ties"].sum())
         cross = int(rows.loc[rows["sector_a"] != rows["sector_b"], "ties"].sum())
-        ax.set_title(
-            page.t("partnership.network_panel", wave=wave, ties=page.number(total)), fontsize=9
-        )
-        ax.set_xlim(-1.75, 1.75)
-        ax.set_ylim(-1.5, 1.5)
+        ax.set_title(page.t("partnership.network_panel", wave=wave, ties=total), fontsize=9)
+        ax.set_xlim(-2.3, 2.3)
+        ax.set_ylim(-1.75, 1.75)
         ax.set_aspect("equal")
         ax.axis("off")
         described.append(
             page.t(
                 "partnership.network_alt",
                 wave=wave,
-                ties=page.number(total),
+                ties=total,
                 cross=page.number(cross),
             )
         )
@@ -319,7 +323,56 @@ def partnership_network_figure(page: Page) -> str:
     return page.figure(fig, "partnership-network", alt, title, page.t("partnership.network_notes"))
 
 
+def partnership_sector_ties_table(page: Page) -> str:
+    """The figure's numbers: each sector's members, ties within it and with other sectors,
+    in each wave (the table ``partnership_sector_ties``)."""
+    if not page.has("partnership_sector_ties") or not len(page.table("partnership_sector_ties")):
+        return ""
+    ties = page.table("partnership_sector_ties")
+    waves = sorted(set(ties["wave"].astype(str)))
+    sectors = list(dict.fromkeys(ties["sector_a"]))
+    headers = [page.t("partnership.sector")]
+    for _ in waves:
+        headers += [
+            page.t("partnership.members"),
+            page.t("partnership.within"),
+            page.t("partnership.cross_ties"),
+        ]
+    body = []
+    for sector in sectors:
+        cells = [escape(page.label("level", sector, "sector"))]
+        for wave in waves:
+            rows = ties[ties["wave"] == wave]
+            own = rows[(rows["sector_a"] == sector) & (rows["sector_b"] == sector)]
+            other = rows[(rows["sector_a"] == sector) ^ (rows["sector_b"] == sector)]
+            members = int(own["members_a"].iloc[0]) if len(own) else 0
+            cells += [
+                page.number(members),
+                page.number(int(own["ties"].sum())),
+                page.number(int(other["ties"].sum())),
+            ]
+        body.append(cells)
+    caption = page.t("partnership.sector_ties_table")
+    notes = [page.t("partnership.sector_ties_note")]
+    return page.html_table(
+        caption,
+        headers,
+        body,
+        notes,
+        source="partnership_sector_ties",
+        header_groups=[(w, 3) for w in waves],
+    )
+
+
+def _digits(metric: str) -> int:
+    """Decimals of a metric that is not a share: ratings two, the count of isolates one
+    (its interval is narrow), the count of ties none."""
+    return 2 if metric.startswith("mean_") else 1 if metric == "isolates" else 0
+
+
 def _metric_value(page: Page, metric: str, value: float, change: bool = False) -> str:
+    """A metric's value (or change) as the table shows it: shares as percentages (changes
+    in points), ratings with two decimals, counts whole."""
     if pd.isna(value):
         return ""
     if metric in SHARES:
@@ -332,11 +385,10 @@ def _metric_value(page: Page, metric: str, value: float, change: bool = False) -
 
 
 def _metric_range(page: Page, metric: str, low: float, high: float) -> str:
+    """A metric's CI in the table's unit (no unit: the column header gives it)."""
     if pd.isna(low) or pd.isna(high):
         return ""
-    scale, digits = (
-        (100.0, 1) if metric in SHARES else (1.0, 2 if metric.startswith("mean_") else 1)
-    )
+    scale, digits = (100.0, 1) if metric in SHARES else (1.0, _digits(metric))
     return escape(format_range(page.number(low * scale, digits), page.number(high * scale, digits)))
 
 
@@ -352,7 +404,7 @@ def partnership_network_table(page: Page) -> str:
     headers = [page.t("partnership.metric")]
     for _ in waves:
         headers += [page.t("common.estimate"), page.t("common.ci95")]
-    headers += [page.t("partnership.change"), page.t("common.ci95")]
+    headers += [page.t("partnership.change_short"), page.t("common.ci95")]
     groups = []
     for scope in ("reconstructed", "respondents"):
         rows = table[table["scope"] == scope]
@@ -426,9 +478,11 @@ def partnership_youth_voice(page: Page) -> str:
             cells += ["", ""]
         else:
             text = page.percent(goal_row["target"], 0)
+            answer = "common.answer_yes" if goal_row["on_track"] else "common.answer_no"
+            at_start = str(row["wave"]) == min(target["wave"].astype(str))  # nothing to judge
             cells += [
                 escape(page.t("partnership.target_by", target=text, wave=goal_row["target_wave"])),
-                escape(page.t("common.answer_yes" if goal_row["on_track"] else "common.answer_no")),
+                "" if at_start else escape(page.t(answer)),
             ]
         body.append(cells)
     caption = page.label("indicator", YOUTH_VOICE)

@@ -24,6 +24,9 @@ from ci_eval.report.page import ARROWS, Page
 
 COLUMNS = ("indicator", "baseline", "latest", "change", "trend", "external", "target")
 """The scorecard's columns, in order (their headers are ``scorecard.columns.<name>``)."""
+SOURCES = ("trends", "targets", "toc_indicators")
+"""The public results tables of the scorecard's numbers, offered under it as CSV: the changes
+since the baseline, the targets, the external baselines."""
 
 
 def _first(frame: pd.DataFrame) -> dict[str, Any] | None:
@@ -190,7 +193,13 @@ def scorecard_table(page: Page) -> str:
     notes = [page.t("scorecard.note", **waves), page.t("scorecard.external_note")]
     notes.append(page.legend())
     table = page.html_table(
-        page.t("scorecard.caption", **waves), headers, [], notes, groups=groups, numeric=(1, 2, 3)
+        page.t("scorecard.caption", **waves),
+        headers,
+        [],
+        notes,
+        groups=groups,
+        numeric=(1, 2, 3),
+        source=[name for name in SOURCES if page.has(name)],
     )
     # a source is cited by its title, in the language it was published in
     cited = [

@@ -163,4 +163,4 @@ def outcome_indicators_table(page: Page) -> str:
         survey = ", ".join(page.label("survey", s) for s in dict.fromkeys(group["survey"]))
         body.append([escape(page.label("outcome", str(outcome))), escape(names), escape(survey)])
     headers = [page.t("toc.outcome"), page.t("toc.indicators"), page.t("toc.survey")]
-    return page.html_table(page.t("toc.caption"), headers, body, [])
+    return page.html_table(page.t("toc.caption"), headers, body, [], source="indicators")
