@@ -176,7 +176,7 @@ def test_demo_indicators_table_contract():
     assert (t.loc[~t["suppressed"], "symbol"] == t.loc[~t["suppressed"], "flag"]).all()
     # every model indicator, every wave of its survey, an overall row
     overall = t[t["domain"] == "overall"]
-    assert len(overall) == 2 * len(model.indicators) == 2 * 44  # 21 youth, 17 programs, 6 partners
+    assert len(overall) == 2 * len(model.indicators) == 2 * 44  # partners: 6 indicators
 
 
 @settings(max_examples=30, deadline=None)

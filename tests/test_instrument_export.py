@@ -461,14 +461,28 @@ def partner_answers() -> list[dict[str, object]]:
     return rows
 
 
-def fielded_partners(tmp_path: Path, server: FakeLimeSurvey) -> Path:
-    folder, _ = field(tmp_path, server, "partners", partner_answers(), PARTNERS_SETTINGS,
-                      PARTNERS_MODEL)  # fmt: skip
+@pytest.fixture(scope="module")
+def fielded_once(tmp_path_factory) -> Path:
+    """The partners survey fielded once for this module (the pull holds its snapshot)."""
+    fake = FakeLimeSurvey({"analyst": PASSWORD})
+    fake.start()
+    try:
+        folder, _ = field(tmp_path_factory.mktemp("fielded"), fake, "partners",
+                          partner_answers(), PARTNERS_SETTINGS, PARTNERS_MODEL)  # fmt: skip
+    finally:
+        fake.stop()
     return folder
 
 
-def test_a_wave_fielded_from_the_export_runs_end_to_end_with_no_hand_edits(tmp_path, server):
-    folder = fielded_partners(tmp_path, server)
+@pytest.fixture
+def fielded(fielded_once: Path, tmp_path: Path) -> Path:
+    """A copy of the fielded study of :func:`fielded_once`, for one test to change."""
+    return Path(shutil.copytree(fielded_once, tmp_path / "study"))
+
+
+@pytest.mark.slow
+def test_a_wave_fielded_from_the_export_runs_end_to_end_with_no_hand_edits(fielded):
+    folder = fielded
     study = load_study(folder)
     codebook = demo_codebook("partners")
     read = harmonise_wave(study, "partners", "2027", codebook)
@@ -486,8 +500,9 @@ def test_a_wave_fielded_from_the_export_runs_end_to_end_with_no_hand_edits(tmp_p
     assert overall["youth_led"] == pytest.approx(2 / 5)
 
 
-def test_a_wave_mapping_in_the_codebook_wins_over_the_question(tmp_path, server):
-    folder = fielded_partners(tmp_path, server)
+@pytest.mark.slow
+def test_a_wave_mapping_in_the_codebook_wins_over_the_question(fielded):
+    folder = fielded
     path = folder / "surveys/partners/codebook.yaml"
     codebook = Codebook.from_yaml(path)
     sector = codebook.variables["sector"]  # the question renamed after the wave was fielded
@@ -507,8 +522,11 @@ def test_a_wave_mapping_in_the_codebook_wins_over_the_question(tmp_path, server)
     assert read["sector"].tolist() == [int(a[2]) for a in ANSWERS]
 
 
-def test_a_fielded_wave_that_does_not_fit_says_which_column_and_how(tmp_path, server):
-    folder, _ = field(tmp_path, server, "partners", partner_answers())  # no language setting
+@pytest.mark.slow
+def test_a_fielded_wave_that_does_not_fit_says_which_column_and_how(fielded):
+    folder = fielded
+    toml = folder / "ci-eval.toml"  # the survey_language variable is no longer the language
+    toml.write_text(toml.read_text(encoding="utf-8").replace("language = ", "# "), "utf-8")
     path = folder / "surveys/partners/codebook.yaml"
     codebook = Codebook.from_yaml(path)
     del codebook.variables["role"]  # a question asked but no longer in the codebook
@@ -516,6 +534,6 @@ def test_a_fielded_wave_that_does_not_fit_says_which_column_and_how(tmp_path, se
     result = cli("codebook", str(folder), "--survey", "partners")
     assert "columns that no variable's question matches: C2; give the variable" in result.output
     assert "'survey_language' has no question and wave 2027 has no column" in result.output
-    assert "'survey_language'" in result.output and "Traceback" not in result.output
+    assert "Traceback" not in result.output
     run = cli("run", str(folder), "--no-report")
     assert run.exit_code == 2 and "no variable's question matches: C2" in run.output, run.output

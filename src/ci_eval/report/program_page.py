@@ -39,6 +39,7 @@ from ci_eval.report.format import (
     format_number,
     is_hidden,
     typeset_html,
+    unit_digits,
 )
 from ci_eval.report.html_table import html_table
 from ci_eval.report.page import Page, load_translations
@@ -222,7 +223,8 @@ class ProgramPage:
         )
         if before is None or math.isnan(now["value"]) or math.isnan(before["value"]):
             return ""
-        change = format_change(now["value"] - before["value"], unit, self.page.lang)
+        digits = unit_digits(unit, before["value"])
+        change = format_change(now["value"] - before["value"], unit, self.page.lang, digits)
         return self.page.t("program.since", change=change, wave=self.previous)
 
 
@@ -335,7 +337,12 @@ def _youth(view: ProgramPage, youth: pd.DataFrame | None) -> str:
         nat = format_estimate(r["national"], stat, page.lang, html=True, unit=unit)
         if math.isnan(r["national"]):
             nat = _hidden(page)
-        gap = "" if is_hidden(symbol) else escape(format_change(r["difference"], unit, page.lang))
+        digits = unit_digits(unit, r["national"])
+        gap = (
+            ""
+            if is_hidden(symbol)
+            else escape(format_change(r["difference"], unit, page.lang, digits))
+        )
         rows.append([escape(page.label("indicator", str(r["indicator"]))), own,
                      escape(format_number(r["n"], page.lang)), nat, gap])  # fmt: skip
     if not rows:

@@ -31,7 +31,7 @@ from scipy import special
 from ci_eval.errors import DesignError
 from ci_eval.survey.base import DesignBase, check_weights, domain_totals, read_weights, subset_mask
 from ci_eval.survey.grouped import grouped_sums
-from ci_eval.survey.quantile import weighted_quantile
+from ci_eval.survey.quantile import QRule, weighted_quantile
 from ci_eval.survey.variables import as_list, check_columns, numeric_column
 
 REPLICATE_TYPES = ("JK1", "JKn", "bootstrap", "subbootstrap", "BRR", "Fay", "other")
@@ -329,7 +329,7 @@ class ReplicateDesign(DesignBase):
         return super()._share_interval(share, var, "mean", conf_level, df, design_df, n_rows)
 
     def _replicate_quantile_se(
-        self, x: np.ndarray, rows: np.ndarray, p: float, qhat: float, qrule: str
+        self, x: np.ndarray, rows: np.ndarray, p: float, qhat: float, qrule: QRule
     ) -> float:
         """Standard error of the ``p`` quantile of ``x`` over ``rows`` from the quantiles of
         every replicate (R's ``repCI``, ``interval.type = "quantile"``)."""
@@ -368,12 +368,29 @@ class ReplicateDesign(DesignBase):
         var: np.ndarray,
     ) -> np.ndarray:
         """Replicate variance of the logit of the share: R's intercept-only ``svyglm`` per
-        replicate, whose coefficient is the logit of the replicate's weighted share."""
+        replicate, whose coefficient is the logit of the replicate's weighted share.
+
+        A replicate whose share is 0 or 1 has no finite logit; R's ``glm.fit`` then stops where
+        its deviance test does (a coefficient of about +-20), and that is what enters R's
+        variance (a very wide interval, not a missing one). In a domain with such a replicate
+        every replicate is refitted as R refits it
+        (:func:`~ci_eval.survey.glm_fit.logit_intercept_refits`, from the full-sample logit),
+        since the interval then rests on where each fit stops; elsewhere the replicate logits
+        are exact (R's converge to them within its tolerance).
+        """
         full, reps = self._totals(np.hstack([num, den]), keep, domain, n_domains)
         p = num.shape[1]
         with np.errstate(divide="ignore", invalid="ignore"):
             eta = special.logit(full[:, :p] / full[:, p:])
             theta = special.logit(reps[:, :, :p] / reps[:, :, p:])
+        degenerate = np.isinf(theta) & np.isfinite(eta)[None]
+        if degenerate.any():
+            from ci_eval.survey.glm_fit import logit_intercept_refits  # statsmodels: load late
+        for d, j in zip(*np.nonzero(degenerate.any(axis=0)), strict=True):
+            rows = np.flatnonzero(keep & (domain == d))
+            theta[:, d, j] = logit_intercept_refits(
+                num[rows, j], self.repweights[rows], float(eta[d, j])
+            )
         return self._cell_variance(eta, theta)
 
     def _totals(

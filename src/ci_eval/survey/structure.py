@@ -133,16 +133,25 @@ class DesignStructure:
         return int(np.unique(psu).size - np.unique(stratum).size)
 
     def sampling_weights_from_fpc(self) -> np.ndarray:
-        """Weights implied by the population sizes: the product over stages of N / n."""
-        w = np.ones(self.stages[0].cluster.size)
+        """Weights implied by the population sizes: the product over stages of N / n.
+
+        With R's arithmetic, so that the weights are R's to the last bit (quantiles and the
+        shares at or below them can turn on it): each stage's probability ``1 / (N / n)``,
+        their product accumulated in long double (R's ``prod``), and its inverse.
+        """
+        prob = np.ones(self.stages[0].cluster.size, dtype=np.longdouble)
         for stage in self.stages:
             if not stage.has_fpc:
                 raise DesignError(
                     "no weights or probabilities were given and the fpc does not cover every "
                     "stage, so the weights cannot be computed; pass weights= or probs="
                 )
-            w = w / stage.fraction_of_cluster[stage.cluster]
-        return w
+            if stage.cluster_fraction is not None:
+                p = stage.cluster_fraction
+            else:
+                p = (1.0 / (stage.popsize / stage.n_sampled))[stage.stratum_of_cluster]
+            prob = prob * p[stage.cluster].astype(np.longdouble)
+        return 1.0 / prob.astype(np.float64)
 
 
 def _as_list(value: str | Sequence[str] | None) -> list[str]:
