@@ -146,10 +146,19 @@ def open_page(driver: object, url: str, timeout: float = 10.0) -> None:
 def layout_problems(driver: object, width: int) -> list[str]:
     """Resize the window to ``width`` CSS px and return what :data:`LAYOUT_JS` finds
     on the loaded page; below 768 px a table may scroll inside its own box."""
+    import time
+
     driver.set_window_size(width, 1000)
-    inner = driver.execute_script("return window.innerWidth")
-    if inner != width:  # the window's frame: make the viewport itself ``width`` wide
-        driver.set_window_size(2 * width - inner, 1000)
+    end = time.monotonic() + 5.0
+    # the window's frame: make the viewport itself ``width`` wide (a loaded machine may
+    # report the viewport of the previous size for a moment: measure again until it fits)
+    while (inner := driver.execute_script("return window.innerWidth")) != width:
+        if time.monotonic() > end:
+            raise TimeoutError(f"the viewport stays {inner} px wide, not {width} px")
+        frame = driver.get_window_size()["width"] - inner
+        if 0 <= frame < width:
+            driver.set_window_size(width + frame, 1000)
+        time.sleep(0.05)
     return driver.execute_script(LAYOUT_JS, width < 768)
 
 

@@ -25,9 +25,10 @@ def test_every_contract_table_with_its_columns():
     from_model = {"toc_outcomes", "toc_indicators"}
     declared = {name for name, t in TABLES.items() if not t.private and name not in from_model}
     assert public == declared
+    unnamed = {"partnership_members"}  # the demo does not allow naming its member organisations
     for name, table in tables.items():
         spec(name).check(name, table)
-        assert len(table) > 0, name
+        assert (len(table) == 0) if name in unnamed else (len(table) > 0), name
     assert any(name.startswith(PRIVATE_PREFIX) for name in tables)
 
 

@@ -32,6 +32,7 @@ from ci_eval.analysis.partnership_network import (
 )
 from ci_eval.analysis.partnership_stage import (
     PartnershipSettings,
+    census_designs,
     partnership_tables,
     public_labels,
     read_members,
@@ -284,6 +285,26 @@ def test_members_are_named_only_when_the_study_allows_it():
     assert named["partner"].tolist() == ["Backbone Org", "Youth Centre", "B", "D", "E"]
     assert named["ties"].tolist() == [2, 2, 1, 1, 0] and named["responded"].sum() == 3
     assert PartnershipSettings(members="m.csv").partner_names is False
+
+
+def test_model_indicators_of_the_partner_survey_get_the_census_design(tmp_path):
+    """The ToC's partner indicators are estimated as the condition scores: each wave's design
+    has that wave's membership as its fpc (18 members in wave 1, 20 in wave 2)."""
+    members, answered = _census()
+    listed = pd.concat([members.iloc[:18].assign(wave="1"), members.assign(wave="2")])
+    listed.to_csv(tmp_path / "members.csv", index=False)
+    study = SimpleNamespace(path=lambda p: tmp_path / p, waves=SimpleNamespace(all=["1", "2"]))
+    frames = {("partners", "1"): answered, ("partners", "2"): answered, ("youth", "1"): answered}
+    designs = census_designs(study, frames, PartnershipSettings(members="members.csv"))
+    assert set(designs) == {("partners", "1"), ("partners", "2")}
+    table = condition_estimates(
+        {"1": answered, "2": answered}, listed, ["ca"], DisclosureRules(min_cell=3)
+    )
+    for wave in ("1", "2"):
+        got = designs[("partners", wave)].mean("ca")
+        row = table[(table["domain"] == "overall") & (table["wave"] == wave)].iloc[0]
+        assert float(got["se"].iloc[0]) == pytest.approx(row["se"], rel=1e-12)
+    assert table.query("domain == 'overall'")["members"].tolist() == [18, 20]
 
 
 def test_roster_labels_leave_the_labels_table_unless_names_are_allowed(tmp_path):

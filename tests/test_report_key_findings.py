@@ -106,7 +106,7 @@ def test_every_number_of_a_card_is_its_results_row(store, tmp_path):
         assert f"{100 * row['estimate']:.1f}%" in card, card
         assert f"95% CI: {100 * row['ci_low']:.1f}% – {100 * row['ci_high']:.1f}%" in card
         low, high = (f"{100 * trend[k]:+.1f}" for k in ("ci_low", "ci_high"))
-        change = f"{100 * trend['change']:+.1f} pts since 2021 (95% CI {low} to {high})"
+        change = f"{100 * trend['change']:+.1f} pts since 2021 (95% CI: {low} to {high})"
         assert change in card, card
         assert page.universe(row["universe"], row["survey"]) in card
 

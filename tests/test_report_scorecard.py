@@ -156,7 +156,8 @@ def test_french_counts_take_the_singular_for_zero_and_one(store):
     assert english.t("scorecard.families.neutral", count=0).startswith("0 indicators ")
     one = english.t("scorecard.families.neutral", count=1)
     assert one.endswith(" direction is described, not judged")
-    assert not hasattr(page, "plural")  # one plural mechanism: {count|one|other} in Page.t
+    # one plural mechanism: {count|one|other} in Page.t; Page.plural only passes the count
+    assert page.plural("scorecard.families.worsened", 1) == "1 s'est détérioré"
 
 
 def test_no_translation_keeps_a_one_other_mapping():
@@ -203,3 +204,12 @@ def test_the_scorecard_offers_the_csv_of_each_table_it_reads(store):
         name = href.rsplit("/", 1)[1]
         copied = store.root / "site" / "tables" / name
         assert copied.read_bytes() == (store.root / "tables" / name).read_bytes()
+
+
+def test_a_one_other_mapping_is_refused_with_the_inline_form_named():
+    from ci_eval.errors import ReportError
+
+    page = Page.__new__(Page)
+    page.lang, page.words = "en", {"n": {"one": "{count} program", "other": "{count} programs"}}
+    with pytest.raises(ReportError, match=r"\{count\|singular\|plural\}"):
+        page.plural("n", 2)

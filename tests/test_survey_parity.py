@@ -14,10 +14,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
+from scipy import special, stats
 
 from ci_eval.errors import DesignError
 from ci_eval.survey import ReplicateDesign, SurveyDesign, poststratify
+from ci_eval.survey.glm_family import get_family
+from ci_eval.survey.glm_fit import logit_intercept_refits, refit_replicates
 from ci_eval.survey.hadamard import hadamard, stored
 
 DATA = Path(__file__).parent / "reference" / "data"
@@ -87,6 +89,35 @@ def test_missing_values_outside_a_calibrated_subset_stay_outside(clus1_na: Surve
     plain, dropped = sub.mean("api00_na"), sub.mean("api00_na", na_rm=True)
     assert np.isfinite(plain["se"].iloc[0])
     pd.testing.assert_frame_equal(plain, dropped)
+
+
+# --- ciprop(method="logit") at the edges ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [0.0, 1.0])
+def test_logit_interval_of_a_share_of_0_or_1_is_the_point(value: float) -> None:
+    """R's quasibinomial fit stops a rounding error from the edge: limits within 1e-10 of it."""
+    df = pd.DataFrame({"y": [value] * 6, "psu": [1, 1, 2, 2, 3, 3]})
+    row = SurveyDesign(df, ids="psu", weights=[1.0] * 6).ciprop("y").iloc[0]
+    assert (row["estimate"], row["ci_low"], row["ci_high"]) == (value, value, value)
+
+
+def test_logit_refits_agree_with_the_statsmodels_engine() -> None:
+    """The replicate refits of R's glm.fit written out (used where a replicate's share is 0 or
+    1) and glm_irls (statsmodels, stopping as R) give the same coefficients."""
+    rng = np.random.default_rng(16)
+    y = (rng.random(40) < 0.3).astype(float)
+    weights = rng.uniform(0.5, 2.0, (40, 5)) * (rng.random((40, 5)) < 0.8)
+    start = float(special.logit(y.mean()))
+    mine = logit_intercept_refits(y, weights, start)
+    theirs = refit_replicates(
+        np.ones((40, 1)), y, weights, get_family("quasibinomial"), np.array([start])
+    )[:, 0]
+    np.testing.assert_allclose(mine, theirs, rtol=1e-10)
+    exact = special.logit((weights.T @ y) / weights.sum(axis=0))
+    np.testing.assert_allclose(mine, exact, rtol=1e-6)  # R stops within glm.fit's tolerance
+    ones = logit_intercept_refits(np.ones(40), weights, start)
+    assert np.all((ones > 15) & (ones < 30))  # no finite maximum: where the deviance test stops
 
 
 # --- 3. svyciprop(method="beta") ignores df ------------------------------------------------------

@@ -303,6 +303,19 @@ record("par_dclus1_rake_subset_ciprop_beta_na",
        list(ciprop_row(p, "yes_na")), subset = "stype != 'E'", weighting = rake_spec,
        note = "nrow(design) - 1 counts every row of the raked design")
 
+# a proportion that is a raking margin has a design variance of rounding size: R's profile
+# limits lie within rounding of the estimate (its se is rounding, not compared)
+dstratr <- rake(dstrat, list(~stype, ~sch_wide), list(pop_types, pop_sw), control = tight)
+p <- svyciprop(~I(sch_wide == "Yes"), dstratr, method = "likelihood")
+row <- ciprop_row(p, "sch_wide", "Yes")
+row$se <- NULL
+record("par_dstrat_rake_ciprop_likelihood_margin",
+       "svyciprop(~I(sch.wide == 'Yes'), rake(dstrat, list(~stype, ~sch.wide), ..., control = list(epsilon = 1e-10, maxit = 500)), method = 'likelihood')",
+       "apistrat", list(ids = NULL, strata = "stype", weights = "pw", fpc = "fpc"),
+       fn_call("ciprop", var = "sch_wide", category = "Yes", method = "likelihood"),
+       list(row), weighting = rake_spec,
+       note = "sch_wide is a raking margin: the interval is the point to rounding (se not compared)")
+
 # ---- 3. svyciprop(method = "beta") ignores df ---------------------------------------------------
 family <- "beta"
 for (d in c(5, 40)) {
@@ -485,6 +498,16 @@ for (fpctype in c("fraction", "correction")) {
                           fpctype = fpctype),
          note = "R multiplies rscales by 1 - fpc (fraction) or fpc (correction)")
 }
+
+# svyciprop(method = "logit") on replicate designs where some replicate's share is 0 or 1: R's
+# svyglm refits that replicate until glm.fit's deviance test stops it (a logit near 22), which
+# makes the interval very wide, not missing
+p <- svyciprop(~yes_na, subset(bs, stype == "H"), method = "logit", na.rm = TRUE)
+record("par_dclus1_boot50_subset_h_ciprop_logit",
+       "svyciprop(~yes_na, subset(<bootstrap50 design>, stype == 'H'), method = 'logit', na.rm = TRUE)",
+       "apiclus1_na", clus1, fn_call("ciprop", var = "yes_na", method = "logit", na_rm = TRUE),
+       list(ciprop_row(p, "yes_na")), subset = "stype == 'H'", replicate = boot_spec,
+       note = "one bootstrap replicate has every H school with yes_na = 1")
 
 # svrepdesign(fpc =, fpctype =) on JKn weights: data/apipop_strat2_pw.csv is apipop_strat2 plus
 # its sampling weights pw (those of dstrat2), data/apipop_strat2_jkn.csv the JKn weights of the

@@ -203,6 +203,23 @@ class Page:
             return text
         return plural_forms(text, self.lang, values).format(**values)
 
+    def plural(self, key: str, count: int, **values: Any) -> str:
+        """The text at ``key`` for ``count`` (given to it as ``{count}``): :meth:`t` with the
+        count, whose ``{count|singular|plural}`` forms take the count's form. There is one
+        plural mechanism, the inline forms; a ``one:``/``other:`` mapping is refused.
+
+        >>> p = Page.__new__(Page)
+        >>> p.lang, p.words = "fr", {"n": "{count} {count|programme|programmes}"}
+        >>> p.plural("n", 0), p.plural("n", 3)
+        ('0 programme', '3 programmes')
+        """
+        if isinstance(lookup(self.words, key, f"translation ({self.lang})"), dict):
+            raise ReportError(
+                f"translation ({self.lang}): {key!r} is a one:/other: mapping; write one text "
+                "with {count|singular|plural} instead"
+            )
+        return self.t(key, count=count, **values)
+
     def has(self, name: str) -> bool:
         """Whether the results store holds the table ``name``."""
         return self.store.has(name)

@@ -23,7 +23,7 @@ from scipy import special, stats
 
 from ci_eval.errors import DesignError
 from ci_eval.survey.frames import critical_value, result_frame
-from ci_eval.survey.quantile import score_interval, weighted_quantile
+from ci_eval.survey.quantile import check_qrule, score_interval, weighted_quantile
 from ci_eval.survey.variables import (
     AnalysisMatrix,
     Domains,
@@ -254,17 +254,18 @@ class DesignBase:
     ) -> pd.DataFrame:
         """Quantiles with confidence intervals, as R ``survey`` 4.x's ``svyquantile``.
 
-        The quantile follows ``qrule`` (``"math"``, R's default, or ``"school"``). The interval
-        (``interval_type``, R's ``interval.type``) is Woodruff's but for ``"score"`` and
-        ``"quantile"``: an interval for the estimated share of values at or below the quantile,
-        mapped back through the rule. The share's interval is ``"mean"`` (Wald, the default),
-        ``"beta"``, ``"xlogit"`` or ``"asin"``, as :meth:`ciprop`'s methods of those names (t on
-        the design degrees of freedom, or ``df``; ``beta`` always uses the design's, as R). The
-        design degrees of freedom are those of the rows with a value: R's
-        ``svyquantile(na.rm = TRUE)`` drops the other rows before it takes ``degf``, while
-        ``svyciprop`` counts them (R is inconsistent here; ci_eval follows each).
-        Taylor designs also offer ``"score"``: Fuller's interval, the quantiles whose score test
-        does not reject, found with R's root finder step for step
+        The quantile follows ``qrule``, one of R's rules (``"math"``, R's default, ``"school"``,
+        ``"shahvaish"``, ``"hf1"`` to ``"hf9"``; :mod:`ci_eval.survey.quantile` says what each
+        computes). The interval (``interval_type``, R's ``interval.type``) is Woodruff's but for
+        ``"score"`` and ``"quantile"``: an interval for the estimated share of values at or below
+        the quantile, mapped back through the rule (so the rule sets the ends too). The share's
+        interval is ``"mean"`` (Wald, the default), ``"beta"``, ``"xlogit"`` or ``"asin"``, as
+        :meth:`ciprop`'s methods of those names (t on the design degrees of freedom, or ``df``;
+        ``beta`` always uses the design's, as R). The design degrees of freedom are those of the
+        rows with a value: R's ``svyquantile(na.rm = TRUE)`` drops the other rows before it
+        takes ``degf``, while ``svyciprop`` counts them (R is inconsistent here; ci_eval follows
+        each). Taylor designs also offer ``"score"``: Fuller's interval, the quantiles whose
+        score test does not reject, found with R's root finder step for step
         (:func:`ci_eval.survey.quantile.score_interval`; missing ends, with a warning, where R
         stops with an error). Replicate designs offer ``"quantile"`` instead: the quantile
         recomputed with every replicate's weights, a Wald interval on their variance. The
@@ -287,6 +288,7 @@ class DesignBase:
         if np.any((probs < 0) | (probs > 1)):
             raise DesignError(f"quantiles must lie in [0, 1], got {probs.tolist()}")
         self._check_quantile_interval(interval_type)
+        check_qrule(qrule)
         x = np.column_stack([numeric_column(self.data, v) for v in names])
         dom = self._domains(by)
         x_missing = np.isnan(x).any(axis=1)
@@ -305,6 +307,7 @@ class DesignBase:
                     qhat[d, i] = weighted_quantile(xj[rows], self._w[rows], p, qrule)
             below = np.where(keep[:, None], xj[:, None] <= qhat[code], False).astype(float)
             share, share_var = self._ratio_stat(below, ones, keep, code, n_dom)
+            _exact_certain_shares(below, keep & (self._w != 0), code, share, share_var)
             for d, rows in enumerate(rows_of):
                 if bad[d, j]:
                     continue
@@ -736,9 +739,16 @@ class DesignBase:
 def _prop_interval(
     p: float, se: float, method: str, conf_level: float, df: float, n_rows: int
 ) -> tuple[float, float]:
-    """Interval for a proportion by one of R ``svyciprop``'s methods."""
+    """Interval for a proportion by one of R ``svyciprop``'s methods.
+
+    A share of exactly 0 or 1 has the interval ``[p, p]`` by ``logit``: R's quasibinomial fit
+    stops a rounding error away (limits within 1e-10 of ``p``); the other methods give R's
+    missing limits there (``xlogit``, ``asin``) or their own.
+    """
     alpha = 1 - conf_level
     crit = critical_value(conf_level, df)
+    if method == "logit" and p in (0.0, 1.0):
+        return p, p
     with np.errstate(divide="ignore", invalid="ignore"):
         if method in ("logit", "xlogit"):
             half = crit * se / (p * (1 - p))
@@ -756,6 +766,23 @@ def _prop_interval(
         lo = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
         hi = stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
         return float(lo), float(hi)
+
+
+def _exact_certain_shares(
+    below: np.ndarray, rows: np.ndarray, code: np.ndarray, share: np.ndarray, var: np.ndarray
+) -> None:
+    """Set to exactly 1 or 0, with variance 0, the shares that are certain (in place).
+
+    Where every row of a domain with a weight lies at or below the quantile (or none does), the
+    share is 1 (or 0) and its variance 0, but sums of weights taken in another order leave it
+    a few units in the last place off, and an end of its interval just above 1 would be missing
+    (R's ``woodruffCI`` maps only ends within [0, 1]); R's own sums give 1 here.
+    """
+    for d in range(share.shape[0]):
+        values = below[rows & (code == d)]
+        certain = (values == values[:1]).all(axis=0) if values.size else np.zeros(0, bool)
+        share[d, certain] = values[0, certain] if values.size else share[d, certain]
+        var[d, certain] = 0.0
 
 
 def _quantile_at(x: np.ndarray, w: np.ndarray, p: float, qrule: str) -> float:

@@ -59,6 +59,19 @@ def r_logit_inverse(eta: Array) -> Array:
     return tmp / (1.0 + tmp)
 
 
+def r_logit_mu_eta(eta: float) -> float:
+    """R's ``d mu / d eta`` of the logit link (C ``logit_mu_eta``): ``exp(eta) / (1 +
+    exp(eta))^2``, held at ``eps`` beyond ``|eta| > 30``.
+
+    >>> r_logit_mu_eta(0.0)
+    0.25
+    """
+    if abs(eta) > THRESH:
+        return EPS
+    opexp = 1.0 + float(np.exp(eta))
+    return float(np.exp(eta)) / (opexp * opexp)
+
+
 def r_binomial_deviance(y: Array, mu: Array, w: Array) -> float:
     """R's binomial deviance ``2 sum w [y log(y / mu) + (1 - y) log((1 - y) / (1 - mu))]``
     without statsmodels' clipping of ``mu`` (which moves it in the far tails).

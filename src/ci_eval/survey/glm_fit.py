@@ -33,7 +33,12 @@ from statsmodels.genmod.generalized_linear_model import GLMResults
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from ci_eval.errors import ConvergenceError
-from ci_eval.survey.glm_family import Family
+from ci_eval.survey.glm_family import (
+    Family,
+    r_binomial_deviance,
+    r_logit_inverse,
+    r_logit_mu_eta,
+)
 
 EPSILON = 1e-8  # R's glm.control(epsilon)
 MAXIT = 25  # R's glm.control(maxit)
@@ -171,3 +176,60 @@ def refit_replicates(
             continue
         out[r] = glm_irls(X, y, wr / total, family, start, epsilon, maxit, what).params
     return out
+
+
+def logit_intercept_refits(
+    y: np.ndarray,
+    weights: np.ndarray,
+    start: float,
+    epsilon: float = EPSILON,
+    maxit: int = MAXIT,
+) -> np.ndarray:
+    """R's ``glm.fit`` of ``y ~ 1`` (quasibinomial) from ``start`` under each column of
+    ``weights`` (k, R), each scaled to sum one: the replicate coefficients of
+    ``svyglm.svyrep.design``, operation for operation.
+
+    Where a replicate's share is 0 or 1 the coefficient has no finite value and R's answer is
+    where its deviance test stops (about +-20). Each step there adds ``(y - mu) / mu.eta``, with
+    ``1 - mu`` a difference of nearly equal numbers, so the result rests on rounding: the link
+    is computed as R's C code computes it (``x / (1 + x)``, ``x = exp(eta)``;
+    :func:`~ci_eval.survey.glm_family.r_logit_inverse`) so that the rounding is R's. A
+    replicate without weight gives NaN (R: NA).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[1.0, 1.0], [1.0, 0.0], [2.0, 1.0]])
+    >>> refits = logit_intercept_refits(np.array([1.0, 0.0, 1.0]), W, 0.5)
+    >>> round(float(refits[0]), 8), bool(refits[1] > 20)  # logit(3/4); all ones: R's stop
+    (1.09861229, True)
+    """
+    out = np.full(weights.shape[1], np.nan)
+    for r in range(weights.shape[1]):
+        total = weights[:, r].sum()
+        if not total > 0:
+            continue
+        good = weights[:, r] > 0
+        out[r] = _logit_intercept_irls(y[good], weights[good, r] / total, start, epsilon, maxit)
+    return out
+
+
+def _logit_intercept_irls(
+    y: np.ndarray, wt: np.ndarray, eta: float, epsilon: float, maxit: int
+) -> float:
+    """R's ``glm.fit`` iterations for ``y ~ 1`` with the logit link, from ``eta``."""
+    mu = float(r_logit_inverse(np.array([eta]))[0])
+    dev_old = r_binomial_deviance(y, mu, wt)
+    for _ in range(maxit):
+        mu_eta = r_logit_mu_eta(eta)
+        z = eta + (y - mu) / mu_eta
+        w2 = wt * mu_eta**2 / (mu * (1 - mu))
+        eta = float(np.sum(w2 * z) / np.sum(w2))
+        mu = float(r_logit_inverse(np.array([eta]))[0])
+        dev = r_binomial_deviance(y, mu, wt)
+        if abs(dev - dev_old) / (abs(dev) + 0.1) < epsilon:
+            return eta
+        dev_old = dev
+    raise ConvergenceError(
+        f"IRLS for a replicate's proportion did not converge in {maxit} iterations"
+    )

@@ -105,6 +105,12 @@ def likelihood_interval(
     held = len(domain_rows) if weights is not None else len(rows)
     phi = pearson_dispersion(fit, held)
     betas, zs = _profile(fit.y, fit.prior, fit.b0, fit.se, fit.deviance, phi, alpha, len(rows))
+    if np.unique(zs[np.isfinite(zs)]).size < 2:
+        # a design variance of rounding size (the proportion is a calibration margin): the
+        # profile's steps do not move the deviance, and R's limits lie within rounding of the
+        # estimate (in either order), so the interval is the point
+        p = float(_expit(np.array([fit.b0]))[0])
+        return p, p
     return invert_profile(betas, zs, alpha)
 
 

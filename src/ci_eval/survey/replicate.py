@@ -368,12 +368,29 @@ class ReplicateDesign(DesignBase):
         var: np.ndarray,
     ) -> np.ndarray:
         """Replicate variance of the logit of the share: R's intercept-only ``svyglm`` per
-        replicate, whose coefficient is the logit of the replicate's weighted share."""
+        replicate, whose coefficient is the logit of the replicate's weighted share.
+
+        A replicate whose share is 0 or 1 has no finite logit; R's ``glm.fit`` then stops where
+        its deviance test does (a coefficient of about +-20), and that is what enters R's
+        variance (a very wide interval, not a missing one). In a domain with such a replicate
+        every replicate is refitted as R refits it
+        (:func:`~ci_eval.survey.glm_fit.logit_intercept_refits`, from the full-sample logit),
+        since the interval then rests on where each fit stops; elsewhere the replicate logits
+        are exact (R's converge to them within its tolerance).
+        """
         full, reps = self._totals(np.hstack([num, den]), keep, domain, n_domains)
         p = num.shape[1]
         with np.errstate(divide="ignore", invalid="ignore"):
             eta = special.logit(full[:, :p] / full[:, p:])
             theta = special.logit(reps[:, :, :p] / reps[:, :, p:])
+        degenerate = np.isinf(theta) & np.isfinite(eta)[None]
+        if degenerate.any():
+            from ci_eval.survey.glm_fit import logit_intercept_refits  # statsmodels: load late
+        for d, j in zip(*np.nonzero(degenerate.any(axis=0)), strict=True):
+            rows = np.flatnonzero(keep & (domain == d))
+            theta[:, d, j] = logit_intercept_refits(
+                num[rows, j], self.repweights[rows], float(eta[d, j])
+            )
         return self._cell_variance(eta, theta)
 
     def _totals(

@@ -43,11 +43,6 @@ YOUTH_VOICE = "youth_on_leadership_table"
 """The model's indicator of youth voice (its target is the model's)."""
 
 
-def _survey(page: Page) -> str:
-    table = page.table("partnership_conditions")
-    return str(table["survey"].iloc[0]) if len(table) else ""
-
-
 def _waves(page: Page) -> list[str]:
     return sorted(set(page.table("partnership_conditions")["wave"].astype(str)))
 
@@ -220,7 +215,6 @@ def partnership_sector_table(page: Page) -> str:
     every = list(dict.fromkeys(by_sector["domain_value"]))
     sectors = [s for s in every if s in shown]
     hidden = [page.label("level", s, "sector") for s in every if s not in shown]
-    survey = _survey(page)
     headers = [page.t("partnership.condition"), page.t("common.overall")]
     headers += [page.label("level", s, "sector") for s in sectors]
     body: list[list[str] | str] = []
@@ -241,7 +235,7 @@ def partnership_sector_table(page: Page) -> str:
         )
         for r in rows_of(counts)
     )
-    notes = [page.t("partnership.sector_note", by=page.by("sector", survey), counts=answered)]
+    notes = [page.t("partnership.sector_note", counts=answered)]
     if hidden:
         notes.append(
             page.t("partnership.sector_hidden", sectors=page.t("story.list_sep").join(hidden))
@@ -484,9 +478,11 @@ def partnership_youth_voice(page: Page) -> str:
             cells += ["", ""]
         else:
             text = page.percent(goal_row["target"], 0)
+            answer = "common.answer_yes" if goal_row["on_track"] else "common.answer_no"
+            at_start = str(row["wave"]) == min(target["wave"].astype(str))  # nothing to judge
             cells += [
                 escape(page.t("partnership.target_by", target=text, wave=goal_row["target_wave"])),
-                escape(page.t("common.answer_yes" if goal_row["on_track"] else "common.answer_no")),
+                "" if at_start else escape(page.t(answer)),
             ]
         body.append(cells)
     caption = page.label("indicator", YOUTH_VOICE)
