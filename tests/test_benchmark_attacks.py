@@ -288,3 +288,31 @@ def test_the_attacker_finds_the_answer_a_careless_page_gives_away():
     width = _peer_attack(values, (2, 4), careless)
     assert (width < _need(values, (2, 4))).any()
     assert group_figures(values, RULES, yes_no=False, integral=True).median != 40.0
+
+
+def test_a_generated_study_of_very_small_groups_gives_no_peer_away():
+    """Issue 13's "done when": a study whose peer groups hold 5 to 7 programs. Groups of 5
+    are pooled (fewer than ``min_group``); every figure a program's table shows resists the
+    lone and the two-program attacker above, whatever its group."""
+    rng = np.random.default_rng(13)
+    sizes = {"1": 5, "2": 6, "3": 7, "4": 6, "5": 7, "6": 5}
+    region = np.repeat(list(sizes), list(sizes.values()))
+    ids = [f"P{k:03d}" for k in range(region.size)]
+    served = rng.integers(5, 60, region.size).astype(float)
+    data = pd.DataFrame({"served": served, "region": region.astype(float)}, index=ids)
+    bench = Benchmark({"2024": data}, measures_of_data(data, ["served"]), ["region"], RULES)
+    sizes_seen = {len(g.members) for g in bench.groups.values()}
+    assert min(sizes_seen) >= RULES.min_group and max(sizes_seen) <= 12
+    assert any(len(g.members) <= 7 for g in bench.groups.values())
+    published = 0
+    for group in {g.label: g for g in bench.groups.values()}.values():
+        row = bench.table(group.members[0]).iloc[0]
+        values = np.sort(data.loc[list(group.members), "served"].to_numpy())
+        shown = [row[k] for k in ("average", "p25", "median", "p75", "yes")]
+        figures = PeerFigures(int(row["n"]), *shown, bool(row["suppressed"]), row["reason"])
+        published += not figures.suppressed
+        for holders in [(p,) for p in range(values.size)] + list(
+            itertools.combinations(range(values.size), 2)
+        ):
+            assert (_peer_attack(values, holders, figures) >= _need(values, holders)).all()
+    assert published  # not vacuous: some small group shows a figure
