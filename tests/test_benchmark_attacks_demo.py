@@ -10,7 +10,11 @@ derive about any other program's answer, or about any cell the public tables sup
 linear program (:func:`scipy.optimize.linprog`); for a yes/no practice, where answers are 0 or
 1, an integer program (:func:`scipy.optimize.milp`). The test asserts that no other program's
 answer comes back exactly or within the p% interval (one unit at least), no yes/no answer is
-determined, and no suppressed public cell comes back within its p% interval.
+determined, no cell the public tables suppress for its size comes back within its p% interval,
+and no complementary suppression comes back to within one unit of an answer either side. (A
+complement holds at least ``min_cell`` programs: it is withheld so that the small cell beside
+it cannot be found by subtraction, which the small cell's own interval checks; its own total is
+not confidential, as in the statistical agencies' rules, Hundepool et al., 2012, §4.3.)
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from ci_eval.analysis.benchmark.disclosure import quartile_windows, rounding_step
+from ci_eval.analysis.benchmark.disclosure import quartile_windows, rounding_interval
 from ci_eval.analysis.benchmark.tables import programs_of_wave
 from ci_eval.analysis.stage import analysis_frames
 from ci_eval.caching import StageCache
@@ -77,13 +81,15 @@ def _public_rows(release: Release, indicator: str, answered: pd.Series) -> list[
 
 
 def _suppressed_cells(release: Release, indicator: str, answered: pd.Series) -> list[tuple]:
-    """(name, members) of every public cell the tables suppress."""
+    """(name, members, whether suppressed for its size) of every public cell the tables
+    suppress."""
     cells = release.public[(release.public["indicator"] == indicator)]
     out = []
     for _, cell in cells[cells["suppressed"]].iterrows():
         codes = release.programs[cell["domain"]].map(lambda v: f"{v:g}")
         members = (answered & (codes == str(cell["domain_value"]))).to_numpy()
-        out.append((f"{cell['domain']}={cell['domain_value']}", members))
+        small = str(cell["reason"]) == f"n < {RULES.min_cell}"
+        out.append((f"{cell['domain']}={cell['domain_value']}", members, small))
     return out
 
 
@@ -110,9 +116,8 @@ def _page_rows(page: pd.DataFrame, release: Release, indicator: str, answered: p
         return [(_mask(release, values.index), group["yes"], group["yes"])], values.index
     sums = []
     for ids, mean in out:
-        step = rounding_step(mean, RULES.peer_digits)
-        k = len(ids)
-        sums.append((_mask(release, ids), k * (mean - step / 2), k * (mean + step / 2)))
+        low, high = rounding_interval(mean, RULES.peer_digits)
+        sums.append((_mask(release, ids), len(ids) * low, len(ids) * high))
     return sums, values.index
 
 
@@ -198,29 +203,14 @@ def test_the_demo_publishes_by_region_and_size_and_every_program_gets_a_page(rel
     assert set(release.pages) == set(release.programs.index)
 
 
-COMBINED = pytest.mark.xfail(
-    strict=True,
-    reason="known leak, not fixed yet: the Atlantic cell (region=1), suppressed in the public "
-    "tables, comes back narrower than its p% interval to programs of the groups that hold "
-    "Atlantic programs ('org_type=1, region=1', 'region=1+6'), whose group sum the page "
-    "gives; the benchmark's `withheld` (an audit of the group sums beside the public tables) "
-    "is not yet computed by the analysis stage",
-)
-PUBLIC_ALONE = pytest.mark.xfail(
-    strict=True,
-    reason="known, not fixed yet: from the public tables alone (every attacker finds the same "
-    "interval) the Atlantic cell of this ratio comes back 3.5 wide where this test's p% "
-    "interval asks 3.8; the public audit (disclosure_audit) measures the unit of a "
-    "non-integral answer differently and lets it through",
-)
 INDICATORS = [
     "youth_served",
-    pytest.param("mentor_retention", marks=PUBLIC_ALONE),
-    pytest.param("practices_in_place", marks=COMBINED),
-    pytest.param("collaboration_count", marks=COMBINED),
+    "mentor_retention",
+    "practices_in_place",
+    "collaboration_count",
     "has_waitlist",
     "serving_after_18",
-    pytest.param("demand_outpaces_capacity", marks=COMBINED),
+    "demand_outpaces_capacity",
 ]
 
 
@@ -257,10 +247,11 @@ def test_public_tables_and_one_private_page_give_no_other_program_away(release, 
                 tight = low == high if binary else high - low < _need(value, unit) - 1e-6
                 if tight:
                     exposed.append(f"{attacker} finds {program} in [{low:g}, {high:g}]")
-            for name, members in hidden:
+            for name, members, small in hidden:
                 target = members.astype(float)
                 low, high = _bounds(rows, y_range, fixed, target, binary, alone, atoms)
                 total = float(y @ target)
-                if high - low < 2 * _need(total, unit) - 1e-6:
+                need = 2 * (_need(total, unit) if small else unit)
+                if high - low < need - 1e-6:
                     exposed.append(f"{attacker} finds {name} in [{low:g}, {high:g}]")
     assert not exposed, f"{indicator} ({len(exposed)}):\n" + "\n".join(exposed[:20])

@@ -19,8 +19,9 @@ union, the least and largest total consistent with all that is a linear program
 (:func:`scipy.optimize.linprog`, HiGHS); the suppression holds when that interval is at
 least ``2 · max(p% · |T|, one unit)`` wide (``p_percent`` of ``[disclosure]``; one unit is one
 answer of the scale for whole-number answers, else ``p%`` of the scale, times the cell's
-mean weight). When it does not, published cells are suppressed too, the smallest first
-among those that widen the interval, until every sensitive cell holds. Reasons never
+mean weight) for every respondent of the cell, who knows its own answer besides (the p% rule's
+attacker: a contributor to the cell). When it does not, published cells are suppressed too, the
+smallest first among those that widen the interval, until every sensitive cell holds. Reasons never
 reveal values: a cell is withheld for its size (``n < 10``) or as a complementary
 suppression. The first complements come from the one-domain rule
 (:func:`ci_eval.analysis.disclosure_rules.complementary_suppression`); the audit adds what it
@@ -54,7 +55,9 @@ class Atoms:
     ``keys`` has one row per atom and one column per domain variable (codes as text, ``""``
     when the respondent has none); ``total`` is the atom's weighted total of the answers,
     ``weight`` its weighted count and ``n`` its respondents; ``bounds`` the range of one answer
-    and ``integral`` whether the answers are whole numbers.
+    and ``integral`` whether the answers are whole numbers; ``answers`` (``atom``, ``w``,
+    ``y``: one row per respondent) says who could attack from inside (``None``: every atom is
+    one respondent).
     """
 
     keys: pd.DataFrame
@@ -63,6 +66,7 @@ class Atoms:
     n: np.ndarray
     bounds: tuple[float, float]
     integral: bool
+    answers: pd.DataFrame | None = None
 
     @classmethod
     def of(cls, values: pd.Series, weights: pd.Series, domains: pd.DataFrame) -> Atoms:
@@ -84,7 +88,9 @@ class Atoms:
         )
         by = list(domains.columns) or ["_all"]
         keys = keys.assign(_all="", _t=w * y, _w=w, _n=1)
-        summed = keys.groupby(by, sort=True)[["_t", "_w", "_n"]].sum().reset_index()
+        grouped = keys.groupby(by, sort=True)
+        summed = grouped[["_t", "_w", "_n"]].sum().reset_index()
+        answers = pd.DataFrame({"atom": grouped.ngroup().to_numpy(), "w": w, "y": y})
         bounds = (float(y.min()), float(y.max())) if y.size else (0.0, 0.0)
         integral = bool(y.size == 0 or np.allclose(y, np.round(y)))
         return cls(
@@ -94,7 +100,24 @@ class Atoms:
             summed["_n"].to_numpy(int),
             bounds,
             integral,
+            answers.drop_duplicates(ignore_index=True),
         )
+
+    def insiders(self, target: np.ndarray) -> list[tuple[int, float, float]]:
+        """``(atom, weight, answer)`` of every respondent of the ``target`` atoms, each
+        distinct one once: the attackers who know one answer of the target.
+
+        >>> a = Atoms.of(pd.Series([1.0, 2, 2]), pd.Series([1.0] * 3),
+        ...              pd.DataFrame({"g": [1, 1, 2]}))
+        >>> a.insiders(np.array([True, True]))
+        [(0, 1.0, 1.0), (0, 1.0, 2.0), (1, 1.0, 2.0)]
+        """
+        if self.answers is None:
+            atoms = np.flatnonzero(target)
+            return [(int(i), float(self.weight[i]), float(self.total[i] / self.weight[i]))
+                    for i in atoms if self.weight[i] > 0]  # fmt: skip
+        inside = self.answers[target[self.answers["atom"].to_numpy()]]
+        return [(int(a), float(w), float(y)) for a, w, y in inside.itertuples(index=False)]
 
     def cell(self, domain: str, value: str) -> np.ndarray:
         """Which atoms make the cell (``domain == "overall"``: all of them)."""
@@ -104,10 +127,15 @@ class Atoms:
 
 
 def interval(
-    atoms: Atoms, members: np.ndarray, published: np.ndarray, target: np.ndarray
+    atoms: Atoms,
+    members: np.ndarray,
+    published: np.ndarray,
+    target: np.ndarray,
+    insider: tuple[int, float, float] | None = None,
 ) -> tuple[float, float]:
     """The least and largest total of the ``target`` atoms an attacker finds from the
-    published cells (``members[published]`` rows, their totals known exactly).
+    published cells (``members[published]`` rows, their totals known exactly); an
+    ``insider`` ``(atom, weight, answer)`` knows its own answer too.
 
     >>> a = Atoms.of(pd.Series([5.0, 6, 7, 8]), pd.Series([1.0] * 4),
     ...              pd.DataFrame({"g": [1, 2, 3, 3]}))
@@ -117,9 +145,15 @@ def interval(
     (5.0, 8.0)
     >>> interval(a, m, np.array([True, True, True, False]), m[3])  # differencing
     (15.0, 15.0)
+    >>> interval(a, m, np.array([True, True, False, False]), m[3], insider=(2, 1.0, 7.0))
+    (13.0, 15.0)
     """
     lo_w = atoms.bounds[0] * atoms.weight
     hi_w = atoms.bounds[1] * atoms.weight
+    if insider is not None:  # the rest of its atom still ranges over the answers' range
+        atom, w, y = insider
+        lo_w[atom] = w * y + atoms.bounds[0] * (atoms.weight[atom] - w)
+        hi_w[atom] = w * y + atoms.bounds[1] * (atoms.weight[atom] - w)
     a_eq = members[published].astype(float)
     b_eq = a_eq @ atoms.total
     limits = list(zip(lo_w, hi_w, strict=True))
@@ -191,8 +225,14 @@ def protect(rows: pd.DataFrame, atoms: Atoms, rules: DisclosureRules) -> list[in
 
 
 def _width(atoms: Atoms, members: np.ndarray, published: np.ndarray, target: np.ndarray) -> float:
-    low, high = interval(atoms, members, published, target)
-    return high - low
+    """The narrowest interval of the target's total that any respondent of it finds (one
+    that knows its own answer: the p% rule's attacker); an outsider finds no narrower."""
+    widths = [np.subtract(*interval(atoms, members, published, target, i)[::-1])
+              for i in atoms.insiders(target)]  # fmt: skip
+    if not widths:
+        low, high = interval(atoms, members, published, target)
+        return high - low
+    return float(min(widths))
 
 
 def _complement(

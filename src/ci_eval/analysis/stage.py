@@ -40,6 +40,7 @@ from typing import Any
 
 import pandas as pd
 
+from ci_eval.analysis.benchmark.page_audit import public_cells
 from ci_eval.analysis.benchmark.tables import benchmark_tables
 from ci_eval.analysis.contribution.tables import EMPTY_COLUMNS, contribution_tables
 from ci_eval.analysis.equity import equity_gap_table
@@ -195,6 +196,9 @@ def analyse(
                 bench.peer_by,
                 config.disclosure,
                 national=indicators,
+                public=public_cells(
+                    designs, model, bench.survey, id_column, indicators, config.disclosure
+                ),
             )
         )
     return tables

@@ -95,6 +95,27 @@ def rounding_step(value: float, digits: int) -> float:
     return float(10.0**exponent) if exponent < 0 else float(10**exponent)
 
 
+def rounding_interval(shown: float, digits: int) -> tuple[float, float]:
+    """Every value that :func:`round_significant` publishes as ``shown``: half a step either
+    side, the step below being ten times finer when ``shown`` is a power of ten (9.96 is
+    published as 10, 9.94 as 9.9).
+
+    >>> rounding_interval(42.0, 2), rounding_interval(10.0, 2), rounding_interval(0.0, 2)
+    ((41.5, 42.5), (9.95, 10.5), (0.0, 0.0))
+    >>> rounding_interval(-10.0, 2)
+    (-10.5, -9.95)
+    """
+    if shown < 0:
+        low, high = rounding_interval(-shown, digits)
+        return -high, -low
+    step = rounding_step(shown, digits)
+    high = shown + step / 2
+    low = shown - step / 2
+    if rounding_step(low, digits) < step:  # the values below are rounded to a finer step
+        low = shown - rounding_step(low, digits) / 2
+    return float(low), float(high)
+
+
 def window(n: int, q: float, k: int) -> tuple[int, int]:
     """``[start, stop)`` of the ``k`` sorted positions nearest the ``q`` quantile's position
     ``q (n - 1)`` (ties towards the lower values).
@@ -298,22 +319,23 @@ def protection_width(value: float, rules: DisclosureRules, unit: float) -> float
 def protected(
     values: np.ndarray,
     spans: Sequence[tuple[int, int]],
-    steps: Sequence[float],
     bounds: tuple[float, float],
     rules: DisclosureRules,
     integral: bool,
 ) -> bool:
     """Whether publishing the windows ``spans`` of the sorted ``values`` (averages rounded to
-    ``steps``) leaves every program's value at least :func:`protection_width` wide for every
-    other program of the group, and for every two programs pooling their pages
+    ``peer_digits`` significant digits, read back as :func:`rounding_interval`) leaves every
+    program's value at least :func:`protection_width` wide for every other program of the
+    group, and for every two programs pooling their pages
     (:func:`pairs_to_audit`), each of which knows its own value and its quarter of the group
     (:func:`rank_band`) but not its exact rank (:func:`attacker_bounds`, over every rank its
     quarter and the figures allow)."""
     n = values.size
     sums = []
-    for (start, stop), step in zip(spans, steps, strict=True):
+    for start, stop in spans:
         mean = round_significant(float(values[start:stop].mean()), rules.peer_digits)
-        sums.append(((stop - start) * (mean - step / 2), (stop - start) * (mean + step / 2)))
+        low, high = rounding_interval(mean, rules.peer_digits)
+        sums.append(((stop - start) * low, (stop - start) * high))
     unit = 1.0 if integral else rules.p_percent / 100.0 * _scale(values, bounds)
     need = np.minimum([protection_width(v, rules, unit) for v in values], bounds[1] - bounds[0])
     quarter = np.minimum((100.0 * (np.arange(n) + 0.5) / n) // 25, 3)
@@ -444,8 +466,7 @@ def group_figures(
     for chosen in (windows, {0.5: windows[0.5]}, {"average": (0, n)}):
         spans = list(chosen.values())
         means = {q: float(answered[a:b].mean()) for q, (a, b) in chosen.items()}
-        steps = [rounding_step(m, rules.peer_digits) for m in means.values()]
-        if protected(answered, spans, steps, bounds, rules, integral):
+        if protected(answered, spans, bounds, rules, integral):
             shown = {q: round_significant(m, rules.peer_digits) for q, m in means.items()}
             return PeerFigures(
                 n,

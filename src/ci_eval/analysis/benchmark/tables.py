@@ -13,7 +13,7 @@ programs away).
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +26,7 @@ from ci_eval.analysis.benchmark.disclosure import (
     rank_band,
     withheld,
 )
+from ci_eval.analysis.benchmark.page_audit import PublicCells, audit_pages
 from ci_eval.analysis.benchmark.peers import PeerGroup, members_in, peer_partition
 from ci_eval.analysis.indicators import statistic_of
 from ci_eval.errors import AnalysisError
@@ -148,6 +149,26 @@ class Benchmark:
         self._members: dict[tuple[str, str], tuple[str, ...]] = {}
         self._values: dict[tuple[str, str, str], np.ndarray] = {}
         self.national = _national_rows(national)
+
+    def withhold(self, keys: Collection[tuple[str, str, str]]) -> None:
+        """Withhold more ``(wave, peer_group, indicator)`` figures (those an audit found)."""
+        self.withheld |= set(keys)
+        for key in keys:
+            self._figures.pop(key, None)
+
+    def published(self) -> Iterator[tuple[str, str, str, tuple[str, ...], np.ndarray, PeerFigures]]:
+        """Every group figure the pages show: ``(wave, peer_group, indicator, member ids,
+        their answers, figures)``, each group once (its members share one page)."""
+        groups = {g.label: g for g in self.groups.values()}
+        for label in sorted(groups):
+            group = groups[label]
+            for wave in [w for w in (self.latest, self.previous) if w is not None]:
+                for measure in self.measures:
+                    figures = self.figures(group, wave, measure)
+                    if not figures.suppressed:
+                        members = self.members(group, wave)
+                        values = self.values(group, wave, measure.indicator)
+                        yield wave, label, measure.indicator, members, values, figures
 
     def members(self, group: PeerGroup, wave: str) -> tuple[str, ...]:
         """The group's programs in ``wave`` (the latest wave's members, or those meeting the
@@ -301,10 +322,13 @@ def benchmark_tables(
     rules: DisclosureRules,
     withheld: Collection[tuple[str, str, str]] = (),
     national: pd.DataFrame | None = None,
+    public: Mapping[tuple[str, str], PublicCells] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """``benchmark_peers`` and one ``programs/<program_id>`` table per program of the latest
-    wave. ``withheld`` lists ``(wave, peer_group, indicator)`` counts that the suppression
-    audit (:mod:`ci_eval.analysis.disclosure_audit`) withholds beside the public tables.
+    wave. ``withheld`` lists ``(wave, peer_group, indicator)`` figures to withhold; ``public``
+    (the public cells by ``(indicator, wave)``, :func:`.page_audit.public_cells`) has every
+    group figure audited beside the public tables (:mod:`.page_audit`), and those that would
+    bring back a suppressed cell withheld.
 
     Examples
     --------
@@ -323,6 +347,8 @@ def benchmark_tables(
     bench = benchmark(frames, model, survey, id_column, peer_by, rules, withheld, national)
     if bench is None:
         return {"benchmark_peers": pd.DataFrame(columns=PEER_COLUMNS)}
+    if public:
+        bench.withhold(audit_pages(bench.published(), public, rules))
     tables = {program_table_name(p): bench.table(p) for p in sorted(bench.groups)}
     return {"benchmark_peers": bench.peers_table(), **tables}
 
