@@ -66,7 +66,7 @@ def test_program_pages_show_no_suppressed_value(demo):
     results = ResultsStore(store)
     programs = [program_of(name) for name in results.names(private=True)]
     for program in programs[:5]:
-        paths = program_page(store, program)
+        paths = program_page(store, program, pdf=False)
         folder = store / "private" / "programs" / program
         assert paths == [folder / "benchmark-en.html", folder / "benchmark-fr.html"]
         table = results.read(program_table(program))

@@ -246,5 +246,5 @@ def test_a_table_of_row_groups_keeps_every_group_with_its_heading_across_the_lin
     latex = block_latex(html, Path("."))
     # every group's rows are there; a heading spans the columns and does not set their types
     assert "Less than a year & 50.2\\% & 400" in latex and "Women & 57.0\\% & 1,000" in latex
-    assert "\\multicolumn{3}{l}{By gender}" in latex
+    assert "\\multicolumn{3}{@{}l}{\\textbf{By gender}}" in latex
     assert spec(latex).endswith("Xrr@{}")

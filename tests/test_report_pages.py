@@ -11,6 +11,7 @@ from ci_eval.report import chapters
 from ci_eval.report.build import DEFAULT_BOOK
 from ci_eval.report.format import typeset_html
 from ci_eval.report.page import Page, load_translations
+from ci_eval.report.pdf import pdf_available
 from ci_eval.report.program_page import program_page
 from ci_eval.report.render import block_function, render_words, segments
 from report_synthetic import LEAK, write_synthetic_store
@@ -82,7 +83,7 @@ def test_scale_missing_rules_are_spelled_out(store, tmp_path):
 
 
 def test_program_pages_are_private_one_per_language_and_hide_suppressed_values(store):
-    paths = program_page(store, "P001")
+    paths = program_page(store, "P001", pdf=False)  # the PDFs: test_report_pdf.py
     folder = store / "private" / "programs" / "P001"
     assert paths == [folder / "benchmark-en.html", folder / "benchmark-fr.html"]
     assert not any((store / "tables").rglob("P001*"))  # nothing of the program is public
@@ -122,9 +123,12 @@ def test_report_program_command_writes_the_private_pages(store):
     result = CliRunner().invoke(app, ["report", "program", "P001", "--store", str(store)])
     assert result.exit_code == 0, result.output
     assert (store / "private/programs/P001/benchmark-fr.html").exists()
+    assert (store / "private/programs/P001/benchmark-fr.pdf").exists() == pdf_available()
     missing = CliRunner().invoke(app, ["report", "program", "P404", "--store", str(store)])
     assert missing.exit_code == 2 and "program 'P404' is not in the survey" in missing.output
-    every = CliRunner().invoke(app, ["report", "program", "--all", "--store", str(store)])
+    every = CliRunner().invoke(
+        app, ["report", "program", "--all", "--no-pdf", "--store", str(store)]
+    )
     assert every.exit_code == 0, every.output
     both = CliRunner().invoke(app, ["report", "program", "P001", "--all", "--store", str(store)])
     assert both.exit_code == 2 and "not both" in both.output

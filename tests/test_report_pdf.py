@@ -21,8 +21,11 @@ import yaml
 from ci_eval.report.build import DEFAULT_BOOK, build_book
 from ci_eval.report.page import load_translations
 from ci_eval.report.pdf import pdf_name
+from ci_eval.report.program_page import program_page
+from ci_eval.report.program_pdf import page_latex
 from ci_eval.report.render import render_words
-from report_synthetic import built_site
+from report_language import page_problems
+from report_synthetic import LEAK, built_site, write_synthetic_store
 
 MISSING = [tool for tool in ("pdflatex", "pdftotext", "pdfinfo") if shutil.which(tool) is None]
 pytestmark = [
@@ -124,3 +127,40 @@ def test_two_builds_in_other_folders_give_byte_identical_pdfs(site, tmp_path):
         assert f"/CreationDate (D:{time.strftime('%Y%m%d%H%M%S', epoch)}Z)".encode() in inside
         for leak in (str(site.parent).encode(), str(tmp_path).encode(), b"/PTEX.", b"/ID ["):
             assert leak not in inside, leak
+
+
+def test_a_program_s_pdf_pages_say_what_its_html_pages_say_in_their_language(tmp_path):
+    store = tmp_path / "store"
+    write_synthetic_store(store)
+    paths = program_page(store, "P001", pdf=True)
+    folder = store / "private" / "programs" / "P001"
+    assert [p.relative_to(folder).as_posix() for p in paths] == [
+        "benchmark-en.html", "benchmark-en.pdf", "benchmark-fr.html", "benchmark-fr.pdf"
+    ]  # fmt: skip
+    expected = {
+        "en": ["Your program beside its peers: program P001", "programs (region: Atlantic)",
+               "median 95; middle half 60 to 150", "third quarter of the group"],
+        "fr": ["Votre programme parmi ses pairs : programme P001",
+               "médiane 95 ; moitié centrale de 60 à 150"],
+    }  # fmt: skip
+    for pdf in (p for p in paths if p.suffix == ".pdf"):
+        lang = pdf.stem.rsplit("-", 1)[-1]
+        text = " ".join(pages(pdf))
+        for phrase in expected[lang]:
+            assert normal(phrase) in text, (lang, phrase)
+        assert f"{LEAK}" not in text and "98.8" not in text and "98,8" not in text
+        assert "region=1" not in text
+        # the language check of the pages on the PDF's words (a line-end hyphen joined back;
+        # pdftotext gives every space as a space, so French spacing is checked in the LaTeX)
+        words = re.sub(r"(\w)- (\w)", r"\1\2", text)
+        found = [p for p in page_problems(f"<p>{words}</p>", lang) if "space" not in p]
+        assert not found, (lang, found[:5])
+    html = (folder / "benchmark-fr.html").read_text(encoding="utf-8")
+    body = page_latex(html, "fr", "P001").split("\\begin{document}")[1]
+    assert "\xa0:" in body and not re.search(r"\w [:;!?»]", body)
+    again = program_page(store, "P001", out=tmp_path / "again", pdf=True)
+    for first, second in zip(paths, again, strict=True):
+        assert first.read_bytes() == second.read_bytes(), first.name
+    inside = objects((folder / "benchmark-fr.pdf").read_bytes())
+    for leak in (str(tmp_path).encode(), b"/PTEX.", b"/ID ["):
+        assert leak not in inside, leak

@@ -420,8 +420,14 @@ def report_program_command(
         Path | None,
         typer.Option("--data", help="The program's own youth data (shared template, CSV/.sav)."),
     ] = None,
+    pdf: Annotated[
+        bool | None,
+        typer.Option(
+            "--pdf/--no-pdf", help="Each page's PDF too (default: if pdflatex is installed)."
+        ),
+    ] = None,
 ) -> None:
-    """Write a program's private benchmark pages (one per language) to
+    """Write a program's private benchmark pages (one per language, HTML and PDF) to
     <store>/private/programs/<id>/, or every program's with --all.
 
     A page shows the program's own answers beside its peer group's and all programs'
@@ -434,7 +440,7 @@ def report_program_command(
         raise _fail(CiEvalError("give one program id (e.g. P0001) or --all, not both"))
     try:
         with console.status("writing the program pages..."):
-            written = write_program_page(study, program, store, data=data)
+            written = write_program_page(study, program, store, data=data, pdf=pdf)
     except CiEvalError as exc:
         raise _fail(exc) from None
     folders = sorted({p.parent for paths in written.values() for p in paths})

@@ -879,11 +879,13 @@ def write_program_page(
     store: str | Path | None,
     *,
     data: str | Path | None = None,
+    pdf: bool | None = None,
 ) -> dict[str, list[Path]]:
     """``ci-eval report program``: a program's private pages, one per language, from
     ``store`` (default: the study's ``reports/<edition>``, in the study's languages); every
     program's, each in its own folder, when ``program`` is ``None`` (``--all``). ``data``
-    (one program's own youth data) adds its youth outcomes, scored by the run's stages.
+    (one program's own youth data) adds its youth outcomes, scored by the run's stages;
+    ``pdf`` each page's PDF (default: when ``pdflatex`` is installed).
 
     Raises
     ------
@@ -903,12 +905,12 @@ def write_program_page(
     if program is None:
         if data is not None:
             raise StudyError("--data is one program's youth data: give its program id, not --all")
-        return all_program_pages(root, languages=languages)
+        return all_program_pages(root, languages=languages, pdf=pdf)
     youth = None
     if data is not None:
         require_program(root, program)  # before the stages run: a clear error
         youth = benchmark_program(study_dir, program, data=data)[f"benchmark_{program}_youth"]
-    return {program: program_page(root, program, languages=languages, youth=youth)}
+    return {program: program_page(root, program, languages=languages, youth=youth, pdf=pdf)}
 
 
 # ---------------------------------------------------------------- the model

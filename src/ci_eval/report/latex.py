@@ -423,8 +423,8 @@ class _Table:
                     + "\\\\".join(lines)
                     + "\\end{tabular}"
                 )
-            if span > 1:
-                text = f"\\multicolumn{{{span}}}{{l}}{{{text}}}"
+            if span > 1:  # a group's heading row (its one cell spans the table): in bold
+                text = f"\\multicolumn{{{span}}}{{@{{}}l}}{{\\textbf{{{text}}}}}"
             out.append(text)
         return " & ".join(out) + " \\\\"
 

@@ -24,14 +24,15 @@ import math
 import os
 import re
 from collections.abc import Sequence
-from html import escape
+from concurrent.futures import ThreadPoolExecutor
+from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ci_eval.errors import ReportError
-from ci_eval.report.build import DEFAULT_BOOK
+from ci_eval.report.build import DEFAULT_BOOK, pdf_wanted
 from ci_eval.report.format import (
     format_change,
     format_estimate,
@@ -43,6 +44,7 @@ from ci_eval.report.format import (
 )
 from ci_eval.report.html_table import html_table
 from ci_eval.report.page import Page, load_translations
+from ci_eval.report.program_pdf import page_latex, write_pdf
 from ci_eval.results import ResultsStore
 from ci_eval.results.contract import is_private, program_of, program_table
 from ci_eval.results.disclosure import DisclosureRules, edition_rules
@@ -359,7 +361,8 @@ def _youth(view: ProgramPage, youth: pd.DataFrame | None) -> str:
 
 
 def page_html(page: Page, program: str, youth: pd.DataFrame | None = None) -> str:
-    """The whole page of ``program`` in ``page``'s language, typeset for it."""
+    """The whole page of ``program`` in ``page``'s language, typeset for it (its PDF is made
+    from this HTML: :mod:`ci_eval.report.program_pdf`)."""
     view = ProgramPage(page, program)
     survey = page.settings["sector_survey"]
     body = "\n".join(
@@ -423,8 +426,10 @@ def program_page(
     languages: Sequence[str] | None = None,
     i18n: str | Path | None = None,
     youth: pd.DataFrame | None = None,
+    pdf: bool | None = None,
 ) -> list[Path]:
-    """Write the benchmark pages of ``program``, one per language, and return their paths.
+    """Write the benchmark pages of ``program``, one per language (HTML, and PDF when
+    ``pdf``: by default when ``pdflatex`` is installed), and return their paths.
 
     Parameters
     ----------
@@ -438,6 +443,8 @@ def program_page(
         Languages of the pages (default: English and French).
     youth : DataFrame, optional
         The program's own youth outcomes (``benchmark_program(..., data=...)``).
+    pdf : bool, optional
+        Whether to write each page's PDF beside it (default: when the PDF edition can be).
 
     Raises
     ------
@@ -446,7 +453,8 @@ def program_page(
     """
     require_program(results, program)
     pages = _pages(results, languages, i18n)
-    return [_write(page, program, out, youth) for page in pages]
+    pdf = pdf_wanted(pdf)
+    return [path for page in pages for path in _write(page, program, out, youth, pdf)]
 
 
 def all_program_pages(
@@ -454,11 +462,22 @@ def all_program_pages(
     *,
     languages: Sequence[str] | None = None,
     i18n: str | Path | None = None,
+    pdf: bool | None = None,
 ) -> dict[str, list[Path]]:
     """Every program's pages, each in its own folder ``<results>/private/programs/<id>/``
-    (to send each program only its own); the store's tables are read once."""
+    (to send each program only its own); the store's tables are read once, and the PDFs
+    (``pdf``, as in :func:`program_page`) typeset on every core."""
     pages = _pages(results, languages, i18n)
-    return {p: [_write(page, p, None, None) for page in pages] for p in known_programs(results)}
+    programs = known_programs(results)
+    written = {p: [_write(page, p, None, None, False)[0] for page in pages] for p in programs}
+    if pdf_wanted(pdf):
+        jobs = [(path, page) for p in programs for path, page in zip(written[p], pages,
+                                                                     strict=True)]  # fmt: skip
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            made = list(pool.map(lambda job: _pdf_of(*job), jobs))
+        for (path, _), pdf_path in zip(jobs, made, strict=True):
+            written[program_of_page(path)].append(pdf_path)
+    return written
 
 
 def _pages(
@@ -469,11 +488,31 @@ def _pages(
     return [Page(results, lang, words, results / ".cache") for lang in (languages or ["en", "fr"])]
 
 
-def _write(page: Page, program: str, out: str | Path | None, youth: pd.DataFrame | None) -> Path:
+def _write(
+    page: Page, program: str, out: str | Path | None, youth: pd.DataFrame | None, pdf: bool
+) -> list[Path]:
+    """The page's HTML (and its PDF when ``pdf``), written whole or not at all."""
     default = page_path(page.store.root, program, page.lang)
     path = Path(out) / default.name if out else default
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(page_html(page, program, youth), encoding="utf-8")
     os.replace(tmp, path)
-    return path
+    return [path, _pdf_of(path, page)] if pdf else [path]
+
+
+def _pdf_of(path: Path, page: Page) -> Path:
+    """The PDF of the HTML page at ``path``, beside it."""
+    html = path.read_text(encoding="utf-8")
+    title = re.search(r"<title>(.*?)</title>", html, flags=re.S)
+    text = unescape(title.group(1)) if title else path.stem
+    return write_pdf(page_latex(html, page.lang, text), path.with_suffix(".pdf"))
+
+
+def program_of_page(path: Path) -> str:
+    """The program a page belongs to (its folder's name).
+
+    >>> program_of_page(Path("reports/2024/private/programs/P0001/benchmark-fr.html"))
+    'P0001'
+    """
+    return path.parent.name
