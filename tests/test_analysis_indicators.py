@@ -248,3 +248,47 @@ def test_a_lone_small_cell_gets_a_complementary_suppression():
     assert t2.loc[["1", "5"], "reason"].tolist() == ["n < 10", "n < 10"]
     assert t2.loc["2", "reason"] == "complementary suppression"
     assert not t2.loc["3", "suppressed"] and not t2.loc["", "suppressed"]
+
+
+def test_a_cell_one_program_dominates_is_withheld_and_protected_from_its_second_largest():
+    """The p% rule: region 2's youth served are 30 programs, one of them with 5,000 youth and
+    the rest 10 to 20 each. The second-largest program, subtracting its own answer from the
+    published total, would know the largest to within 10%; the cell is withheld (a reason that
+    does not say why, and though its CV withholds it too: CV suppressions get no complement),
+    gets a complement, and that program (knowing every published total and
+    its own answer) cannot place the cell, so the largest, within 10%."""
+    from scipy.optimize import linprog
+
+    from ci_eval.analysis.disclosure_rules import DOMINANT
+
+    rng = np.random.default_rng(7)
+    region = np.repeat([1.0, 2.0, 3.0], [40, 30, 50])
+    y = rng.integers(10, 21, region.size).astype(float)
+    y[40] = 5000.0
+    df = pd.DataFrame({"y": y, "region": region, "w": 1.0})
+    spec = {"id": "y", "label": {"en": "Y"}, "survey": "s", "items": ["q"],
+            "scoring": {"method": "value"}, "statistic": "total",
+            "disaggregate_by": ["region"]}  # fmt: skip
+    model = ToCModel.model_validate({"name": {"en": "M"}, "outcomes": [], "indicators": [spec]})
+    t = estimate_indicators({("s", "1"): SurveyDesign(df, weights="w")}, model, DisclosureRules())
+    by = t.set_index("domain_value")
+    assert by.loc["2", "reason"] == DOMINANT and np.isnan(by.loc["2", "estimate"])
+    assert by["suppressed"].sum() >= 2  # and a complement: else total - the rest gives it
+    second = int(np.argsort(-y[region == 2.0])[1] + 40)
+    a_eq, b_eq = [np.eye(y.size)[second]], [y[second]]
+    for _, cell in t[~t["suppressed"]].iterrows():
+        inside = np.ones(y.size) if cell["domain"] == "overall" else (
+            region == float(cell["domain_value"])).astype(float)  # fmt: skip
+        a_eq.append(inside)
+        b_eq.append(cell["estimate"])
+    target = (region == 2.0).astype(float)
+    bounds = [(y.min(), y.max())] * y.size
+    low, high = (sign * linprog(sign * target, A_eq=np.array(a_eq), b_eq=b_eq,
+                                bounds=bounds).fun for sign in (1.0, -1.0))  # fmt: skip
+    assert high - low >= 2 * 0.10 * y[region == 2.0].sum() - 1e-6
+    # without the large program nothing is dominated, and nothing is withheld
+    df.loc[40, "y"] = 15.0
+    plain = estimate_indicators(
+        {("s", "1"): SurveyDesign(df, weights="w")}, model, DisclosureRules()
+    )
+    assert not plain["suppressed"].any()

@@ -40,7 +40,12 @@ import pandas as pd
 from scipy.optimize import linprog
 
 from ci_eval.analysis.codes import codes_text
-from ci_eval.analysis.disclosure_rules import COMPLEMENTARY, blank_suppressed
+from ci_eval.analysis.disclosure_rules import (
+    COMPLEMENTARY,
+    DOMINANT,
+    blank_suppressed,
+    primary_reasons,
+)
 from ci_eval.results.disclosure import DisclosureRules
 
 MAX_UNION = 4
@@ -100,7 +105,7 @@ class Atoms:
             summed["_n"].to_numpy(int),
             bounds,
             integral,
-            answers.drop_duplicates(ignore_index=True),
+            answers,
         )
 
     def insiders(self, target: np.ndarray) -> list[tuple[int, float, float]]:
@@ -116,7 +121,7 @@ class Atoms:
             atoms = np.flatnonzero(target)
             return [(int(i), float(self.weight[i]), float(self.total[i] / self.weight[i]))
                     for i in atoms if self.weight[i] > 0]  # fmt: skip
-        inside = self.answers[target[self.answers["atom"].to_numpy()]]
+        inside = self.answers[target[self.answers["atom"].to_numpy()]].drop_duplicates()
         return [(int(a), float(w), float(y)) for a, w, y in inside.itertuples(index=False)]
 
     def cell(self, domain: str, value: str) -> np.ndarray:
@@ -188,7 +193,8 @@ def targets(
 ) -> list[np.ndarray]:
     """The atom sets to protect: every cell suppressed for its size, and every union of up to
     :data:`MAX_UNION` of them in one domain whose respondents are still under ``min_cell``."""
-    small = (rows["reason"].to_numpy() == f"n < {rules.min_cell}") & (rows["n"].to_numpy() > 0)
+    primary = rows["reason"].isin(primary_reasons(rules.min_cell)).to_numpy()
+    small = primary & (rows["n"].to_numpy() > 0)
     out = [members[i] for i in np.flatnonzero(small)]
     for _, part in rows[small].groupby("domain", sort=False):
         where = [rows.index.get_loc(i) for i in part.index]
@@ -258,6 +264,57 @@ def _complement(
         if width > best_width + 1e-9:
             best, best_width = int(i), width
     return best
+
+
+def dominated(rows: pd.DataFrame, atoms: Atoms, rules: DisclosureRules) -> list[int]:
+    """Positions of the rows (one indicator and wave; published, or withheld for their CV,
+    which does not stop subtraction) of a magnitude (a total or a mean, not a proportion)
+    that one respondent dominates under the p% rule: with the
+    respondents' contributions ``|w y|`` sorted, ``x1 >= x2 >= ...``, the cell is sensitive when
+    ``x3 + x4 + ... < p% x1``, for the second-largest respondent, who knows its own ``x2``,
+    would then place the largest within ``p%`` (Hundepool et al., 2012, §4.2.2).
+
+    >>> a = Atoms.of(pd.Series([5000.0] + [10.0] * 11), pd.Series([1.0] * 12),
+    ...              pd.DataFrame({"g": [1] * 12}))
+    >>> rows = pd.DataFrame({"domain": ["overall"], "domain_value": [""], "n": [12],
+    ...                      "statistic": ["total"], "reason": [""]})
+    >>> dominated(rows, a, DisclosureRules())
+    [0]
+    >>> a = Atoms.of(pd.Series([500.0] + [10.0] * 11), pd.Series([1.0] * 12),
+    ...              pd.DataFrame({"g": [1] * 12}))
+    >>> dominated(rows, a, DisclosureRules())
+    []
+    """
+    if atoms.answers is None:
+        return []
+    atom = atoms.answers["atom"].to_numpy()
+    size = np.abs(atoms.answers["w"].to_numpy() * atoms.answers["y"].to_numpy())
+    out = []
+    primary = primary_reasons(rules.min_cell)
+    cells = zip(rows["domain"], rows["domain_value"], rows["statistic"], rows["reason"],
+                strict=True)  # fmt: skip
+    for position, (domain, value, statistic, reason) in enumerate(cells):
+        if reason in primary or statistic == "proportion":  # (a CV suppression is no shield)
+            continue
+        inside = np.sort(size[atoms.cell(domain, str(value))[atom]])[::-1]
+        if inside.size >= 2 and inside[2:].sum() < rules.p_percent / 100 * inside[0]:
+            out.append(position)
+    return out
+
+
+def dominance_suppression(
+    table: pd.DataFrame, atoms: Mapping[tuple[str, str], Atoms], rules: DisclosureRules
+) -> pd.DataFrame:
+    """``table`` (the ``indicators`` rows) with every cell :func:`dominated` suppressed
+    (reason :data:`DOMINANT`: a primary suppression the audit then protects)."""
+    table = table.copy()
+    for (indicator, wave), rows in table.groupby(["indicator", "wave"], sort=False):
+        found = atoms.get((str(indicator), str(wave)))
+        if found is None:
+            continue
+        for position in dominated(rows, found, rules):
+            table.loc[rows.index[position], ["suppressed", "reason"]] = [True, DOMINANT]
+    return blank_suppressed(table)
 
 
 def audit_indicators(

@@ -25,6 +25,18 @@ from ci_eval.results.disclosure import DisclosureRules
 
 ESTIMATED = ["estimate", "se", "ci_low", "ci_high", "cv"]
 COMPLEMENTARY = "complementary suppression"
+DOMINANT = "withheld to protect the respondents' answers"
+"""The reason of a cell one respondent dominates under the p% rule (the reason does not say
+so: it would tell a reader that one answer is much larger than the rest)."""
+
+
+def primary_reasons(min_cell: int) -> tuple[str, str]:
+    """The reasons of the cells that are confidential themselves (a complement protects them).
+
+    >>> primary_reasons(10)
+    ('n < 10', "withheld to protect the respondents' answers")
+    """
+    return f"n < {min_cell}", DOMINANT
 
 
 def coefficient_of_variation(estimate: float, se: float) -> float:
@@ -88,9 +100,10 @@ def complementary_suppression(frame: pd.DataFrame, min_cell: int) -> pd.DataFram
     The overall estimate and the other categories would give a lone small cell back by
     difference (totals exactly; means and proportions with the weighted counts), so in each
     group of ``indicator, survey, wave, domain`` with exactly one category suppressed for
-    ``n < min_cell`` (and respondents in it), the published category with the smallest ``n``
-    is suppressed too (Statistics Canada, *Survey Methods and Practices*, 2010, §12.4, residual
-    disclosure). Cells suppressed for their CV are not confidential and need no complement.
+    ``n < min_cell`` or dominance (:data:`DOMINANT`; and respondents in it), the published
+    category with the smallest ``n`` is suppressed too (Statistics Canada, *Survey Methods and
+    Practices*, 2010, §12.4, residual disclosure). Cells suppressed for their CV are not
+    confidential and need no complement.
 
     >>> f = pd.DataFrame({"indicator": "x", "survey": "s", "wave": "1", "domain": "g",
     ...     "domain_value": ["1", "2", "3"], "n": [4, 50, 30], "estimate": [1.0, 2.0, 3.0],
@@ -99,7 +112,7 @@ def complementary_suppression(frame: pd.DataFrame, min_cell: int) -> pd.DataFram
     [True, 'complementary suppression']
     """
     frame = frame.copy()
-    small = frame["reason"] == f"n < {min_cell}"
+    small = frame["reason"].isin(primary_reasons(min_cell))
     keys = ["indicator", "survey", "wave", "domain"]
     for _, group in frame[frame["domain"] != "overall"].groupby(keys, sort=False):
         lone = group[small.loc[group.index] & (group["n"] > 0)]

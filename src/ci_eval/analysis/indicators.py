@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ci_eval.analysis.codes import code_sort_key, code_text, codes_text
-from ci_eval.analysis.disclosure_audit import atoms_of, audit_indicators
+from ci_eval.analysis.disclosure_audit import atoms_of, audit_indicators, dominance_suppression
 from ci_eval.analysis.disclosure_rules import (
     blank_suppressed,
     coefficient_of_variation,
@@ -232,7 +232,6 @@ def estimate_indicators(
     out = pd.concat(frames, ignore_index=True)
     out["n"] = out["n"].astype(np.int64)
     out["suppressed"] = out["suppressed"].astype(bool)
-    out = complementary_suppression(out, rules.min_cell)
     atoms = {
         (indicator.id, wave): atoms_of(
             designs[(indicator.survey, wave)].data,
@@ -244,6 +243,8 @@ def estimate_indicators(
         for (survey, wave) in designs
         if survey == indicator.survey
     }
+    out = dominance_suppression(out, atoms, rules)
+    out = complementary_suppression(out, rules.min_cell)
     out = audit_indicators(out, atoms, rules)
     out["symbol"] = disclosure_symbols(out["flag"], out["suppressed"])
     return out

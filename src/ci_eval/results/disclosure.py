@@ -3,12 +3,14 @@
 Published tables follow Statistics Canada practice (*Survey Methods and Practices*, 2010, §11.5,
 §12.4): an estimate from fewer than ``min_cell`` (10) unweighted respondents is suppressed; a
 coefficient of variation from ``cv_caution`` (16.5%) to ``cv_suppress`` (33.3%) is marked E,
-above it F and suppressed. A cell suppressed for its size keeps an interval at least
-``p_percent`` (10) of its value wide on each side (the protection level of the p% rule of
-magnitude tables, Hundepool et al., *Statistical Disclosure Control*, 2012, §4.2.2) against
-any of its own respondents adding and subtracting the published cells, and the programs'
-private benchmark pages beside them (:mod:`ci_eval.analysis.disclosure_audit`,
-:mod:`ci_eval.analysis.benchmark.page_audit`).
+above it F and suppressed. A total or mean that one respondent dominates is confidential too,
+under the p% rule (``p_percent``, 10): when the respondents other than the two largest
+contribute less than p% of the largest, the second largest would place the largest within p%
+(Hundepool et al., *Statistical Disclosure Control*, 2012, §4.2.2). A cell suppressed for its
+size or its dominance keeps an interval at least ``p_percent`` of its value wide on each side
+(the protection level of the p% rule) against any of its own respondents adding and
+subtracting the published cells, and the programs' private benchmark pages beside them
+(:mod:`ci_eval.analysis.disclosure_audit`, :mod:`ci_eval.analysis.benchmark.page_audit`).
 
 A program benchmark (:mod:`ci_eval.analysis.benchmark`) compares a program with a peer group of
 itself and at least ``min_peers`` (5) other programs. Every peer figure averages at least
