@@ -11,11 +11,16 @@ image a block shows needs such a PDF (or PNG) beside it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import matplotlib as mpl
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
+from ci_eval.report.format import CAUTION
 
 STYLE = {
     "svg.hashsalt": "ci-eval",
@@ -40,6 +45,53 @@ def new_figure(width: float = 7.0, height: float = 3.5) -> Figure:
     """
     with mpl.rc_context(STYLE):
         return Figure(figsize=(width, height), layout="constrained")
+
+
+def ci_bar(
+    ax: Axes,
+    y: float,
+    row: Mapping[str, Any],
+    *,
+    height: float,
+    colour: str,
+    capsize: float,
+    scale: float = 100.0,
+    label: str | None = None,
+) -> None:
+    """Draw ``row``'s estimate as a horizontal bar at ``y`` with black 95% CI whiskers.
+
+    ``row`` is a results row (``estimate``, ``ci_low``, ``ci_high``, ``symbol``); its
+    values are drawn times ``scale`` (100: a proportion in percent), and a bar to use
+    with caution (symbol :data:`~ci_eval.report.format.CAUTION`) is hatched. ``label``
+    names the bar in the axes' legend. A suppressed row is the caller's to show.
+
+    >>> ax = new_figure().add_subplot()
+    >>> row = {"estimate": 0.5, "ci_low": 0.25, "ci_high": 0.75, "symbol": "E"}
+    >>> ci_bar(ax, 0, row, height=0.6, colour=COLOURS[0], capsize=3)
+    >>> bar = ax.patches[0]
+    >>> float(bar.get_width()), float(bar.get_height()), str(bar.get_hatch())
+    (50.0, 0.6, '//')
+    >>> ax.collections[0].get_segments()[0].tolist()
+    [[25.0, 0.0], [75.0, 0.0]]
+    """
+    est = scale * row["estimate"]
+    ax.barh(
+        y,
+        est,
+        height=height,
+        color=colour,
+        label=label,
+        hatch="//" if str(row["symbol"]) == CAUTION else None,
+    )
+    ax.errorbar(
+        est,
+        y,
+        xerr=[[est - scale * row["ci_low"]], [scale * row["ci_high"] - est]],
+        fmt="none",
+        ecolor="black",
+        capsize=capsize,
+        lw=1,
+    )
 
 
 def save_figure(fig: Figure, folder: str | Path, name: str, pdf: bool = False) -> Path:

@@ -13,7 +13,7 @@ from ci_eval.report.chapters.common import (
     rows_of,
     table_notes,
 )
-from ci_eval.report.figure_files import COLOURS, new_figure
+from ci_eval.report.figure_files import COLOURS, ci_bar, new_figure
 from ci_eval.report.format import CAUTION, format_range, is_hidden
 from ci_eval.report.page import Page
 
@@ -44,18 +44,8 @@ def domain_figure(page: Page, indicator: str, domain: str) -> str:
             ax.text(0, y, f" {symbol}", va="center", fontsize=10, fontweight="bold")
             described.append(f"{name}: {page.t('common.suppressed')}")
             continue
-        est = row["estimate"] * scale
         colour = COLOURS[0] if row["domain"] != "overall" else COLOURS[1]
-        ax.barh(y, est, color=colour, height=0.6, hatch="//" if symbol == CAUTION else None)
-        ax.errorbar(
-            est,
-            y,
-            xerr=[[est - row["ci_low"] * scale], [row["ci_high"] * scale - est]],
-            fmt="none",
-            ecolor="black",
-            capsize=3,
-            lw=1,
-        )
+        ci_bar(ax, y, row, height=0.6, colour=colour, capsize=3, scale=scale)
         text = page.value(row["estimate"], stat) + (" E" if symbol == CAUTION else "")
         described.append(f"{name}: {text}")
     ax.set_yticks(range(len(records)), list(reversed(names)))

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from ci_eval.report.chapters.common import localise, rows_of, wrap
-from ci_eval.report.figure_files import COLOURS, new_figure
-from ci_eval.report.format import CAUTION, format_change, format_range, is_hidden
+from ci_eval.report.figure_files import COLOURS, ci_bar, new_figure
+from ci_eval.report.format import format_change, format_range, is_hidden
 from ci_eval.report.page import ARROWS, Page
 
 KINDS = ("condition", "precondition", "principle")
@@ -507,23 +507,7 @@ def partnership_youth_voice_figure(page: Page) -> str:
         if is_hidden(str(row["symbol"])):
             ax.text(0, y, f" {row['symbol']}", va="center")
             continue
-        est = 100 * row["estimate"]
-        ax.barh(
-            y,
-            est,
-            height=0.55,
-            color=COLOURS[k % len(COLOURS)],
-            hatch="//" if str(row["symbol"]) == CAUTION else None,
-        )
-        ax.errorbar(
-            est,
-            y,
-            xerr=[[est - 100 * row["ci_low"]], [100 * row["ci_high"] - est]],
-            fmt="none",
-            ecolor="black",
-            capsize=3,
-            lw=1,
-        )
+        ci_bar(ax, y, row, height=0.55, colour=COLOURS[k % len(COLOURS)], capsize=3)
         described.append(f"{row['wave']}: {page.percent(row['estimate'])}")
     if len(goal):
         value = 100 * float(goal["target"].iloc[0])

@@ -6,8 +6,8 @@ from html import escape
 
 from ci_eval.report.chapters.common import indicators_of, localise, rows_of, table_notes, wrap
 from ci_eval.report.chapters.mentoring_gap import domain_table
-from ci_eval.report.figure_files import COLOURS, new_figure
-from ci_eval.report.format import CAUTION, is_hidden
+from ci_eval.report.figure_files import COLOURS, ci_bar, new_figure
+from ci_eval.report.format import is_hidden
 from ci_eval.report.page import Page
 
 
@@ -40,24 +40,9 @@ def waves_figure(page: Page, indicators: list[str], name: str) -> str:
                 ax.text(0, y, f" {symbol}", va="center")
                 described.append(f"{label} {wave}: {page.t('common.suppressed')}")
                 continue
-            est = 100 * row["estimate"]
-            ax.barh(
-                y,
-                est,
-                height=height * 0.9,
-                color=COLOURS[wi % len(COLOURS)],
-                label=wave if k == 0 else None,
-                hatch="//" if symbol == CAUTION else None,
-            )
-            ax.errorbar(
-                est,
-                y,
-                xerr=[[est - 100 * row["ci_low"]], [100 * row["ci_high"] - est]],
-                fmt="none",
-                ecolor="black",
-                capsize=2,
-                lw=1,
-            )
+            colour = COLOURS[wi % len(COLOURS)]
+            legend = wave if k == 0 else None  # one legend entry per wave
+            ci_bar(ax, y, row, height=height * 0.9, colour=colour, capsize=2, label=legend)
             described.append(f"{label} {wave}: {page.value(row['estimate'], 'proportion')}")
     ax.set_yticks(
         range(len(names)),
