@@ -15,20 +15,11 @@
 #
 # Deterministic: every design has its own set.seed.
 
-suppressPackageStartupMessages({
-  library(survey)
-  library(jsonlite)
-})
-
-here <- local({
+local({  # common.R (beside this script): libraries, working directory, options, helpers
   flag <- grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE)
-  if (length(flag) == 1) dirname(normalizePath(sub("^--file=", "", flag))) else getwd()
+  source(file.path(if (length(flag) == 1) dirname(normalizePath(sub("^--file=", "", flag))) else ".",
+                   "common.R"))
 })
-setwd(here)
-options(survey.lonely.psu = "fail")
-
-load_data <- function(name) read.csv(file.path("data", paste0(name, ".csv")), na.strings = "")
-num <- function(x) as.numeric(unname(x))
 
 apiclus1 <- load_data("apiclus1")
 apistrat <- load_data("apistrat")
@@ -117,11 +108,9 @@ bs <- boot$dstrat
 record("dstrat", "cd_dstrat_mean_sch_wide", "svymean(~sch.wide, bs)",
        fn_call("mean", vars = "sch_wide"), stat_rows(svymean(~sch_wide, bs), "sch_wide", c("No", "Yes")))
 
-source_line <- paste0(R.version.string, ", survey ", packageVersion("survey"), ", jsonlite ",
-                      packageVersion("jsonlite"))
 ids <- vapply(cases, function(x) x$id, "")
 if (anyDuplicated(ids)) stop("case ids used twice: ", paste(ids[duplicated(ids)], collapse = ", "))
-writeLines(toJSON(list(source = source_line, data_dir = "data", cases = cases), auto_unbox = TRUE,
+writeLines(toJSON(list(source = r_versions, data_dir = "data", cases = cases), auto_unbox = TRUE,
                   digits = NA, null = "null", pretty = TRUE, na = "null"),
            file.path("expected", "bootstrap_cd.json"))
 cat(sprintf("bootstrap_cd.json %d cases\n", length(cases)))
@@ -140,6 +129,6 @@ for (name in c("dclus1", "dstrat")) {
                           mean_se = mean(se), sd_se = sd(se), seeds = 200, replicates = 50,
                           taylor_se = num(SE(svymean(~api00, des))))
 }
-writeLines(toJSON(list(source = source_line, cases = mean_se), auto_unbox = TRUE, digits = NA,
+writeLines(toJSON(list(source = r_versions, cases = mean_se), auto_unbox = TRUE, digits = NA,
                   null = "null", pretty = TRUE), "bootstrap_cd_mean_se.json")
 cat("bootstrap_cd_mean_se.json written\n")

@@ -22,18 +22,13 @@
 #   other fit are arbitrary), propensities bounded to [0.01, 0.99],
 #   replicated the same way.
 
-suppressPackageStartupMessages({
-  library(survey)
-  library(jsonlite)
-})
-
-here <- local({
+local({  # common.R (beside this script): libraries, working directory, options, helpers
   flag <- grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE)
-  if (length(flag) == 1) dirname(normalizePath(sub("^--file=", "", flag))) else getwd()
+  source(file.path(if (length(flag) == 1) dirname(normalizePath(sub("^--file=", "", flag))) else ".",
+                   "common.R"))
 })
-setwd(here)
 
-apiclus1 <- read.csv(file.path("data", "apiclus1.csv"), na.strings = "")
+apiclus1 <- load_data("apiclus1")
 boot50 <- read.csv(file.path("data", "apiclus1_bootstrap50.csv"))
 apiclus1$high <- as.numeric(apiclus1$api00 >= 700)
 apiclus1$award <- as.numeric(apiclus1$awards == "Yes")
@@ -42,7 +37,6 @@ boot <- svrepdesign(data = apiclus1, repweights = boot50, weights = ~pw, type = 
                     combined.weights = TRUE)
 jk1 <- as.svrepdesign(svydesign(id = ~dnum, weights = ~pw, data = apiclus1), type = "JK1")
 
-num <- function(x) as.numeric(unname(x))
 glm_case <- function(formula, design, family) {
   fit <- suppressWarnings(svyglm(formula, design, family = family))
   list(formula = deparse(formula), family = family$family, terms = names(coef(fit)),
@@ -79,8 +73,7 @@ replicated <- function(design, f) {
 }
 
 out <- list(
-  source = paste0(R.version.string, ", survey ", packageVersion("survey"), ", jsonlite ",
-                  packageVersion("jsonlite")),
+  source = r_versions,
   glm_boot_quasibinomial = glm_case(high ~ award + ell + meals, boot, quasibinomial()),
   glm_boot_gaussian = glm_case(api00 ~ award + ell + meals, boot, gaussian()),
   glm_jk1_quasibinomial = glm_case(high ~ award + ell + meals, jk1, quasibinomial()),

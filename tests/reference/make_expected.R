@@ -15,19 +15,13 @@
 #                           weighting on replicate designs, bounded calibration
 # The case format is described in README.md beside this script.
 
-suppressPackageStartupMessages({
-  library(survey)
-  library(jsonlite)
-})
-
-here <- local({
+local({  # common.R (beside this script): libraries, working directory, options, helpers
   flag <- grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE)
-  if (length(flag) == 1) dirname(normalizePath(sub("^--file=", "", flag))) else getwd()
+  source(file.path(if (length(flag) == 1) dirname(normalizePath(sub("^--file=", "", flag))) else ".",
+                   "common.R"))
 })
-setwd(here)
 dir.create("data", showWarnings = FALSE)
 dir.create("expected", showWarnings = FALSE)
-options(survey.lonely.psu = "fail")
 
 data(api)
 data(scd)
@@ -62,8 +56,6 @@ record <- function(book, id, r, spec, call, expected, replicate = NULL, weightin
 }
 
 fn_call <- function(fn, ...) list(fn = fn, args = list(...))
-
-num <- function(x) as.numeric(unname(x))
 
 # One row per coefficient of a svystat-like object; `levels` for factor variables.
 stat_table <- function(obj, variables, levels = NULL) {

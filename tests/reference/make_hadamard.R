@@ -13,18 +13,11 @@
 #   ci_eval.survey.hadamard.hadamard(n) with them.
 # Deterministic: no random draws.
 
-suppressPackageStartupMessages({
-  library(survey)
-  library(jsonlite)
-})
-
-here <- local({
+local({  # common.R (beside this script): libraries, working directory, options, helpers
   flag <- grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE)
-  if (length(flag) == 1) dirname(normalizePath(sub("^--file=", "", flag))) else getwd()
+  source(file.path(if (length(flag) == 1) dirname(normalizePath(sub("^--file=", "", flag))) else ".",
+                   "common.R"))
 })
-setwd(here)
-source_line <- paste0(R.version.string, ", survey ", packageVersion("survey"), ", jsonlite ",
-                      packageVersion("jsonlite"))
 
 # ---- data/hadamard_md5.json ------------------------------------------------------------------
 digest_of <- function(h) {
@@ -37,7 +30,7 @@ matrices <- lapply(1:300, function(n) {
   h <- survey:::hadamard(n)
   list(n = n, order = nrow(h), md5 = digest_of(h))
 })
-writeLines(toJSON(list(source = source_line, matrices = matrices), auto_unbox = TRUE,
+writeLines(toJSON(list(source = r_versions, matrices = matrices), auto_unbox = TRUE,
                   pretty = FALSE),
            file.path("data", "hadamard_md5.json"))
 
@@ -66,7 +59,7 @@ for (n in setdiff(2:64, c(26, 34, 50))) {
                      ncol(rep$repweights$weights)))
   }
 }
-doc <- list(source = source_line, data_dir = "data", cases = cases)
+doc <- list(source = r_versions, data_dir = "data", cases = cases)
 writeLines(toJSON(doc, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE, na = "null"),
            file.path("expected", "hadamard.json"))
 cat(sprintf("hadamard.json %d cases; hadamard_md5.json %d matrices\n", length(cases),

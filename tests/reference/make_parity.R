@@ -11,19 +11,12 @@
 # parity_calibrated, parity_beta, parity_brr, parity_trim, parity_quantile, parity_replicate.
 # Deterministic: no random draws (the bootstrap weights are read from data/).
 
-suppressPackageStartupMessages({
-  library(survey)
-  library(jsonlite)
-})
-
-here <- local({
+local({  # common.R (beside this script): libraries, working directory, options, helpers
   flag <- grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE)
-  if (length(flag) == 1) dirname(normalizePath(sub("^--file=", "", flag))) else getwd()
+  source(file.path(if (length(flag) == 1) dirname(normalizePath(sub("^--file=", "", flag))) else ".",
+                   "common.R"))
 })
-setwd(here)
-options(survey.lonely.psu = "fail")
 
-load_data <- function(name) read.csv(file.path("data", paste0(name, ".csv")), na.strings = "")
 save_csv <- function(frame, name) {
   write.csv(frame, file.path("data", paste0(name, ".csv")), row.names = FALSE, na = "")
   load_data(name)  # R computes from exactly the numbers in the file
@@ -63,7 +56,6 @@ record <- function(id, r, data, design, call, expected, subset = NULL, weighting
   case$family <- family
   cases[[length(cases) + 1]] <<- case
 }
-num <- function(x) as.numeric(unname(x))
 fn_call <- function(fn, ...) list(fn = fn, args = structure(list(...), names = names(list(...)) %||% character(0)))
 `%||%` <- function(a, b) if (is.null(a)) b else a
 ci_row <- function(est, ci, variable, level = NULL, by = NULL) {
@@ -572,14 +564,12 @@ record("par_dclus1_jk1_subset_ciprop_likelihood",
        "apiclus1_na", clus1, fn_call("ciprop", var = "yes_na", method = "likelihood", na_rm = TRUE),
        list(row), subset = "stype == 'E'", replicate = list(type = "JK1"))
 
-source_line <- paste0(R.version.string, ", survey ", packageVersion("survey"), ", jsonlite ",
-                      packageVersion("jsonlite"))
 ids <- vapply(cases, function(x) x$id, "")
 if (anyDuplicated(ids)) stop("case ids used twice: ", paste(ids[duplicated(ids)], collapse = ", "))
 for (fam in unique(vapply(cases, function(x) x$family, ""))) {
   book <- Filter(function(x) x$family == fam, cases)
   book <- lapply(book, function(x) { x$family <- NULL; x })
-  doc <- list(source = source_line, data_dir = "data", cases = book)
+  doc <- list(source = r_versions, data_dir = "data", cases = book)
   file <- sprintf("parity_%s.json", fam)
   writeLines(toJSON(doc, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE, na = "null"),
              file.path("expected", file))

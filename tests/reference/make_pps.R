@@ -27,24 +27,16 @@
 # * apiclus2_pps: apiclus2 plus pi1 = 40 * (schools of the district in apipop) / 6194 (at most 1)
 #   and pi2 = 1 / fpc2 * (schools sampled in the district), the SRS fraction of the second stage.
 
-suppressPackageStartupMessages({
-  library(survey)
-  library(jsonlite)
-})
-
-here <- local({
+local({  # common.R (beside this script): libraries, working directory, options, helpers
   flag <- grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE)
-  if (length(flag) == 1) dirname(normalizePath(sub("^--file=", "", flag))) else getwd()
+  source(file.path(if (length(flag) == 1) dirname(normalizePath(sub("^--file=", "", flag))) else ".",
+                   "common.R"))
 })
-setwd(here)
-options(survey.lonely.psu = "fail")
 
-load_data <- function(name) read.csv(file.path("data", paste0(name, ".csv")), na.strings = "")
 save_csv <- function(frame, name) {
   write.csv(frame, file.path("data", paste0(name, ".csv")), row.names = FALSE, na = "")
   load_data(name)  # R computes from exactly the numbers in the file
 }
-num <- function(x) as.numeric(unname(x))
 
 # ---- data ----------------------------------------------------------------------------------------
 data(election)
@@ -289,11 +281,9 @@ run_family("pps_clus2_brewer", des,
            numeric = "api00", total = "enroll", category = "stype", ratio = c("api_stu", "enroll"),
            by = "stype")
 
-source_line <- paste0(R.version.string, ", survey ", packageVersion("survey"), ", jsonlite ",
-                      packageVersion("jsonlite"))
 ids <- vapply(cases, function(x) x$id, "")
 if (anyDuplicated(ids)) stop("case ids used twice: ", paste(ids[duplicated(ids)], collapse = ", "))
-writeLines(toJSON(list(source = source_line, data_dir = "data", cases = cases), auto_unbox = TRUE,
+writeLines(toJSON(list(source = r_versions, data_dir = "data", cases = cases), auto_unbox = TRUE,
                   digits = NA, null = "null", pretty = TRUE, na = "null"),
            file.path("expected", "pps.json"))
 cat(sprintf("pps.json %d cases\n", length(cases)))

@@ -13,20 +13,11 @@
 # reports depends on those steps, so ci_eval repeats them (ci_eval.survey.uniroot); data/uniroot.json
 # checks that repetition bit for bit.
 
-suppressPackageStartupMessages({
-  library(survey)
-  library(jsonlite)
-})
-
-here <- local({
+local({  # common.R (beside this script): libraries, working directory, options, helpers
   flag <- grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE)
-  if (length(flag) == 1) dirname(normalizePath(sub("^--file=", "", flag))) else getwd()
+  source(file.path(if (length(flag) == 1) dirname(normalizePath(sub("^--file=", "", flag))) else ".",
+                   "common.R"))
 })
-setwd(here)
-options(survey.lonely.psu = "fail")
-
-load_data <- function(name) read.csv(file.path("data", paste0(name, ".csv")), na.strings = "")
-num <- function(x) as.numeric(unname(x))
 
 # ---- uniroot on closed-form functions: data/uniroot.json ------------------------------------
 # Each function is written with operations that give the same doubles in R and in Python
@@ -194,8 +185,7 @@ record("qi_dclus1_ps_score_narm",
 
 ids <- vapply(cases, function(x) x$id, "")
 if (anyDuplicated(ids)) stop("case ids used twice: ", paste(ids[duplicated(ids)], collapse = ", "))
-doc <- list(source = paste0(R.version.string, ", survey ", packageVersion("survey"), ", jsonlite ",
-                            packageVersion("jsonlite")), data_dir = "data", cases = cases)
+doc <- list(source = r_versions, data_dir = "data", cases = cases)
 writeLines(toJSON(doc, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE, na = "null"),
            file.path("expected", "quantile_intervals.json"))
 cat(sprintf("quantile_intervals.json %3d cases; uniroot.json %d roots\n", length(cases),

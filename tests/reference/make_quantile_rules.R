@@ -16,20 +16,12 @@
 # so cumulative shares fall exactly on p; apistrat's unequal weights put shahvaish's plotting
 # positions out of the order of the values (R's approx sorts them).
 
-suppressPackageStartupMessages({
-  library(survey)
-  library(jsonlite)
-})
-
-here <- local({
+local({  # common.R (beside this script): libraries, working directory, options, helpers
   flag <- grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE)
-  if (length(flag) == 1) dirname(normalizePath(sub("^--file=", "", flag))) else getwd()
+  source(file.path(if (length(flag) == 1) dirname(normalizePath(sub("^--file=", "", flag))) else ".",
+                   "common.R"))
 })
-setwd(here)
-options(survey.lonely.psu = "fail")
 
-load_data <- function(name) read.csv(file.path("data", paste0(name, ".csv")), na.strings = "")
-num <- function(x) as.numeric(unname(x))
 rules <- c("math", "school", "shahvaish", paste0("hf", 1:9))
 
 # ---- the rules themselves: data/qrules.json -------------------------------------------------
@@ -186,8 +178,7 @@ for (rule in rules) {
 
 ids <- vapply(cases, function(x) x$id, "")
 if (anyDuplicated(ids)) stop("case ids used twice: ", paste(ids[duplicated(ids)], collapse = ", "))
-doc <- list(source = paste0(R.version.string, ", survey ", packageVersion("survey"), ", jsonlite ",
-                            packageVersion("jsonlite")), data_dir = "data", cases = cases)
+doc <- list(source = r_versions, data_dir = "data", cases = cases)
 writeLines(toJSON(doc, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE, na = "null"),
            file.path("expected", "quantile_rules.json"))
 cat(sprintf("quantile_rules.json %3d cases; qrules.json %d draws\n", length(cases),

@@ -6,21 +6,12 @@
 # Writes expected/replicate.json in the format of README.md. Ids start with "rep_". Deterministic:
 # no random draws here (the bootstrap weights come from data/apiclus1_bootstrap50.csv).
 
-suppressPackageStartupMessages({
-  library(survey)
-  library(jsonlite)
-})
-
-here <- local({
+local({  # common.R (beside this script): libraries, working directory, options, helpers
   flag <- grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE)
-  if (length(flag) == 1) dirname(normalizePath(sub("^--file=", "", flag))) else getwd()
+  source(file.path(if (length(flag) == 1) dirname(normalizePath(sub("^--file=", "", flag))) else ".",
+                   "common.R"))
 })
-setwd(here)
-options(survey.lonely.psu = "fail")
 
-load_data <- function(name) {
-  read.csv(file.path("data", paste0(name, ".csv")), na.strings = "")
-}
 apistrat <- load_data("apistrat")
 apiclus1 <- load_data("apiclus1")
 apiclus2 <- load_data("apiclus2")
@@ -35,7 +26,6 @@ record <- function(id, r, data, design, replicate, call, expected, tol = 1e-8, n
     call = call, expected = expected, rel_tol = tol, note = note
   )
 }
-num <- function(x) as.numeric(unname(x))
 fn_call <- function(fn, ...) list(fn = fn, args = list(...))
 
 stat_rows <- function(obj, variable, levels = NULL) {
@@ -204,8 +194,7 @@ for (rule in c("remove", "adjust", "average", "certainty")) {
 }
 
 doc <- list(
-  source = paste0(R.version.string, ", survey ", packageVersion("survey"), ", jsonlite ",
-                  packageVersion("jsonlite")),
+  source = r_versions,
   data_dir = "data",
   cases = cases
 )

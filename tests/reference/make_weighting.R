@@ -15,17 +15,11 @@
 #   weighting.method "chain" with weighting.steps: several weighting steps, applied in order
 #   calibrate formulas "~api99" (intercept total given: the population size) and "~api99 - 1"
 
-suppressPackageStartupMessages({
-  library(survey)
-  library(jsonlite)
-})
-
-here <- local({
+local({  # common.R (beside this script): libraries, working directory, options, helpers
   flag <- grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE)
-  if (length(flag) == 1) dirname(normalizePath(sub("^--file=", "", flag))) else getwd()
+  source(file.path(if (length(flag) == 1) dirname(normalizePath(sub("^--file=", "", flag))) else ".",
+                   "common.R"))
 })
-setwd(here)
-options(survey.lonely.psu = "fail")
 
 read <- function(name) {
   frame <- read.csv(file.path("data", paste0(name, ".csv")), stringsAsFactors = FALSE)
@@ -67,7 +61,6 @@ cal_spec <- function(calfun = "linear", bounds = NULL, formula = "~stype + api99
 }
 tight <- list(epsilon = 1e-12, maxit = 200)
 
-num <- function(x) as.numeric(unname(x))
 cases <- list()
 record <- function(id, r, data, design, weighting, call, expected, replicate = NULL,
                    tol = 1e-8, note = NULL) {
