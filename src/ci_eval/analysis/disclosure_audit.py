@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -307,14 +307,7 @@ def dominance_suppression(
 ) -> pd.DataFrame:
     """``table`` (the ``indicators`` rows) with every cell :func:`dominated` suppressed
     (reason :data:`DOMINANT`: a primary suppression the audit then protects)."""
-    table = table.copy()
-    for (indicator, wave), rows in table.groupby(["indicator", "wave"], sort=False):
-        found = atoms.get((str(indicator), str(wave)))
-        if found is None:
-            continue
-        for position in dominated(rows, found, rules):
-            table.loc[rows.index[position], ["suppressed", "reason"]] = [True, DOMINANT]
-    return blank_suppressed(table)
+    return _suppress(table, atoms, rules, dominated, DOMINANT)
 
 
 def audit_indicators(
@@ -324,14 +317,25 @@ def audit_indicators(
 ) -> pd.DataFrame:
     """``table`` (the ``indicators`` rows) with the complements every (indicator, wave) needs
     suppressed (reason :data:`COMPLEMENTARY`); ``atoms`` by ``(indicator, wave)``."""
+    return _suppress(table, atoms, rules, protect, COMPLEMENTARY)
+
+
+def _suppress(
+    table: pd.DataFrame,
+    atoms: Mapping[tuple[str, str], Atoms],
+    rules: DisclosureRules,
+    rule: Callable[[pd.DataFrame, Atoms, DisclosureRules], list[int]],
+    reason: str,
+) -> pd.DataFrame:
+    """``table`` with the rows ``rule`` picks in each (indicator, wave) suppressed for
+    ``reason`` and blanked."""
     table = table.copy()
     for (indicator, wave), rows in table.groupby(["indicator", "wave"], sort=False):
         found = atoms.get((str(indicator), str(wave)))
         if found is None:
             continue
-        for position in protect(rows, found, rules):
-            label = rows.index[position]
-            table.loc[label, ["suppressed", "reason"]] = [True, COMPLEMENTARY]
+        for position in rule(rows, found, rules):
+            table.loc[rows.index[position], ["suppressed", "reason"]] = [True, reason]
     return blank_suppressed(table)
 
 
